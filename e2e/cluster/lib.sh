@@ -1,0 +1,28 @@
+# Shared helpers for the cluster scripts. Sourced, never run.
+# shellcheck shell=bash
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$CLUSTER_DIR/versions.env"
+CACHE_ROOT="${DISAGG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/disagg-operator}"
+BIN_DIR="$CACHE_ROOT/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+CLUSTER_NAME="${DISAGG_CLUSTER_NAME:-disagg}"
+STATE_DIR="$CACHE_ROOT/clusters/$CLUSTER_NAME"
+KUBECONFIG_OUT="${DISAGG_KUBECONFIG:-$CACHE_ROOT/kubeconfig-$CLUSTER_NAME}"
+# kwokctl keeps each cluster (pki, etcd data, pids, component logs) under $KWOK_WORKDIR/clusters/<name>.
+KWOK_WORKDIR_DIR="$CACHE_ROOT/kwok"
+KWOK_CLUSTER_DIR="$KWOK_WORKDIR_DIR/clusters/$CLUSTER_NAME"
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# kwokctl with everything pinned: our workdir, our kubectl (kwokctl prefers a kubectl on PATH,
+# then KWOK_KUBECTL_BINARY, and would otherwise download one), and our Kubernetes/etcd versions.
+kwokctl_() {
+  PATH="$BIN_DIR:$PATH" KWOK_WORKDIR="$KWOK_WORKDIR_DIR" KWOK_KUBECTL_BINARY="$BIN_DIR/kubectl" \
+    KWOK_KUBE_VERSION="$K8S_VERSION" KWOK_ETCD_VERSION="${ETCD_VERSION#v}" \
+    "$BIN_DIR/kwokctl" --name "$CLUSTER_NAME" "$@"
+}
+kubectl_() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_OUT" "$@"; }
+
+# The provider (kwok|kind) whose cluster is up under CLUSTER_NAME, recorded by up.sh; empty if none.
+recorded_provider() { cat "$STATE_DIR/provider" 2>/dev/null || true; }

@@ -1,0 +1,177 @@
+package io.disagg.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired state of a {@link DisaggCluster}. */
+@ValidationRule(
+    value = "!has(self.fabric) || !has(self.fabric.efa) || !self.fabric.efa.enabled || !has(self.kvCacheTransfer) || self.kvCacheTransfer.backend in ['NIXL', 'DEFAULT']",
+    message = "spec.fabric.efa.enabled needs spec.kvCacheTransfer.backend NIXL (or DEFAULT, which means NIXL): EFA is used through NIXL's LIBFABRIC backend")
+public class DisaggClusterSpec {
+
+  @Required
+  @JsonPropertyDescription("Model served by every worker: a Hugging Face model id or a path inside the container (first argument of trtllm-serve).")
+  private String model;
+
+  @Required
+  @JsonPropertyDescription("Container image with TensorRT-LLM (trtllm-serve), used by workers and router.")
+  private String image;
+
+  @Default("IfNotPresent")
+  @JsonPropertyDescription("Image pull policy of all containers.")
+  private ImagePullPolicy imagePullPolicy = ImagePullPolicy.IfNotPresent;
+
+  @JsonPropertyDescription("Secrets used to pull the image.")
+  private List<LocalObjectReference> imagePullSecrets = new ArrayList<>();
+
+  @Default("pytorch")
+  @JsonPropertyDescription("trtllm-serve --backend of the workers.")
+  private ModelBackend backend = ModelBackend.PYTORCH;
+
+  @JsonPropertyDescription("trtllm-serve --log_level of workers and router (trace, debug, info, warning, error). Unset: TensorRT-LLM's default.")
+  private LogLevel logLevel;
+
+  @JsonPropertyDescription("ServiceAccount of worker and router pods. Unset: the namespace's default.")
+  private String serviceAccountName;
+
+  @JsonPropertyDescription("How the KV cache moves from context to generation workers (cache_transceiver_config).")
+  private KvCacheTransferSpec kvCacheTransfer = new KvCacheTransferSpec();
+
+  @JsonPropertyDescription("Network fabric for the KV-cache transfer, e.g. AWS EFA through libfabric.")
+  private FabricSpec fabric = new FabricSpec();
+
+  @Required
+  @JsonPropertyDescription("Service discovery through etcd (TensorRT-LLM disagg_cluster).")
+  private DiscoverySpec discovery = new DiscoverySpec();
+
+  @JsonPropertyDescription("Placement of the two pools relative to each other.")
+  private PlacementSpec placement = new PlacementSpec();
+
+  @JsonPropertyDescription("The disaggregated router (trtllm-serve disaggregated) and its Service.")
+  private RouterSpec router = new RouterSpec();
+
+  @Required
+  @JsonPropertyDescription("The context (prefill) pool: trtllm-serve --server_role CONTEXT.")
+  private PoolSpec context = new PoolSpec();
+
+  @Required
+  @JsonPropertyDescription("The generation (decode) pool: trtllm-serve --server_role GENERATION.")
+  private PoolSpec generation = new PoolSpec();
+
+  public String getModel() {
+    return model;
+  }
+
+  public void setModel(String model) {
+    this.model = model;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public ImagePullPolicy getImagePullPolicy() {
+    return imagePullPolicy;
+  }
+
+  public void setImagePullPolicy(ImagePullPolicy imagePullPolicy) {
+    this.imagePullPolicy = imagePullPolicy;
+  }
+
+  public List<LocalObjectReference> getImagePullSecrets() {
+    return imagePullSecrets;
+  }
+
+  public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+    this.imagePullSecrets = imagePullSecrets;
+  }
+
+  public ModelBackend getBackend() {
+    return backend;
+  }
+
+  public void setBackend(ModelBackend backend) {
+    this.backend = backend;
+  }
+
+  public LogLevel getLogLevel() {
+    return logLevel;
+  }
+
+  public void setLogLevel(LogLevel logLevel) {
+    this.logLevel = logLevel;
+  }
+
+  public String getServiceAccountName() {
+    return serviceAccountName;
+  }
+
+  public void setServiceAccountName(String serviceAccountName) {
+    this.serviceAccountName = serviceAccountName;
+  }
+
+  public KvCacheTransferSpec getKvCacheTransfer() {
+    return kvCacheTransfer;
+  }
+
+  public void setKvCacheTransfer(KvCacheTransferSpec kvCacheTransfer) {
+    this.kvCacheTransfer = kvCacheTransfer;
+  }
+
+  public FabricSpec getFabric() {
+    return fabric;
+  }
+
+  public void setFabric(FabricSpec fabric) {
+    this.fabric = fabric;
+  }
+
+  public DiscoverySpec getDiscovery() {
+    return discovery;
+  }
+
+  public void setDiscovery(DiscoverySpec discovery) {
+    this.discovery = discovery;
+  }
+
+  public PlacementSpec getPlacement() {
+    return placement;
+  }
+
+  public void setPlacement(PlacementSpec placement) {
+    this.placement = placement;
+  }
+
+  public RouterSpec getRouter() {
+    return router;
+  }
+
+  public void setRouter(RouterSpec router) {
+    this.router = router;
+  }
+
+  public PoolSpec getContext() {
+    return context;
+  }
+
+  public void setContext(PoolSpec context) {
+    this.context = context;
+  }
+
+  public PoolSpec getGeneration() {
+    return generation;
+  }
+
+  public void setGeneration(PoolSpec generation) {
+    this.generation = generation;
+  }
+}

@@ -1,0 +1,73 @@
+package io.disagg.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Observed state of one pool. */
+public class PoolStatus {
+
+  @JsonPropertyDescription("Instances the operator wants now (spec, autoscaler or drain in progress).")
+  private Integer desiredReplicas;
+
+  @JsonPropertyDescription("Pods of the pool's StatefulSet.")
+  private Integer replicas;
+
+  @JsonPropertyDescription("Pods that pass their readiness probe.")
+  private Integer readyReplicas;
+
+  @JsonPropertyDescription("Pods running the current pod template.")
+  private Integer updatedReplicas;
+
+  @JsonPropertyDescription("Instances registered in etcd under this cluster, as the router sees them. Unset until discovery is observed.")
+  private Integer registeredInstances;
+
+  @JsonPropertyDescription("GPUs per instance (tensorParallelSize * pipelineParallelSize).")
+  private Integer gpusPerInstance;
+
+  public Integer getDesiredReplicas() {
+    return desiredReplicas;
+  }
+
+  public void setDesiredReplicas(Integer desiredReplicas) {
+    this.desiredReplicas = desiredReplicas;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public Integer getReadyReplicas() {
+    return readyReplicas;
+  }
+
+  public void setReadyReplicas(Integer readyReplicas) {
+    this.readyReplicas = readyReplicas;
+  }
+
+  public Integer getUpdatedReplicas() {
+    return updatedReplicas;
+  }
+
+  public void setUpdatedReplicas(Integer updatedReplicas) {
+    this.updatedReplicas = updatedReplicas;
+  }
+
+  public Integer getRegisteredInstances() {
+    return registeredInstances;
+  }
+
+  public void setRegisteredInstances(Integer registeredInstances) {
+    this.registeredInstances = registeredInstances;
+  }
+
+  public Integer getGpusPerInstance() {
+    return gpusPerInstance;
+  }
+
+  public void setGpusPerInstance(Integer gpusPerInstance) {
+    this.gpusPerInstance = gpusPerInstance;
+  }
+}

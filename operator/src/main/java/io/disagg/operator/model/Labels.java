@@ -1,0 +1,62 @@
+package io.disagg.operator.model;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Labels and annotations the operator puts on what it creates. */
+public final class Labels {
+  private Labels() {}
+
+  public static final String NAME = "app.kubernetes.io/name";
+  public static final String INSTANCE = "app.kubernetes.io/instance";
+  public static final String COMPONENT = "app.kubernetes.io/component";
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String PART_OF = "app.kubernetes.io/part-of";
+
+  public static final String APP_NAME = "trtllm-disagg";
+  public static final String MANAGER = "disagg-operator";
+  public static final String ROUTER_COMPONENT = "router";
+
+  /** Selector JOSDK informers use for every dependent: only what this operator manages. */
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGER;
+
+  /** Pod-template annotation holding the hash of the configuration the pods read; a change rolls them. */
+  public static final String CONFIG_HASH = "serving.disagg.io/config-hash";
+  /** Annotation holding the hash of a child's desired state; equal hash means nothing to write. */
+  public static final String DESIRED_HASH = "serving.disagg.io/desired-hash";
+
+  /** Labels common to every child of the cluster. */
+  public static Map<String, String> common(DisaggCluster cr) {
+    Map<String, String> l = new LinkedHashMap<>();
+    l.put(NAME, APP_NAME);
+    l.put(INSTANCE, cr.getMetadata().getName());
+    l.put(MANAGED_BY, MANAGER);
+    return l;
+  }
+
+  /** Labels of one component (a pool id or {@code router}); also its pod selector, see {@link #selector}. */
+  public static Map<String, String> component(DisaggCluster cr, String component) {
+    Map<String, String> l = common(cr);
+    l.put(COMPONENT, component);
+    return l;
+  }
+
+  /** Immutable pod selector of a component: name, instance and component. */
+  public static Map<String, String> selector(DisaggCluster cr, String component) {
+    Map<String, String> l = new LinkedHashMap<>();
+    l.put(NAME, APP_NAME);
+    l.put(INSTANCE, cr.getMetadata().getName());
+    l.put(COMPONENT, component);
+    return l;
+  }
+
+  /** Selector of every worker pod of the cluster (both pools), used for colocation affinity. */
+  public static Map<String, String> workers(DisaggCluster cr) {
+    Map<String, String> l = new LinkedHashMap<>();
+    l.put(NAME, APP_NAME);
+    l.put(INSTANCE, cr.getMetadata().getName());
+    l.put(PART_OF, cr.getMetadata().getName() + "-workers");
+    return l;
+  }
+}

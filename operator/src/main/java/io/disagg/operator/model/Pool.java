@@ -1,0 +1,68 @@
+package io.disagg.operator.model;
+
+import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
+import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.api.v1alpha1.PoolStatus;
+
+/**
+ * The two worker pools of a disaggregated deployment. The role numbers and names follow
+ * TensorRT-LLM's {@code ServerRole} ({@code tensorrt_llm/serve/openai_disagg_server.py},
+ * {@code disagg_auto_scaling.py}): 0 = CONTEXT, 1 = GENERATION.
+ */
+public enum Pool {
+  CONTEXT("context", "CONTEXT", 0, "context_servers"),
+  GENERATION("generation", "GENERATION", 1, "generation_servers");
+
+  private final String id;
+  private final String serverRole;
+  private final int roleNumber;
+  private final String routerSection;
+
+  Pool(String id, String serverRole, int roleNumber, String routerSection) {
+    this.id = id;
+    this.serverRole = serverRole;
+    this.roleNumber = roleNumber;
+    this.routerSection = routerSection;
+  }
+
+  /** Lower-case id used in resource names, labels and ConfigMap keys: {@code context}, {@code generation}. */
+  public String id() {
+    return id;
+  }
+
+  /** Value of {@code trtllm-serve --server_role}. */
+  public String serverRole() {
+    return serverRole;
+  }
+
+  /** {@code role} in a worker's etcd registration JSON. */
+  public int roleNumber() {
+    return roleNumber;
+  }
+
+  /** Key of this pool in the router config and in {@code minimal_instances}. */
+  public String routerSection() {
+    return routerSection;
+  }
+
+  /** This pool's part of the spec. */
+  public PoolSpec spec(DisaggClusterSpec spec) {
+    return this == CONTEXT ? spec.getContext() : spec.getGeneration();
+  }
+
+  /** This pool's part of the status. */
+  public PoolStatus status(DisaggClusterStatus status) {
+    return this == CONTEXT ? status.getContext() : status.getGeneration();
+  }
+
+  /** The pool with the given registration role number, or null. */
+  public static Pool fromRoleNumber(int role) {
+    for (Pool p : values()) {
+      if (p.roleNumber == role) {
+        return p;
+      }
+    }
+    return null;
+  }
+}
