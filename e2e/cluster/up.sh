@@ -53,7 +53,7 @@ if [ -n "$recorded" ] && [ "$recorded" != "$provider" ]; then
 fi
 
 if [ "$provider" = kind ]; then
-  exec "$CLUSTER_DIR/../kind/up.sh" 9>&-
+  exec "$CLUSTER_DIR/../kind/up.sh"  # keeps the lock (fd 9) until it finishes
 fi
 
 # ---------------------------------------------------------------------------------------------------- kwok
@@ -135,7 +135,7 @@ on_exit() {
     log "DISAGG_KEEP_ON_FAILURE=1: leaving the cluster as it is (logs: $KWOK_CLUSTER_DIR/logs); remove it with e2e/cluster/down.sh"
   else
     log "cleaning up the failed cluster (set DISAGG_KEEP_ON_FAILURE=1 to keep it)"
-    "$CLUSTER_DIR/down.sh" --provider kwok 9>&- >/dev/null 2>"$keep/down.log" ||
+    DISAGG_CLUSTER_LOCK_HELD=1 "$CLUSTER_DIR/down.sh" --provider kwok 9>&- >/dev/null 2>"$keep/down.log" ||
       log "cleanup reported problems: $keep/down.log"
   fi
   log "component logs kept in $keep/logs"
@@ -150,7 +150,7 @@ if [ -e "$KWOK_CLUSTER_DIR" ]; then
     log "reusing running cluster '$CLUSTER_NAME' ($KWOK_CLUSTER_DIR)"
   else
     log "existing cluster '$CLUSTER_NAME' can't be reused ($problem): deleting and recreating it"
-    "$CLUSTER_DIR/down.sh" --provider kwok 9>&- >/dev/null || die "could not delete the old cluster; see e2e/cluster/down.sh output"
+    DISAGG_CLUSTER_LOCK_HELD=1 "$CLUSTER_DIR/down.sh" --provider kwok 9>&- >/dev/null || die "could not delete the old cluster; see e2e/cluster/down.sh output"
   fi
 fi
 

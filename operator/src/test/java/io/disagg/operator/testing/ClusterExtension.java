@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -61,6 +63,9 @@ public class ClusterExtension implements ExecutionCondition, BeforeEachCallback,
         dump(ns, context);
       }
       ns.client().namespaces().withName(ns.name()).delete();
+      // Wait, so the next test finds the simulated GPUs free again.
+      Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+          .until(() -> ns.client().namespaces().withName(ns.name()).get() == null);
     } finally {
       ns.client().close();
     }

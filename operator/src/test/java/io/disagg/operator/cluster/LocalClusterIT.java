@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * server-side apply.
  */
 @ClusterTest
-class LocalClusterTest {
+class LocalClusterIT {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
 

@@ -1,0 +1,186 @@
+package io.disagg.operator.status;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.api.v1alpha1.PoolStatus;
+import io.disagg.operator.api.v1alpha1.RouterStatus;
+import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.Names;
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.validation.SpecProblem;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Computes the status of a DisaggCluster from what is observed: its StatefulSets, router
+ * Deployment and pods. A pure function: same observations, same status (conditions keep their
+ * {@code lastTransitionTime} unless their status flips), so the reconciler can skip the write.
+ */
+public final class StatusCalculator {
+  private StatusCalculator() {}
+
+  /** What the reconciler observed and decided, the input of {@link #compute}. */
+  public record Observed(
+      Map<Pool, StatefulSet> statefulSets,
+      Deployment router,
+      List<Pod> pods,
+      Map<Pool, Integer> desiredReplicas,
+      List<SpecProblem> problems) {}
+
+  /**
+   * The new status.
+   *
+   * @param cr the cluster, with its previous status (may be null)
+   * @param now time used for condition transitions
+   */
+  public static DisaggClusterStatus compute(DisaggCluster cr, Observed o, Instant now) {
+    DisaggClusterStatus previous = cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
+    Long generation = cr.getMetadata().getGeneration();
+    DisaggClusterStatus s = new DisaggClusterStatus();
+    s.setObservedGeneration(generation);
+    s.setClusterName(TrtllmConfig.clusterName(cr));
+
+    List<String> notReady = new ArrayList<>();
+    List<String> progressing = new ArrayList<>();
+    for (Pool pool : Pool.values()) {
+      PoolSpec spec = pool.spec(cr.getSpec());
+      StatefulSet sts = o.statefulSets().get(pool);
+      PoolStatus ps = pool.status(s);
+      int desired = o.desiredReplicas().getOrDefault(pool, 0);
+      ps.setDesiredReplicas(desired);
+      ps.setGpusPerInstance(spec.getTensorParallelSize() * spec.getPipelineParallelSize());
+      ps.setRegisteredInstances(pool.status(previous).getRegisteredInstances());
+      if (sts == null) {
+        ps.setReplicas(0);
+        ps.setReadyReplicas(0);
+        ps.setUpdatedReplicas(0);
+        progressing.add(pool.id() + " StatefulSet not created yet");
+        notReady.add(pool.id() + " 0/" + spec.getMinimalInstances());
+        continue;
+      }
+      var st = sts.getStatus();
+      int replicas = st == null || st.getReplicas() == null ? 0 : st.getReplicas();
+      int ready = st == null || st.getReadyReplicas() == null ? 0 : st.getReadyReplicas();
+      int updated = st == null || st.getUpdatedReplicas() == null ? 0 : st.getUpdatedReplicas();
+      ps.setReplicas(replicas);
+      ps.setReadyReplicas(ready);
+      ps.setUpdatedReplicas(updated);
+      if (ready < spec.getMinimalInstances()) {
+        notReady.add(pool.id() + " " + ready + "/" + spec.getMinimalInstances() + " ready (minimalInstances)");
+      }
+      boolean stale = st == null || st.getObservedGeneration() == null
+          || st.getObservedGeneration() < sts.getMetadata().getGeneration();
+      boolean rolling = st != null && st.getUpdateRevision() != null && !Objects.equals(st.getCurrentRevision(), st.getUpdateRevision());
+      int specReplicas = sts.getSpec().getReplicas() == null ? 0 : sts.getSpec().getReplicas();
+      if (stale || rolling || replicas != specReplicas || ready != specReplicas || updated != specReplicas
+          || specReplicas != desired) {
+        progressing.add(pool.id() + " " + ready + "/" + desired + " ready, " + updated + " updated");
+      }
+    }
+
+    RouterStatus rs = s.getRouter();
+    Deployment d = o.router();
+    int routerWanted = cr.getSpec().getRouter().getReplicas();
+    rs.setEndpoint("http://" + Names.router(cr) + "." + cr.getMetadata().getNamespace() + ".svc:" + cr.getSpec().getRouter().getPort());
+    if (d == null) {
+      rs.setReplicas(0);
+      rs.setReadyReplicas(0);
+      progressing.add("router Deployment not created yet");
+    } else {
+      var st = d.getStatus();
+      int ready = st == null || st.getReadyReplicas() == null ? 0 : st.getReadyReplicas();
+      int updated = st == null || st.getUpdatedReplicas() == null ? 0 : st.getUpdatedReplicas();
+      rs.setReplicas(st == null || st.getReplicas() == null ? 0 : st.getReplicas());
+      rs.setReadyReplicas(ready);
+      boolean stale = st == null || st.getObservedGeneration() == null || st.getObservedGeneration() < d.getMetadata().getGeneration();
+      if (stale || ready != routerWanted || updated != routerWanted) {
+        progressing.add("router " + ready + "/" + routerWanted + " ready");
+      }
+    }
+    if (routerWanted > 0 && rs.getReadyReplicas() < 1) {
+      notReady.add("router 0/" + routerWanted + " ready");
+    }
+
+    List<String> errors = o.problems().stream().filter(p -> p.severity() == SpecProblem.Severity.ERROR)
+        .map(p -> p.field() + ": " + p.message()).collect(Collectors.toList());
+    List<String> podTrouble = podTrouble(o.pods());
+
+    List<Condition> c = previous.getConditions();
+    Long g = generation;
+    if (notReady.isEmpty()) {
+      c = Conditions.set(c, Conditions.READY, true, "Ready", readyMessage(s, cr), g, now);
+    } else {
+      c = Conditions.set(c, Conditions.READY, false, notReadyReason(notReady), String.join("; ", notReady), g, now);
+    }
+    if (!errors.isEmpty()) {
+      c = Conditions.set(c, Conditions.PROGRESSING, false, "SpecInvalid", "spec changes are not applied until fixed", g, now);
+      c = Conditions.set(c, Conditions.DEGRADED, true, "SpecInvalid", String.join("; ", errors), g, now);
+    } else {
+      c = progressing.isEmpty()
+          ? Conditions.set(c, Conditions.PROGRESSING, false, "Complete", "all pools and the router match the spec", g, now)
+          : Conditions.set(c, Conditions.PROGRESSING, true, "Reconciling", String.join("; ", progressing), g, now);
+      c = podTrouble.isEmpty()
+          ? Conditions.set(c, Conditions.DEGRADED, false, "AsExpected", "no problems observed", g, now)
+          : Conditions.set(c, Conditions.DEGRADED, true, podTroubleReason(o.pods()), String.join("; ", podTrouble), g, now);
+    }
+    s.setConditions(c);
+    return s;
+  }
+
+  private static String readyMessage(DisaggClusterStatus s, DisaggCluster cr) {
+    return "context " + s.getContext().getReadyReplicas() + "/" + s.getContext().getDesiredReplicas()
+        + ", generation " + s.getGeneration().getReadyReplicas() + "/" + s.getGeneration().getDesiredReplicas()
+        + ", router " + s.getRouter().getReadyReplicas() + "/" + cr.getSpec().getRouter().getReplicas() + " ready";
+  }
+
+  private static String notReadyReason(List<String> notReady) {
+    String first = notReady.get(0);
+    if (first.startsWith("context")) {
+      return "ContextNotReady";
+    }
+    if (first.startsWith("generation")) {
+      return "GenerationNotReady";
+    }
+    return "RouterNotReady";
+  }
+
+  /** Pods the scheduler cannot place or whose containers crash, described for a person. */
+  static List<String> podTrouble(List<Pod> pods) {
+    List<String> out = new ArrayList<>();
+    for (Pod p : pods) {
+      if (p.getStatus() == null) {
+        continue;
+      }
+      String component = p.getMetadata().getLabels() == null ? "" : p.getMetadata().getLabels().getOrDefault(Labels.COMPONENT, "");
+      if (p.getStatus().getConditions() != null) {
+        p.getStatus().getConditions().stream()
+            .filter(x -> "PodScheduled".equals(x.getType()) && "False".equals(x.getStatus()) && "Unschedulable".equals(x.getReason()))
+            .findFirst()
+            .ifPresent(x -> out.add(component + " pod " + p.getMetadata().getName() + " unschedulable: " + x.getMessage()));
+      }
+      if (p.getStatus().getContainerStatuses() != null) {
+        p.getStatus().getContainerStatuses().stream()
+            .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null
+                && "CrashLoopBackOff".equals(cs.getState().getWaiting().getReason()))
+            .findFirst()
+            .ifPresent(cs -> out.add(component + " pod " + p.getMetadata().getName() + " container " + cs.getName() + " is crash-looping"));
+      }
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  private static String podTroubleReason(List<Pod> pods) {
+    return podTrouble(pods).stream().anyMatch(m -> m.contains("unschedulable")) ? "Unschedulable" : "CrashLoopBackOff";
+  }
+}
