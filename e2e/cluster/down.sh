@@ -40,16 +40,12 @@ fi
 # Processes of this cluster: pid files, plus any process running a binary from BIN_DIR whose command line
 # mentions this cluster's directory (kwokctl passes it to every component). Other clusters are not touched.
 cluster_pids() {
-  local f pid exe
+  local f pid
   {
-    for f in "$KWOK_CLUSTER_DIR"/pids/*.pid; do [ -e "$f" ] && cat "$f" && echo; done
-    for exe in /proc/[0-9]*/exe; do
-      pid=${exe#/proc/}; pid=${pid%/exe}
-      case "$(readlink -f "$exe" 2>/dev/null)" in "$BIN_DIR"/*) ;; *) continue ;; esac
-      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$KWOK_CLUSTER_DIR/" && echo "$pid"
-    done
-  } 2>/dev/null | grep -E '^[0-9]+$' | sort -un | while read -r pid; do
-    kill -0 "$pid" 2>/dev/null && echo "$pid"
+    for f in "$KWOK_CLUSTER_DIR"/pids/*.pid; do if [ -e "$f" ]; then cat "$f"; echo; fi; done
+    grep -laF "$KWOK_CLUSTER_DIR/" /proc/[0-9]*/cmdline | sed 's|^/proc/||; s|/cmdline$||'
+  } 2>/dev/null | { grep -E '^[0-9]+$' || true; } | sort -un | while read -r pid; do
+    if alive_pid "$pid"; then echo "$pid"; fi
   done
 }
 describe() { ps -o pid=,args= -p "$1" 2>/dev/null | cut -c1-160 || true; }
@@ -57,7 +53,7 @@ listening_ports() { # TCP ports the given pids listen on
   command -v ss >/dev/null 2>&1 || return 0
   local pid
   for pid in "$@"; do
-    ss -ltnpH 2>/dev/null | grep -F "pid=$pid," | awk '{print $4}' | sed 's/.*://'
+    ss -ltnpH 2>/dev/null | awk -v p="pid=$pid," 'index($0, p) {sub(/.*:/, "", $4); print $4}'
   done | sort -un
 }
 
@@ -73,17 +69,21 @@ elif [ -z "$pids" ]; then
   log "no cluster '$CLUSTER_NAME' to delete"
 fi
 
-# Leftovers: wait a little for the processes kwokctl stopped, then TERM, then KILL.
+# Leftovers: give the processes kwokctl stopped (it SIGKILLs them) a moment, then TERM, then KILL (a TERMed
+# kube-apiserver often is not gone after 15 s; this is throwaway test state, so 5 s is enough).
 problems=0
-for round in 1 2 3; do
-  left=$(cluster_pids | tr '\n' ' ')
-  [ -n "${left// /}" ] || break
-  case $round in
-    1) sleep 3 ;;
-    2) for p in $left; do log "leftover process, sending TERM: $(describe "$p")"; kill -TERM "$p" 2>/dev/null || true; done; sleep 5 ;;
-    3) for p in $left; do log "leftover process, sending KILL: $(describe "$p")"; kill -KILL "$p" 2>/dev/null || true; done; sleep 1 ;;
-  esac
-done
+settle() { # settle <seconds>: poll until no process of this cluster is left
+  local i
+  for ((i = 0; i < $1; i++)); do [ -z "$(cluster_pids)" ] && return 0; sleep 1; done
+  [ -z "$(cluster_pids)" ]
+}
+if ! settle 3; then
+  for p in $(cluster_pids); do log "leftover process, sending TERM: $(describe "$p")"; kill -TERM "$p" 2>/dev/null || true; done
+  if ! settle 5; then
+    for p in $(cluster_pids); do log "leftover process, sending KILL: $(describe "$p")"; kill -KILL "$p" 2>/dev/null || true; done
+    settle 3 || true
+  fi
+fi
 left=$(cluster_pids | tr '\n' ' ')
 if [ -n "${left// /}" ]; then
   for p in $left; do log "process still running: $(describe "$p")"; done
@@ -99,14 +99,12 @@ if [ -n "${ports// /}" ] && command -v ss >/dev/null 2>&1; then
   done
 fi
 
-rm -rf "$KWOK_CLUSTER_DIR"
-rm -f "$KUBECONFIG_OUT" "$STATE_DIR/provider" "$STATE_DIR/nodes.yaml"
+[ "$problems" = 1 ] || rm -rf "$KWOK_CLUSTER_DIR"
+rm -f "$KUBECONFIG_OUT" "$STATE_DIR/provider" "$STATE_DIR/nodes.yaml" "$STATE_DIR/kwokctl.yaml.sum"
 
 # Other clusters built from the same binaries are only reported.
-others=""
-for exe in /proc/[0-9]*/exe; do
-  case "$(readlink -f "$exe" 2>/dev/null)" in "$BIN_DIR"/*) p=${exe#/proc/}; others="$others ${p%/exe}" ;; esac
-done
+others=$( { grep -laF "$KWOK_WORKDIR_DIR/clusters/" /proc/[0-9]*/cmdline 2>/dev/null || true; } |
+  sed 's|^/proc/||; s|/cmdline$||' | while read -r p; do if alive_pid "$p"; then printf ' %s' "$p"; fi; done)
 [ -z "$others" ] || log "note: processes of other clusters still run from $BIN_DIR:$others"
 
 [ "$problems" = 0 ] || die "cluster '$CLUSTER_NAME' was not removed cleanly (see above)"

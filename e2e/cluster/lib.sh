@@ -10,6 +10,7 @@ STATE_DIR="$CACHE_ROOT/clusters/$CLUSTER_NAME"
 KUBECONFIG_OUT="${DISAGG_KUBECONFIG:-$CACHE_ROOT/kubeconfig-$CLUSTER_NAME}"
 # kwokctl keeps each cluster (pki, etcd data, pids, component logs) under $KWOK_WORKDIR/clusters/<name>.
 KWOK_WORKDIR_DIR="$CACHE_ROOT/kwok"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 KWOK_CLUSTER_DIR="$KWOK_WORKDIR_DIR/clusters/$CLUSTER_NAME"
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -23,6 +24,17 @@ kwokctl_() {
     "$BIN_DIR/kwokctl" --name "$CLUSTER_NAME" "$@"
 }
 kubectl_() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_OUT" "$@"; }
+
+# alive_pid <pid>: a running (not zombie) process executing a binary from BIN_DIR.
+alive_pid() {
+  local stat exe
+  stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  case "$stat" in ''|Z*) return 1 ;; esac
+  if [ -d "/proc/$1" ]; then
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case "$exe" in "$(cd "$BIN_DIR" 2>/dev/null && pwd -P)"/*) ;; *) return 1 ;; esac
+  fi
+}
 
 # The provider (kwok|kind) whose cluster is up under CLUSTER_NAME, recorded by up.sh; empty if none.
 recorded_provider() { cat "$STATE_DIR/provider" 2>/dev/null || true; }

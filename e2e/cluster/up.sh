@@ -61,7 +61,9 @@ nodes_per_zone="${DISAGG_NODES_PER_ZONE:-2}"
 case "$nodes_per_zone" in ''|*[!0-9]*|0) die "DISAGG_NODES_PER_ZONE must be a positive integer, got '$nodes_per_zone'" ;; esac
 read -r -a zones <<<"${DISAGG_ZONES:-us-east-1a us-east-1b}"
 [ ${#zones[@]} -gt 0 ] || die "DISAGG_ZONES is empty"
-[ $(( nodes_per_zone * ${#zones[@]} )) -le 250 ] || die "at most 250 simulated nodes (one /24 pod CIDR each)"
+for zone in "${zones[@]}"; do
+  [[ $zone =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "zone '$zone' is not a valid label value / node name part (lower case, digits, '-')"
+done
 apiserver_port="${DISAGG_KUBE_APISERVER_PORT:-}"
 case "$apiserver_port" in ''|[1-9]*) ;; *) die "DISAGG_KUBE_APISERVER_PORT must be a port number" ;; esac
 case "$apiserver_port" in *[!0-9]*) die "DISAGG_KUBE_APISERVER_PORT must be a port number" ;; esac
@@ -83,29 +85,23 @@ wait_for() {
   done
 }
 
-pid_alive() { # pid_alive <pidfile>: the process runs one of our binaries
-  local pid exe
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  if [ -e "/proc/$pid/exe" ]; then
-    exe=$(readlink -f "/proc/$pid/exe" 2>/dev/null) || return 1
-    case "$exe" in "$BIN_DIR"/*) ;; *) return 1 ;; esac
-  fi
-}
-
 # Why an existing cluster can't be reused (empty: it can).
 existing_cluster_problem() {
   local f n=0
   grep -qF "$BIN_DIR/kube-apiserver" "$KWOK_CLUSTER_DIR/kwok.yaml" 2>/dev/null ||
     { echo "it was created with other binaries"; return; }
+  [ "$(cat "$STATE_DIR/kwokctl.yaml.sum" 2>/dev/null)" = "$(config_sum)" ] ||
+    { echo "it was created with another kwokctl.yaml"; return; }
   for f in "$KWOK_CLUSTER_DIR"/pids/*.pid; do
     [ -e "$f" ] || continue
     n=$((n + 1))
-    pid_alive "$f" || { echo "$(basename "$f" .pid) is not running"; return; }
+    alive_pid "$(cat "$f")" || { echo "$(basename "$f" .pid) is not running"; return; }
   done
   [ "$n" -ge 5 ] || { echo "only $n of its 5 components have been started"; return; }
   cluster_kubectl get --raw /readyz >/dev/null 2>&1 || { echo "kube-apiserver is not ready"; return; }
 }
+
+config_sum() { cksum <"$CLUSTER_DIR/kwokctl.yaml"; }
 
 port_in_use() {
   if command -v ss >/dev/null 2>&1; then
@@ -124,12 +120,12 @@ on_exit() {
   cp -r "$KWOK_CLUSTER_DIR/logs" "$keep/" 2>/dev/null || true
   cp "$STATE_DIR/kwokctl-create.log" "$keep/" 2>/dev/null || true
   log "---- cluster creation failed; kwokctl output: $keep/kwokctl-create.log"
-  tail -n 15 "$keep/kwokctl-create.log" >&2 2>/dev/null || true
+  tail -n 8 "$keep/kwokctl-create.log" >&2 2>/dev/null || true
   local f
   for f in "$keep"/logs/*.log; do
     [ -e "$f" ] || continue
     log "---- last lines of $f"
-    tail -n 15 "$f" >&2
+    tail -n 8 "$f" >&2
   done
   if [ "${DISAGG_KEEP_ON_FAILURE:-0}" = 1 ]; then
     log "DISAGG_KEEP_ON_FAILURE=1: leaving the cluster as it is (logs: $KWOK_CLUSTER_DIR/logs); remove it with e2e/cluster/down.sh"
@@ -164,6 +160,7 @@ if [ "$reused" = 0 ]; then
   log "creating cluster '$CLUSTER_NAME' (kwokctl, binary runtime, 127.0.0.1 only; logs: $KWOK_CLUSTER_DIR/logs)"
   created=1
   echo kwok >"$STATE_DIR/provider"
+  config_sum >"$STATE_DIR/kwokctl.yaml.sum"
   # --kubeconfig "": don't touch ~/.kube/config; we write our own below.
   # 9>&-: the daemonized components must not inherit the lock.
   if ! kwokctl_ --config "$CLUSTER_DIR/kwokctl.yaml" create cluster \
@@ -176,7 +173,7 @@ if [ "$reused" = 0 ]; then
       --kwok-controller-binary "$BIN_DIR/kwok" \
       --quiet-pull \
       --timeout 5m --wait 2m \
-      "${port_args[@]}" \
+      ${port_args[@]+"${port_args[@]}"} \
       >"$STATE_DIR/kwokctl-create.log" 2>&1 9>&-; then
     die "kwokctl create cluster failed"
   fi
@@ -200,16 +197,14 @@ wait_for 60 "kube-controller-manager and kube-scheduler leader leases" \
 manifest="$STATE_DIR/nodes.yaml"
 : >"$manifest"
 wanted=()
-i=0
 for zone in "${zones[@]}"; do
   for n in $(seq 1 "$nodes_per_zone"); do
     name="gpu-$zone-$n"
     wanted+=("$name")
     sed -e "s|@NAME@|$name|g" -e "s|@ZONE@|$zone|g" -e "s|@REGION@|${zone%?}|g" \
-        -e "s|@POD_CIDR@|10.244.$i.0/24|g" -e "s|@K8S_VERSION@|$K8S_VERSION|g" \
+        -e "s|@K8S_VERSION@|$K8S_VERSION|g" \
         "$CLUSTER_DIR/nodes.yaml.tmpl" >>"$manifest"
     printf -- '---\n' >>"$manifest"
-    i=$((i + 1))
   done
 done
 kubectl_ apply -f "$manifest" >/dev/null || die "creating the simulated nodes failed ($manifest)"
