@@ -3,11 +3,11 @@
 #
 #   e2e/cluster/up.sh [--provider kwok|kind] [--print-env] [-h|--help]
 #
-# Default provider "kwok": no Docker, no downloads. build.sh builds (once, cached) etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, kwok and kwokctl; then `kwokctl create cluster --runtime
-# binary` runs them as local processes, all listening on 127.0.0.1 only, and kwok simulates the nodes of
-# nodes.yaml.tmpl (pods bound to them become Running and Ready). Provider "kind" (needs Docker or Podman)
-# delegates to e2e/kind/up.sh.
+# Default provider "kwok": no Docker, nothing downloaded at cluster start. build.sh builds (once, cached) etcd,
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and kwokctl; then `kwokctl create
+# cluster --runtime binary` runs them as local processes, all listening on 127.0.0.1 only, and kwok simulates
+# the nodes of nodes.yaml.tmpl (pods bound to them become Running and Ready). Provider "kind" (needs Docker or
+# Podman) delegates to e2e/kind/up.sh.
 #
 # Idempotent: a healthy cluster is reused in seconds; a broken or outdated one is deleted and recreated.
 # Logs go to stderr; the last line on stdout is `export KUBECONFIG=...`, so `eval "$(e2e/cluster/up.sh)"` works.
@@ -23,6 +23,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+# run_clean <command...>: runs the command with no file descriptor above 2 open. kwokctl's daemonized
+# components inherit every open descriptor (our lock, a caller's pipes) and would hold them as long as they run.
+run_clean() (
+  for fd in /dev/fd/*; do
+    fd=${fd##*/}
+    case "$fd" in 0|1|2|*[!0-9]*) continue ;; esac
+    eval "exec $fd>&-" 2>/dev/null || true
+  done
+  "$@"
+)
 
 provider="${DISAGG_CLUSTER_PROVIDER:-}"
 print_env=0
@@ -69,7 +80,10 @@ case "$apiserver_port" in ''|[1-9]*) ;; *) die "DISAGG_KUBE_APISERVER_PORT must 
 case "$apiserver_port" in *[!0-9]*) die "DISAGG_KUBE_APISERVER_PORT must be a port number" ;; esac
 
 start=$(date +%s)
-if ! "$CLUSTER_DIR/build.sh" >/dev/null; then
+build_cmd=("$CLUSTER_DIR/build.sh")
+# Clusters with other names share the binary cache: one build at a time.
+if command -v flock >/dev/null 2>&1; then mkdir -p "$CACHE_ROOT"; build_cmd=(flock -w 3600 "$CACHE_ROOT/build.lock" "${build_cmd[@]}"); fi
+if ! run_clean "${build_cmd[@]}" >/dev/null; then
   die "building the control-plane binaries failed (see the messages above; Go >= 1.24 and access to the Go module proxy are needed for the first build)"
 fi
 
@@ -162,8 +176,7 @@ if [ "$reused" = 0 ]; then
   echo kwok >"$STATE_DIR/provider"
   config_sum >"$STATE_DIR/kwokctl.yaml.sum"
   # --kubeconfig "": don't touch ~/.kube/config; we write our own below.
-  # 9>&-: the daemonized components must not inherit the lock.
-  if ! kwokctl_ --config "$CLUSTER_DIR/kwokctl.yaml" create cluster \
+  if ! run_clean kwokctl_ --config "$CLUSTER_DIR/kwokctl.yaml" create cluster \
       --runtime binary \
       --kubeconfig "" \
       --kube-apiserver-binary "$BIN_DIR/kube-apiserver" \
@@ -174,7 +187,7 @@ if [ "$reused" = 0 ]; then
       --quiet-pull \
       --timeout 5m --wait 2m \
       ${port_args[@]+"${port_args[@]}"} \
-      >"$STATE_DIR/kwokctl-create.log" 2>&1 9>&-; then
+      >"$STATE_DIR/kwokctl-create.log" 2>&1; then
     die "kwokctl create cluster failed"
   fi
   grep -q '"level":"ERROR"' "$STATE_DIR/kwokctl-create.log" && die "kwokctl create cluster reported errors"
