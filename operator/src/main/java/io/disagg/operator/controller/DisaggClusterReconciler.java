@@ -2,6 +2,16 @@ package io.disagg.operator.controller;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.dependent.ConfigMapDependent;
+import io.disagg.operator.dependent.ContextPdbDependent;
+import io.disagg.operator.dependent.ContextServiceDependent;
+import io.disagg.operator.dependent.ContextStatefulSetDependent;
+import io.disagg.operator.dependent.FabricConfigMapDependent;
+import io.disagg.operator.dependent.GenerationPdbDependent;
+import io.disagg.operator.dependent.GenerationServiceDependent;
+import io.disagg.operator.dependent.GenerationStatefulSetDependent;
+import io.disagg.operator.dependent.RouterDeploymentDependent;
+import io.disagg.operator.dependent.RouterServiceDependent;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.Pool;
@@ -22,6 +32,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -44,6 +56,21 @@ import org.jboss.logging.Logger;
  * children and pods; write the status only if it changed, so an unchanged cluster costs no
  * write.
  */
+// Explicit invocation: reconcile() validates the spec first and runs the workflow only when it is valid.
+@Workflow(explicitInvocation = true, dependents = {
+    @Dependent(type = ConfigMapDependent.class, name = "config"),
+    @Dependent(type = FabricConfigMapDependent.class, name = "fabric-config"),
+    @Dependent(type = ContextServiceDependent.class, name = "context-service"),
+    @Dependent(type = GenerationServiceDependent.class, name = "generation-service"),
+    @Dependent(type = ContextStatefulSetDependent.class, name = "context-statefulset",
+        dependsOn = {"config", "fabric-config", "context-service"}),
+    @Dependent(type = GenerationStatefulSetDependent.class, name = "generation-statefulset",
+        dependsOn = {"config", "fabric-config", "generation-service"}),
+    @Dependent(type = ContextPdbDependent.class, name = "context-pdb"),
+    @Dependent(type = GenerationPdbDependent.class, name = "generation-pdb"),
+    @Dependent(type = RouterDeploymentDependent.class, name = "router-deployment", dependsOn = "config"),
+    @Dependent(type = RouterServiceDependent.class, name = "router-service"),
+})
 @ControllerConfiguration(name = DisaggClusterReconciler.NAME)
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 

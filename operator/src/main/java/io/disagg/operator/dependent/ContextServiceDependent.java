@@ -1,0 +1,29 @@
+package io.disagg.operator.dependent;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.Names;
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.model.PoolServices;
+import io.fabric8.kubernetes.api.model.Service;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** Headless Service {@code <name>-context}, governing service of the context StatefulSet. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+public class ContextServiceDependent extends DesiredHashDependent<Service> {
+  public ContextServiceDependent() {
+    super(Service.class);
+  }
+
+  @Override
+  protected String childName(DisaggCluster primary) {
+    return Names.pool(primary, Pool.CONTEXT);
+  }
+
+  @Override
+  protected Service desired(DisaggCluster primary, Context<DisaggCluster> context) {
+    return PoolServices.desired(primary, Pool.CONTEXT);
+  }
+}

@@ -1,0 +1,29 @@
+package io.disagg.operator.dependent;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.Names;
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.model.PoolServices;
+import io.fabric8.kubernetes.api.model.Service;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** Headless Service {@code <name>-generation}, governing service of the generation StatefulSet. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+public class GenerationServiceDependent extends DesiredHashDependent<Service> {
+  public GenerationServiceDependent() {
+    super(Service.class);
+  }
+
+  @Override
+  protected String childName(DisaggCluster primary) {
+    return Names.pool(primary, Pool.GENERATION);
+  }
+
+  @Override
+  protected Service desired(DisaggCluster primary, Context<DisaggCluster> context) {
+    return PoolServices.desired(primary, Pool.GENERATION);
+  }
+}

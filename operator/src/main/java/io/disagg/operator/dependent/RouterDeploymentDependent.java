@@ -1,0 +1,34 @@
+package io.disagg.operator.dependent;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.Names;
+import io.disagg.operator.model.RouterDeployments;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** Deployment {@code <name>-router}: {@code trtllm-serve disaggregated}. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+public class RouterDeploymentDependent extends DesiredHashDependent<Deployment> {
+  public RouterDeploymentDependent() {
+    super(Deployment.class);
+  }
+
+  @Override
+  protected String childName(DisaggCluster primary) {
+    return Names.router(primary);
+  }
+
+  @Override
+  protected Deployment desired(DisaggCluster primary, Context<DisaggCluster> context) {
+    return RouterDeployments.desired(primary, configHash(primary));
+  }
+
+  /** Hash of router.yaml; a seam for tests. */
+  protected String configHash(DisaggCluster primary) {
+    return RouterDeployments.configHash(TrtllmConfig.configMapData(primary));
+  }
+}

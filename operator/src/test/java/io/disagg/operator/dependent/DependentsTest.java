@@ -1,0 +1,249 @@
+package io.disagg.operator.dependent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.controller.DisaggClusterReconciler;
+import io.disagg.operator.model.Hashes;
+import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.ModelFixtures;
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.model.WorkerStatefulSets;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs every dependent through JOSDK's own single-dependent reconcile path against
+ * {@link FakeApiServer}; TrtllmConfig is replaced by {@link #fakeConfig} / {@link #fakeEnv}.
+ */
+class DependentsTest {
+
+  /** Stand-in for TrtllmConfig.configMapData: each pool's file follows its own llmApiOptions. */
+  static Map<String, String> fakeConfig(DisaggCluster cr) {
+    return ModelFixtures.configData(
+        "context: " + new TreeMap<>(cr.getSpec().getContext().getLlmApiOptions()) + "\n",
+        "generation: " + new TreeMap<>(cr.getSpec().getGeneration().getLlmApiOptions()) + "\n",
+        "router: " + cr.getSpec().getRouter().getMaxRetries() + "\n");
+  }
+
+  /** Stand-in for TrtllmConfig.fabricEnv. */
+  static Map<String, String> fakeEnv(DisaggCluster cr) {
+    return cr.getSpec().getFabric().getEfa().isEnabled() ? Map.of("FI_PROVIDER", "efa") : Map.of("X", "1");
+  }
+
+  private FakeApiServer server;
+  private List<DesiredHashDependent<? extends HasMetadata>> dependents;
+
+  @BeforeEach
+  void setUp() {
+    server = new FakeApiServer();
+    dependents = List.of(
+        new ConfigMapDependent() {
+          @Override
+          protected Map<String, String> data(DisaggCluster p) {
+            return fakeConfig(p);
+          }
+        },
+        new FabricConfigMapDependent() {
+          @Override
+          protected Map<String, String> env(DisaggCluster p) {
+            return fakeEnv(p);
+          }
+        },
+        new ContextStatefulSetDependent() {
+          @Override
+          protected String configHash(DisaggCluster p) {
+            return WorkerStatefulSets.configHash(fakeConfig(p), fakeEnv(p), pool());
+          }
+        },
+        new GenerationStatefulSetDependent() {
+          @Override
+          protected String configHash(DisaggCluster p) {
+            return WorkerStatefulSets.configHash(fakeConfig(p), fakeEnv(p), pool());
+          }
+        },
+        new ContextServiceDependent(), new GenerationServiceDependent(),
+        new ContextPdbDependent(), new GenerationPdbDependent(),
+        new RouterDeploymentDependent() {
+          @Override
+          protected String configHash(DisaggCluster p) {
+            return io.disagg.operator.model.RouterDeployments.configHash(fakeConfig(p));
+          }
+        },
+        new RouterServiceDependent());
+    dependents.forEach(server::attach);
+  }
+
+  private List<String> reconcileAll(DisaggCluster cr) {
+    server.writes.clear();
+    var ctx = server.context(cr);
+    for (var d : dependents) {
+      ReconcileResult<?> r = d.reconcile(cr, ctx);
+      assertThat(r).isNotNull();
+    }
+    return List.copyOf(server.writes);
+  }
+
+  @Test
+  void firstReconcileCreatesEveryChildOnce() {
+    List<String> writes = reconcileAll(ModelFixtures.efaCluster());
+    assertThat(writes).containsExactly(
+        "create ConfigMap/demo-config", "create ConfigMap/demo-fabric",
+        "create StatefulSet/demo-context", "create StatefulSet/demo-generation",
+        "create Service/demo-context", "create Service/demo-generation",
+        "create PodDisruptionBudget/demo-context", "create PodDisruptionBudget/demo-generation",
+        "create Deployment/demo-router", "create Service/demo-router");
+  }
+
+  @Test
+  void secondReconcileOfAnUnchangedClusterWritesNothing() {
+    DisaggCluster cr = ModelFixtures.efaCluster();
+    cr.getSpec().getContext().setNodeSelector(Map.of("z", "1", "a", "2"));
+    cr.getSpec().getContext().setLlmApiOptions(Map.of("max_batch_size", 8, "kv_cache_config", Map.of("x", 1)));
+    reconcileAll(cr);
+    assertThat(server.size()).isEqualTo(10);
+    // a fresh copy of the same primary, as the next informer event delivers it
+    assertThat(reconcileAll(ModelFixtures.copy(cr))).isEmpty();
+    assertThat(reconcileAll(ModelFixtures.copy(cr))).isEmpty();
+  }
+
+  @Test
+  void llmApiOptionsOfOnePoolRollOnlyThatPool() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    reconcileAll(cr);
+    String genHash = podConfigHash("demo-generation");
+    String ctxHash = podConfigHash("demo-context");
+
+    DisaggCluster changed = ModelFixtures.copy(cr);
+    changed.getSpec().getContext().setLlmApiOptions(Map.of("max_num_tokens", 8192));
+    assertThat(reconcileAll(changed)).containsExactly("update ConfigMap/demo-config", "update StatefulSet/demo-context");
+    assertThat(podConfigHash("demo-context")).isNotEqualTo(ctxHash);
+    assertThat(podConfigHash("demo-generation")).isEqualTo(genHash);
+  }
+
+  @Test
+  void scalingOnePoolUpdatesOnlyItsStatefulSet() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    reconcileAll(cr);
+    DisaggCluster changed = ModelFixtures.copy(cr);
+    changed.getSpec().getGeneration().setReplicas(3);
+    assertThat(reconcileAll(changed)).containsExactly("update StatefulSet/demo-generation");
+    assertThat(server.get(StatefulSet.class, "demo-generation").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(server.get(StatefulSet.class, "demo-context").getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void eachDependentFindsItsOwnResourceAmongSeveralOfOneType() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    reconcileAll(cr);
+    var ctx = server.context(cr);
+    for (var d : dependents) {
+      HasMetadata mine = d.getSecondaryResource(cr, ctx).orElseThrow();
+      assertThat(mine.getMetadata().getName()).as(d.getClass().getSuperclass().getSimpleName())
+          .isEqualTo(d.childName(cr));
+    }
+    assertThat(server.secondaries(Service.class)).hasSize(3);
+    assertThat(new ContextServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+        .isEqualTo("demo-context");
+    assertThat(new GenerationServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+        .isEqualTo("demo-generation");
+    assertThat(new RouterServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+        .isEqualTo("demo-router");
+    assertThat(new GenerationPdbDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+        .isEqualTo("demo-generation");
+  }
+
+  @Test
+  void childNameIsTheDesiredName() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    for (var d : dependents) {
+      HasMetadata desired = d.desired(cr, null);
+      assertThat(desired.getMetadata().getName()).isEqualTo(d.childName(cr));
+      assertThat(desired.getMetadata().getNamespace()).isEqualTo(ModelFixtures.NAMESPACE);
+    }
+  }
+
+  @Test
+  void matchComparesOnlyTheDesiredHash() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    var d = (DesiredHashDependent<StatefulSet>) dependents.get(3);
+    StatefulSet desired = d.desired(cr, null);
+    StatefulSet actual = desired.edit().editSpec().withRevisionHistoryLimit(10).endSpec()
+        .editMetadata().withResourceVersion("7").endMetadata().build();
+    var r = d.match(actual, desired, cr, null);
+    assertThat(r.matched()).isTrue();
+
+    actual.getMetadata().getAnnotations().put(Labels.DESIRED_HASH, "0000000000000000");
+    r = d.match(actual, desired, cr, null);
+    assertThat(r.matched()).isFalse();
+    assertThat(r.computedDesired()).containsSame(desired);
+
+    actual.getMetadata().getAnnotations().remove(Labels.DESIRED_HASH);
+    assertThat(d.match(actual, desired, cr, null).matched()).isFalse();
+  }
+
+  @Test
+  void editedConfigMapDataIsPutBack() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    reconcileAll(cr);
+    ConfigMap cm = server.get(ConfigMap.class, "demo-config");
+    var d = (ConfigMapDependent) dependents.get(0);
+    assertThat(d.match(cm, d.desired(cr, null), cr, null).matched()).isTrue();
+    cm.getData().put("context.yaml", "edited");
+    assertThat(d.match(cm, d.desired(cr, null), cr, null).matched()).isFalse();
+    assertThat(Hashes.desiredHashOf(cm)).isEqualTo(Hashes.desiredHashOf(d.desired(cr, null)));
+  }
+
+  @Test
+  void everyDependentWatchesOnlyManagedResources() {
+    for (var d : dependents) {
+      Class<?> type = d.getClass().isAnonymousClass() ? d.getClass().getSuperclass() : d.getClass();
+      KubernetesDependent k = type.getAnnotation(KubernetesDependent.class);
+      assertThat(k).as(type.getSimpleName()).isNotNull();
+      assertThat(k.informer().labelSelector()).isEqualTo(Labels.MANAGED_SELECTOR);
+    }
+  }
+
+  @Test
+  void workflowListsEveryDependentOnceWithUniqueNames() {
+    Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
+    List<Dependent> deps = Arrays.asList(w.dependents());
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(10);
+    assertThat(deps).extracting(Dependent::type).containsExactlyInAnyOrder(
+        ConfigMapDependent.class, FabricConfigMapDependent.class,
+        ContextStatefulSetDependent.class, GenerationStatefulSetDependent.class,
+        ContextServiceDependent.class, GenerationServiceDependent.class,
+        ContextPdbDependent.class, GenerationPdbDependent.class,
+        RouterDeploymentDependent.class, RouterServiceDependent.class);
+    var names = deps.stream().map(Dependent::name).toList();
+    for (Dependent dep : deps) {
+      assertThat(names).containsAll(Arrays.asList(dep.dependsOn()));
+    }
+  }
+
+  @Test
+  void statefulSetDependentsServeTheirPool() {
+    assertThat(new ContextStatefulSetDependent().pool()).isEqualTo(Pool.CONTEXT);
+    assertThat(new GenerationStatefulSetDependent().pool()).isEqualTo(Pool.GENERATION);
+    assertThat(server.get(Deployment.class, "demo-router")).isNull();
+    assertThat(server.get(PodDisruptionBudget.class, "demo-context")).isNull();
+  }
+
+  private String podConfigHash(String sts) {
+    return server.get(StatefulSet.class, sts).getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+  }
+}
