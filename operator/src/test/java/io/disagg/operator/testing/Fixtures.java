@@ -13,6 +13,7 @@ import java.util.List;
 /**
  * Ready-made {@link DisaggCluster}s for tests. Every call returns a new, fully mutable object:
  * adjust it with the API setters, e.g. {@code cr.getSpec().getContext().setReplicas(3)}.
+ * Both fixtures pass {@code SpecValidator} without errors or warnings.
  */
 public final class Fixtures {
   private Fixtures() {}
