@@ -78,9 +78,10 @@ public final class TrtllmConfig {
       "backend", "max_tokens_in_buffer", "kv_transfer_timeout_ms", "kv_transfer_sender_future_timeout_ms");
 
   /**
-   * Top-level router keys the operator always writes. Other top-level keys from
-   * {@code spec.router.extraConfig} are passed through; a key in this set is replaced.
-   * {@code conditional_disagg_config} is written only when {@code maxLocalPrefillLength} is set.
+   * Top-level router keys the operator writes. {@code spec.router.extraConfig} cannot change
+   * them: a key the operator wrote replaces the extraConfig value as a whole. All of them are
+   * always written except {@code conditional_disagg_config}, written only when
+   * {@code spec.router.maxLocalPrefillLength} is set (otherwise an extraConfig value passes).
    */
   public static final Set<String> ROUTER_OPERATOR_KEYS = Set.of(
       "hostname", "port", "backend", "max_retries", Pool.CONTEXT.routerSection(),
@@ -274,8 +275,9 @@ public final class TrtllmConfig {
    *       server section, so the router hashes blocks like the workers do.</li>
    *   <li>{@code conditional_disagg_config.max_local_prefill_length} (tokens) when set.</li>
    *   <li>{@code disagg_cluster}: the same section as the workers ({@link #disaggClusterSection}).</li>
-   *   <li>the keys of {@code spec.router.extraConfig} that the operator does not write
-   *       ({@link #ROUTER_OPERATOR_KEYS}), sorted.</li>
+   *   <li>the keys of {@code spec.router.extraConfig} that the operator did not write
+   *       (see {@link #ROUTER_OPERATOR_KEYS}), sorted; operator keys are never merged with
+   *       extraConfig values.</li>
    * </ul>
    */
   public static Map<String, Object> routerConfig(DisaggCluster cr) {
@@ -295,11 +297,7 @@ public final class TrtllmConfig {
     }
     out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
     Map<String, Object> extra = router.getExtraConfig() != null ? router.getExtraConfig() : Map.of();
-    for (String key : sortedKeys(extra)) {
-      if (!ROUTER_OPERATOR_KEYS.contains(key)) {
-        out.put(key, canonical(extra.get(key)));
-      }
-    }
+    appendSorted(out, extra);
     return out;
   }
 

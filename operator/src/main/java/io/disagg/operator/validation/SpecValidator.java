@@ -224,8 +224,8 @@ public final class SpecValidator {
     if (d.getHeartbeatIntervalSeconds() >= d.getInactiveTimeoutSeconds()) {
       out.add(SpecProblem.error("spec.discovery.heartbeatIntervalSeconds",
           "(" + d.getHeartbeatIntervalSeconds() + "s) must be less than inactiveTimeoutSeconds ("
-              + d.getInactiveTimeoutSeconds() + "s): the registration lease would expire between heartbeats and"
-              + " TensorRT-LLM silently disables heartbeats"));
+              + d.getInactiveTimeoutSeconds() + "s): TensorRT-LLM then disables heartbeats (only logging a warning)"
+              + " and every worker's registration lease expires after inactiveTimeoutSeconds"));
     }
   }
 

@@ -366,6 +366,18 @@ class TrtllmConfigTest {
       assertThat(r.keySet()).containsExactly("hostname", "port", "backend", "max_retries", "context_servers",
           "generation_servers", "disagg_cluster", "otlp_config", "perf_metrics_max_requests", "schedule_style");
     }
+    @Test
+    void extraConditionalDisaggPassesOnlyWhenTheSpecDoesNotSetIt() {
+      DisaggCluster cr = cr();
+      cr.getSpec().getRouter().getGenerationRouter().setType(RouterType.KV_CACHE_AWARE);
+      cr.getSpec().getRouter().setExtraConfig(new LinkedHashMap<>(Map.of(
+          "conditional_disagg_config", Map.of("max_local_prefill_length", 128))));
+      assertThat(map(router(cr).get("conditional_disagg_config"))).containsExactly(
+          Map.entry("max_local_prefill_length", 128));
+      cr.getSpec().getRouter().setMaxLocalPrefillLength(512);
+      assertThat(map(router(cr).get("conditional_disagg_config"))).containsExactly(
+          Map.entry("max_local_prefill_length", 512));
+    }
   }
 
   @Nested
