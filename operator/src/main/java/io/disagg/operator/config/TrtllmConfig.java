@@ -1,12 +1,53 @@
 package io.disagg.operator.config;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
+import io.disagg.operator.api.v1alpha1.DiscoverySpec;
+import io.disagg.operator.api.v1alpha1.EfaSpec;
+import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
+import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
+import io.disagg.operator.api.v1alpha1.ModelBackend;
+import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.api.v1alpha1.RouterSpec;
+import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.model.Pool;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Renders the files and environment TensorRT-LLM reads. Pure functions of the spec.
- * TODO(helper): implement.
+ * Renders the files and environment TensorRT-LLM reads. Pure functions of the spec: no I/O, and
+ * the same spec always gives byte-identical output (the operator hashes it to decide whether
+ * pods roll).
+ *
+ * <p>Upstream sources followed (repository NVIDIA/TensorRT-LLM):
+ * <ul>
+ *   <li>{@code tensorrt_llm/commands/serve.py}: a worker merges the {@code --extra_llm_api_options}
+ *       YAML over its command-line arguments (the YAML wins), then pops {@code disagg_cluster} out
+ *       of the LLM arguments and parses it with {@code extract_disagg_cluster_config}.
+ *       {@code trtllm-serve disaggregated -c FILE} parses the router file with
+ *       {@code parse_disagg_config_file} and binds {@code hostname:port}.</li>
+ *   <li>{@code tensorrt_llm/llmapi/disagg_utils.py}: {@code extract_disagg_cfg} (router top-level
+ *       keys), {@code extract_router_config} (the {@code router} block of a server section),
+ *       {@code DisaggClusterConfig}/{@code MinimalInstances} (unknown keys raise KeyError).</li>
+ *   <li>{@code tensorrt_llm/llmapi/llm_args.py}: {@code CacheTransceiverConfig} (strict model:
+ *       {@code backend}, {@code max_tokens_in_buffer}, {@code kv_transfer_timeout_ms},
+ *       {@code kv_transfer_sender_future_timeout_ms}); {@code TorchLlmArgs} owns
+ *       {@code disable_overlap_scheduler} and {@code enable_iter_perf_stats}.</li>
+ *   <li>{@code tensorrt_llm/serve/cluster_storage.py}: {@code create_cluster_storage} picks etcd
+ *       for an {@code etcd://} URI; {@code Etcd3ClusterStorage} splits it on commas and parses
+ *       every part as a URL.</li>
+ * </ul>
+ *
+ * <p>Key order: the operator's keys come first, in a fixed order; keys taken from user maps
+ * ({@code llmApiOptions}, {@code router.extraConfig}) follow, sorted by name at every nesting
+ * level, so the insertion order of user maps never changes the output. Lists keep their order.
  */
 public final class TrtllmConfig {
   private TrtllmConfig() {}
@@ -19,19 +60,402 @@ public final class TrtllmConfig {
   /** ConfigMap key of the router config. */
   public static final String ROUTER_CONFIG_KEY = "router.yaml";
 
-  /** The data of the {@code <name>-config} ConfigMap: context.yaml, generation.yaml, router.yaml. */
+  /**
+   * Router {@code hostname}: the router binds this address, so it must listen on every
+   * interface of the pod (IPv4).
+   */
+  public static final String ROUTER_HOSTNAME = "0.0.0.0";
+
+  // ---- worker LLM-API option keys (tensorrt_llm/llmapi/llm_args.py) ----
+  public static final String DISABLE_OVERLAP_SCHEDULER = "disable_overlap_scheduler";
+  public static final String CACHE_TRANSCEIVER_CONFIG = "cache_transceiver_config";
+  public static final String ENABLE_ITER_PERF_STATS = "enable_iter_perf_stats";
+  public static final String RETURN_PERF_METRICS = "return_perf_metrics";
+  public static final String DISAGG_CLUSTER = "disagg_cluster";
+
+  /** The {@code cache_transceiver_config} fields the operator writes from {@code spec.kvCacheTransfer}. */
+  public static final List<String> CACHE_TRANSCEIVER_OPERATOR_KEYS = List.of(
+      "backend", "max_tokens_in_buffer", "kv_transfer_timeout_ms", "kv_transfer_sender_future_timeout_ms");
+
+  /**
+   * Top-level router keys the operator writes. {@code spec.router.extraConfig} cannot change
+   * them: a key the operator wrote replaces the extraConfig value as a whole. All of them are
+   * always written except {@code conditional_disagg_config}, written only when
+   * {@code spec.router.maxLocalPrefillLength} is set (otherwise an extraConfig value passes).
+   */
+  public static final Set<String> ROUTER_OPERATOR_KEYS = Set.of(
+      "hostname", "port", "backend", "max_retries", Pool.CONTEXT.routerSection(),
+      Pool.GENERATION.routerSection(), "conditional_disagg_config", DISAGG_CLUSTER);
+
+  // ---- fabric environment ----
+  /** NIXL's transport (UCX or LIBFABRIC); an unknown value makes NIXL fall back to UCX silently. */
+  public static final String ENV_NIXL_KVCACHE_BACKEND = "TRTLLM_NIXL_KVCACHE_BACKEND";
+  public static final String ENV_FI_PROVIDER = "FI_PROVIDER";
+  public static final String ENV_FI_EFA_USE_DEVICE_RDMA = "FI_EFA_USE_DEVICE_RDMA";
+  public static final String ENV_FI_LOG_LEVEL = "FI_LOG_LEVEL";
+  public static final String ENV_NIXL_PLUGINS_DIR = "NIXL_PLUGINS_DIR";
+
+  /** The data of the {@code <name>-config} ConfigMap: context.yaml, generation.yaml, router.yaml (sorted). */
   public static Map<String, String> configMapData(DisaggCluster cr) {
-    throw new UnsupportedOperationException("TODO");
+    Map<String, String> data = new TreeMap<>();
+    for (Pool pool : Pool.values()) {
+      data.put(workerConfigKey(pool), workerYaml(cr, pool));
+    }
+    data.put(ROUTER_CONFIG_KEY, routerYaml(cr));
+    return Collections.unmodifiableMap(data);
   }
 
-  /** The fabric environment ({@code <name>-fabric} ConfigMap), sorted by name. */
-  public static Map<String, String> fabricEnv(DisaggCluster cr) {
-    throw new UnsupportedOperationException("TODO");
+  // =====================================================================================
+  // Worker: --extra_llm_api_options
+  // =====================================================================================
+
+  /** {@link #workerOptions} as YAML: the file passed to {@code trtllm-serve --extra_llm_api_options}. */
+  public static String workerYaml(DisaggCluster cr, Pool pool) {
+    return TrtllmYaml.write(workerOptions(cr, pool));
+  }
+
+  /**
+   * The LLM-API options of a pool's workers: the pool's {@code llmApiOptions} deep-merged with
+   * the operator's keys, the operator winning where both set a value. In this order:
+   * <ol>
+   *   <li>{@code disable_overlap_scheduler: true}, context pool only (the overlap scheduler is
+   *       not supported on context servers), and only on the {@code pytorch} and
+   *       {@code _autodeploy} backends: the TensorRT backend's {@code TrtLlmArgs} has no such
+   *       field and rejects unknown keys.</li>
+   *   <li>{@code cache_transceiver_config}: {@code backend} always (without it TensorRT-LLM starts
+   *       with disaggregation disabled), {@code max_tokens_in_buffer} (tokens),
+   *       {@code kv_transfer_timeout_ms} and {@code kv_transfer_sender_future_timeout_ms}
+   *       (milliseconds) when set in {@code spec.kvCacheTransfer}; the user's other keys of this
+   *       section are kept.</li>
+   *   <li>{@code enable_iter_perf_stats} ({@code pytorch} backend only, a {@code TorchLlmArgs}
+   *       field; feeds the JSON {@code /metrics}) and {@code return_perf_metrics} (serves
+   *       {@code /prometheus/metrics}): {@code true} unless {@code llmApiOptions} sets them.</li>
+   *   <li>{@code disagg_cluster}: {@link #disaggClusterSection}, entirely the operator's.</li>
+   *   <li>every other key of {@code llmApiOptions}, sorted.</li>
+   * </ol>
+   */
+  public static Map<String, Object> workerOptions(DisaggCluster cr, Pool pool) {
+    DisaggClusterSpec spec = cr.getSpec();
+    ModelBackend backend = backend(spec);
+    PoolSpec poolSpec = pool.spec(spec);
+    Map<String, Object> user = poolSpec == null || poolSpec.getLlmApiOptions() == null
+        ? Map.of() : poolSpec.getLlmApiOptions();
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (pool == Pool.CONTEXT && (backend == ModelBackend.PYTORCH || backend == ModelBackend.AUTODEPLOY)) {
+      out.put(DISABLE_OVERLAP_SCHEDULER, true);
+    }
+    out.put(CACHE_TRANSCEIVER_CONFIG, overlay(cacheTransceiverConfig(spec), user.get(CACHE_TRANSCEIVER_CONFIG)));
+    if (backend == ModelBackend.PYTORCH) {
+      out.put(ENABLE_ITER_PERF_STATS, user.containsKey(ENABLE_ITER_PERF_STATS)
+          ? canonical(user.get(ENABLE_ITER_PERF_STATS)) : Boolean.TRUE);
+    }
+    out.put(RETURN_PERF_METRICS, user.containsKey(RETURN_PERF_METRICS)
+        ? canonical(user.get(RETURN_PERF_METRICS)) : Boolean.TRUE);
+    out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
+    appendSorted(out, user);
+    return out;
+  }
+
+  /** The operator's part of {@code cache_transceiver_config}, in the order written. */
+  static Map<String, Object> cacheTransceiverConfig(DisaggClusterSpec spec) {
+    KvCacheTransferSpec kv = kvCacheTransfer(spec);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("backend", transferBackend(kv).name());
+    putIfSet(m, "max_tokens_in_buffer", kv.getMaxTokensInBuffer());
+    putIfSet(m, "kv_transfer_timeout_ms", kv.getKvTransferTimeoutMs());
+    putIfSet(m, "kv_transfer_sender_future_timeout_ms", kv.getKvTransferSenderFutureTimeoutMs());
+    return m;
+  }
+
+  // =====================================================================================
+  // disagg_cluster: shared by router and workers
+  // =====================================================================================
+
+  /**
+   * The {@code disagg_cluster} section, identical for router and workers (they must agree,
+   * {@code cluster_name} above all: it is the etcd key prefix {@code /trtllm-disagg/<name>/}).
+   * Fields of {@code DisaggClusterConfig} in {@code tensorrt_llm/llmapi/disagg_utils.py}:
+   * {@code cluster_uri}, {@code cluster_name}, {@code minimal_instances}
+   * ({@code context_servers}, {@code generation_servers}: instance counts),
+   * {@code heartbeat_interval_sec} and {@code inactive_timeout_sec} (seconds). The docs'
+   * {@code inactive_interval_sec} is not a field and would raise KeyError.
+   */
+  public static Map<String, Object> disaggClusterSection(DisaggCluster cr) {
+    DisaggClusterSpec spec = cr.getSpec();
+    DiscoverySpec discovery = spec.getDiscovery() != null ? spec.getDiscovery() : new DiscoverySpec();
+    Map<String, Object> minimal = new LinkedHashMap<>();
+    for (Pool pool : Pool.values()) {
+      PoolSpec p = pool.spec(spec);
+      minimal.put(pool.routerSection(), p != null ? p.getMinimalInstances() : 1);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cluster_uri", clusterUri(cr));
+    m.put("cluster_name", clusterName(cr));
+    m.put("minimal_instances", minimal);
+    m.put("heartbeat_interval_sec", discovery.getHeartbeatIntervalSeconds());
+    m.put("inactive_timeout_sec", discovery.getInactiveTimeoutSeconds());
+    return m;
+  }
+
+  /** {@code disagg_cluster.cluster_uri} of the cluster: see {@link #clusterUri(List)}. */
+  public static String clusterUri(DisaggCluster cr) {
+    DiscoverySpec d = cr.getSpec().getDiscovery();
+    return clusterUri(d == null || d.getEtcd() == null ? List.of() : d.getEtcd().getEndpoints());
+  }
+
+  /**
+   * The etcd {@code cluster_uri}: every endpoint as {@code etcd://host:port} (an {@code etcd://}
+   * or {@code http://} prefix given in the spec is replaced, surrounding blanks and trailing
+   * slashes dropped), joined with {@code ,} in the given order. Each part carries the scheme
+   * because {@code Etcd3ClusterStorage} parses every comma-separated part as a URL and
+   * {@code create_cluster_storage} chooses the etcd storage by the {@code etcd://} prefix.
+   * Blank endpoints are skipped; no endpoints give an empty string (rejected by the validator).
+   */
+  public static String clusterUri(List<String> endpoints) {
+    List<String> parts = new ArrayList<>();
+    if (endpoints != null) {
+      for (String e : endpoints) {
+        String hostPort = etcdHostPort(e);
+        if (!hostPort.isEmpty()) {
+          parts.add("etcd://" + hostPort);
+        }
+      }
+    }
+    return String.join(",", parts);
+  }
+
+  /** {@code host:port} of an endpoint as written in the spec (scheme, blanks, trailing slashes removed). */
+  public static String etcdHostPort(String endpoint) {
+    if (endpoint == null) {
+      return "";
+    }
+    String s = endpoint.strip();
+    String lower = s.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("etcd://")) {
+      s = s.substring("etcd://".length());
+    } else if (lower.startsWith("http://")) {
+      s = s.substring("http://".length());
+    }
+    while (s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    return s;
   }
 
   /** The effective {@code disagg_cluster.cluster_name}: spec value or {@code <namespace>.<name>}. */
   public static String clusterName(DisaggCluster cr) {
     String n = cr.getSpec().getDiscovery().getClusterName();
     return n != null && !n.isBlank() ? n : cr.getMetadata().getNamespace() + "." + cr.getMetadata().getName();
+  }
+
+  // =====================================================================================
+  // Router: trtllm-serve disaggregated -c disagg_config.yaml
+  // =====================================================================================
+
+  /** {@link #routerConfig} as YAML: the file passed to {@code trtllm-serve disaggregated -c}. */
+  public static String routerYaml(DisaggCluster cr) {
+    return TrtllmYaml.write(routerConfig(cr));
+  }
+
+  /**
+   * The router config in dynamic (etcd discovery) mode, as {@code extract_disagg_cfg} in
+   * {@code tensorrt_llm/llmapi/disagg_utils.py} parses it:
+   * <ul>
+   *   <li>{@code hostname: 0.0.0.0}, {@code port} ({@code spec.router.port}), {@code backend}
+   *       (the workers' {@code --backend}; not a named parameter upstream, so it is copied into
+   *       both server sections, where it is harmless), {@code max_retries}.</li>
+   *   <li>{@code context_servers} / {@code generation_servers} with only a
+   *       {@code router: {type, use_tokens}} block. Upstream reads the router block of both
+   *       sections in every mode ({@code extract_router_config}); with {@code disagg_cluster} it
+   *       never reads {@code num_instances} or {@code urls}, so they are not written. For a
+   *       {@code kv_cache_aware} router, {@code tokens_per_block} (from the pool's
+   *       {@code llmApiOptions.kv_cache_config}) and {@code max_batch_size} (from the pool's
+   *       {@code llmApiOptions}) are added, as {@code extract_router_config} does for a static
+   *       server section, so the router hashes blocks like the workers do.</li>
+   *   <li>{@code conditional_disagg_config.max_local_prefill_length} (tokens) when set.</li>
+   *   <li>{@code disagg_cluster}: the same section as the workers ({@link #disaggClusterSection}).</li>
+   *   <li>the keys of {@code spec.router.extraConfig} that the operator did not write
+   *       (see {@link #ROUTER_OPERATOR_KEYS}), sorted; operator keys are never merged with
+   *       extraConfig values.</li>
+   * </ul>
+   */
+  public static Map<String, Object> routerConfig(DisaggCluster cr) {
+    DisaggClusterSpec spec = cr.getSpec();
+    RouterSpec router = spec.getRouter() != null ? spec.getRouter() : new RouterSpec();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("hostname", ROUTER_HOSTNAME);
+    out.put("port", router.getPort());
+    out.put("backend", backend(spec).flag());
+    out.put("max_retries", router.getMaxRetries());
+    out.put(Pool.CONTEXT.routerSection(), serverSection(spec, Pool.CONTEXT, router.getContextRouter()));
+    out.put(Pool.GENERATION.routerSection(), serverSection(spec, Pool.GENERATION, router.getGenerationRouter()));
+    if (router.getMaxLocalPrefillLength() != null) {
+      Map<String, Object> cond = new LinkedHashMap<>();
+      cond.put("max_local_prefill_length", router.getMaxLocalPrefillLength());
+      out.put("conditional_disagg_config", cond);
+    }
+    out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
+    Map<String, Object> extra = router.getExtraConfig() != null ? router.getExtraConfig() : Map.of();
+    appendSorted(out, extra);
+    return out;
+  }
+
+  private static Map<String, Object> serverSection(DisaggClusterSpec spec, Pool pool, PoolRouterSpec routerSpec) {
+    PoolRouterSpec r = routerSpec != null ? routerSpec : new PoolRouterSpec();
+    RouterType type = r.getType() != null ? r.getType() : RouterType.ROUND_ROBIN;
+    Map<String, Object> block = new LinkedHashMap<>();
+    block.put("type", type.value());
+    putIfSet(block, "use_tokens", r.getUseTokens());
+    if (type == RouterType.KV_CACHE_AWARE) {
+      PoolSpec p = pool.spec(spec);
+      Map<String, Object> opts = p != null && p.getLlmApiOptions() != null ? p.getLlmApiOptions() : Map.of();
+      if (opts.get("kv_cache_config") instanceof Map<?, ?> kvc) {
+        putIfSet(block, "tokens_per_block", canonical(kvc.get("tokens_per_block")));
+      }
+      putIfSet(block, "max_batch_size", canonical(opts.get("max_batch_size")));
+    }
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("router", block);
+    return section;
+  }
+
+  // =====================================================================================
+  // Fabric environment
+  // =====================================================================================
+
+  /**
+   * The fabric environment of every worker ({@code <name>-fabric} ConfigMap, read with
+   * {@code envFrom}), sorted by name:
+   * <ul>
+   *   <li>{@code TRTLLM_NIXL_KVCACHE_BACKEND} = {@code spec.kvCacheTransfer.nixlBackend} when the
+   *       transfer backend is NIXL or DEFAULT (DEFAULT means NIXL).</li>
+   *   <li>with {@code spec.fabric.efa.enabled}: {@code FI_PROVIDER=efa},
+   *       {@code FI_EFA_USE_DEVICE_RDMA=1} ({@code 0} without GPU-direct RDMA),
+   *       {@code FI_LOG_LEVEL} (when set) and {@code NIXL_PLUGINS_DIR} (when set).</li>
+   *   <li>all of {@code spec.kvCacheTransfer.env}; the operator's variables above win.</li>
+   * </ul>
+   * {@code LD_LIBRARY_PATH} is not set here: the worker start script prepends
+   * {@code efa.libraryPath}. Follows the TensorRT-LLM disaggregated README (NIXL backend
+   * configuration, AWS EFA) and its AWS EFA guide.
+   */
+  public static Map<String, String> fabricEnv(DisaggCluster cr) {
+    DisaggClusterSpec spec = cr.getSpec();
+    KvCacheTransferSpec kv = kvCacheTransfer(spec);
+    Map<String, String> env = new TreeMap<>();
+    if (kv.getEnv() != null) {
+      kv.getEnv().forEach((k, v) -> {
+        if (k != null) {
+          env.put(k, v == null ? "" : v);
+        }
+      });
+    }
+    KvCacheTransferBackend backend = transferBackend(kv);
+    if (backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT) {
+      env.put(ENV_NIXL_KVCACHE_BACKEND, kv.getNixlBackend() != null ? kv.getNixlBackend().name() : "UCX");
+    }
+    EfaSpec efa = spec.getFabric() != null ? spec.getFabric().getEfa() : null;
+    if (efa != null && efa.isEnabled()) {
+      env.put(ENV_FI_PROVIDER, "efa");
+      env.put(ENV_FI_EFA_USE_DEVICE_RDMA, efa.isGpuDirectRdma() ? "1" : "0");
+      if (efa.getLogLevel() != null && !efa.getLogLevel().isBlank()) {
+        env.put(ENV_FI_LOG_LEVEL, efa.getLogLevel().strip());
+      }
+      if (efa.getNixlPluginsDir() != null && !efa.getNixlPluginsDir().isBlank()) {
+        env.put(ENV_NIXL_PLUGINS_DIR, efa.getNixlPluginsDir().strip());
+      }
+    }
+    return Collections.unmodifiableMap(env);
+  }
+
+  // =====================================================================================
+  // Helpers
+  // =====================================================================================
+
+  private static ModelBackend backend(DisaggClusterSpec spec) {
+    return spec.getBackend() != null ? spec.getBackend() : ModelBackend.PYTORCH;
+  }
+
+  private static KvCacheTransferSpec kvCacheTransfer(DisaggClusterSpec spec) {
+    return spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
+  }
+
+  private static KvCacheTransferBackend transferBackend(KvCacheTransferSpec kv) {
+    return kv.getBackend() != null ? kv.getBackend() : KvCacheTransferBackend.NIXL;
+  }
+
+  private static void putIfSet(Map<String, Object> m, String key, Object value) {
+    if (value != null) {
+      m.put(key, value);
+    }
+  }
+
+  /**
+   * Deep merge where the operator wins: the operator's keys first (in its order; where both
+   * sides hold a map the merge recurses), then the user's remaining keys, sorted. A user value
+   * that is not a map is dropped in favour of the operator's map.
+   */
+  static Map<String, Object> overlay(Map<String, Object> operator, Object user) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<?, ?> userMap = user instanceof Map<?, ?> m ? m : Map.of();
+    for (Map.Entry<String, Object> e : operator.entrySet()) {
+      Object mine = e.getValue();
+      Object theirs = userMap.get(e.getKey());
+      if (mine instanceof Map<?, ?> && theirs instanceof Map<?, ?>) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> mineMap = (Map<String, Object>) mine;
+        out.put(e.getKey(), overlay(mineMap, theirs));
+      } else {
+        out.put(e.getKey(), mine);
+      }
+    }
+    appendSorted(out, userMap);
+    return out;
+  }
+
+  /** Adds the keys of {@code user} not yet in {@code out}, sorted, values canonicalised. */
+  private static void appendSorted(Map<String, Object> out, Map<?, ?> user) {
+    for (String key : sortedKeys(user)) {
+      if (!out.containsKey(key)) {
+        out.put(key, canonical(user.get(key)));
+      }
+    }
+  }
+
+  private static List<String> sortedKeys(Map<?, ?> m) {
+    List<String> keys = new ArrayList<>();
+    for (Object k : m.keySet()) {
+      if (k != null) {
+        keys.add(k.toString());
+      }
+    }
+    Collections.sort(keys);
+    return keys;
+  }
+
+  /**
+   * A copy of a user value with every map's keys sorted (recursively), lists in their order.
+   * Map keys are strings (they come from JSON).
+   */
+  static Object canonical(Object value) {
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      Map<String, Object> byName = new TreeMap<>();
+      m.forEach((k, v) -> {
+        if (k != null) {
+          byName.put(k.toString(), v);
+        }
+      });
+      byName.forEach((k, v) -> out.put(k, canonical(v)));
+      return out;
+    }
+    if (value instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      for (Object o : l) {
+        out.add(canonical(o));
+      }
+      return out;
+    }
+    return value;
   }
 }
