@@ -3,14 +3,10 @@ package io.disagg.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 /** etcd endpoints for discovery. */
-@ValidationRule(
-    value = "self.endpoints.all(e, e.matches('^((etcd|http)://)?[A-Za-z0-9.\\\\-]+:[0-9]{1,5}$'))",
-    message = "spec.discovery.etcd.endpoints must be host:port (optionally etcd:// or http://), e.g. etcd.infra.svc:2379")
 public class EtcdSpec {
 
   @Required

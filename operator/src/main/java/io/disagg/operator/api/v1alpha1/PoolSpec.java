@@ -29,12 +29,6 @@ import java.util.Map;
 @ValidationRule(
     value = "!has(self.replicas) || !has(self.maxInstances) || self.replicas <= self.maxInstances",
     message = "replicas must be less than or equal to maxInstances")
-@ValidationRule(
-    value = "!has(self.llmApiOptions) || !('disagg_cluster' in self.llmApiOptions)",
-    message = "llmApiOptions.disagg_cluster is written by the operator: use spec.discovery")
-@ValidationRule(
-    value = "!has(self.llmApiOptions) || !has(self.llmApiOptions.cache_transceiver_config) || !('backend' in self.llmApiOptions.cache_transceiver_config)",
-    message = "llmApiOptions.cache_transceiver_config.backend is written by the operator: use spec.kvCacheTransfer.backend")
 public class PoolSpec {
 
   @Min(0)

@@ -22,9 +22,6 @@ import java.util.Map;
 @ValidationRule(
     value = "!has(self.maxLocalPrefillLength) || (has(self.generationRouter) && self.generationRouter.type == 'kv_cache_aware')",
     message = "spec.router.maxLocalPrefillLength (conditional disaggregation) needs spec.router.generationRouter.type kv_cache_aware")
-@ValidationRule(
-    value = "!has(self.extraConfig) || self.extraConfig.all(k, !(k in ['hostname', 'port', 'context_servers', 'generation_servers', 'disagg_cluster']))",
-    message = "spec.router.extraConfig must not set hostname, port, context_servers, generation_servers or disagg_cluster: the operator writes them")
 public class RouterSpec {
 
   @Default("1")
