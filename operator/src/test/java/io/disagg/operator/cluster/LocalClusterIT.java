@@ -111,7 +111,7 @@ class LocalClusterIT {
     try {
       await().atMost(TIMEOUT).until(() -> {
         var c = crds.withName(crd.getMetadata().getName()).get();
-        return c.getStatus() != null && c.getStatus().getConditions().stream()
+        return c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
       });
       GenericKubernetesResource bad = new GenericKubernetesResourceBuilder()

@@ -41,7 +41,7 @@ public final class Samples {
     op.resource(crd).fieldManager("disagg-tests").forceConflicts().serverSideApply();
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
       var c = op.withName(crd.getMetadata().getName()).get();
-      return c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+      return c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
           .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
     });
   }
