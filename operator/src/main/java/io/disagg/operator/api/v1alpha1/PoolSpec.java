@@ -99,6 +99,12 @@ public class PoolSpec {
   @JsonPropertyDescription("Seconds a stopping worker gets to finish in-flight requests after it has left discovery.")
   private int terminationGracePeriodSeconds = 300;
 
+  @Default("300")
+  @Min(0)
+  @Max(86400)
+  @JsonPropertyDescription("Scale-down: after a removed instance has left etcd discovery, how long to wait, in seconds, for its in-flight requests to finish before the pod is stopped anyway.")
+  private int drainTimeoutSeconds = 300;
+
   @JsonPropertyDescription("Further pod settings for this pool.")
   private PodTemplateOverrides podTemplate = new PodTemplateOverrides();
 
@@ -228,5 +234,13 @@ public class PoolSpec {
 
   public void setPodTemplate(PodTemplateOverrides podTemplate) {
     this.podTemplate = podTemplate;
+  }
+
+  public int getDrainTimeoutSeconds() {
+    return drainTimeoutSeconds;
+  }
+
+  public void setDrainTimeoutSeconds(int drainTimeoutSeconds) {
+    this.drainTimeoutSeconds = drainTimeoutSeconds;
   }
 }

@@ -23,6 +23,9 @@ public class PoolStatus {
   @JsonPropertyDescription("GPUs per instance (tensorParallelSize * pipelineParallelSize).")
   private Integer gpusPerInstance;
 
+  @JsonPropertyDescription("Scale-down in progress: pods deregistered from etcd and waited for before the StatefulSet shrinks.")
+  private DrainStatus drain;
+
   public Integer getDesiredReplicas() {
     return desiredReplicas;
   }
@@ -69,5 +72,13 @@ public class PoolStatus {
 
   public void setGpusPerInstance(Integer gpusPerInstance) {
     this.gpusPerInstance = gpusPerInstance;
+  }
+
+  public DrainStatus getDrain() {
+    return drain;
+  }
+
+  public void setDrain(DrainStatus drain) {
+    this.drain = drain;
   }
 }
