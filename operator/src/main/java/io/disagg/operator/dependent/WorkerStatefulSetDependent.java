@@ -4,6 +4,8 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.Pool;
+import io.disagg.operator.model.ReplicaPlan;
+import io.disagg.operator.model.Replicas;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -29,7 +31,11 @@ public abstract class WorkerStatefulSetDependent extends DesiredHashDependent<St
 
   @Override
   protected StatefulSet desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return WorkerStatefulSets.desired(primary, pool, configHash(primary));
+    int replicas = context == null ? Replicas.desired(primary, pool)
+        : context.managedWorkflowAndDependentResourceContext().get(ReplicaPlan.KEY, ReplicaPlan.class)
+            .map(p -> p.replicas(primary, pool))
+            .orElseGet(() -> Replicas.desired(primary, pool));
+    return WorkerStatefulSets.desired(primary, pool, replicas, configHash(primary));
   }
 
   /** Hash of this pool's worker YAML and the fabric environment; a seam for tests. */

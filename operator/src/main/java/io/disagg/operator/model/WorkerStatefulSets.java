@@ -102,6 +102,14 @@ public final class WorkerStatefulSets {
    *     only
    */
   public static StatefulSet desired(DisaggCluster cr, Pool pool, String configHash) {
+    return desired(cr, pool, Replicas.desired(cr, pool), configHash);
+  }
+
+  /**
+   * The desired StatefulSet with an explicit {@code replicas}: what the reconciler's drain
+   * planning allows now, which lags behind {@link Replicas#desired} while a scale-down drains.
+   */
+  public static StatefulSet desired(DisaggCluster cr, Pool pool, int replicas, String configHash) {
     String name = Names.pool(cr, pool);
     StatefulSet sts = new StatefulSetBuilder()
         .withNewMetadata()
@@ -110,7 +118,7 @@ public final class WorkerStatefulSets {
         .withLabels(Labels.component(cr, pool.id()))
         .endMetadata()
         .withNewSpec()
-        .withReplicas(Replicas.desired(cr, pool))
+        .withReplicas(replicas)
         .withServiceName(name)
         .withPodManagementPolicy("Parallel")
         .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()

@@ -60,6 +60,17 @@ final class FakeApiServer {
           case "getSecondaryResources" -> secondaries((Class<?>) args[0]);
           case "getSecondaryResourcesAsStream" -> secondaries((Class<?>) args[0]).stream();
           case "getPrimaryResource" -> primary;
+          case "managedWorkflowAndDependentResourceContext" -> emptyWorkflowContext();
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  /** A workflow context that holds nothing (no replica plan: dependents fall back to the spec). */
+  private static Object emptyWorkflowContext() {
+    return Proxy.newProxyInstance(FakeApiServer.class.getClassLoader(),
+        new Class<?>[] {io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkflowAndDependentResourceContext.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "get" -> java.util.Optional.empty();
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }
