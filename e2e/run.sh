@@ -11,6 +11,17 @@ WORK="$ROOT/e2e/.work"
 mkdir -p "$WORK"
 NS=${DISAGG_DEMO_NAMESPACE:-demo}
 
+# wait_condition <seconds> <kubectl get args...>: polls until the object's condition (last arg) is True.
+wait_condition() {
+  local timeout=$1; shift
+  local cond=${*: -1}; local args=("${@:1:$#-1}")
+  local deadline=$(( $(date +%s) + timeout ))
+  until [ "$("$K" get "${args[@]}" -o jsonpath="{.status.conditions[?(@.type==\"$cond\")].status}" 2>/dev/null)" = "True" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 1
+  done
+}
+
 stop_operator() {
   if [ -f "$WORK/operator.pid" ] && kill -0 "$(cat "$WORK/operator.pid")" 2>/dev/null; then
     kill "$(cat "$WORK/operator.pid")"; sleep 1
@@ -34,7 +45,7 @@ echo "[run] building the operator"
 
 echo "[run] installing the CRD"
 "$K" apply --server-side -f "$ROOT/crds/"
-"$K" wait --for=condition=Established crd/disaggclusters.serving.disagg.io --timeout=60s
+wait_condition 60 crd disaggclusters.serving.disagg.io Established || { echo "[run] CRD not established"; exit 1; }
 
 stop_operator
 echo "[run] starting the operator (log: $WORK/operator.log)"
@@ -44,7 +55,7 @@ echo "[run] starting the operator (log: $WORK/operator.log)"
 "$K" apply -n "$NS" -f "$SAMPLE"
 name=$("$K" create --dry-run=client -o jsonpath='{.metadata.name}' -f "$SAMPLE")
 echo "[run] waiting for DisaggCluster $NS/$name to become Ready"
-if ! "$K" wait -n "$NS" --for=condition=Ready "dgc/$name" --timeout=180s; then
+if ! wait_condition 180 -n "$NS" dgc "$name" Ready; then
   echo "[run] not Ready in time; operator log tail:"; tail -n 40 "$WORK/operator.log"
   "$K" get dgc -n "$NS" "$name" -o yaml
   exit 1

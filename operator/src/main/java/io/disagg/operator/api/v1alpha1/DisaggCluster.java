@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * <p>The name is limited to {@value #MAX_NAME_LENGTH} characters so that every child name
  * (for example {@code <name>-generation-<ordinal>} and the StatefulSet revision label) stays
  * within Kubernetes' 63-character label limit.
+ *
+ * <p>{@code kubectl get dgc} columns: the crd-generator orders them by JSON path, so they read
+ * AGE, READY, CTX-DESIRED, CTX-READY, GEN-DESIRED, GEN-READY (and with {@code -o wide} REASON and
+ * ENDPOINT).
  */
 @Group(DisaggCluster.GROUP)
 @Version(DisaggCluster.VERSION)
@@ -25,9 +29,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
     value = "size(self.metadata.name) <= 40",
     message = "metadata.name must be at most 40 characters: child names such as <name>-generation-<ordinal> must fit Kubernetes limits")
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ctx", jsonPath = ".status.context.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Ctx-Ready", jsonPath = ".status.context.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Ctx-Desired", jsonPath = ".status.context.desiredReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Gen", jsonPath = ".status.generation.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Gen-Ready", jsonPath = ".status.generation.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Gen-Desired", jsonPath = ".status.generation.desiredReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.router.endpoint", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
