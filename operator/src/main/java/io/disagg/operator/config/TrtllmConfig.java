@@ -12,6 +12,9 @@ import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.model.Pool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,9 +25,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Renders the files and environment TensorRT-LLM reads. Pure functions of the spec: no I/O, and
- * the same spec always gives byte-identical output (the operator hashes it to decide whether
- * pods roll).
+ * Renders the files and environment TensorRT-LLM reads. Pure functions of the spec: no I/O (the
+ * worker preStop script, {@link #deregisterScript}, is a constant read once from the operator's
+ * jar), and the same spec always gives byte-identical output (the operator hashes it to decide
+ * whether pods roll).
  *
  * <p>Upstream sources followed (repository NVIDIA/TensorRT-LLM):
  * <ul>
@@ -61,6 +65,15 @@ public final class TrtllmConfig {
   public static final String ROUTER_CONFIG_KEY = "router.yaml";
 
   /**
+   * ConfigMap key of the workers' preStop script ({@link #deregisterScript}); worker pods mount it
+   * next to their YAML.
+   */
+  public static final String DEREGISTER_SCRIPT_KEY = "deregister.py";
+
+  /** Classpath location of the preStop script in the operator's jar. */
+  static final String DEREGISTER_SCRIPT_RESOURCE = "/trtllm/deregister.py";
+
+  /**
    * Router {@code hostname}: the router binds this address, so it must listen on every
    * interface of the pod (IPv4).
    */
@@ -95,14 +108,48 @@ public final class TrtllmConfig {
   public static final String ENV_FI_LOG_LEVEL = "FI_LOG_LEVEL";
   public static final String ENV_NIXL_PLUGINS_DIR = "NIXL_PLUGINS_DIR";
 
-  /** The data of the {@code <name>-config} ConfigMap: context.yaml, generation.yaml, router.yaml (sorted). */
+  /**
+   * The data of the {@code <name>-config} ConfigMap (sorted): context.yaml, deregister.py,
+   * generation.yaml, router.yaml.
+   */
   public static Map<String, String> configMapData(DisaggCluster cr) {
     Map<String, String> data = new TreeMap<>();
     for (Pool pool : Pool.values()) {
       data.put(workerConfigKey(pool), workerYaml(cr, pool));
     }
     data.put(ROUTER_CONFIG_KEY, routerYaml(cr));
+    data.put(DEREGISTER_SCRIPT_KEY, deregisterScript());
     return Collections.unmodifiableMap(data);
+  }
+
+  /**
+   * The workers' preStop script ({@code src/main/resources/trtllm/deregister.py}): deletes the
+   * pod's own etcd registration before the container gets SIGTERM, because TensorRT-LLM deletes
+   * it only after its HTTP server has drained. The same text for every cluster, read from the
+   * classpath once.
+   *
+   * @throws IllegalStateException when the operator's jar lacks the script (a packaging error)
+   */
+  public static String deregisterScript() {
+    String text = deregisterScript;
+    if (text == null) {
+      text = readResource(DEREGISTER_SCRIPT_RESOURCE);
+      deregisterScript = text; // a race reads the same constant twice, harmlessly
+    }
+    return text;
+  }
+
+  private static volatile String deregisterScript;
+
+  private static String readResource(String path) {
+    try (InputStream in = TrtllmConfig.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("classpath resource " + path + " is missing");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read classpath resource " + path, e);
+    }
   }
 
   // =====================================================================================

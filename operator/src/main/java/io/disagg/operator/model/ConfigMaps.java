@@ -20,8 +20,9 @@ public final class ConfigMaps {
   /**
    * {@code <name>-config}: the worker LLM-API YAML files ({@code context.yaml},
    * {@code generation.yaml}, passed to {@code trtllm-serve --extra_llm_api_options}) and the
-   * router config ({@code router.yaml}, passed to {@code trtllm-serve disaggregated -c}).
-   * Mounted read-only at {@link WorkerStatefulSets#CONFIG_DIR}.
+   * router config ({@code router.yaml}, passed to {@code trtllm-serve disaggregated -c}) and the
+   * workers' preStop script ({@code deregister.py}). Mounted read-only at
+   * {@link WorkerStatefulSets#CONFIG_DIR}.
    */
   public static ConfigMap config(DisaggCluster cr, Map<String, String> data) {
     return build(cr, Names.configMap(cr), data);

@@ -87,6 +87,12 @@ public final class WorkerStatefulSets {
   public static final int LIVENESS_FAILURE_THRESHOLD = 10;
   public static final int PROBE_TIMEOUT_SECONDS = 5;
 
+  /**
+   * Upper bound of the preStop hook's wait after it deleted the worker's etcd key, in seconds
+   * (see {@link #preStopGraceSeconds}).
+   */
+  public static final int MAX_PRE_STOP_GRACE_SECONDS = 10;
+
   /** Environment variable holding the model (first argument of trtllm-serve). */
   public static final String ENV_MODEL = "TRTLLM_MODEL";
   /** Pod IP from the downward API; the worker's {@code --host}. */
@@ -131,7 +137,10 @@ public final class WorkerStatefulSets {
 
   /**
    * The config hash of a pool: its worker YAML ({@code <pool>.yaml} of the config ConfigMap
-   * data) and the fabric environment. The other pool's YAML and the router's are not part of it.
+   * data) and the fabric environment. The other pool's YAML and the router's are not part of it,
+   * nor is the preStop script {@code deregister.py}: the worker process never reads it, the hook
+   * runs whatever the mounted file holds when the pod stops (the kubelet refreshes it), so a new
+   * script needs no restart.
    */
   public static String configHash(Map<String, String> configData, Map<String, String> fabricEnv, Pool pool) {
     String key = TrtllmConfig.workerConfigKey(pool);
@@ -192,8 +201,42 @@ public final class WorkerStatefulSets {
         .withStartupProbe(startupProbe(ps.getStartupTimeoutSeconds()))
         .withReadinessProbe(httpProbe(READINESS_PERIOD_SECONDS, READINESS_TIMEOUT_SECONDS, READINESS_FAILURE_THRESHOLD))
         .withLivenessProbe(httpProbe(LIVENESS_PERIOD_SECONDS, LIVENESS_TIMEOUT_SECONDS, LIVENESS_FAILURE_THRESHOLD))
+        .withNewLifecycle().withNewPreStop().withNewExec().withCommand(preStopCommand(cr, pool))
+        .endExec().endPreStop().endLifecycle()
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
+  }
+
+  /**
+   * The preStop hook: {@code python3 /etc/trtllm/deregister.py /etc/trtllm/<pool>.yaml <port>
+   * <grace>}. TensorRT-LLM deletes its etcd registration on SIGTERM only after its HTTP server has
+   * drained, so the router would keep picking a pod that is going away. Kubernetes runs the hook
+   * before SIGTERM whoever removes the pod (eviction, node drain, rollout, a scale-down by hand);
+   * the script deletes the pod's key (never its lease), waits {@link #preStopGraceSeconds} when
+   * it deleted something, and always exits 0 within a few seconds, so it cannot hold up
+   * termination. After the operator's own drain it finds no key and returns at once.
+   */
+  public static List<String> preStopCommand(DisaggCluster cr, Pool pool) {
+    PoolSpec ps = pool.spec(cr.getSpec());
+    return List.of("python3",
+        CONFIG_DIR + "/" + TrtllmConfig.DEREGISTER_SCRIPT_KEY,
+        CONFIG_DIR + "/" + TrtllmConfig.workerConfigKey(pool),
+        String.valueOf(ps.getPort()),
+        String.valueOf(preStopGraceSeconds(ps.getTerminationGracePeriodSeconds())));
+  }
+
+  /**
+   * How long the preStop hook waits after deleting the key, in seconds:
+   * {@code min(}{@value #MAX_PRE_STOP_GRACE_SECONDS}{@code , terminationGracePeriodSeconds / 4)}.
+   * The wait lets every router receive the watch event (normally well under a second) and lets a
+   * request a router picked just before the deletion reach the server before SIGTERM makes it stop
+   * accepting; a few seconds cover that, 10 leave a margin for a busy router. The hook's time
+   * counts against the termination grace period, and most of that period belongs to draining
+   * in-flight requests after SIGTERM, so the wait never takes more than a quarter of it (300 s,
+   * the default, gives 10; 30 gives 7; below 4 the hook deletes the key and does not wait).
+   */
+  public static int preStopGraceSeconds(int terminationGracePeriodSeconds) {
+    return Math.max(0, Math.min(MAX_PRE_STOP_GRACE_SECONDS, terminationGracePeriodSeconds / 4));
   }
 
   /**
@@ -345,7 +388,8 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Volumes: {@code config} (this pool's YAML from the config ConfigMap), {@code dshm}
+   * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from
+   * the config ConfigMap), {@code dshm}
    * (memory-backed emptyDir for {@code /dev/shm}, size limit {@code shmSize}, default
    * {@value #DEFAULT_SHM_SIZE}; it counts against the container's memory), then the user's
    * volumes whose names differ from these.
@@ -355,20 +399,24 @@ public final class WorkerStatefulSets {
     String key = TrtllmConfig.workerConfigKey(pool);
     Quantity shm = ps.getShmSize() != null ? Merge.copy(ps.getShmSize(), Quantity.class) : new Quantity(DEFAULT_SHM_SIZE);
     List<Volume> operator = List.of(
-        configVolume(cr, key),
+        configVolume(cr, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
         new VolumeBuilder().withName(SHM_VOLUME)
             .withNewEmptyDir().withMedium("Memory").withSizeLimit(shm).endEmptyDir()
             .build());
     return Merge.lists(operator, overrides(ps).getVolumes(), Volume.class, Volume::getName);
   }
 
-  /** The config ConfigMap as a volume, projecting only {@code key} (a pool's or the router's file). */
-  static Volume configVolume(DisaggCluster cr, String key) {
-    return new VolumeBuilder().withName(CONFIG_VOLUME)
-        .withNewConfigMap().withName(Names.configMap(cr))
-        .addNewItem().withKey(key).withPath(key).endItem()
-        .endConfigMap()
-        .build();
+  /**
+   * The config ConfigMap as a volume, projecting only {@code keys} (a pool's files or the
+   * router's), each under its own name. No subPath: the kubelet keeps the files up to date.
+   */
+  static Volume configVolume(DisaggCluster cr, String... keys) {
+    VolumeBuilder b = new VolumeBuilder().withName(CONFIG_VOLUME);
+    var cm = b.withNewConfigMap().withName(Names.configMap(cr));
+    for (String key : keys) {
+      cm.addNewItem().withKey(key).withPath(key).endItem();
+    }
+    return cm.endConfigMap().build();
   }
 
   /** Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, then user mounts at other paths. */

@@ -384,15 +384,32 @@ class TrtllmConfigTest {
   class ConfigMapAndDeterminism {
 
     @Test
-    void configMapHasTheThreeFiles() {
+    void configMapHasTheThreeFilesAndThePreStopScript() {
       DisaggCluster cr = cr();
       Map<String, String> data = TrtllmConfig.configMapData(cr);
-      assertThat(data.keySet()).containsExactly("context.yaml", "generation.yaml", "router.yaml");
+      assertThat(data.keySet()).containsExactly("context.yaml", "deregister.py", "generation.yaml", "router.yaml");
       assertThat(data.get("context.yaml")).isEqualTo(TrtllmConfig.workerYaml(cr, Pool.CONTEXT));
       assertThat(data.get("generation.yaml")).isEqualTo(TrtllmConfig.workerYaml(cr, Pool.GENERATION));
       assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(cr));
+      assertThat(data.get("deregister.py")).isEqualTo(TrtllmConfig.deregisterScript());
       assertThat(TrtllmConfig.workerConfigKey(Pool.CONTEXT)).isEqualTo("context.yaml");
       assertThat(TrtllmConfig.ROUTER_CONFIG_KEY).isEqualTo("router.yaml");
+      assertThat(TrtllmConfig.DEREGISTER_SCRIPT_KEY).isEqualTo("deregister.py");
+    }
+
+    @Test
+    void preStopScriptIsTheShippedResourceAndTheSameForEveryCluster() throws IOException {
+      String script = TrtllmConfig.deregisterScript();
+      try (var in = TrtllmConfig.class.getResourceAsStream("/trtllm/deregister.py")) {
+        assertThat(in).isNotNull();
+        assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(script);
+      }
+      assertThat(script).startsWith("#!/usr/bin/env python3\n").contains("/trtllm-disagg/").endsWith("\n")
+          .doesNotContain("\r");
+      assertThat(TrtllmConfig.deregisterScript()).isSameAs(script); // read once
+      DisaggCluster other = Fixtures.efa("other-ns", "other");
+      other.getSpec().getDiscovery().setClusterName("elsewhere");
+      assertThat(TrtllmConfig.configMapData(other).get("deregister.py")).isEqualTo(script);
     }
 
     @Test
@@ -413,9 +430,11 @@ class TrtllmConfigTest {
 
     @Test
     void yamlHasNoDocumentMarkerAndUnixLineBreaks() {
-      for (String yaml : TrtllmConfig.configMapData(cr()).values()) {
-        assertThat(yaml).doesNotStartWith("---").doesNotContain("\r").endsWith("\n");
-      }
+      TrtllmConfig.configMapData(cr()).forEach((key, yaml) -> {
+        if (key.endsWith(".yaml")) {
+          assertThat(yaml).doesNotStartWith("---").doesNotContain("\r").endsWith("\n");
+        }
+      });
     }
 
     @Test

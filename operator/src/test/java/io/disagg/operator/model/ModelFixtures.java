@@ -41,12 +41,16 @@ public final class ModelFixtures {
     return SERIALIZATION.unmarshal(SERIALIZATION.asJson(cr), DisaggCluster.class);
   }
 
-  /** Hand-made config ConfigMap data standing in for TrtllmConfig.configMapData. */
+  /**
+   * Hand-made config ConfigMap data standing in for TrtllmConfig.configMapData (with a stand-in
+   * for the preStop script under {@code deregister.py}).
+   */
   public static Map<String, String> configData(String contextYaml, String generationYaml, String routerYaml) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("context.yaml", contextYaml);
     m.put("generation.yaml", generationYaml);
     m.put("router.yaml", routerYaml);
+    m.put("deregister.py", "# preStop script\n");
     return m;
   }
 

@@ -165,7 +165,7 @@ class RouterAndServicesTest {
     DisaggCluster cr = cluster();
     var cm = ConfigMaps.config(cr, ModelFixtures.configData("c", "g", "r"));
     assertThat(cm.getMetadata().getName()).isEqualTo("demo-config");
-    assertThat(cm.getData()).containsOnlyKeys("context.yaml", "generation.yaml", "router.yaml");
+    assertThat(cm.getData()).containsOnlyKeys("context.yaml", "generation.yaml", "router.yaml", "deregister.py");
     assertThat(cm.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
     var fabric = ConfigMaps.fabric(cr, ModelFixtures.fabricEnv());
     assertThat(fabric.getMetadata().getName()).isEqualTo("demo-fabric");

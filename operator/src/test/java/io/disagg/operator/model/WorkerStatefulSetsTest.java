@@ -3,6 +3,7 @@ package io.disagg.operator.model;
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static io.disagg.operator.model.ModelFixtures.efaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.LogLevel;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -271,15 +273,50 @@ class WorkerStatefulSetsTest {
   }
 
   @Test
-  void configIsMountedReadOnlyWithOnlyThisPoolsFile() {
+  void configIsMountedReadOnlyWithOnlyThisPoolsFileAndThePreStopScript() {
     PodSpec pod = pod(cluster(), Pool.GENERATION);
     Volume config = volume(pod, "config");
     assertThat(config.getConfigMap().getName()).isEqualTo("demo-config");
-    assertThat(config.getConfigMap().getItems()).singleElement()
-        .satisfies(i -> assertThat(i.getKey()).isEqualTo("generation.yaml"));
+    assertThat(config.getConfigMap().getItems()).extracting(KeyToPath::getKey, KeyToPath::getPath)
+        .containsExactly(tuple("generation.yaml", "generation.yaml"), tuple("deregister.py", "deregister.py"));
     VolumeMount m = mount(pod.getContainers().get(0), "/etc/trtllm");
     assertThat(m.getName()).isEqualTo("config");
     assertThat(m.getReadOnly()).isTrue();
+    assertThat(m.getSubPath()).isNull(); // the kubelet refreshes the files only without subPath
+  }
+
+  // --- preStop ------------------------------------------------------------------------------------
+
+  @Test
+  void preStopRunsTheMountedScriptWithThisPoolsYamlPortAndGrace() {
+    DisaggCluster cr = cluster();
+    cr.getSpec().getGeneration().setPort(9100);
+    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand()).containsExactly(
+        "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/generation.yaml", "9100", "10");
+    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand()).containsExactly(
+        "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/context.yaml", "8000", "10");
+    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPostStart()).isNull();
+
+    // every file the hook names is in the pod: the script and the YAML under the config mount
+    PodSpec pod = pod(cr, Pool.GENERATION);
+    List<String> command = pod.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand();
+    String dir = mount(pod.getContainers().get(0), "/etc/trtllm").getMountPath() + "/";
+    assertThat(volume(pod, "config").getConfigMap().getItems()).extracting(i -> dir + i.getPath())
+        .contains(command.get(1), command.get(2));
+  }
+
+  @Test
+  void preStopGraceIsAQuarterOfTheTerminationGraceAtMostTenSeconds() {
+    assertThat(WorkerStatefulSets.preStopGraceSeconds(300)).isEqualTo(10);
+    assertThat(WorkerStatefulSets.preStopGraceSeconds(40)).isEqualTo(10);
+    assertThat(WorkerStatefulSets.preStopGraceSeconds(30)).isEqualTo(7);
+    assertThat(WorkerStatefulSets.preStopGraceSeconds(3)).isZero();
+    assertThat(WorkerStatefulSets.preStopGraceSeconds(0)).isZero();
+
+    DisaggCluster cr = cluster();
+    cr.getSpec().getContext().setTerminationGracePeriodSeconds(30);
+    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand()).last().isEqualTo("7");
+    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand()).last().isEqualTo("10");
   }
 
   // --- user overrides ---------------------------------------------------------------------------
@@ -424,6 +461,12 @@ class WorkerStatefulSetsTest {
     assertThat(WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION)).isEqualTo(gen);
     assertThat(WorkerStatefulSets.configHash(routerChanged, env, Pool.CONTEXT)).isEqualTo(ctx);
     assertThat(WorkerStatefulSets.configHash(routerChanged, env, Pool.GENERATION)).isEqualTo(gen);
+
+    // the preStop script is not read by the worker process: changing it rolls no pool
+    var scriptChanged = ModelFixtures.configData("ctx: 1\n", "gen: 1\n", "router: 1\n");
+    scriptChanged.put("deregister.py", "print('another script')\n");
+    assertThat(WorkerStatefulSets.configHash(scriptChanged, env, Pool.CONTEXT)).isEqualTo(ctx);
+    assertThat(WorkerStatefulSets.configHash(scriptChanged, env, Pool.GENERATION)).isEqualTo(gen);
 
     // the fabric environment is read by both pools
     var env2 = ModelFixtures.fabricEnv();
