@@ -15,11 +15,12 @@ import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -140,21 +141,13 @@ class DisaggClusterReconcilerIT {
       StatefulSet ctxBefore = sts(ns, "tinyllama-context");
       StatefulSet genBefore = sts(ns, "tinyllama-generation");
 
-      c.resources(DisaggCluster.class).inNamespace(ns.name()).withName("tinyllama")
-          .edit(d -> {
-            d.getSpec().getGeneration().getLlmApiOptions().put("max_batch_size", 64);
-            return d;
-          });
+      mergePatch(ns, "tinyllama", "{\"spec\":{\"generation\":{\"llmApiOptions\":{\"max_batch_size\":64}}}}");
       await().atMost(TIMEOUT).untilAsserted(() -> assertThat(configHash(sts(ns, "tinyllama-generation")))
           .isNotEqualTo(configHash(genBefore)));
       assertThat(configHash(sts(ns, "tinyllama-context"))).isEqualTo(configHash(ctxBefore));
       assertThat(sts(ns, "tinyllama-context").getMetadata().getGeneration()).isEqualTo(ctxBefore.getMetadata().getGeneration());
 
-      c.resources(DisaggCluster.class).inNamespace(ns.name()).withName("tinyllama")
-          .edit(d -> {
-            d.getSpec().setImage("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
-            return d;
-          });
+      mergePatch(ns, "tinyllama", "{\"spec\":{\"image\":\"nvcr.io/nvidia/tensorrt-llm/release:1.2.0\"}}");
       await().atMost(TIMEOUT).untilAsserted(() -> {
         assertThat(sts(ns, "tinyllama-context").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
             .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
@@ -190,7 +183,7 @@ class DisaggClusterReconcilerIT {
       for (int i = 0; i < 3; i++) {
         final int n = i;
         ns.client().pods().inNamespace(ns.name()).withName("tinyllama-context-0")
-            .edit(p -> new PodBuilder(p).editMetadata().addToAnnotations("test/nudge", Integer.toString(n)).endMetadata().build());
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
         await().atMost(TIMEOUT).until(() -> op.reconciles() > before + n);
       }
       assertThat(op.reconciles()).isGreaterThanOrEqualTo(before + 3);
@@ -234,10 +227,11 @@ class DisaggClusterReconcilerIT {
       await().atMost(TIMEOUT).untilAsserted(() -> {
         DisaggCluster d = get(ns, "tinyllama");
         assertThat(d.getStatus()).isNotNull();
-        var degraded = Conditions.find(d.getStatus().getConditions(), Conditions.DEGRADED).orElseThrow();
-        assertThat(degraded.getStatus()).isEqualTo("True");
-        assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
-        assertThat(degraded.getMessage()).contains("spec.context.resources");
+        assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.DEGRADED)).hasValueSatisfying(degraded -> {
+          assertThat(degraded.getStatus()).isEqualTo("True");
+          assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
+          assertThat(degraded.getMessage()).contains("spec.context.resources");
+        });
       });
       await().atMost(TIMEOUT).untilAsserted(() -> assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .anySatisfy(e -> {
@@ -256,6 +250,12 @@ class DisaggClusterReconcilerIT {
     return ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
   }
 
+  /** A JSON merge patch, as {@code kubectl patch --type merge} sends it: no resourceVersion, so no conflict with status writes. */
+  private static void mergePatch(TestNamespace ns, String name, String json) {
+    ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName(name)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+  }
+
   private static DisaggCluster get(TestNamespace ns, String name) {
     return ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName(name).get();
   }
@@ -267,6 +267,9 @@ class DisaggClusterReconcilerIT {
       assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
       assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.READY))
           .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("True"));
+      // Ready means serving (minimalInstances met); a finished rollout also has Progressing False.
+      assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.PROGRESSING))
+          .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("False"));
     });
     return get(ns, cr.getMetadata().getName());
   }
