@@ -12,6 +12,8 @@ import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
+import io.disagg.operator.autoscaling.ClusterPolicy;
+import io.disagg.operator.autoscaling.PoolPolicy;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.Pool;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -123,6 +125,12 @@ public final class SpecValidator {
     for (Pool pool : Pool.values()) {
       checkPool(spec, pool, out);
     }
+    for (Pool pool : Pool.values()) {
+      if (pool.spec(spec) != null) {
+        out.addAll(PoolPolicy.problems(pool, pool.spec(spec)));
+      }
+    }
+    out.addAll(ClusterPolicy.problems(spec));
     return out;
   }
 

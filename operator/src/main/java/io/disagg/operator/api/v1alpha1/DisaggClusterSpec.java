@@ -63,6 +63,9 @@ public class DisaggClusterSpec {
   @JsonPropertyDescription("The generation (decode) pool: trtllm-serve --server_role GENERATION.")
   private PoolSpec generation = new PoolSpec();
 
+  @JsonPropertyDescription("Constraints coupling the autoscaling of both pools (GPU budget, context:generation ratio); each pool enables autoscaling in its own autoscaling block.")
+  private ClusterAutoscalingSpec autoscaling;
+
   public String getModel() {
     return model;
   }
@@ -173,5 +176,13 @@ public class DisaggClusterSpec {
 
   public void setGeneration(PoolSpec generation) {
     this.generation = generation;
+  }
+
+  public ClusterAutoscalingSpec getAutoscaling() {
+    return autoscaling;
+  }
+
+  public void setAutoscaling(ClusterAutoscalingSpec autoscaling) {
+    this.autoscaling = autoscaling;
   }
 }

@@ -29,6 +29,9 @@ import java.util.Map;
 @ValidationRule(
     value = "!has(self.replicas) || !has(self.maxInstances) || self.replicas <= self.maxInstances",
     message = "replicas must be less than or equal to maxInstances")
+@ValidationRule(
+    value = "!has(self.autoscaling) || !self.autoscaling.enabled || has(self.maxInstances)",
+    message = "autoscaling.enabled needs maxInstances: the autoscaler's ceiling")
 public class PoolSpec {
 
   @Min(0)
@@ -107,6 +110,9 @@ public class PoolSpec {
 
   @JsonPropertyDescription("Further pod settings for this pool.")
   private PodTemplateOverrides podTemplate = new PodTemplateOverrides();
+
+  @JsonPropertyDescription("Size the pool from its load between minimalInstances and maxInstances. Unset or disabled: replicas is kept.")
+  private PoolAutoscalingSpec autoscaling;
 
   public Integer getReplicas() {
     return replicas;
@@ -242,5 +248,13 @@ public class PoolSpec {
 
   public void setDrainTimeoutSeconds(int drainTimeoutSeconds) {
     this.drainTimeoutSeconds = drainTimeoutSeconds;
+  }
+
+  public PoolAutoscalingSpec getAutoscaling() {
+    return autoscaling;
+  }
+
+  public void setAutoscaling(PoolAutoscalingSpec autoscaling) {
+    this.autoscaling = autoscaling;
   }
 }

@@ -26,6 +26,9 @@ public class PoolStatus {
   @JsonPropertyDescription("Scale-down in progress: pods deregistered from etcd and waited for before the StatefulSet shrinks.")
   private DrainStatus drain;
 
+  @JsonPropertyDescription("Autoscaling of the pool; unset while autoscaling is disabled.")
+  private PoolAutoscalingStatus autoscaling;
+
   public Integer getDesiredReplicas() {
     return desiredReplicas;
   }
@@ -80,5 +83,13 @@ public class PoolStatus {
 
   public void setDrain(DrainStatus drain) {
     this.drain = drain;
+  }
+
+  public PoolAutoscalingStatus getAutoscaling() {
+    return autoscaling;
+  }
+
+  public void setAutoscaling(PoolAutoscalingStatus autoscaling) {
+    this.autoscaling = autoscaling;
   }
 }
