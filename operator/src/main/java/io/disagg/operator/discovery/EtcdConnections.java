@@ -159,10 +159,11 @@ public final class EtcdConnections implements AutoCloseable {
 
   /**
    * A new jetcd client for {@code target}: its endpoints; user and password when set; TLS with
-   * the target's CA (and client certificate) when set, verifying the server certificate for
-   * {@link EtcdTarget#authority()}. Requests fail at once while no endpoint is reachable instead
-   * of waiting for one (gRPC {@code waitForReady} off); gRPC keep-alive pings every
-   * {@value #KEEPALIVE_SECONDS} seconds find dead connections.
+   * the target's CA (and client certificate) when set, verifying each endpoint's server certificate
+   * for that endpoint's host (jetcd's {@code ip://} name resolver sets the authority per address as
+   * long as the client has no overall authority, so none is set). Requests fail at once while no
+   * endpoint is reachable instead of waiting for one (gRPC {@code waitForReady} off); gRPC
+   * keep-alive pings every {@value #KEEPALIVE_SECONDS} seconds find dead connections.
    *
    * @throws IllegalArgumentException when the PEM material cannot be read
    */
@@ -180,7 +181,7 @@ public final class EtcdConnections implements AutoCloseable {
     }
     if (target.tls()) {
       try {
-        b.authority(target.authority()).sslContext(ssl -> {
+        b.sslContext(ssl -> {
           ssl.trustManager(new ByteArrayInputStream(target.caPem()));
           if (target.certPem() != null) {
             ssl.keyManager(new ByteArrayInputStream(target.certPem()),

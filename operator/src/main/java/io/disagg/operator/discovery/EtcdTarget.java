@@ -1,6 +1,5 @@
 package io.disagg.operator.discovery;
 
-import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +15,7 @@ import java.util.Objects;
  * @param password etcd password (with {@code username}), or null
  * @param caPem PEM CA certificate(s) that verify the server certificate, or null for plain text
  * @param certPem PEM client certificate chain for client-certificate authentication, or null
- * @param keyPem PEM private key of {@code certPem} ({@code PKCS#8} or {@code PKCS#1} RSA), or null
+ * @param keyPem PEM private key of {@code certPem} (PKCS#8, PKCS#1 RSA or SEC1 EC; not encrypted), or null
  */
 public record EtcdTarget(List<String> endpoints, String username, String password, byte[] caPem,
     byte[] certPem, byte[] keyPem) {
@@ -54,15 +53,6 @@ public record EtcdTarget(List<String> endpoints, String username, String passwor
   /** Whether the connection authenticates with user name and password. */
   public boolean authenticated() {
     return username != null;
-  }
-
-  /**
-   * The host name the server certificate is verified for: the host of the first endpoint. One
-   * name serves every endpoint of a target (the gRPC channel has a single authority), so with
-   * several endpoints each server certificate must be valid for it.
-   */
-  public String authority() {
-    return URI.create(endpoints.get(0)).getHost();
   }
 
   @Override

@@ -85,7 +85,6 @@ class EtcdTargetResolverTest {
     EtcdTarget t = new EtcdTargetResolver(reader, List.of()).resolve(cr);
     assertThat(t.endpoints()).containsExactly("https://etcd.infra.svc:2379", "https://etcd2.infra.svc:2379");
     assertThat(t.tls()).isTrue();
-    assertThat(t.authority()).isEqualTo("etcd.infra.svc");
     assertThat(t.caPem()).isEqualTo(CA);
     assertThat(t.certPem()).isEqualTo(b("cert"));
     assertThat(t.keyPem()).isEqualTo(b("key"));

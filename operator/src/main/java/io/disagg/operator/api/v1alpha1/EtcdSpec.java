@@ -26,8 +26,8 @@ public class EtcdSpec {
   @JsonPropertyDescription("For the operator's own etcd connection only: name of a Secret in this DisaggCluster's"
       + " namespace holding the PEM CA certificate that signed the etcd server certificate (key ca.crt) and,"
       + " for client-certificate authentication, the client certificate (tls.crt) and its private key (tls.key)."
-      + " Set: the operator connects with TLS, verifying the server certificate against ca.crt for the host"
-      + " name of the first endpoint (sorted by host:port). TensorRT-LLM itself connects without TLS"
+      + " Set: the operator connects with TLS and verifies each endpoint's server certificate against ca.crt"
+      + " and for the host name or IP address of that endpoint. TensorRT-LLM itself connects without TLS"
       + " (cluster_storage.py, Etcd3ClusterStorage: secure=False), so the endpoints must also accept"
       + " plain-text clients for the workers and the router to register and discover.")
   private LocalObjectReference tlsSecretRef;
