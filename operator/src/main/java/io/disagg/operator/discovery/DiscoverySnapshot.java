@@ -13,7 +13,7 @@ import java.util.List;
  * @param registrations every key under {@code /trtllm-disagg/<clusterName>/workers/}, sorted by
  *     key, malformed ones included
  * @param reachable whether the registrations are live: the last list succeeded and the watch that
- *     followed it has reported no error since
+ *     followed it is established and has reported no error since
  * @param lastError the last error talking to etcd while not reachable, null when reachable or
  *     before the first attempt finished
  * @param revision the etcd revision the registrations reflect, 0 before the first list

@@ -39,11 +39,13 @@ import org.jboss.logging.Logger;
  * watch at the list's revision + 1, so nothing registered between the two is missed (the router
  * accepts that gap, see its comment there). Values are parsed with {@link Registrations#parse}.
  *
- * <p>Any failure (list failed or timed out, watch error, watch stream closed, etcd restarted)
- * marks the snapshot unreachable, keeping the last registrations, and starts over with a new list
- * after a back-off that doubles from {@link Options#minBackoff} to {@link Options#maxBackoff}
- * (reset by a successful list). A watch cancelled because its start revision was compacted away
- * is re-listed at once without marking the snapshot unreachable.
+ * <p>The snapshot is reachable once a list has succeeded and the watch after it is established
+ * (etcd confirmed its creation). Any failure (list failed or timed out, watch error, watch stream
+ * closed, etcd restarted) marks the snapshot unreachable, keeping the last registrations, and
+ * starts over with a new list after a back-off that doubles from {@link Options#minBackoff} to
+ * {@link Options#maxBackoff} (reset once a watch is established again). A watch cancelled because
+ * its start revision was compacted away is re-listed at once without marking the snapshot
+ * unreachable.
  *
  * <p>The listener runs whenever the registrations or the reachability change, on the scheduler
  * thread (never on the etcd client's event loop); it should be quick (e.g. hand an event to the
@@ -237,11 +239,11 @@ public final class RegistrationWatch implements AutoCloseable {
       if (closed || myEpoch != epoch) {
         return;
       }
-      failures = 0;
       current.clear();
       current.putAll(fresh);
       revision = rev;
-      changed = publish(true, null);
+      // reachable again only once the watch is established (see events)
+      changed = publish(snapshot.reachable(), snapshot.lastError());
     }
     notifyIf(changed);
     Consumer<Long> hook = beforeWatch;
@@ -271,7 +273,7 @@ public final class RegistrationWatch implements AutoCloseable {
     Watch.Watcher w;
     try {
       w = client.getWatchClient().watch(prefix,
-          WatchOption.builder().isPrefix(true).withRevision(fromRevision).build(), l);
+          WatchOption.builder().isPrefix(true).withRevision(fromRevision).withCreateNotify(true).build(), l);
     } catch (RuntimeException e) {
       failed(myEpoch, e);
       return;
@@ -293,6 +295,10 @@ public final class RegistrationWatch implements AutoCloseable {
     synchronized (this) {
       if (closed || myEpoch != epoch) {
         return;
+      }
+      if (response.isCreatedNotify()) {
+        failures = 0; // list and watch both work: the next failure starts the back-off over
+        changed = !snapshot.reachable();
       }
       for (WatchEvent ev : response.getEvents()) {
         KeyValue kv = ev.getKeyValue();
