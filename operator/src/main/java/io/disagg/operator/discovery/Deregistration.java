@@ -24,9 +24,11 @@ import java.util.concurrent.TimeoutException;
  * does the worker call {@code register_worker} again. A lease outlives the deletion of its key, so
  * the refresh keeps succeeding and the worker stays deregistered. Revoking the lease instead would
  * not make the worker re-register either (etcd answers a keep-alive for an unknown lease with TTL
- * 0, not with an error), but any later failed refresh would then make the worker retry a put with
- * the revoked lease, which etcd rejects, forever. With the lease kept, a worker whose refresh fails
- * (e.g. during an etcd outage) puts its key back: deregister again while the pod is draining.
+ * 0, not with an error, and {@code expire} does not look at the TTL); and should a later refresh
+ * fail, the worker's new put would carry the cached, revoked lease, which etcd rejects ("requested
+ * lease not found"), so it could never register again. With the lease kept, a worker whose refresh
+ * fails (e.g. during an etcd outage) puts its key back: deregister again while the pod is
+ * draining.
  */
 public final class Deregistration {
   private Deregistration() {}
