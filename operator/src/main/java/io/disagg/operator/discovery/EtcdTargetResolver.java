@@ -1,0 +1,211 @@
+package io.disagg.operator.discovery;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.DiscoverySpec;
+import io.disagg.operator.api.v1alpha1.EtcdSpec;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Works out the {@link EtcdTarget} of a DisaggCluster: {@code spec.discovery.etcd.endpoints}, or
+ * the operator's default ({@link DiscoverySettings#DEFAULT_ETCD_ENDPOINTS}) when that list is
+ * empty; TLS material from the Secret named by {@code tlsSecretRef} (keys {@value #CA_KEY},
+ * optionally {@value #CERT_KEY} + {@value #KEY_KEY}); user and password from the Secret named by
+ * {@code authSecretRef} (keys {@value #USERNAME_KEY}, {@value #PASSWORD_KEY}). Both Secrets live in
+ * the DisaggCluster's namespace.
+ *
+ * <p>Only the operator's connection is described here: TensorRT-LLM connects to the same
+ * endpoints without TLS and without credentials ({@code Etcd3ClusterStorage} in
+ * {@code tensorrt_llm/serve/cluster_storage.py}).
+ *
+ * <p>Every problem is a {@link DiscoveryConfigException} naming the field, Secret and key.
+ * Errors reading a Secret from the API server propagate unchanged.
+ */
+public final class EtcdTargetResolver {
+
+  public static final String FIELD_ENDPOINTS = "spec.discovery.etcd.endpoints";
+  public static final String FIELD_TLS = "spec.discovery.etcd.tlsSecretRef";
+  public static final String FIELD_AUTH = "spec.discovery.etcd.authSecretRef";
+  public static final String CA_KEY = "ca.crt";
+  public static final String CERT_KEY = "tls.crt";
+  public static final String KEY_KEY = "tls.key";
+  public static final String USERNAME_KEY = "username";
+  public static final String PASSWORD_KEY = "password";
+
+  /** Reads a Secret's data (decoded) by namespace and name; empty when the Secret does not exist. */
+  @FunctionalInterface
+  public interface SecretReader {
+    Optional<Map<String, byte[]>> read(String namespace, String name);
+
+    /** Reads Secrets through the Kubernetes API ({@code data} decoded from base64, {@code stringData} as UTF-8). */
+    static SecretReader of(KubernetesClient client) {
+      return (namespace, name) -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get())
+          .map(EtcdTargetResolver::secretData);
+    }
+  }
+
+  private static final Pattern SCHEME = Pattern.compile("^(?i:etcd|http|https)://");
+  private static final Pattern HOST_PORT = Pattern.compile("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.\\-]+):([0-9]{1,5})$");
+
+  private final SecretReader secrets;
+  private final List<String> defaultEndpoints;
+
+  public EtcdTargetResolver(SecretReader secrets, List<String> defaultEndpoints) {
+    this.secrets = secrets;
+    this.defaultEndpoints = defaultEndpoints == null ? List.of() : List.copyOf(defaultEndpoints);
+  }
+
+  /** Reads Secrets with {@code client}; default endpoints from {@code settings}. */
+  public EtcdTargetResolver(KubernetesClient client, DiscoverySettings settings) {
+    this(SecretReader.of(client), settings.defaultEtcdEndpoints());
+  }
+
+  /**
+   * The etcd target of {@code cr}.
+   *
+   * @throws DiscoveryConfigException when no endpoint is configured, an endpoint is not
+   *     {@code host:port}, or a referenced Secret or key is missing
+   */
+  public EtcdTarget resolve(DisaggCluster cr) {
+    EtcdSpec etcd = etcdSpec(cr);
+    String namespace = cr.getMetadata().getNamespace();
+    byte[] ca = null;
+    byte[] cert = null;
+    byte[] key = null;
+    LocalObjectReference tlsRef = etcd == null ? null : etcd.getTlsSecretRef();
+    if (tlsRef != null) {
+      Map<String, byte[]> data = readSecret(namespace, tlsRef, FIELD_TLS);
+      String secret = namespace + "/" + tlsRef.getName();
+      ca = required(data, CA_KEY, secret, FIELD_TLS);
+      cert = optional(data, CERT_KEY);
+      key = optional(data, KEY_KEY);
+      if (cert != null && key == null) {
+        throw missingKey(KEY_KEY, secret, FIELD_TLS, " (needed with " + CERT_KEY + ")");
+      }
+      if (key != null && cert == null) {
+        throw missingKey(CERT_KEY, secret, FIELD_TLS, " (needed with " + KEY_KEY + ")");
+      }
+    }
+    String user = null;
+    String password = null;
+    LocalObjectReference authRef = etcd == null ? null : etcd.getAuthSecretRef();
+    if (authRef != null) {
+      Map<String, byte[]> data = readSecret(namespace, authRef, FIELD_AUTH);
+      String secret = namespace + "/" + authRef.getName();
+      user = new String(required(data, USERNAME_KEY, secret, FIELD_AUTH), StandardCharsets.UTF_8);
+      password = new String(required(data, PASSWORD_KEY, secret, FIELD_AUTH), StandardCharsets.UTF_8);
+    }
+    String scheme = ca != null ? "https://" : "http://";
+    TreeSet<String> urls = new TreeSet<>();
+    for (String hostPort : hostPorts(cr)) {
+      urls.add(scheme + hostPort);
+    }
+    return new EtcdTarget(new ArrayList<>(urls), user, password, ca, cert, key);
+  }
+
+  /**
+   * The effective endpoints of {@code cr} as {@code host:port} (scheme and trailing slashes
+   * removed, host lower-cased), in the order given: the spec's, or the operator default when the
+   * spec has none. TensorRT-LLM's {@code disagg_cluster.cluster_uri} must be built from these too.
+   *
+   * @throws DiscoveryConfigException when there is none, or one is not {@code host:port}
+   */
+  public List<String> hostPorts(DisaggCluster cr) {
+    EtcdSpec etcd = etcdSpec(cr);
+    List<String> spec = etcd == null || etcd.getEndpoints() == null ? List.of() : etcd.getEndpoints();
+    boolean fromSpec = spec.stream().anyMatch(e -> e != null && !e.isBlank());
+    List<String> raw = fromSpec ? spec : defaultEndpoints;
+    String field = fromSpec ? FIELD_ENDPOINTS : DiscoverySettings.DEFAULT_ETCD_ENDPOINTS;
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String e = raw.get(i);
+      if (e == null || e.isBlank()) {
+        continue;
+      }
+      out.add(normalize(e, fromSpec ? field + "[" + i + "]" : field));
+    }
+    if (out.isEmpty()) {
+      throw new DiscoveryConfigException(FIELD_ENDPOINTS, "no etcd endpoint: the list is empty and the operator has no"
+          + " default (configuration property " + DiscoverySettings.DEFAULT_ETCD_ENDPOINTS + ")");
+    }
+    return List.copyOf(out);
+  }
+
+  /** {@code host:port} of an endpoint, with an {@code etcd://}, {@code http://} or {@code https://} prefix removed. */
+  static String normalize(String endpoint, String field) {
+    String s = SCHEME.matcher(endpoint.strip()).replaceFirst("");
+    while (s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    Matcher m = HOST_PORT.matcher(s);
+    int port = m.matches() ? Integer.parseInt(m.group(2)) : -1;
+    if (port < 1 || port > 65535) {
+      throw new DiscoveryConfigException(field, "'" + endpoint + "' is not host:port (port 1-65535),"
+          + " optionally prefixed etcd://, http:// or https://");
+    }
+    return m.group(1).toLowerCase(Locale.ROOT) + ":" + port;
+  }
+
+  private static EtcdSpec etcdSpec(DisaggCluster cr) {
+    DiscoverySpec d = cr.getSpec() == null ? null : cr.getSpec().getDiscovery();
+    return d == null ? null : d.getEtcd();
+  }
+
+  private Map<String, byte[]> readSecret(String namespace, LocalObjectReference ref, String field) {
+    String name = ref.getName();
+    if (name == null || name.isBlank()) {
+      throw new DiscoveryConfigException(field + ".name", "is empty: name the Secret in namespace " + namespace);
+    }
+    return secrets.read(namespace, name).orElseThrow(() -> new DiscoveryConfigException(field,
+        "Secret " + namespace + "/" + name + " does not exist"));
+  }
+
+  private static byte[] required(Map<String, byte[]> data, String key, String secret, String field) {
+    byte[] v = optional(data, key);
+    if (v == null) {
+      throw missingKey(key, secret, field, "");
+    }
+    return v;
+  }
+
+  private static byte[] optional(Map<String, byte[]> data, String key) {
+    byte[] v = data.get(key);
+    return v == null || v.length == 0 ? null : v;
+  }
+
+  private static DiscoveryConfigException missingKey(String key, String secret, String field, String why) {
+    return new DiscoveryConfigException(field, "Secret " + secret + " has no key " + key + why);
+  }
+
+  /** A Secret's {@code data} (base64-decoded) overlaid with its {@code stringData} (UTF-8). */
+  static Map<String, byte[]> secretData(Secret s) {
+    Map<String, byte[]> out = new HashMap<>();
+    if (s.getData() != null) {
+      s.getData().forEach((k, v) -> {
+        if (v != null) {
+          out.put(k, Base64.getMimeDecoder().decode(v));
+        }
+      });
+    }
+    if (s.getStringData() != null) {
+      s.getStringData().forEach((k, v) -> {
+        if (v != null) {
+          out.put(k, v.getBytes(StandardCharsets.UTF_8));
+        }
+      });
+    }
+    return out;
+  }
+}

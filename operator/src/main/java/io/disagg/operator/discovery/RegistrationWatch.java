@@ -1,0 +1,436 @@
+package io.disagg.operator.discovery;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows the worker registrations of one TensorRT-LLM cluster in etcd and keeps an immutable
+ * {@link DiscoverySnapshot} of them up to date.
+ *
+ * <p>Like the router's {@code DisaggClusterManager.watch_workers}
+ * ({@code tensorrt_llm/serve/disagg_auto_scaling.py}) it lists the prefix
+ * {@code /trtllm-disagg/<clusterName>/workers/} and then watches it; unlike the router it starts the
+ * watch at the list's revision + 1, so nothing registered between the two is missed (the router
+ * accepts that gap, see its comment there). Values are parsed with {@link Registrations#parse}.
+ *
+ * <p>The snapshot is reachable once a list has succeeded and the watch after it is established
+ * (etcd confirmed its creation). Any failure (list failed or timed out, watch error, watch stream
+ * closed, etcd restarted) marks the snapshot unreachable, keeping the last registrations, and
+ * starts over with a new list after a back-off that doubles from {@link Options#minBackoff} to
+ * {@link Options#maxBackoff} (reset once a watch is established again). A watch cancelled because
+ * its start revision was compacted away is re-listed at once without marking the snapshot
+ * unreachable.
+ *
+ * <p>The listener runs whenever the registrations or the reachability change, on the scheduler
+ * thread (never on the etcd client's event loop); it should be quick (e.g. hand an event to the
+ * operator), as it delays the other watches sharing the scheduler. Thread-safe.
+ */
+public final class RegistrationWatch implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(RegistrationWatch.class);
+
+  /**
+   * Timing of a watch.
+   *
+   * @param requestTimeout how long a list request may take before it counts as failed
+   * @param minBackoff the first delay before retrying after a failure
+   * @param maxBackoff the longest delay between retries
+   */
+  public record Options(Duration requestTimeout, Duration minBackoff, Duration maxBackoff) {
+    /** 5 s request timeout, back-off from 0.5 s to 10 s. */
+    public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(10));
+
+    public Options {
+      Objects.requireNonNull(requestTimeout);
+      Objects.requireNonNull(minBackoff);
+      Objects.requireNonNull(maxBackoff);
+      if (minBackoff.isNegative() || maxBackoff.compareTo(minBackoff) < 0) {
+        throw new IllegalArgumentException("need 0 <= minBackoff <= maxBackoff");
+      }
+    }
+
+    /** Back-off before retry number {@code attempt} (0-based), in milliseconds. */
+    long backoffMillis(int attempt) {
+      double d = minBackoff.toMillis() * Math.pow(2, Math.min(attempt, 62));
+      return (long) Math.min(d, maxBackoff.toMillis());
+    }
+  }
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final Client client;
+  private final String clusterName;
+  private final ByteSequence prefix;
+  private final Runnable listener;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownScheduler;
+  private final Options options;
+  private final Clock clock;
+
+  // ---- guarded by this ----
+  private boolean started;
+  private boolean closed;
+  /** Incremented by every new list; callbacks of an older list or watch are ignored. */
+  private long epoch;
+  private Watch.Watcher watcher;
+  private final Map<String, Registration> current = new HashMap<>();
+  private long revision;
+  private int failures;
+  private int lists;
+  private volatile DiscoverySnapshot snapshot;
+  /** Test hook: runs after a successful list, before the watch starts, with that list's revision. */
+  private volatile Consumer<Long> beforeWatch;
+
+  /**
+   * A watch of {@code clusterName}'s registrations through {@code client} (not closed by this
+   * watch); retries scheduled on {@code scheduler} (not shut down by this watch). Call
+   * {@link #start()}.
+   */
+  public RegistrationWatch(Client client, String clusterName, Runnable listener, ScheduledExecutorService scheduler,
+      Options options) {
+    this(client, clusterName, listener, scheduler, false, options, Clock.systemUTC());
+  }
+
+  /** As above with its own scheduler thread (stopped by {@link #close()}) and {@link Options#DEFAULT}. */
+  public RegistrationWatch(Client client, String clusterName, Runnable listener) {
+    this(client, clusterName, listener, newScheduler("discovery-" + clusterName), true, Options.DEFAULT,
+        Clock.systemUTC());
+  }
+
+  private RegistrationWatch(Client client, String clusterName, Runnable listener, ScheduledExecutorService scheduler,
+      boolean ownScheduler, Options options, Clock clock) {
+    this.client = Objects.requireNonNull(client);
+    this.clusterName = Objects.requireNonNull(clusterName);
+    this.prefix = ByteSequence.from(Registrations.workersPrefix(clusterName), StandardCharsets.UTF_8);
+    this.listener = listener == null ? () -> { } : listener;
+    this.scheduler = Objects.requireNonNull(scheduler);
+    this.ownScheduler = ownScheduler;
+    this.options = Objects.requireNonNull(options);
+    this.clock = clock;
+    this.snapshot = DiscoverySnapshot.initial(clock.instant());
+  }
+
+  /** A single daemon thread for scheduling retries. */
+  public static ScheduledExecutorService newScheduler(String name) {
+    ThreadFactory tf = r -> {
+      Thread t = new Thread(r, name + "-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    return Executors.newSingleThreadScheduledExecutor(tf);
+  }
+
+  /** Starts listing and watching in the background; idempotent. */
+  public void start() {
+    synchronized (this) {
+      if (started || closed) {
+        return;
+      }
+      started = true;
+    }
+    scheduler.execute(this::relist);
+  }
+
+  /** The cluster name whose registrations this watch follows. */
+  public String clusterName() {
+    return clusterName;
+  }
+
+  /** The current snapshot; never null. */
+  public DiscoverySnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Stops watching; the listener is not called afterwards. Idempotent. Does not close the client. */
+  @Override
+  public void close() {
+    Watch.Watcher w;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      epoch++;
+      w = watcher;
+      watcher = null;
+    }
+    closeQuietly(w);
+    if (ownScheduler) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /** Number of lists started so far (tests). */
+  synchronized int lists() {
+    return lists;
+  }
+
+  /** Test hook run after each successful list, before the watch starts, with the list's revision. */
+  void beforeWatchForTest(Consumer<Long> hook) {
+    this.beforeWatch = hook;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private void relist() {
+    long myEpoch;
+    Watch.Watcher old;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      myEpoch = ++epoch;
+      lists++;
+      old = watcher;
+      watcher = null;
+    }
+    closeQuietly(old);
+    CompletableFuture<GetResponse> f;
+    try {
+      f = client.getKVClient().get(prefix, GetOption.builder().isPrefix(true).build());
+    } catch (RuntimeException e) {
+      failed(myEpoch, e);
+      return;
+    }
+    f.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenCompleteAsync((resp, err) -> {
+          if (err != null) {
+            failed(myEpoch, err);
+          } else {
+            listed(myEpoch, resp);
+          }
+        }, scheduler);
+  }
+
+  private void listed(long myEpoch, GetResponse resp) {
+    Map<String, Registration> fresh = new HashMap<>();
+    for (KeyValue kv : resp.getKvs()) {
+      Registration r = toRegistration(kv);
+      fresh.put(r.key(), r);
+    }
+    long rev = resp.getHeader().getRevision();
+    boolean changed;
+    synchronized (this) {
+      if (closed || myEpoch != epoch) {
+        return;
+      }
+      current.clear();
+      current.putAll(fresh);
+      revision = rev;
+      // reachable again only once the watch is established (see events)
+      changed = publish(snapshot.reachable(), snapshot.lastError());
+    }
+    notifyIf(changed);
+    Consumer<Long> hook = beforeWatch;
+    if (hook != null) {
+      hook.accept(rev);
+    }
+    startWatch(myEpoch, rev + 1);
+  }
+
+  private void startWatch(long myEpoch, long fromRevision) {
+    Watch.Listener l = new Watch.Listener() {
+      @Override
+      public void onNext(WatchResponse response) {
+        events(myEpoch, response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed(myEpoch, t);
+      }
+
+      @Override
+      public void onCompleted() {
+        failed(myEpoch, new IllegalStateException("etcd closed the watch stream"));
+      }
+    };
+    Watch.Watcher w;
+    try {
+      w = client.getWatchClient().watch(prefix,
+          WatchOption.builder().isPrefix(true).withRevision(fromRevision).withCreateNotify(true).build(), l);
+    } catch (RuntimeException e) {
+      failed(myEpoch, e);
+      return;
+    }
+    boolean stale;
+    synchronized (this) {
+      stale = closed || myEpoch != epoch;
+      if (!stale) {
+        watcher = w;
+      }
+    }
+    if (stale) {
+      closeQuietly(w);
+    }
+  }
+
+  private void events(long myEpoch, WatchResponse response) {
+    boolean changed = false;
+    synchronized (this) {
+      if (closed || myEpoch != epoch) {
+        return;
+      }
+      if (response.isCreatedNotify()) {
+        failures = 0; // list and watch both work: the next failure starts the back-off over
+        changed = !snapshot.reachable();
+      }
+      for (WatchEvent ev : response.getEvents()) {
+        KeyValue kv = ev.getKeyValue();
+        String key = kv.getKey().toString(StandardCharsets.UTF_8);
+        switch (ev.getEventType()) {
+          case PUT -> {
+            Registration r = toRegistration(kv);
+            changed |= !r.equals(current.put(key, r));
+          }
+          case DELETE -> changed |= current.remove(key) != null;
+          default -> { }
+        }
+        revision = Math.max(revision, kv.getModRevision());
+      }
+      if (response.getHeader() != null) {
+        revision = Math.max(revision, response.getHeader().getRevision());
+      }
+      if (changed) {
+        publish(true, null);
+      }
+    }
+    notifyIf(changed);
+  }
+
+  private void failed(long myEpoch, Throwable error) {
+    Throwable t = unwrap(error);
+    boolean compacted = t instanceof CompactedException;
+    Watch.Watcher old;
+    boolean changed = false;
+    long delay;
+    synchronized (this) {
+      if (closed || myEpoch != epoch) {
+        return;
+      }
+      epoch++; // ignore whatever else this list or watch reports
+      old = watcher;
+      watcher = null;
+      if (compacted) {
+        delay = 0;
+      } else {
+        delay = options.backoffMillis(failures++);
+        changed = publish(false, describe(t));
+      }
+    }
+    if (compacted) {
+      LOG.infof("etcd compacted past the watch of %s (revision %d); listing again", prefixText(),
+          ((CompactedException) t).getCompactedRevision());
+    } else {
+      LOG.debugf("etcd watch of %s failed (%s); listing again in %d ms", prefixText(), describe(t), delay);
+    }
+    closeQuietly(old);
+    notifyIf(changed);
+    try {
+      scheduler.schedule(this::relist, delay, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      LOG.debugf("not rescheduling the watch of %s: %s", prefixText(), e);
+    }
+  }
+
+  /** Replaces the snapshot from {@link #current}; true when registrations or reachability changed. Holds this. */
+  private boolean publish(boolean reachable, String error) {
+    List<Registration> regs = new ArrayList<>(current.values());
+    regs.sort((a, b) -> a.key().compareTo(b.key()));
+    DiscoverySnapshot old = snapshot;
+    boolean changed = old.reachable() != reachable || !old.registrations().equals(regs);
+    snapshot = new DiscoverySnapshot(regs, reachable, reachable ? null : error, revision,
+        changed ? clock.instant() : old.observedAt());
+    return changed;
+  }
+
+  /** Runs the listener on the scheduler, never on the etcd client's event loop. */
+  private void notifyIf(boolean changed) {
+    if (!changed) {
+      return;
+    }
+    try {
+      scheduler.execute(() -> {
+        if (closed()) {
+          return;
+        }
+        try {
+          listener.run();
+        } catch (RuntimeException e) {
+          LOG.warnf(e, "discovery listener of %s failed", prefixText());
+        }
+      });
+    } catch (RuntimeException e) {
+      LOG.debugf("not notifying the listener of %s: %s", prefixText(), e);
+    }
+  }
+
+  private synchronized boolean closed() {
+    return closed;
+  }
+
+  private static Registration toRegistration(KeyValue kv) {
+    return Registrations.parse(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes(), kv.getLease(),
+        kv.getModRevision());
+  }
+
+  private String prefixText() {
+    return Registrations.workersPrefix(clusterName);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private String describe(Throwable t) {
+    if (t instanceof TimeoutException) {
+      return "no answer from etcd within " + options.requestTimeout().toMillis() + " ms";
+    }
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+  private static void closeQuietly(Watch.Watcher w) {
+    if (w == null) {
+      return;
+    }
+    try {
+      w.close();
+    } catch (RuntimeException e) {
+      LOG.debugf(e, "closing an etcd watcher");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RegistrationWatch[" + prefixText() + "]";
+  }
+}

@@ -1,0 +1,81 @@
+package io.disagg.operator.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.testing.EtcdServer;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DeregistrationTest {
+
+  static EtcdServer etcd;
+  static Client client;
+
+  @BeforeAll
+  static void startEtcd() {
+    etcd = EtcdServer.start();
+    client = etcd.newClient();
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    client.close();
+    etcd.close();
+  }
+
+  @Test
+  void deletesTheKeyOnlyAndTheWorkerStaysDeregisteredWhileItsHeartbeatSucceeds() throws Exception {
+    int ttl = 3;
+    String cluster = "ns.dereg";
+    try (TrtllmStyleWorker gone = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.1", 8000, ttl, 1).start();
+        TrtllmStyleWorker stays = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.2", 8000, ttl, 1).start();
+        RegistrationWatch watch = new RegistrationWatch(client, cluster, null)) {
+      watch.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().registrations().size() == 2);
+
+      assertThat(Deregistration.deregister(client, List.of(gone.key()))).isEqualTo(1);
+
+      assertThat(gone.keyExists()).isFalse();
+      assertThat(stays.keyExists()).isTrue();
+      await().atMost(Duration.ofSeconds(5)).until(() -> watch.snapshot().registrations().stream()
+          .map(Registration::key).toList().equals(List.of(stays.key())));
+      int refreshesBefore = gone.refreshes();
+      // Longer than the TTL: the lease lives on because the worker keeps refreshing it, and the
+      // successful refreshes never make the worker register again.
+      await().during(Duration.ofSeconds(ttl + 1)).atMost(Duration.ofSeconds(ttl + 3))
+          .until(() -> !gone.keyExists() && watch.snapshot().registrations().size() == 1);
+      assertThat(gone.refreshes()).isGreaterThan(refreshesBefore + ttl - 1);
+      assertThat(gone.leaseTtl()).isPositive();
+      assertThat(gone.registrations()).isEqualTo(1);
+
+      assertThat(Deregistration.deregister(client, List.of(gone.key()))).as("idempotent").isZero();
+      assertThat(Deregistration.deregister(client, List.of())).isZero();
+    }
+  }
+
+  @Test
+  void refusesKeysThatAreNotWorkerRegistrations() throws Exception {
+    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns.refuse", Pool.CONTEXT, "10.2.1.1", 8000, 30, 5).start()) {
+      assertThatThrownBy(() -> Deregistration.deregister(client, List.of(w.key(), "/trtllm-disagg/ns.refuse/config")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("/trtllm-disagg/ns.refuse/config");
+      assertThat(w.keyExists()).as("nothing deleted when one key is refused").isTrue();
+    }
+  }
+
+  @Test
+  void reportsAnUnreachableEtcd() {
+    try (Client dead = EtcdConnections.newClient(EtcdTarget.plain(List.of("http://127.0.0.1:1")))) {
+      assertThatThrownBy(() -> Deregistration.deregister(dead, List.of("/trtllm-disagg/x/workers/y"), Duration.ofSeconds(2)))
+          .isInstanceOf(Deregistration.DeregistrationException.class)
+          .hasMessageContaining("/trtllm-disagg/x/workers/y");
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.disagg.operator.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.testing.EtcdServer;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link RegistrationWatch} across etcd outages and restarts (own etcd per test: it is stopped). */
+class RegistrationWatchRestartTest {
+
+  EtcdServer etcd;
+  Client client;
+  RegistrationWatch watch;
+  final List<DiscoverySnapshot> seen = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() {
+    etcd = EtcdServer.start();
+    client = etcd.newClient();
+  }
+
+  @AfterEach
+  void stop() {
+    if (watch != null) {
+      watch.close();
+    }
+    client.close();
+    etcd.close();
+  }
+
+  @Test
+  void outageKeepsLastRegistrationsFlaggedUnreachableAndRestartResumes() throws Exception {
+    String cluster = "ns.restart";
+    try (TrtllmStyleWorker first = new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.0.1", 8000, 30, 5).start()) {
+      try (EtcdConnections connections = new EtcdConnections()) {
+        EtcdConnections.Handle h = connections.acquire(EtcdTarget.plain(List.of(etcd.clientUrl())));
+        watch = new RegistrationWatch(h.client(), cluster, () -> seen.add(watch.snapshot()),
+            RegistrationWatch.newScheduler("restart-test"), RegistrationWatchTest.FAST);
+        watch.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
+        assertThat(watch.snapshot().registrations()).extracting(Registration::key).containsExactly(first.key());
+
+        etcd.stop();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !watch.snapshot().reachable());
+        DiscoverySnapshot down = watch.snapshot();
+        assertThat(down.registrations()).extracting(Registration::key).containsExactly(first.key());
+        assertThat(down.lastError()).isNotBlank();
+        int listsWhileDown = watch.lists();
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.lists() > listsWhileDown + 1); // keeps retrying
+        assertThat(seen).anySatisfy(s -> assertThat(s.reachable()).isFalse());
+
+        etcd.restart();
+        await().atMost(Duration.ofSeconds(20)).until(() -> watch.snapshot().reachable());
+        try (TrtllmStyleWorker second = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.1.0.2", 8000, 30, 5)
+            .start()) {
+          await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().registrations().stream()
+              .map(Registration::key).toList().equals(List.of(first.key(), second.key()).stream().sorted().toList()));
+          assertThat(watch.snapshot().reachable()).isTrue();
+          assertThat(watch.snapshot().lastError()).isNull();
+        }
+        h.close();
+      }
+    }
+  }
+
+  @Test
+  void restartWithoutObservedOutageStillDeliversLaterRegistrations() throws Exception {
+    String cluster = "ns.quick-restart";
+    watch = new RegistrationWatch(client, cluster, () -> seen.add(watch.snapshot()));
+    watch.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
+
+    etcd.restart();
+    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.1.1", 8000, 30, 5)) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        w.registerOnce();
+        return true;
+      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> watch.snapshot().reachable()
+          && watch.snapshot().registrations().stream().anyMatch(r -> r.key().equals(w.key())));
+    }
+  }
+}
