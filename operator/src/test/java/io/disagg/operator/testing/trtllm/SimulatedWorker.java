@@ -145,8 +145,13 @@ public final class SimulatedWorker implements AutoCloseable {
     this.server = HttpServer.create(new InetSocketAddress(address, b.port), 256);
     this.port = server.getAddress().getPort();
     String endpoint = host + ":" + port;
-    this.metricLabels = new LinkedHashMap<>(b.metricLabels != null ? b.metricLabels
-        : Map.of("engine_type", "trtllm", "model_name", model));
+    this.metricLabels = new LinkedHashMap<>();
+    if (b.metricLabels != null) {
+      metricLabels.putAll(b.metricLabels);
+    } else {
+      metricLabels.put("model_name", model);
+      metricLabels.put("engine_type", "trtllm");
+    }
     // ROLE-host:port-<ms>-<pid>-<random 0..1000, at least 3 digits>, as DisaggClusterWorker builds it.
     this.workerId = role.name() + "-" + endpoint + "-" + System.currentTimeMillis() + "-"
         + ProcessHandle.current().pid() + "-" + String.format("%03d", ThreadLocalRandom.current().nextInt(1001));
@@ -250,7 +255,7 @@ public final class SimulatedWorker implements AutoCloseable {
       return this;
     }
 
-    /** Labels of every metric (default {@code engine_type="trtllm"}, {@code model_name=<model>}). */
+    /** Labels of every metric, in iteration order (default {@code model_name=<model>}, {@code engine_type="trtllm"}). */
     public Builder metricLabels(Map<String, String> labels) {
       this.metricLabels = labels;
       return this;

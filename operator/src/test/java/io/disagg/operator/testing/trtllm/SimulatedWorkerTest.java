@@ -279,14 +279,14 @@ class SimulatedWorkerTest {
     HttpResponse<String> r = get(w, "/prometheus/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
-    String labels = "{engine_type=\"trtllm\",model_name=\"simulated-model\"}";
+    String labels = "{model_name=\"simulated-model\",engine_type=\"trtllm\"}";
     assertThat(r.body().lines().toList())
         .contains("# TYPE trtllm_num_requests_running gauge", "trtllm_num_requests_running" + labels + " 4.0",
             "# TYPE trtllm_num_requests_waiting gauge", "trtllm_num_requests_waiting" + labels + " 5.0",
             "# TYPE trtllm_kv_cache_utilization gauge", "trtllm_kv_cache_utilization" + labels + " 0.75");
     assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(get(w, "/prometheus/metrics").body()).contains("trtllm_num_requests_running" + labels + " 3.0",
-        "trtllm_request_success_total{engine_type=\"trtllm\",model_name=\"simulated-model\",finished_reason=\"length\"} 1.0");
+        "trtllm_request_success_total{model_name=\"simulated-model\",engine_type=\"trtllm\",finished_reason=\"length\"} 1.0");
     assertThatThrownBy(() -> w.setKvCacheUtilization(1.5)).isInstanceOf(IllegalArgumentException.class);
   }
 
