@@ -49,7 +49,8 @@ import java.util.logging.Logger;
  * {@link Builder#restartKilledWorkersAfter} it is started again in the same pod, on the same
  * address, like a container restart.
  *
- * <p>Pods are re-examined every {@link Builder#resyncPeriod}, so a pod whose ConfigMap was
+ * <p>{@link Builder#startupDelay} postpones each worker's start after its pod is Running (a
+ * model load). Pods are re-examined every {@link Builder#resyncPeriod}, so a pod whose ConfigMap was
  * missing or whose address was still taken gets its worker later. {@link #close()} stops
  * everything.
  */
@@ -72,6 +73,8 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final Duration drainTimeout;
   private final Duration registrationRetryInterval;
   private final Duration restartDelay;
+  private final Duration startupDelay;
+  private final Map<String, Long> runningSinceByUid = new ConcurrentHashMap<>();
   private final BiConsumer<Pod, SimulatedWorker.Builder> customizer;
   private final Client etcd;
   private final ExecutorService podEvents;
@@ -101,10 +104,11 @@ public final class SimulatedKubelet implements AutoCloseable {
     this.drainTimeout = b.drainTimeout;
     this.registrationRetryInterval = b.registrationRetryInterval;
     this.restartDelay = b.restartDelay;
+    this.startupDelay = b.startupDelay;
     this.customizer = b.customizer;
     this.etcd = Loopback.etcdClient(b.etcdEndpoint);
     this.podEvents = Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-kubelet-pods"));
-    this.terminations = SimHttp.executor("sim-kubelet-stop", 16);
+    this.terminations = SimHttp.executor("sim-kubelet-stop", 64);
   }
 
   /**
@@ -127,6 +131,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration registrationRetryInterval = Duration.ofSeconds(5);
     private Duration restartDelay;
+    private Duration startupDelay = Duration.ZERO;
     private Duration resyncPeriod = Duration.ofSeconds(1);
     private BiConsumer<Pod, SimulatedWorker.Builder> customizer = (p, b) -> { };
 
@@ -163,6 +168,15 @@ public final class SimulatedKubelet implements AutoCloseable {
     /** Restart a killed worker in its pod (same address, new worker id) after this delay; default never. */
     public Builder restartKilledWorkersAfter(Duration d) {
       this.restartDelay = d;
+      return this;
+    }
+
+    /**
+     * Time between seeing a pod Running with an IP and starting its worker, like a model load
+     * (default none). Precision is the resync period.
+     */
+    public Builder startupDelay(Duration d) {
+      this.startupDelay = d;
       return this;
     }
 
@@ -325,6 +339,7 @@ public final class SimulatedKubelet implements AutoCloseable {
       cur = null;
     }
     if (terminating) {
+      runningSinceByUid.remove(uid);
       if (cur != null) {
         current.remove(name);
         terminate(name, cur, deleted ? "pod deleted" : "pod terminating");
@@ -347,6 +362,10 @@ public final class SimulatedKubelet implements AutoCloseable {
     if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())
         || pod.getStatus().getPodIP() == null || pod.getStatus().getPodIP().isBlank()) {
       return;
+    }
+    long since = runningSinceByUid.computeIfAbsent(uid, k -> System.nanoTime());
+    if (System.nanoTime() - since < startupDelay.toNanos()) {
+      return; // "loading the model"; the next resync looks again
     }
     startWorker(pod, "started");
   }
@@ -392,14 +411,15 @@ public final class SimulatedKubelet implements AutoCloseable {
       return;
     }
     event("TERMINATING " + name + " (" + why + ")");
+    // preStop right away (on the pod event thread, so it is never queued behind drains), then SIGTERM
+    try {
+      boolean deleted = w.deregister();
+      event("PRESTOP " + name + ": deleted key " + w.registrationKey() + (deleted ? "" : " (was already gone)"));
+    } catch (RuntimeException e) {
+      event("PRESTOP " + name + " failed: " + e.getMessage());
+    }
     try {
       terminations.execute(() -> {
-        try {
-          boolean deleted = w.deregister();
-          event("PRESTOP " + name + ": deleted key " + w.registrationKey() + (deleted ? "" : " (was already gone)"));
-        } catch (RuntimeException e) {
-          event("PRESTOP " + name + " failed: " + e.getMessage());
-        }
         try {
           w.shutdown();
           event("STOPPED " + name + " " + w.endpoint() + " after serving " + w.requestsServed() + " requests");

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link SimulatedKubelet} on the local kwok cluster: workers bound to the pod IPs (127.1.x.y),
  * settings from the DisaggCluster ConfigMap, preStop deregistration before the drain on pod
- * deletion, restart of a crashed worker. Pods are created by the test itself.
+ * deletion, startup delay and restart of a crashed worker. Pods are created by the test itself.
  */
 @ClusterTest
 class SimulatedKubeletIT {
@@ -162,11 +162,13 @@ class SimulatedKubeletIT {
   void restartsACrashedWorkerInItsPodOnTheSameAddress(TestNamespace ns) throws Exception {
     try (EtcdServer etcdServer = EtcdServer.start(); Client etcd = etcdServer.newClient()) {
       DisaggClusterSettings settings = DisaggClusterSettings.of(ns.name() + ".crash", 1, 4);
+      long created = System.nanoTime();
       ns.client().pods().inNamespace(ns.name()).resource(pod("crash-generation-0", "crash", "generation")).create();
       try (SimulatedKubelet kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
-          .settings(settings).restartKilledWorkersAfter(Duration.ofSeconds(1))
+          .settings(settings).restartKilledWorkersAfter(Duration.ofSeconds(1)).startupDelay(Duration.ofSeconds(2))
           .workerCustomizer((pod, b) -> b.serviceTimeMillis(5)).start()) {
         SimulatedWorker first = kubelet.awaitWorker("crash-generation-0", POD_TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - created)).as("startup delay").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
         assertThat(first.serviceTimeMillis()).isEqualTo(5);
         first.kill();
         await().atMost(Duration.ofSeconds(15)).until(() -> kubelet.history("crash-generation-0").size() == 2);
