@@ -80,6 +80,36 @@ public final class Deregistration {
     }
   }
 
+  /**
+   * Puts deregistered registrations back exactly as the workers wrote them: same key, same value,
+   * attached to the same lease (which the worker has kept refreshing since its key was deleted,
+   * so the registration lives on as if never removed). Used when a drain is cancelled.
+   *
+   * @return the registrations that could not be restored (typically: their lease expired because
+   *     the worker stopped); the caller restarts those workers so they register anew
+   */
+  public static List<Registration> restore(Client client, Collection<Registration> registrations, Duration timeout) {
+    List<Registration> failed = new ArrayList<>();
+    for (Registration r : registrations) {
+      if (!Registrations.isWorkerKey(r.key()) || r.raw() == null || r.lease() == 0) {
+        failed.add(r);
+        continue;
+      }
+      try {
+        client.getKVClient().put(ByteSequence.from(r.key(), StandardCharsets.UTF_8),
+            ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
+            io.etcd.jetcd.options.PutOption.builder().withLeaseId(r.lease()).build())
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed.add(r);
+      } catch (ExecutionException | TimeoutException e) {
+        failed.add(r);
+      }
+    }
+    return failed;
+  }
+
   /** Deleting registration keys failed or timed out; some deletes may have been applied. */
   public static final class DeregistrationException extends Exception {
     private static final long serialVersionUID = 1L;

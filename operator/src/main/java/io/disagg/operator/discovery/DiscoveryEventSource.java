@@ -144,6 +144,27 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
     }
   }
 
+  /**
+   * Restores deregistered registrations through the etcd client of {@code id}'s watch (see
+   * {@link Deregistration#restore}).
+   *
+   * @return the registrations that could not be restored
+   * @throws IllegalStateException when {@code id} is not watched
+   */
+  public List<Registration> restore(ResourceID id, Collection<Registration> registrations) {
+    EtcdConnections.Handle handle;
+    synchronized (watches) {
+      Entry e = watches.get(id);
+      if (e == null) {
+        throw new IllegalStateException(id + " has no discovery watch");
+      }
+      handle = connections.acquire(e.target());
+    }
+    try (handle) {
+      return Deregistration.restore(handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+    }
+  }
+
   /** The watch of {@code id}, or null (tests). */
   RegistrationWatch watchOf(ResourceID id) {
     synchronized (watches) {

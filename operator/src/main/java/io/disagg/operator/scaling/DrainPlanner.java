@@ -1,5 +1,6 @@
 package io.disagg.operator.scaling;
 
+import io.disagg.operator.api.v1alpha1.DeregisteredWorker;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.api.v1alpha1.DrainedPod;
 import io.disagg.operator.discovery.Registration;
@@ -7,11 +8,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Decides a pool's StatefulSet {@code replicas} so that no instance is removed while the router
@@ -29,9 +28,10 @@ import java.util.Set;
  *   <li>only then is {@code replicas} lowered.
  * </ol>
  * The drain is recorded in the status and continued after an operator restart. While etcd is
- * unreachable nothing is removed. A drain whose target goes back up is cancelled: the leases of
- * the deregistered workers are revoked, which makes their next heartbeat fail, and TensorRT-LLM
- * then registers the worker again. Increases are applied at once.
+ * unreachable nothing is removed. A drain whose target goes back up is cancelled: the deleted
+ * registrations are put back as the workers wrote them, on the leases the workers kept
+ * refreshing (deleting a key leaves its lease alive, and TensorRT-LLM's heartbeat only refreshes
+ * the lease, so a worker never re-registers by itself). Increases are applied at once.
  */
 public final class DrainPlanner {
   private DrainPlanner() {}
@@ -60,11 +60,11 @@ public final class DrainPlanner {
    * @param replicas the StatefulSet {@code replicas} to apply now
    * @param drain the drain to record (null when none is in progress)
    * @param keysToDeregister etcd keys to delete now
-   * @param leasesToRevoke etcd leases to revoke now (cancelled drain)
+   * @param toRestore deregistered registrations to put back now (cancelled drain)
    * @param event what happened, for an Event and the log; null when nothing new happened
    * @param waiting why replicas are held, for the Progressing condition; null when not waiting
    */
-  public record Decision(int replicas, DrainStatus drain, List<String> keysToDeregister, List<Long> leasesToRevoke,
+  public record Decision(int replicas, DrainStatus drain, List<String> keysToDeregister, List<Registration> toRestore,
       String event, String waiting) {
 
     /** Whether the reconcile should come back soon to continue the drain. */
@@ -81,9 +81,9 @@ public final class DrainPlanner {
     }
     int current = in.current();
     if (in.target() >= current) {
-      List<Long> revoke = drain == null ? List.of() : leases(drain.getPods());
+      List<Registration> revoke = drain == null ? List.of() : deregistered(drain.getPods());
       String event = drain == null ? null
-          : "cancelled the drain to " + drain.getToReplicas() + " instances; re-registering " + podNames(drain);
+          : "cancelled the drain to " + drain.getToReplicas() + " instances; restoring the registrations of " + podNames(drain);
       return new Decision(in.target(), null, List.of(), revoke, event, null);
     }
 
@@ -93,7 +93,7 @@ public final class DrainPlanner {
       victims.add(in.statefulSetName() + "-" + i);
     }
     String event = null;
-    List<Long> revoke = new ArrayList<>();
+    List<Registration> revoke = new ArrayList<>();
     if (drain == null || !Objects.equals(drain.getToReplicas(), in.target())) {
       DrainStatus next = new DrainStatus();
       next.setFromReplicas(current);
@@ -106,7 +106,7 @@ public final class DrainPlanner {
       if (drain != null) {
         for (DrainedPod p : drain.getPods()) {
           if (!victims.contains(p.getName())) {
-            revoke.addAll(p.getLeases());
+            revoke.addAll(deregistered(List.of(p)));
           }
         }
         event = "drain retargeted to " + in.target() + " instances: removing " + victims;
@@ -130,8 +130,12 @@ public final class DrainPlanner {
       for (Registration r : regs) {
         anyRegistered = true;
         keys.add(r.key());
-        if (r.lease() != 0 && !p.getLeases().contains(r.lease())) {
-          p.getLeases().add(r.lease());
+        if (p.getDeregistered().stream().noneMatch(d -> r.key().equals(d.getKey()))) {
+          DeregisteredWorker w = new DeregisteredWorker();
+          w.setKey(r.key());
+          w.setValue(r.raw());
+          w.setLease(r.lease());
+          p.getDeregistered().add(w);
         }
       }
       Integer inFlight = in.inFlightByPod().get(p.getName());
@@ -197,15 +201,26 @@ public final class DrainPlanner {
   private static DrainedPod copy(DrainedPod p) {
     DrainedPod c = new DrainedPod();
     c.setName(p.getName());
-    c.setLeases(new ArrayList<>(p.getLeases()));
+    for (DeregisteredWorker w : p.getDeregistered()) {
+      DeregisteredWorker x = new DeregisteredWorker();
+      x.setKey(w.getKey());
+      x.setValue(w.getValue());
+      x.setLease(w.getLease());
+      c.getDeregistered().add(x);
+    }
     c.setInFlightRequests(p.getInFlightRequests());
     return c;
   }
 
-  private static List<Long> leases(List<DrainedPod> pods) {
-    Set<Long> out = new LinkedHashSet<>();
-    pods.forEach(p -> out.addAll(p.getLeases()));
-    return List.copyOf(out);
+  /** The deregistered registrations of these pods, as records to put back. */
+  private static List<Registration> deregistered(List<DrainedPod> pods) {
+    List<Registration> out = new ArrayList<>();
+    for (DrainedPod p : pods) {
+      for (DeregisteredWorker w : p.getDeregistered()) {
+        out.add(new Registration(w.getKey(), null, null, 0, null, w.getLease() == null ? 0 : w.getLease(), 0, false, w.getValue()));
+      }
+    }
+    return out;
   }
 
   private static List<String> podNames(DrainStatus d) {

@@ -21,7 +21,7 @@ class DrainPlannerTest {
   static final Duration GRACE = Duration.ofSeconds(3);
 
   static Registration reg(String pod, long lease) {
-    return new Registration("/trtllm-disagg/ns.c/workers/GENERATION-" + pod, "GENERATION-" + pod, "127.1.0.9", 8000,
+    return new Registration("/trtllm-disagg/ns.c/workers/GENERATION-" + pod + "-" + lease, "GENERATION-" + pod + "-" + lease, "127.1.0.9", 8000,
         Pool.GENERATION, lease, 7, false, "{}");
   }
 
@@ -56,7 +56,12 @@ class DrainPlannerTest {
     assertThat(d.replicas()).isEqualTo(3);
     assertThat(d.keysToDeregister()).containsExactly(reg("1", 11).key(), reg("2", 12).key());
     assertThat(d.drain().getPods()).extracting("name").containsExactly("c-generation-1", "c-generation-2");
-    assertThat(d.drain().getPods()).extracting("leases").containsExactly(List.of(11L), List.of(12L));
+    assertThat(d.drain().getPods().get(0).getDeregistered()).singleElement()
+        .satisfies(w -> {
+          assertThat(w.getKey()).isEqualTo(reg("1", 11).key());
+          assertThat(w.getLease()).isEqualTo(11L);
+          assertThat(w.getValue()).isEqualTo("{}");
+        });
     assertThat(d.drain().getStartedAt()).isEqualTo("2026-11-22T10:00:00Z");
     assertThat(d.event()).contains("draining").contains("3 to 1");
     assertThat(d.requeue()).isTrue();
@@ -68,7 +73,7 @@ class DrainPlannerTest {
     Decision d = DrainPlanner.plan(in(1, 2, started, Map.of("c-generation-1", List.of(reg("1", 99))), Map.of(), true, T0.plusSeconds(5)));
     assertThat(d.replicas()).isEqualTo(2);
     assertThat(d.keysToDeregister()).containsExactly(reg("1", 99).key());
-    assertThat(d.drain().getPods().get(0).getLeases()).containsExactly(11L, 99L);
+    assertThat(d.drain().getPods().get(0).getDeregistered()).extracting("lease").containsExactly(11L, 99L);
     assertThat(d.event()).isNull();
   }
 
@@ -115,25 +120,27 @@ class DrainPlannerTest {
   }
 
   @Test
-  void raisingTheTargetCancelsTheDrainAndRevokesLeasesSoWorkersRegisterAgain() {
+  void raisingTheTargetCancelsTheDrainAndRestoresTheRegistrationsOnTheirLeases() {
     DrainStatus s = DrainPlanner.plan(in(1, 3, null,
         Map.of("c-generation-1", List.of(reg("1", 11)), "c-generation-2", List.of(reg("2", 12))), Map.of(), true, T0)).drain();
     Decision d = DrainPlanner.plan(in(3, 3, s, Map.of(), Map.of(), true, T0.plusSeconds(2)));
     assertThat(d.replicas()).isEqualTo(3);
     assertThat(d.drain()).isNull();
-    assertThat(d.leasesToRevoke()).containsExactly(11L, 12L);
+    assertThat(d.toRestore()).extracting(Registration::key, Registration::lease, Registration::raw)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(reg("1", 11).key(), 11L, "{}"),
+            org.assertj.core.groups.Tuple.tuple(reg("2", 12).key(), 12L, "{}"));
     assertThat(d.event()).contains("cancelled");
   }
 
   @Test
-  void retargetingKeepsTheStartAndRevokesOnlyPodsThatStay() {
+  void retargetingKeepsTheStartAndRestoresOnlyPodsThatStay() {
     DrainStatus s = DrainPlanner.plan(in(1, 3, null,
         Map.of("c-generation-1", List.of(reg("1", 11)), "c-generation-2", List.of(reg("2", 12))), Map.of(), true, T0)).drain();
     Decision d = DrainPlanner.plan(in(2, 3, s, Map.of(), Map.of(), true, T0.plusSeconds(2)));
     assertThat(d.drain().getPods()).extracting("name").containsExactly("c-generation-2");
-    assertThat(d.drain().getPods().get(0).getLeases()).containsExactly(12L);
+    assertThat(d.drain().getPods().get(0).getDeregistered()).extracting("lease").containsExactly(12L);
     assertThat(d.drain().getStartedAt()).isEqualTo(s.getStartedAt());
-    assertThat(d.leasesToRevoke()).containsExactly(11L);
+    assertThat(d.toRestore()).extracting(Registration::lease).containsExactly(11L);
     assertThat(d.replicas()).isEqualTo(3);
   }
 

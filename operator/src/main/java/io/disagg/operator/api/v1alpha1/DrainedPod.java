@@ -10,8 +10,8 @@ public class DrainedPod {
   @JsonPropertyDescription("Pod name.")
   private String name;
 
-  @JsonPropertyDescription("etcd leases of the registrations the operator deleted; revoked if the drain is cancelled, so the worker registers again.")
-  private List<Long> leases = new ArrayList<>();
+  @JsonPropertyDescription("Registrations of this pod the operator deleted from etcd; put back if the drain is cancelled.")
+  private List<DeregisteredWorker> deregistered = new ArrayList<>();
 
   @JsonPropertyDescription("Requests the worker was still serving at the last check (running + waiting); unset when unknown.")
   private Integer inFlightRequests;
@@ -24,12 +24,12 @@ public class DrainedPod {
     this.name = name;
   }
 
-  public List<Long> getLeases() {
-    return leases;
+  public List<DeregisteredWorker> getDeregistered() {
+    return deregistered;
   }
 
-  public void setLeases(List<Long> leases) {
-    this.leases = leases;
+  public void setDeregistered(List<DeregisteredWorker> deregistered) {
+    this.deregistered = deregistered;
   }
 
   public Integer getInFlightRequests() {
