@@ -2,6 +2,24 @@ package io.disagg.operator.controller;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.DiscoverySpec;
+import io.disagg.operator.api.v1alpha1.DrainStatus;
+import io.disagg.operator.api.v1alpha1.EtcdSpec;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.discovery.Deregistration;
+import io.disagg.operator.discovery.DiscoveryConfigException;
+import io.disagg.operator.discovery.DiscoveryEventSource;
+import io.disagg.operator.discovery.DiscoverySettings;
+import io.disagg.operator.discovery.DiscoverySnapshot;
+import io.disagg.operator.discovery.EtcdConnections;
+import io.disagg.operator.discovery.EtcdTargetResolver;
+import io.disagg.operator.discovery.PodRegistrations;
+import io.disagg.operator.discovery.Registration;
+import io.disagg.operator.metrics.WorkerLoad;
+import io.disagg.operator.metrics.WorkerMetricsClient;
+import io.disagg.operator.model.ReplicaPlan;
+import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.dependent.ConfigMapDependent;
 import io.disagg.operator.dependent.ContextPdbDependent;
 import io.disagg.operator.dependent.ContextServiceDependent;
@@ -28,6 +46,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -38,6 +57,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +95,11 @@ import org.jboss.logging.Logger;
     @Dependent(type = RouterServiceDependent.class, name = "router-service"),
 })
 @ControllerConfiguration(name = DisaggClusterReconciler.NAME)
+// Beyond the dependents (added by the Operator SDK): pods are watched for status and drains,
+// Secrets hold the operator's etcd TLS material and credentials, Events report what happened.
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
+@RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   /** Controller name, used in configuration keys ({@code quarkus.operator-sdk.controllers.disaggcluster.*}). */
@@ -79,16 +107,28 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   static final String POD_EVENT_SOURCE = "pods";
   private static final Logger LOG = Logger.getLogger(DisaggClusterReconciler.class);
 
+  /** Wait after a drained worker left etcd before its in-flight count is trusted (a request the router picked just before may still be connecting). */
+  static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(3);
+  /** How soon a reconcile comes back while a drain is in progress. */
+  static final Duration DRAIN_POLL = Duration.ofSeconds(2);
+
   private final Clock clock;
+  private final DiscoverySettings settings;
+  private final WorkerMetricsClient metrics;
+  private final EtcdConnections connections = new EtcdConnections();
+  private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
   private final KubernetesSerialization serialization = new KubernetesSerialization();
 
+  /** The operator's reconciler: settings from configuration, system clock. */
   public DisaggClusterReconciler() {
-    this(Clock.systemUTC());
+    this(Clock.systemUTC(), DiscoverySettings.fromConfig(), new WorkerMetricsClient());
   }
 
-  /** For tests: a reconciler with the given clock. */
-  public DisaggClusterReconciler(Clock clock) {
+  /** For tests: explicit clock, discovery defaults and worker metrics client. */
+  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics) {
     this.clock = clock;
+    this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
@@ -104,23 +144,169 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 : Set.of(new ResourceID(p.getMetadata().getLabels().get(Labels.INSTANCE), p.getMetadata().getNamespace())))
             .build(),
         context);
-    return List.of(pods);
+    return List.of(pods, discovery);
   }
 
   @Override
   public UpdateControl<DisaggCluster> reconcile(DisaggCluster cr, Context<DisaggCluster> context) {
+    Instant now = clock.instant();
+    EtcdTargetResolver resolver = new EtcdTargetResolver(context.getClient(), settings);
+    applyDiscoveryDefaults(cr, resolver);
     List<SpecProblem> problems = SpecValidator.validate(cr);
     boolean valid = problems.stream().noneMatch(p -> p.severity() == SpecProblem.Severity.ERROR);
+    List<Pod> pods = pods(cr, context);
+    Map<Pool, StatefulSet> sets = statefulSets(cr, context);
+
+    DiscoverySnapshot snapshot = null;
+    String discoveryProblem = null;
+    PodRegistrations.Match match = null;
+    Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
+    List<String> waiting = new ArrayList<>();
     if (valid) {
+      try {
+        snapshot = discovery.watch(cr, resolver.resolve(cr), TrtllmConfig.clusterName(cr));
+        match = PodRegistrations.match(snapshot.registrations(), pods);
+      } catch (DiscoveryConfigException e) {
+        discoveryProblem = e.getMessage();
+      }
+      Map<Pool, Integer> plan = new EnumMap<>(Pool.class);
+      for (Pool pool : Pool.values()) {
+        DrainPlanner.Decision d = planPool(cr, context, pool, sets.get(pool), pods, snapshot, match, now);
+        plan.put(pool, d.replicas());
+        if (d.drain() != null) {
+          drains.put(pool, d.drain());
+        }
+        if (d.waiting() != null) {
+          waiting.add(pool.id() + ": " + d.waiting());
+        }
+      }
+      context.managedWorkflowAndDependentResourceContext().put(ReplicaPlan.KEY, ReplicaPlan.of(plan));
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+      sets = statefulSets(cr, context);
+    } else {
+      // Keep a recorded drain visible; nothing is changed while the spec is invalid.
+      for (Pool pool : Pool.values()) {
+        DrainStatus d = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+        if (d != null) {
+          drains.put(pool, d);
+        }
+      }
     }
-    DisaggClusterStatus status = StatusCalculator.compute(cr, observe(cr, context, problems), clock.instant());
-    reportTransitions(cr, context, status, problems);
-    if (sameStatus(cr.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+    Map<Pool, Integer> desired = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      desired.put(pool, Replicas.desired(cr, pool));
     }
-    DisaggCluster patch = statusPatch(cr, status);
-    return UpdateControl.patchStatus(patch);
+    Deployment router = context.getSecondaryResourcesAsStream(Deployment.class)
+        .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
+        .findFirst().orElse(null);
+    var observed = new StatusCalculator.Observed(sets, router, pods, desired, problems, snapshot, discoveryProblem, match,
+        drains, waiting);
+    DisaggClusterStatus status = StatusCalculator.compute(cr, observed, now);
+    reportTransitions(cr, context, status, problems, snapshot);
+    UpdateControl<DisaggCluster> control = sameStatus(cr.getStatus(), status)
+        ? UpdateControl.noUpdate()
+        : UpdateControl.patchStatus(statusPatch(cr, status));
+    return drains.isEmpty() ? control : control.rescheduleAfter(DRAIN_POLL);
+  }
+
+  /**
+   * Decides one pool's StatefulSet replicas with {@link DrainPlanner} and carries out what it
+   * asks: deregistering drained workers from etcd, or putting their registrations back when the
+   * drain is cancelled.
+   */
+  private DrainPlanner.Decision planPool(DisaggCluster cr, Context<DisaggCluster> context, Pool pool, StatefulSet sts,
+      List<Pod> pods, DiscoverySnapshot snapshot, PodRegistrations.Match match, Instant now) {
+    String stsName = Names.pool(cr, pool);
+    int target = Replicas.desired(cr, pool);
+    Integer current = sts == null || sts.getSpec() == null ? null : sts.getSpec().getReplicas();
+    DrainStatus recorded = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+    Map<String, List<Registration>> byPod = new HashMap<>();
+    Map<String, Integer> inFlight = new HashMap<>();
+    if (current != null && (target < current || recorded != null)) {
+      Map<String, Pod> podsByName = new HashMap<>();
+      pods.forEach(p -> podsByName.put(p.getMetadata().getName(), p));
+      for (int i = Math.min(target, current); i < Math.max(current, recorded == null ? 0 : recorded.getFromReplicas()); i++) {
+        String name = stsName + "-" + i;
+        if (match != null) {
+          byPod.put(name, match.of(name));
+        }
+        Pod pod = podsByName.get(name);
+        inFlight.put(name, pod == null ? Integer.valueOf(0) : inFlight(pod, pool.spec(cr.getSpec()).getPort()));
+      }
+    }
+    PoolSpec spec = pool.spec(cr.getSpec());
+    DrainPlanner.Decision d = DrainPlanner.plan(new DrainPlanner.Input(stsName, target, current, recorded, byPod, inFlight,
+        snapshot != null && snapshot.reachable(), Duration.ofSeconds(spec.getDrainTimeoutSeconds()), DEREGISTRATION_GRACE, now));
+    ResourceID id = ResourceID.fromResource(cr);
+    if (!d.keysToDeregister().isEmpty()) {
+      try {
+        discovery.deregister(id, d.keysToDeregister());
+        LOG.infof("%s/%s: deregistered %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), d.keysToDeregister());
+      } catch (Deregistration.DeregistrationException | RuntimeException e) {
+        LOG.warnf("%s/%s: deregistering %s failed, will retry: %s", cr.getMetadata().getNamespace(),
+            cr.getMetadata().getName(), d.keysToDeregister(), e.getMessage());
+      }
+    }
+    if (!d.toRestore().isEmpty()) {
+      List<Registration> failed;
+      try {
+        failed = discovery.restore(id, d.toRestore());
+      } catch (RuntimeException e) {
+        failed = d.toRestore();
+      }
+      for (Registration r : failed) {
+        EventRecorder.warning(context.getClient(), cr, "RegistrationNotRestored", "could not put back " + r.key()
+            + " (its lease expired); restart that worker so it registers again");
+      }
+    }
+    if (d.event() != null) {
+      LOG.infof("%s/%s %s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), d.event());
+      EventRecorder.normal(context.getClient(), cr, d.drain() == null ? "Scaled" : "Draining", pool.id() + ": " + d.event());
+    }
+    return d;
+  }
+
+  /** Requests a pod's worker is serving (running + waiting), or null when it cannot be read. */
+  private Integer inFlight(Pod pod, int port) {
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    if (ip == null || ip.isBlank()) {
+      return 0; // never started serving
+    }
+    return metrics.load(ip, port).map(WorkerLoad::inFlight).orElse(null);
+  }
+
+  /** Fills in the operator's default etcd endpoints in memory (never written back to the spec). */
+  private static void applyDiscoveryDefaults(DisaggCluster cr, EtcdTargetResolver resolver) {
+    if (cr.getSpec().getDiscovery() == null) {
+      cr.getSpec().setDiscovery(new DiscoverySpec());
+    }
+    if (cr.getSpec().getDiscovery().getEtcd() == null) {
+      cr.getSpec().getDiscovery().setEtcd(new EtcdSpec());
+    }
+    EtcdSpec etcd = cr.getSpec().getDiscovery().getEtcd();
+    if (etcd.getEndpoints() == null || etcd.getEndpoints().isEmpty()) {
+      etcd.setEndpoints(new ArrayList<>(resolver.hostPorts(cr)));
+    }
+  }
+
+  private static List<Pod> pods(DisaggCluster cr, Context<DisaggCluster> context) {
+    return context.eventSourceRetriever()
+        .getEventSourceFor(Pod.class, POD_EVENT_SOURCE)
+        .getSecondaryResources(cr).stream()
+        .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
+        .toList();
+  }
+
+  private static Map<Pool, StatefulSet> statefulSets(DisaggCluster cr, Context<DisaggCluster> context) {
+    Map<Pool, StatefulSet> sets = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      String name = Names.pool(cr, pool);
+      context.getSecondaryResourcesAsStream(StatefulSet.class)
+          .filter(s -> name.equals(s.getMetadata().getName()))
+          .findFirst()
+          .ifPresent(s -> sets.put(pool, s));
+    }
+    return sets;
   }
 
   @Override
@@ -141,34 +327,22 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         : ErrorStatusUpdateControl.<DisaggCluster>noStatusUpdate();
   }
 
-  private StatusCalculator.Observed observe(DisaggCluster cr, Context<DisaggCluster> context, List<SpecProblem> problems) {
-    Map<Pool, StatefulSet> sets = new EnumMap<>(Pool.class);
-    Map<Pool, Integer> desired = new EnumMap<>(Pool.class);
-    for (Pool pool : Pool.values()) {
-      String name = Names.pool(cr, pool);
-      context.getSecondaryResourcesAsStream(StatefulSet.class)
-          .filter(s -> name.equals(s.getMetadata().getName()))
-          .findFirst()
-          .ifPresent(s -> sets.put(pool, s));
-      desired.put(pool, Replicas.desired(cr, pool));
-    }
-    Deployment router = context.getSecondaryResourcesAsStream(Deployment.class)
-        .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
-        .findFirst().orElse(null);
-    List<Pod> pods = context.eventSourceRetriever()
-        .getEventSourceFor(Pod.class, POD_EVENT_SOURCE)
-        .getSecondaryResources(cr).stream()
-        .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
-        .toList();
-    return new StatusCalculator.Observed(sets, router, pods, desired, problems);
-  }
-
   /** Events for what changed: condition transitions and spec problems, once each. */
   private void reportTransitions(DisaggCluster cr, Context<DisaggCluster> context, DisaggClusterStatus status,
-      List<SpecProblem> problems) {
+      List<SpecProblem> problems, DiscoverySnapshot snapshot) {
     List<Condition> before = cr.getStatus() == null ? List.of() : cr.getStatus().getConditions();
     List<Condition> after = status.getConditions();
     var client = context.getClient();
+    if (Conditions.changed(before, after, StatusCalculator.DISCOVERY)) {
+      Conditions.find(after, StatusCalculator.DISCOVERY).ifPresent(c -> {
+        String detail = snapshot != null && snapshot.lastError() != null ? " (" + snapshot.lastError() + ")" : "";
+        if ("True".equals(c.getStatus()) && "Watching".equals(c.getReason())) {
+          EventRecorder.normal(client, cr, "DiscoveryAvailable", c.getMessage());
+        } else {
+          EventRecorder.warning(client, cr, c.getReason(), c.getMessage() + detail);
+        }
+      });
+    }
     if (Conditions.changed(before, after, Conditions.DEGRADED)) {
       Conditions.find(after, Conditions.DEGRADED).ifPresent(c -> {
         if ("True".equals(c.getStatus())) {

@@ -2,10 +2,15 @@ package io.disagg.operator.status;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.DiscoveryStatus;
+import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.PoolStatus;
 import io.disagg.operator.api.v1alpha1.RouterStatus;
 import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.discovery.DiscoverySnapshot;
+import io.disagg.operator.discovery.PodRegistrations;
+import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.Pool;
@@ -35,7 +40,23 @@ public final class StatusCalculator {
       Deployment router,
       List<Pod> pods,
       Map<Pool, Integer> desiredReplicas,
-      List<SpecProblem> problems) {}
+      List<SpecProblem> problems,
+      DiscoverySnapshot discovery,
+      String discoveryProblem,
+      PodRegistrations.Match registrations,
+      Map<Pool, DrainStatus> drains,
+      List<String> waiting) {
+
+    /** Observations without discovery or drains (tests, invalid specs). */
+    public Observed(Map<Pool, StatefulSet> statefulSets, Deployment router, List<Pod> pods,
+        Map<Pool, Integer> desiredReplicas, List<SpecProblem> problems) {
+      this(statefulSets, router, pods, desiredReplicas, problems, null, null, null, Map.of(), List.of());
+    }
+  }
+
+  /** Type of the condition that tells whether the operator sees the workers' etcd registrations. */
+  public static final String DISCOVERY = "DiscoveryAvailable";
+  private static final int LISTED = 10;
 
   /**
    * The new status.
@@ -59,7 +80,15 @@ public final class StatusCalculator {
       int desired = o.desiredReplicas().getOrDefault(pool, 0);
       ps.setDesiredReplicas(desired);
       ps.setGpusPerInstance(spec.getTensorParallelSize() * spec.getPipelineParallelSize());
-      ps.setRegisteredInstances(pool.status(previous).getRegisteredInstances());
+      ps.setRegisteredInstances(o.discovery() == null ? pool.status(previous).getRegisteredInstances()
+          : Integer.valueOf(o.discovery().of(pool).size()));
+      ps.setDrain(o.drains().get(pool));
+      if (o.discovery() == null || !o.discovery().reachable()) {
+        notReady.add(pool.id() + " registrations in etcd unknown");
+      } else if (ps.getRegisteredInstances() < spec.getMinimalInstances()) {
+        notReady.add(pool.id() + " " + ps.getRegisteredInstances() + "/" + spec.getMinimalInstances()
+            + " registered in etcd (minimalInstances)");
+      }
       if (sts == null) {
         ps.setReplicas(0);
         ps.setReadyReplicas(0);
@@ -111,12 +140,16 @@ public final class StatusCalculator {
       notReady.add("router 0/" + routerWanted + " ready");
     }
 
+    progressing.addAll(o.waiting());
+    s.setDiscovery(discoveryStatus(o));
+
     List<String> errors = o.problems().stream().filter(p -> p.severity() == SpecProblem.Severity.ERROR)
         .map(p -> p.field() + ": " + p.message()).collect(Collectors.toList());
     List<String> podTrouble = podTrouble(o.pods());
 
     List<Condition> c = previous.getConditions();
     Long g = generation;
+    c = discoveryCondition(c, o, g, now);
     if (notReady.isEmpty()) {
       c = Conditions.set(c, Conditions.READY, true, "Ready", readyMessage(s, cr), g, now);
     } else {
@@ -128,7 +161,8 @@ public final class StatusCalculator {
     } else {
       c = progressing.isEmpty()
           ? Conditions.set(c, Conditions.PROGRESSING, false, "Complete", "all pools and the router match the spec", g, now)
-          : Conditions.set(c, Conditions.PROGRESSING, true, "Reconciling", String.join("; ", progressing), g, now);
+          : Conditions.set(c, Conditions.PROGRESSING, true, o.drains().isEmpty() ? "Reconciling" : "Draining",
+              String.join("; ", progressing), g, now);
       c = podTrouble.isEmpty()
           ? Conditions.set(c, Conditions.DEGRADED, false, "AsExpected", "no problems observed", g, now)
           : Conditions.set(c, Conditions.DEGRADED, true, podTroubleReason(o.pods()), String.join("; ", podTrouble), g, now);
@@ -145,13 +179,52 @@ public final class StatusCalculator {
 
   private static String notReadyReason(List<String> notReady) {
     String first = notReady.get(0);
-    if (first.startsWith("context")) {
-      return "ContextNotReady";
+    String who = first.startsWith("context") ? "Context" : first.startsWith("generation") ? "Generation" : "Router";
+    if (first.contains("registrations in etcd unknown")) {
+      return "DiscoveryUnavailable";
     }
-    if (first.startsWith("generation")) {
-      return "GenerationNotReady";
+    return who + (first.contains("registered in etcd") ? "NotRegistered" : "NotReady");
+  }
+
+  private static DiscoveryStatus discoveryStatus(Observed o) {
+    if (o.discovery() == null) {
+      return null;
     }
-    return "RouterNotReady";
+    DiscoveryStatus d = new DiscoveryStatus();
+    d.setReachable(o.discovery().reachable());
+    d.setRegistrations(o.discovery().registrations().size());
+    if (o.registrations() != null) {
+      d.setUnmatched(o.registrations().foreign().stream().filter(r -> !r.malformed())
+          .map(r -> r.endpoint() == null ? r.key() : r.endpoint()).sorted().limit(LISTED).toList());
+    }
+    d.setMalformed(o.discovery().malformed().stream().map(Registration::key).sorted().limit(LISTED).toList());
+    return d;
+  }
+
+  private static List<Condition> discoveryCondition(List<Condition> c, Observed o, Long g, Instant now) {
+    if (o.discoveryProblem() != null) {
+      return Conditions.set(c, DISCOVERY, false, "DiscoveryConfigInvalid", o.discoveryProblem(), g, now);
+    }
+    if (o.discovery() == null) {
+      return c;
+    }
+    if (!o.discovery().reachable()) {
+      // A stable message (no error text, which varies between retries) so that the status does not churn;
+      // the error itself goes to an Event and the log when reachability changes.
+      return Conditions.set(c, DISCOVERY, false, "EtcdUnreachable",
+          "the operator's etcd watch is down: registrations may be stale, nothing is scaled down", g, now);
+    }
+    int foreign = o.registrations() == null ? 0 : (int) o.registrations().foreign().stream().filter(r -> !r.malformed()).count();
+    int malformed = o.discovery().malformed().size();
+    String msg = o.discovery().registrations().size() + " registrations";
+    if (foreign > 0) {
+      return Conditions.set(c, DISCOVERY, true, "UnmatchedRegistrations", msg + "; " + foreign
+          + " match no pod of this DisaggCluster (another deployment with the same clusterName?)", g, now);
+    }
+    if (malformed > 0) {
+      return Conditions.set(c, DISCOVERY, true, "MalformedRegistrations", msg + "; " + malformed + " are not TensorRT-LLM registrations", g, now);
+    }
+    return Conditions.set(c, DISCOVERY, true, "Watching", msg, g, now);
   }
 
   /** Pods the scheduler cannot place or whose containers crash, described for a person. */

@@ -193,7 +193,8 @@ public final class SpecValidator {
     List<String> endpoints = d.getEtcd() == null ? null : d.getEtcd().getEndpoints();
     if (endpoints == null || endpoints.isEmpty()) {
       out.add(SpecProblem.error("spec.discovery.etcd.endpoints",
-          "needs at least one etcd endpoint host:port, e.g. etcd.infra.svc:2379"));
+          "needs at least one etcd endpoint host:port, e.g. etcd.infra.svc:2379, and the operator has no default"
+              + " (disagg.discovery.default-etcd-endpoints)"));
     } else {
       Set<String> seen = new HashSet<>();
       for (int i = 0; i < endpoints.size(); i++) {

@@ -13,6 +13,7 @@ import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
+import io.disagg.operator.testing.Testbed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -48,8 +49,9 @@ class DisaggClusterReconcilerIT {
 
   @Test
   void minimalSampleBecomesReadyWithExactlyItsChildren(TestNamespace ns) throws Exception {
-    try (OperatorRunner op = OperatorRunner.start(ns.name())) {
-      DisaggCluster cr = create(ns, Samples.load("minimal.yaml"));
+    try (Testbed bed = Testbed.start(ns)) {
+      OperatorRunner op = bed.operator();
+      DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       DisaggCluster ready = awaitReady(ns, cr);
 
       assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
@@ -59,6 +61,11 @@ class DisaggClusterReconcilerIT {
       assertThat(ready.getStatus().getRouter().getReadyReplicas()).isEqualTo(1);
       assertThat(ready.getStatus().getRouter().getEndpoint()).isEqualTo("http://tinyllama-router." + ns.name() + ".svc:8000");
       assertThat(ready.getStatus().getClusterName()).isEqualTo(ns.name() + ".tinyllama");
+      // What the router sees: every worker registered in etcd, each matching one of our pods.
+      assertThat(ready.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
+      assertThat(ready.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
+      assertThat(ready.getStatus().getDiscovery().getReachable()).isTrue();
+      assertThat(ready.getStatus().getDiscovery().getUnmatched()).isEmpty();
 
       KubernetesClient c = ns.client();
       assertThat(names(c.configMaps().inNamespace(ns.name()).withLabel(Labels.MANAGED_BY, Labels.MANAGER).list().getItems()))
@@ -92,7 +99,7 @@ class DisaggClusterReconcilerIT {
         assertThat(dc.path("inactive_timeout_sec").asInt()).isEqualTo(10);
         assertThat(dc.has("inactive_interval_sec")).isFalse();
         assertThat(dc.path("cluster_name").asText()).isEqualTo(ns.name() + ".tinyllama");
-        assertThat(dc.path("cluster_uri").asText()).isEqualTo("etcd://etcd.disagg-system.svc:2379");
+        assertThat(dc.path("cluster_uri").asText()).isEqualTo("etcd://" + bed.etcd().endpoint());
         assertThat(dc.path("minimal_instances").path("context_servers").asInt()).isEqualTo(1);
       }
       assertThat(router.path("port").asInt()).isEqualTo(8000);
@@ -109,8 +116,9 @@ class DisaggClusterReconcilerIT {
 
   @Test
   void efaSampleRequestsFabricAndKeepsBothPoolsInOneZone(TestNamespace ns) {
-    try (OperatorRunner op = OperatorRunner.start(ns.name())) {
-      DisaggCluster cr = create(ns, Samples.load("aws-efa-p5.yaml"));
+    try (Testbed bed = Testbed.start(ns)) {
+      OperatorRunner op = bed.operator();
+      DisaggCluster cr = create(ns, bed.sample("aws-efa-p5.yaml"));
       awaitReady(ns, cr);
       KubernetesClient c = ns.client();
       List<Pod> workers = c.pods().inNamespace(ns.name()).withLabel(Labels.PART_OF, "llama-70b-efa-workers").list().getItems();
@@ -134,8 +142,9 @@ class DisaggClusterReconcilerIT {
 
   @Test
   void specChangesRollOnlyTheAffectedPoolAndDeletedChildrenReturn(TestNamespace ns) {
-    try (OperatorRunner op = OperatorRunner.start(ns.name())) {
-      DisaggCluster cr = create(ns, Samples.load("minimal.yaml"));
+    try (Testbed bed = Testbed.start(ns)) {
+      OperatorRunner op = bed.operator();
+      DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       awaitReady(ns, cr);
       KubernetesClient c = ns.client();
       StatefulSet ctxBefore = sts(ns, "tinyllama-context");
@@ -170,8 +179,9 @@ class DisaggClusterReconcilerIT {
 
   @Test
   void reconcileOfAnUnchangedClusterWritesNothing(TestNamespace ns) {
-    try (OperatorRunner op = OperatorRunner.start(ns.name())) {
-      DisaggCluster cr = create(ns, Samples.load("minimal.yaml"));
+    try (Testbed bed = Testbed.start(ns)) {
+      OperatorRunner op = bed.operator();
+      DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       awaitReady(ns, cr);
       await().atMost(TIMEOUT).until(() -> !Conditions.isTrue(get(ns, "tinyllama").getStatus().getConditions(), Conditions.PROGRESSING));
       // Let in-flight reconciles settle, then count.
@@ -220,8 +230,9 @@ class DisaggClusterReconcilerIT {
 
   @Test
   void semanticErrorBecomesDegradedConditionAndWarningEvent(TestNamespace ns) {
-    try (OperatorRunner op = OperatorRunner.start(ns.name())) {
-      DisaggCluster cr = Samples.load("minimal.yaml");
+    try (Testbed bed = Testbed.start(ns)) {
+      OperatorRunner op = bed.operator();
+      DisaggCluster cr = bed.sample("minimal.yaml");
       cr.getSpec().getContext().getResources().getLimits().put("nvidia.com/gpu", new Quantity("2"));
       create(ns, cr);
       await().atMost(TIMEOUT).untilAsserted(() -> {

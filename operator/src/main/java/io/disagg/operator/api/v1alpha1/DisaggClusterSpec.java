@@ -45,8 +45,7 @@ public class DisaggClusterSpec {
   @JsonPropertyDescription("Network fabric for the KV-cache transfer, e.g. AWS EFA through libfabric.")
   private FabricSpec fabric = new FabricSpec();
 
-  @Required
-  @JsonPropertyDescription("Service discovery through etcd (TensorRT-LLM disagg_cluster).")
+  @JsonPropertyDescription("Service discovery through etcd (TensorRT-LLM disagg_cluster). Unset: the operator's default etcd, defaults below.")
   private DiscoverySpec discovery = new DiscoverySpec();
 
   @JsonPropertyDescription("Placement of the two pools relative to each other.")

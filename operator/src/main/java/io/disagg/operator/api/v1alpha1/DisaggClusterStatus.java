@@ -30,6 +30,9 @@ public class DisaggClusterStatus {
   @JsonPropertyDescription("The router.")
   private RouterStatus router = new RouterStatus();
 
+  @JsonPropertyDescription("Worker registrations in etcd, as the router sees them.")
+  private DiscoveryStatus discovery;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -76,5 +79,13 @@ public class DisaggClusterStatus {
 
   public void setRouter(RouterStatus router) {
     this.router = router;
+  }
+
+  public DiscoveryStatus getDiscovery() {
+    return discovery;
+  }
+
+  public void setDiscovery(DiscoveryStatus discovery) {
+    this.discovery = discovery;
   }
 }

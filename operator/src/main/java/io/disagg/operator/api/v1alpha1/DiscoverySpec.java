@@ -5,7 +5,6 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -18,8 +17,7 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "spec.discovery.heartbeatIntervalSeconds must be less than spec.discovery.inactiveTimeoutSeconds: otherwise TensorRT-LLM silently disables heartbeats")
 public class DiscoverySpec {
 
-  @Required
-  @JsonPropertyDescription("The etcd the workers register in.")
+  @JsonPropertyDescription("The etcd the workers register in. Unset: the operator's default (disagg.discovery.default-etcd-endpoints).")
   private EtcdSpec etcd = new EtcdSpec();
 
   @Size(min = 1, max = 63)

@@ -1,0 +1,83 @@
+package io.disagg.operator.testing;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.testing.trtllm.SimulatedKubelet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real
+ * reconciler, in this JVM), and a simulated kubelet that runs a simulated TensorRT-LLM worker for
+ * every worker pod, bound to the pod's loopback IP and registering in that etcd. Closing it stops
+ * all three, operator first.
+ */
+public final class Testbed implements AutoCloseable {
+
+  private final TestNamespace ns;
+  private final EtcdServer etcd;
+  private OperatorRunner operator;
+  private final SimulatedKubelet kubelet;
+
+  private Testbed(TestNamespace ns, long serviceTimeMillis) {
+    this.ns = ns;
+    this.etcd = EtcdServer.start();
+    this.operator = OperatorRunner.start(ns.name());
+    this.kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
+        .serviceTimeMillis(serviceTimeMillis)
+        .drainTimeout(Duration.ofSeconds(60))
+        .start();
+  }
+
+  /** A testbed whose workers answer each request after 20 ms. */
+  public static Testbed start(TestNamespace ns) {
+    return new Testbed(ns, 20);
+  }
+
+  /** A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds. */
+  public static Testbed start(TestNamespace ns, long serviceTimeMillis) {
+    return new Testbed(ns, serviceTimeMillis);
+  }
+
+  /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
+  public DisaggCluster sample(String file) {
+    DisaggCluster cr = Samples.load(file);
+    cr.getMetadata().setNamespace(ns.name());
+    cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of(etcd.endpoint())));
+    return cr;
+  }
+
+  public EtcdServer etcd() {
+    return etcd;
+  }
+
+  public OperatorRunner operator() {
+    return operator;
+  }
+
+  public SimulatedKubelet kubelet() {
+    return kubelet;
+  }
+
+  /** Stops the operator (as a crash or a rollout of the operator would). */
+  public void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  /** Starts a new operator after {@link #stopOperator()}. */
+  public OperatorRunner startOperator() {
+    stopOperator();
+    operator = OperatorRunner.start(ns.name());
+    return operator;
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    kubelet.close();
+    etcd.close();
+  }
+}
