@@ -141,6 +141,9 @@ public final class StatusCalculator {
     }
 
     progressing.addAll(o.waiting());
+    if (o.waiting().isEmpty()) {
+      o.drains().forEach((pool, d) -> progressing.add(pool.id() + " draining to " + d.getToReplicas() + " instances"));
+    }
     s.setDiscovery(discoveryStatus(o));
 
     List<String> errors = o.problems().stream().filter(p -> p.severity() == SpecProblem.Severity.ERROR)
@@ -173,8 +176,10 @@ public final class StatusCalculator {
 
   private static String readyMessage(DisaggClusterStatus s, DisaggCluster cr) {
     return "context " + s.getContext().getReadyReplicas() + "/" + s.getContext().getDesiredReplicas()
-        + ", generation " + s.getGeneration().getReadyReplicas() + "/" + s.getGeneration().getDesiredReplicas()
-        + ", router " + s.getRouter().getReadyReplicas() + "/" + cr.getSpec().getRouter().getReplicas() + " ready";
+        + " ready (" + s.getContext().getRegisteredInstances() + " registered), generation "
+        + s.getGeneration().getReadyReplicas() + "/" + s.getGeneration().getDesiredReplicas()
+        + " ready (" + s.getGeneration().getRegisteredInstances() + " registered), router "
+        + s.getRouter().getReadyReplicas() + "/" + cr.getSpec().getRouter().getReplicas() + " ready";
   }
 
   private static String notReadyReason(List<String> notReady) {
