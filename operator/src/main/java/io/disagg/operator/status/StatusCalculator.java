@@ -142,7 +142,7 @@ public final class StatusCalculator {
 
     progressing.addAll(o.waiting());
     if (o.waiting().isEmpty()) {
-      o.drains().forEach((pool, d) -> progressing.add(pool.id() + " draining to " + d.getToReplicas() + " instances"));
+      o.drains().forEach((p, drain) -> progressing.add(p.id() + " draining to " + drain.getToReplicas() + " instances"));
     }
     s.setDiscovery(discoveryStatus(o));
 
