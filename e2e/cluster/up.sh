@@ -115,7 +115,18 @@ existing_cluster_problem() {
   cluster_kubectl get --raw /readyz >/dev/null 2>&1 || { echo "kube-apiserver is not ready"; return; }
 }
 
-config_sum() { cksum <"$CLUSTER_DIR/kwokctl.yaml"; }
+# Pod IPs are loopback addresses (see kwokctl.yaml). Each cluster name gets its own /16, so two
+# local clusters (e.g. a demo and a test run) never hand out the same IP: simulated workers bind
+# pod IPs. "disagg" keeps 127.1.0.0/16; other names get 127.N.0.0/16 with N in 2..201.
+pod_octet() {
+  if [ "$CLUSTER_NAME" = disagg ]; then echo 1; else echo $(( 2 + $(printf %s "$CLUSTER_NAME" | cksum | cut -d' ' -f1) % 200 )); fi
+}
+render_config() {
+  mkdir -p "$STATE_DIR"
+  sed "s#cidr: 127.1.0.1/16#cidr: 127.$(pod_octet).0.1/16#" "$CLUSTER_DIR/kwokctl.yaml" >"$STATE_DIR/kwokctl.yaml"
+  echo "$STATE_DIR/kwokctl.yaml"
+}
+config_sum() { sed "s#cidr: 127.1.0.1/16#cidr: 127.$(pod_octet).0.1/16#" "$CLUSTER_DIR/kwokctl.yaml" | cksum; }
 
 port_in_use() {
   if command -v ss >/dev/null 2>&1; then
@@ -176,7 +187,7 @@ if [ "$reused" = 0 ]; then
   echo kwok >"$STATE_DIR/provider"
   config_sum >"$STATE_DIR/kwokctl.yaml.sum"
   # --kubeconfig "": don't touch ~/.kube/config; we write our own below.
-  if ! run_clean kwokctl_ --config "$CLUSTER_DIR/kwokctl.yaml" create cluster \
+  if ! run_clean kwokctl_ --config "$(render_config)" create cluster \
       --runtime binary \
       --kubeconfig "" \
       --kube-apiserver-binary "$BIN_DIR/kube-apiserver" \

@@ -52,7 +52,14 @@ class DisaggClusterReconcilerIT {
     try (Testbed bed = Testbed.start(ns)) {
       OperatorRunner op = bed.operator();
       DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
-      DisaggCluster ready = awaitReady(ns, cr);
+      awaitReady(ns, cr);
+      // Ready needs minimalInstances (1) registered; wait for every worker to have registered.
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        DisaggCluster d = get(ns, "tinyllama");
+        assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
+        assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
+      });
+      DisaggCluster ready = get(ns, "tinyllama");
 
       assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
       assertThat(ready.getStatus().getContext().getReadyReplicas()).isEqualTo(2);

@@ -77,6 +77,9 @@ public final class Testbed implements AutoCloseable {
   @Override
   public void close() {
     stopOperator();
+    // Workers that could not start say why; shown in the test output for diagnosis.
+    kubelet.events().stream().filter(e -> e.contains("WAITING") || e.contains("failed"))
+        .limit(20).forEach(e -> System.out.println("[simulated kubelet] " + e));
     kubelet.close();
     etcd.close();
   }
