@@ -88,7 +88,7 @@ class SimulatedKubeletIT {
         for (SimulatedWorker w : List.of(ctx, gen)) {
           Pod p = ns.client().pods().inNamespace(ns.name())
               .withName(w == ctx ? "sim-context-0" : "sim-generation-0").get();
-          assertThat(p.getStatus().getPodIP()).startsWith("127.1.");
+          assertThat(p.getStatus().getPodIP()).as("pod IPs are loopback (kwokctl.yaml)").startsWith("127.");
           assertThat(w.host()).isEqualTo(p.getStatus().getPodIP());
           assertThat(w.port()).isEqualTo(8000);
           assertThat(w.settings().clusterName()).isEqualTo(clusterName);
