@@ -29,9 +29,9 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The reconciler's autoscaling step: every {@code evaluationIntervalSeconds}, scrapes the ready
@@ -56,13 +56,13 @@ final class AutoscalingStep {
       List<SpecProblem> problems, Duration requeueAfter) {}
 
   /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
-  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt,
-      Map<Pool, PoolAutoscalingStatus> written) {}
+  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt) {}
 
+  private static final Logger LOG = Logger.getLogger(AutoscalingStep.class);
   private final Clock clock;
   private final WorkerMetricsClient metrics;
   private final AutoscalingMetrics meters;
-  private final Map<ResourceID, Memory> memory = new ConcurrentHashMap<>();
+  private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
   AutoscalingStep(Clock clock, WorkerMetricsClient metrics, AutoscalingMetrics meters) {
     this.clock = clock;
@@ -75,18 +75,14 @@ final class AutoscalingStep {
     return spec.getAutoscaling() != null && spec.getAutoscaling().isEnabled();
   }
 
-  /** Forgets a deleted cluster. */
-  void forget(ResourceID id) {
-    memory.remove(id);
-  }
-
   /**
    * Runs the step.
    *
    * @param evaluate whether a new evaluation may happen (false while the spec is invalid)
    */
   Result run(DisaggCluster cr, List<Pod> pods, boolean evaluate) {
-    ResourceID id = ResourceID.fromResource(cr);
+    // By UID: a cluster deleted and created again under the same name starts from its (empty) status.
+    String id = cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : ResourceID.fromResource(cr).toString();
     Map<Pool, PoolAutoscalingStatus> persisted = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       PoolAutoscalingStatus s = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getAutoscaling();
@@ -121,9 +117,11 @@ final class AutoscalingStep {
     Map<Pool, PoolAutoscalingStatus> latest = new EnumMap<>(Pool.class);
     latest.putAll(persisted);
     if (mem != null) {
+      // This process's own last decision wins over the status read now: the informer cache may
+      // not show our last status patch yet, and going back to it would undo (and re-announce) a
+      // decision. The status is what a restarted operator continues from.
       for (Pool pool : Pool.values()) {
-        // Our own last decision, unless the status no longer shows what we wrote (edited, or lost).
-        if (enabled(cr, pool) && mem.latest().get(pool) != null && sameWritten(mem.written().get(pool), persisted.get(pool))) {
+        if (enabled(cr, pool) && mem.latest().get(pool) != null) {
           latest.put(pool, mem.latest().get(pool));
         }
       }
@@ -141,6 +139,7 @@ final class AutoscalingStep {
           continue;
         }
         latest.put(pool, pd.toStatus());
+        LOG.debugf("%s/%s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
         meters.record(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd);
         if (pd.changed()) {
           changes.add(pd);
@@ -169,17 +168,12 @@ final class AutoscalingStep {
         write.put(pool, p);
       }
     }
-    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), write));
+    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt()));
     Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
     }
     return new Result(targets, write, changes, problems, requeue);
-  }
-
-  private static boolean sameWritten(PoolAutoscalingStatus a, PoolAutoscalingStatus b) {
-    return a != null && b != null && substance(a).equals(substance(b))
-        && Objects.equals(a.getRecommendationsSince(), b.getRecommendationsSince());
   }
 
   /** The fields a decision depends on (not the observed load, the message or when an unchanged recommendation was seen). */
