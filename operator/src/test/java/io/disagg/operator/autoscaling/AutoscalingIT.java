@@ -124,6 +124,9 @@ class AutoscalingIT {
           assertThat(firstStep).as("first scale-up within an evaluation interval (+ slack)")
               .isLessThan(Duration.ofSeconds(INTERVAL * 2L + 10));
 
+          LoadClient.Summary afterUp = load.summary();
+          assertThat(afterUp.failed()).as("failed client requests while scaling up: %s", afterUp.failuresByReason()).isZero();
+
           // Load drop: the pool shrinks, drained, to minimalInstances and stays there.
           kvCache(bed, 0.0);
           await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
@@ -143,7 +146,7 @@ class AutoscalingIT {
           await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > before + 20);
           LoadClient.Summary summary = load.stop();
 
-          assertThat(summary.failed()).as("failed client requests: %s", summary.failuresByReason()).isZero();
+          assertThat(summary.failed()).as("failed client requests while scaling down: %s", summary.failuresByReason()).isZero();
           assertThat(summary.succeeded()).isGreaterThan(100);
         }
       }
