@@ -125,7 +125,7 @@ class AutoscalingIT {
               .isLessThan(Duration.ofSeconds(INTERVAL * 2L + 10));
 
           LoadClient.Summary afterUp = load.summary();
-          assertThat(afterUp.failed()).as("failed client requests while scaling up: %s", afterUp.failuresByReason()).isZero();
+          assertThat(afterUp.failed()).as("failed client requests while scaling up: %s; router: %s", afterUp.failuresByReason(), router.events()).isZero();
 
           // Load drop: the pool shrinks, drained, to minimalInstances and stays there.
           kvCache(bed, 0.0);
@@ -146,7 +146,7 @@ class AutoscalingIT {
           await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > before + 20);
           LoadClient.Summary summary = load.stop();
 
-          assertThat(summary.failed()).as("failed client requests while scaling down: %s", summary.failuresByReason()).isZero();
+          assertThat(summary.failed()).as("failed client requests while scaling down: %s; router: %s", summary.failuresByReason(), router.events()).isZero();
           assertThat(summary.succeeded()).isGreaterThan(100);
         }
       }
