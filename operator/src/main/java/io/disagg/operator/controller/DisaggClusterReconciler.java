@@ -56,6 +56,10 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.disagg.operator.autoscaling.Autoscaler;
+import io.disagg.operator.autoscaling.AutoscalingMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,17 +122,35 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final EtcdConnections connections = new EtcdConnections();
   private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
   private final KubernetesSerialization serialization = new KubernetesSerialization();
+  private final AutoscalingMetrics autoscalingMetrics;
+  private final AutoscalingStep autoscaling;
 
   /** The operator's reconciler: settings from configuration, system clock. */
   public DisaggClusterReconciler() {
     this(Clock.systemUTC(), DiscoverySettings.fromConfig(), new WorkerMetricsClient());
   }
 
-  /** For tests: explicit clock, discovery defaults and worker metrics client. */
+  /**
+   * For tests: explicit clock, discovery defaults and worker metrics client; operator metrics go
+   * to Micrometer's global registry (under Quarkus it holds the Prometheus registry; elsewhere
+   * it is a no-op unless a registry was added).
+   */
   public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics) {
+    this(clock, settings, metrics, Metrics.globalRegistry);
+  }
+
+  /** For tests: as above, with the registry the operator metrics go to (e.g. a SimpleMeterRegistry). */
+  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics, MeterRegistry registry) {
     this.clock = clock;
     this.settings = settings;
     this.metrics = metrics;
+    this.autoscalingMetrics = new AutoscalingMetrics(registry);
+    this.autoscaling = new AutoscalingStep(clock, metrics, autoscalingMetrics);
+  }
+
+  /** The autoscaler's operator metrics. */
+  public AutoscalingMetrics autoscalingMetrics() {
+    return autoscalingMetrics;
   }
 
   @Override
@@ -156,6 +178,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     boolean valid = problems.stream().noneMatch(p -> p.severity() == SpecProblem.Severity.ERROR);
     List<Pod> pods = pods(cr, context);
     Map<Pool, StatefulSet> sets = statefulSets(cr, context);
+    AutoscalingStep.Result scaling = autoscaling.run(cr, pods, valid);
+    problems = new ArrayList<>(problems);
+    problems.addAll(scaling.problems());
+    reportScaling(cr, context, scaling.changes());
 
     DiscoverySnapshot snapshot = null;
     String discoveryProblem = null;
@@ -171,7 +197,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       }
       Map<Pool, Integer> plan = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
-        DrainPlanner.Decision d = planPool(cr, context, pool, sets.get(pool), pods, snapshot, match, now);
+        DrainPlanner.Decision d = planPool(cr, context, pool, scaling.targets().get(pool), sets.get(pool), pods, snapshot,
+            match, now);
         plan.put(pool, d.replicas());
         if (d.drain() != null) {
           drains.put(pool, d.drain());
@@ -194,7 +221,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     }
     Map<Pool, Integer> desired = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
-      desired.put(pool, Replicas.desired(cr, pool));
+      desired.put(pool, scaling.targets().get(pool));
     }
     Deployment router = context.getSecondaryResourcesAsStream(Deployment.class)
         .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
@@ -202,11 +229,27 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     var observed = new StatusCalculator.Observed(sets, router, pods, desired, problems, snapshot, discoveryProblem, match,
         drains, waiting);
     DisaggClusterStatus status = StatusCalculator.compute(cr, observed, now);
+    for (Pool pool : Pool.values()) {
+      pool.status(status).setAutoscaling(scaling.statuses().get(pool));
+    }
     reportTransitions(cr, context, status, problems, snapshot);
     UpdateControl<DisaggCluster> control = sameStatus(cr.getStatus(), status)
         ? UpdateControl.noUpdate()
         : UpdateControl.patchStatus(statusPatch(cr, status));
-    return drains.isEmpty() ? control : control.rescheduleAfter(DRAIN_POLL);
+    Duration requeue = drains.isEmpty() ? null : DRAIN_POLL;
+    if (scaling.requeueAfter() != null && (requeue == null || scaling.requeueAfter().compareTo(requeue) < 0)) {
+      requeue = scaling.requeueAfter();
+    }
+    return requeue == null ? control : control.rescheduleAfter(requeue);
+  }
+
+  /** A Normal Event and a log line per decision that changes a pool's target; none for a quiet evaluation. */
+  private static void reportScaling(DisaggCluster cr, Context<DisaggCluster> context, List<Autoscaler.PoolDecision> changes) {
+    for (Autoscaler.PoolDecision d : changes) {
+      String reason = d.replicas() > d.currentReplicas() ? "ScaledUp" : "ScaledDown";
+      LOG.infof("%s/%s %s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), reason, d.reason());
+      EventRecorder.normal(context.getClient(), cr, reason, d.reason());
+    }
   }
 
   /**
@@ -214,10 +257,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    * asks: deregistering drained workers from etcd, or putting their registrations back when the
    * drain is cancelled.
    */
-  private DrainPlanner.Decision planPool(DisaggCluster cr, Context<DisaggCluster> context, Pool pool, StatefulSet sts,
-      List<Pod> pods, DiscoverySnapshot snapshot, PodRegistrations.Match match, Instant now) {
+  private DrainPlanner.Decision planPool(DisaggCluster cr, Context<DisaggCluster> context, Pool pool, int target,
+      StatefulSet sts, List<Pod> pods, DiscoverySnapshot snapshot, PodRegistrations.Match match, Instant now) {
     String stsName = Names.pool(cr, pool);
-    int target = Replicas.desired(cr, pool);
     Integer current = sts == null || sts.getSpec() == null ? null : sts.getSpec().getReplicas();
     DrainStatus recorded = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
     Map<String, List<Registration>> byPod = new HashMap<>();

@@ -81,8 +81,12 @@ public final class DrainPlanner {
     }
     int current = in.current();
     if (in.target() >= current) {
-      List<Registration> revoke = drain == null ? List.of() : deregistered(drain.getPods());
-      String event = drain == null ? null
+      // A recorded drain whose StatefulSet is already at (or below) its toReplicas has finished;
+      // a lagging cache can still show it after the patch that cleared it. Its pods are gone or
+      // terminating: putting their registrations back would route requests to them.
+      boolean finished = drain != null && drain.getToReplicas() != null && current <= drain.getToReplicas();
+      List<Registration> revoke = drain == null || finished ? List.of() : deregistered(drain.getPods());
+      String event = drain == null || finished ? null
           : "cancelled the drain to " + drain.getToReplicas() + " instances; restoring the registrations of " + podNames(drain);
       return new Decision(in.target(), null, List.of(), revoke, event, null);
     }

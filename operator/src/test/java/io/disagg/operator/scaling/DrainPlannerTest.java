@@ -133,6 +133,18 @@ class DrainPlannerTest {
   }
 
   @Test
+  void aFinishedDrainStillShownByALaggingCacheRestoresNothing() {
+    DrainStatus s = DrainPlanner.plan(in(1, 3, null,
+        Map.of("c-generation-1", List.of(reg("1", 11)), "c-generation-2", List.of(reg("2", 12))), Map.of(), true, T0)).drain();
+    // The StatefulSet is already at the drain's toReplicas; the status read still shows the drain.
+    Decision d = DrainPlanner.plan(in(1, 1, s, Map.of(), Map.of(), true, T0.plusSeconds(20)));
+    assertThat(d.replicas()).isEqualTo(1);
+    assertThat(d.drain()).isNull();
+    assertThat(d.toRestore()).isEmpty();
+    assertThat(d.event()).isNull();
+  }
+
+  @Test
   void retargetingKeepsTheStartAndRestoresOnlyPodsThatStay() {
     DrainStatus s = DrainPlanner.plan(in(1, 3, null,
         Map.of("c-generation-1", List.of(reg("1", 11)), "c-generation-2", List.of(reg("2", 12))), Map.of(), true, T0)).drain();

@@ -1,0 +1,75 @@
+package io.disagg.operator.autoscaling;
+
+import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
+import io.disagg.operator.model.Pool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The autoscaler's operator metrics (Prometheus names after the registry's conversion):
+ * <ul>
+ *   <li>{@code disagg_autoscaling_observed_load{namespace,name,pool,metric}}: per-instance
+ *       average of the metric at the last evaluation (NaN without a fresh sample);
+ *   <li>{@code disagg_autoscaling_target{namespace,name,pool,metric}}: its target;
+ *   <li>{@code disagg_autoscaling_desired_replicas{namespace,name,pool}}: instances decided;
+ *   <li>{@code disagg_autoscaling_decisions_total{namespace,name,pool,direction}}: decisions that
+ *       changed the target, direction {@code up} or {@code down}.
+ * </ul>
+ */
+public final class AutoscalingMetrics {
+
+  public static final String OBSERVED_LOAD = "disagg.autoscaling.observed.load";
+  public static final String TARGET = "disagg.autoscaling.target";
+  public static final String DESIRED_REPLICAS = "disagg.autoscaling.desired.replicas";
+  public static final String DECISIONS = "disagg.autoscaling.decisions";
+
+  private final MeterRegistry registry;
+  private final Map<Tags, double[]> gauges = new ConcurrentHashMap<>();
+
+  public AutoscalingMetrics(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** Records one evaluation of a pool. */
+  public void record(String namespace, String name, Autoscaler.PoolDecision d) {
+    if (!d.enabled()) {
+      return;
+    }
+    Tags pool = Tags.of("namespace", namespace, "name", name, "pool", d.pool().id());
+    set(DESIRED_REPLICAS, pool, d.replicas());
+    for (Autoscaler.MetricReading r : d.observed()) {
+      Tags m = pool.and("metric", r.type().name());
+      set(OBSERVED_LOAD, m, r.average() == null ? Double.NaN : r.average());
+      set(TARGET, m, r.target());
+    }
+    if (d.changed()) {
+      Counter.builder(DECISIONS).description("Autoscaling decisions that changed a pool's target")
+          .tags(pool.and("direction", d.replicas() > d.currentReplicas() ? "up" : "down"))
+          .register(registry).increment();
+    }
+  }
+
+  /** The gauge's current value, for tests; NaN when unknown. */
+  public double gauge(String meter, String namespace, String name, Pool pool, AutoscalingMetricType metric) {
+    Tags t = Tags.of("namespace", namespace, "name", name, "pool", pool.id());
+    if (metric != null) {
+      t = t.and("metric", metric.name());
+    }
+    double[] v = gauges.get(t.and("__meter", meter));
+    return v == null ? Double.NaN : v[0];
+  }
+
+  private void set(String meter, Tags tags, double value) {
+    double[] holder = gauges.computeIfAbsent(tags.and("__meter", meter), k -> {
+      double[] h = {Double.NaN};
+      Gauge.builder(meter, h, x -> x[0]).tags(tags).register(registry);
+      return h;
+    });
+    holder[0] = value;
+  }
+}

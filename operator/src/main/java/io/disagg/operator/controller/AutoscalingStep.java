@@ -1,0 +1,256 @@
+package io.disagg.operator.controller;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.DrainStatus;
+import io.disagg.operator.api.v1alpha1.DrainedPod;
+import io.disagg.operator.api.v1alpha1.MetricsSource;
+import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.api.v1alpha1.ReplicaRecommendation;
+import io.disagg.operator.autoscaling.Autoscaler;
+import io.disagg.operator.autoscaling.AutoscalingMetrics;
+import io.disagg.operator.autoscaling.ClusterPolicy;
+import io.disagg.operator.autoscaling.PoolPolicy;
+import io.disagg.operator.autoscaling.PoolState;
+import io.disagg.operator.autoscaling.Sample;
+import io.disagg.operator.autoscaling.UnschedulablePods;
+import io.disagg.operator.metrics.WorkerMetricsClient;
+import io.disagg.operator.model.Names;
+import io.disagg.operator.model.Pool;
+import io.disagg.operator.model.Replicas;
+import io.disagg.operator.validation.SpecProblem;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * The reconciler's autoscaling step: every {@code evaluationIntervalSeconds}, scrapes the ready
+ * workers of each autoscaled pool, asks {@link Autoscaler} for the targets and decides what of
+ * the decision goes into the status.
+ *
+ * <p>Status churn: an evaluation whose only news is the observed load (averages, message,
+ * timestamps of unchanged recommendations) is kept in memory and written at most every
+ * {@link #REFRESH}, so a steady cluster costs one status write per minute instead of one per
+ * interval. Everything the decision depends on (target, limits, recommendation values,
+ * scale events, unschedulable pods) is written at once. After an operator restart the scaler
+ * continues from the status: at worst its recommendations are up to {@link #REFRESH} older than
+ * they were, which can end a scale-down window that much earlier (the decrease is still drained).
+ */
+final class AutoscalingStep {
+
+  /** Longest time an evaluation with only new load readings stays unwritten. */
+  static final Duration REFRESH = Duration.ofSeconds(60);
+
+  /** What the step decided for one reconcile. */
+  record Result(Map<Pool, Integer> targets, Map<Pool, PoolAutoscalingStatus> statuses, List<Autoscaler.PoolDecision> changes,
+      List<SpecProblem> problems, Duration requeueAfter) {}
+
+  /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
+  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt) {}
+
+  private static final Logger LOG = Logger.getLogger(AutoscalingStep.class);
+  private final Clock clock;
+  private final WorkerMetricsClient metrics;
+  private final AutoscalingMetrics meters;
+  private final Map<String, Memory> memory = new ConcurrentHashMap<>();
+
+  AutoscalingStep(Clock clock, WorkerMetricsClient metrics, AutoscalingMetrics meters) {
+    this.clock = clock;
+    this.metrics = metrics;
+    this.meters = meters;
+  }
+
+  static boolean enabled(DisaggCluster cr, Pool pool) {
+    PoolSpec spec = pool.spec(cr.getSpec());
+    return spec.getAutoscaling() != null && spec.getAutoscaling().isEnabled();
+  }
+
+  /**
+   * Runs the step.
+   *
+   * @param evaluate whether a new evaluation may happen (false while the spec is invalid)
+   */
+  Result run(DisaggCluster cr, List<Pod> pods, boolean evaluate) {
+    // By UID: a cluster deleted and created again under the same name starts from its (empty) status.
+    String id = cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : ResourceID.fromResource(cr).toString();
+    Map<Pool, PoolAutoscalingStatus> persisted = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      PoolAutoscalingStatus s = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getAutoscaling();
+      if (s != null && enabled(cr, pool)) {
+        persisted.put(pool, s);
+      }
+    }
+    List<SpecProblem> problems = new ArrayList<>();
+    boolean any = false;
+    Duration interval = null;
+    for (Pool pool : Pool.values()) {
+      if (!enabled(cr, pool)) {
+        continue;
+      }
+      any = true;
+      PoolPolicy p = PoolPolicy.of(pool, pool.spec(cr.getSpec()));
+      interval = interval == null || p.evaluationInterval().compareTo(interval) < 0 ? p.evaluationInterval() : interval;
+      if (p.source() != MetricsSource.Pods) {
+        problems.add(SpecProblem.warning("spec." + pool.id() + ".autoscaling.source", "source " + p.source()
+            + " is not implemented yet: the pool is held at its current count; use source Pods"));
+      }
+    }
+    Memory mem = memory.get(id);
+    if (!any) {
+      memory.remove(id);
+      Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
+      for (Pool pool : Pool.values()) {
+        targets.put(pool, Replicas.target(cr, pool, null));
+      }
+      return new Result(targets, Map.of(), List.of(), problems, null);
+    }
+    Map<Pool, PoolAutoscalingStatus> latest = new EnumMap<>(Pool.class);
+    latest.putAll(persisted);
+    if (mem != null) {
+      // This process's own last decision wins over the status read now: the informer cache may
+      // not show our last status patch yet, and going back to it would undo (and re-announce) a
+      // decision. The status is what a restarted operator continues from.
+      for (Pool pool : Pool.values()) {
+        if (enabled(cr, pool) && mem.latest().get(pool) != null) {
+          latest.put(pool, mem.latest().get(pool));
+        }
+      }
+    }
+    Instant now = clock.instant();
+    Instant evaluatedAt = mem == null ? null : mem.evaluatedAt();
+    List<Autoscaler.PoolDecision> changes = new ArrayList<>();
+    Duration requeue = interval;
+    if (evaluate && (evaluatedAt == null || !now.isBefore(evaluatedAt.plus(interval)))) {
+      Autoscaler.Decision d = new Autoscaler(clock).decide(new Autoscaler.Input(input(cr, Pool.CONTEXT, pods, latest, now),
+          input(cr, Pool.GENERATION, pods, latest, now), ClusterPolicy.of(cr.getSpec())));
+      for (Pool pool : Pool.values()) {
+        Autoscaler.PoolDecision pd = d.of(pool);
+        if (!pd.enabled()) {
+          continue;
+        }
+        latest.put(pool, pd.toStatus());
+        LOG.debugf("%s/%s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
+        meters.record(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd);
+        if (pd.changed()) {
+          changes.add(pd);
+        }
+      }
+      evaluatedAt = now;
+    } else if (evaluatedAt != null) {
+      Duration left = Duration.between(now, evaluatedAt.plus(interval));
+      requeue = left.isNegative() || left.isZero() ? Duration.ofMillis(100) : left;
+    }
+
+    // What goes into the status: the latest decision when it differs in substance or the written one is old.
+    Map<Pool, PoolAutoscalingStatus> write = new EnumMap<>(Pool.class);
+    boolean refresh = mem == null || mem.writtenAt() == null || !now.isBefore(mem.writtenAt().plus(REFRESH));
+    boolean wrote = false;
+    for (Pool pool : Pool.values()) {
+      if (!enabled(cr, pool)) {
+        continue;
+      }
+      PoolAutoscalingStatus l = latest.get(pool);
+      PoolAutoscalingStatus p = persisted.get(pool);
+      if (l != null && (p == null || refresh || !substance(l).equals(substance(p)))) {
+        write.put(pool, l);
+        wrote |= l != p;
+      } else if (p != null) {
+        write.put(pool, p);
+      }
+    }
+    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt()));
+    Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
+    }
+    return new Result(targets, write, changes, problems, requeue);
+  }
+
+  /** The fields a decision depends on (not the observed load, the message or when an unchanged recommendation was seen). */
+  private static List<Object> substance(PoolAutoscalingStatus s) {
+    List<Integer> recs = new ArrayList<>();
+    for (ReplicaRecommendation r : s.getRecommendations() == null ? List.<ReplicaRecommendation>of() : s.getRecommendations()) {
+      recs.add(r.getReplicas());
+    }
+    List<String> events = new ArrayList<>();
+    if (s.getScaleEvents() != null) {
+      s.getScaleEvents().forEach(e -> events.add(e.getTime() + ":" + e.getFromReplicas() + "->" + e.getToReplicas()));
+    }
+    return java.util.Arrays.asList(s.getDesiredReplicas(), s.getLimitedBy(), s.getUnschedulable(), s.getLastScaleTime(),
+        s.getLastScaleReason(), s.getRecommendationsSince(), recs, events);
+  }
+
+  private Autoscaler.PoolInput input(DisaggCluster cr, Pool pool, List<Pod> pods, Map<Pool, PoolAutoscalingStatus> latest,
+      Instant now) {
+    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolPolicy policy = PoolPolicy.of(pool, spec);
+    PoolAutoscalingStatus last = latest.get(pool);
+    int current = Replicas.target(cr, pool, last);
+    int gpus = Math.max(1, spec.getTensorParallelSize() * spec.getPipelineParallelSize());
+    if (!policy.enabled()) {
+      return new Autoscaler.PoolInput(policy, current, 0, 0, null, gpus, List.of(), PoolState.EMPTY);
+    }
+    String prefix = Names.pool(cr, pool) + "-";
+    Set<String> draining = new HashSet<>();
+    DrainStatus drain = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+    if (drain != null && drain.getPods() != null) {
+      for (DrainedPod dp : drain.getPods()) {
+        draining.add(dp.getName());
+      }
+    }
+    List<Pod> mine = new ArrayList<>();
+    for (Pod pod : pods) {
+      String name = pod.getMetadata().getName();
+      Integer ordinal = ordinal(name, prefix);
+      if (ordinal != null && ordinal < current && !draining.contains(name) && pod.getMetadata().getDeletionTimestamp() == null) {
+        mine.add(pod);
+      }
+    }
+    UnschedulablePods unschedulable = UnschedulablePods.of(mine);
+    int ready = 0;
+    List<Sample> samples = new ArrayList<>();
+    for (Pod pod : mine) {
+      if (!ready(pod)) {
+        continue;
+      }
+      ready++;
+      if (policy.source() == MetricsSource.Pods && pod.getStatus().getPodIP() != null && !pod.getStatus().getPodIP().isBlank()) {
+        metrics.load(pod.getStatus().getPodIP(), spec.getPort())
+            .ifPresent(load -> samples.addAll(Sample.fromWorker(load, clock.instant())));
+      }
+    }
+    PoolState state = PoolState.from(last);
+    if (policy.source() != MetricsSource.Pods) {
+      // Not implemented yet: hold the pool (a disabled policy keeps the current count).
+      return new Autoscaler.PoolInput(PoolPolicy.disabled(policy.minimalInstances(), policy.maxInstances()), current, ready,
+          unschedulable.count(), unschedulable.message(), gpus, List.of(), state);
+    }
+    return new Autoscaler.PoolInput(policy, current, ready, unschedulable.count(), unschedulable.message(), gpus, samples, state);
+  }
+
+  private static Integer ordinal(String name, String prefix) {
+    if (!name.startsWith(prefix)) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(name.substring(prefix.length()));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static boolean ready(Pod pod) {
+    return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase()) && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+}
