@@ -131,15 +131,7 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
    * @throws DeregistrationException when etcd did not confirm the deletes
    */
   public int deregister(ResourceID id, Collection<String> keys) throws DeregistrationException {
-    EtcdConnections.Handle handle;
-    synchronized (watches) {
-      Entry e = watches.get(id);
-      if (e == null) {
-        throw new IllegalStateException(id + " has no discovery watch");
-      }
-      handle = connections.acquire(e.target()); // keeps the client open even if the watch is replaced meanwhile
-    }
-    try (handle) {
+    try (EtcdConnections.Handle handle = clientOf(id)) {
       return Deregistration.deregister(handle.client(), keys);
     }
   }
@@ -152,16 +144,24 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
    * @throws IllegalStateException when {@code id} is not watched
    */
   public List<Registration> restore(ResourceID id, Collection<Registration> registrations) {
-    EtcdConnections.Handle handle;
+    try (EtcdConnections.Handle handle = clientOf(id)) {
+      return Deregistration.restore(handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+    }
+  }
+
+  /**
+   * A handle on the etcd client of {@code id}'s watch; it keeps the client open even if the watch
+   * is replaced meanwhile. The caller closes it.
+   *
+   * @throws IllegalStateException when {@code id} is not watched
+   */
+  private EtcdConnections.Handle clientOf(ResourceID id) {
     synchronized (watches) {
       Entry e = watches.get(id);
       if (e == null) {
         throw new IllegalStateException(id + " has no discovery watch");
       }
-      handle = connections.acquire(e.target());
-    }
-    try (handle) {
-      return Deregistration.restore(handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+      return connections.acquire(e.target());
     }
   }
 
