@@ -2,16 +2,21 @@ package io.disagg.operator.testing;
 
 import io.disagg.operator.controller.DisaggClusterReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the real {@link DisaggClusterReconciler} in the test JVM against the test cluster, watching
  * one namespace, through a client whose requests are counted. Can be stopped and started again
- * to simulate an operator restart.
+ * to simulate an operator restart; {@link #builder(String)} runs it under another identity (e.g. a
+ * ServiceAccount's token) or with leader election, as the Helm chart does.
  */
 public final class OperatorRunner implements AutoCloseable {
 
@@ -19,8 +24,14 @@ public final class OperatorRunner implements AutoCloseable {
   private final AtomicInteger reconciles = new AtomicInteger();
   private final Operator operator;
 
-  private OperatorRunner(String namespace) {
-    KubernetesClient client = LocalCluster.newClient(b -> b.addOrReplaceInterceptor("count", requests));
+  private OperatorRunner(Builder b) {
+    KubernetesClient client;
+    if (b.config == null) {
+      client = LocalCluster.newClient(h -> h.addOrReplaceInterceptor("count", requests));
+    } else {
+      client = new KubernetesClientBuilder().withConfig(b.config)
+          .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("count", requests)).build();
+    }
     Metrics counting = new Metrics() {
       @Override
       public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
@@ -32,16 +43,24 @@ public final class OperatorRunner implements AutoCloseable {
         reconciles.incrementAndGet();
       }
     };
-    operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true).withMetrics(counting)
-        .withStopOnInformerErrorDuringStartup(true));
-    operator.register(new DisaggClusterReconciler(), c -> c.settingNamespace(namespace));
+    operator = new Operator(o -> {
+      o.withKubernetesClient(client).withCloseClientOnStop(true).withMetrics(counting)
+          .withStopOnInformerErrorDuringStartup(b.stopOnInformerError);
+      if (b.leaderElection != null) {
+        o.withLeaderElectionConfiguration(b.leaderElection);
+      }
+    });
+    operator.register(new DisaggClusterReconciler(), c -> c.settingNamespace(b.namespace));
   }
 
-  /** Starts an operator for the namespace. */
+  /** Starts an operator for the namespace, as the cluster admin, without leader election. */
   public static OperatorRunner start(String namespace) {
-    OperatorRunner r = new OperatorRunner(namespace);
-    r.operator.start();
-    return r;
+    return builder(namespace).start();
+  }
+
+  /** Options of an operator for the namespace. */
+  public static Builder builder(String namespace) {
+    return new Builder(namespace);
   }
 
   /** The requests this operator has sent. */
@@ -57,5 +76,45 @@ public final class OperatorRunner implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+  }
+
+  /** Options of an {@link OperatorRunner}. */
+  public static final class Builder {
+    private final String namespace;
+    private Config config;
+    private LeaderElectionConfiguration leaderElection;
+    private boolean stopOnInformerError = true;
+
+    private Builder(String namespace) {
+      this.namespace = Objects.requireNonNull(namespace);
+    }
+
+    /** Connect with this client configuration (e.g. a ServiceAccount token) instead of the admin's. */
+    public Builder config(Config config) {
+      this.config = config;
+      return this;
+    }
+
+    /** Elect a leader before reconciling, as replicas installed by the chart do. */
+    public Builder leaderElection(LeaderElectionConfiguration leaderElection) {
+      this.leaderElection = leaderElection;
+      return this;
+    }
+
+    /**
+     * Whether start() fails when an informer cannot start (default true). With false the operator
+     * keeps retrying in the background, as the deployed operator does.
+     */
+    public Builder stopOnInformerError(boolean stop) {
+      this.stopOnInformerError = stop;
+      return this;
+    }
+
+    /** Starts the operator. With leader election, start() returns while it is still a candidate. */
+    public OperatorRunner start() {
+      OperatorRunner r = new OperatorRunner(this);
+      r.operator.start();
+      return r;
+    }
   }
 }

@@ -1,0 +1,39 @@
+package io.disagg.operator.runtime;
+
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Produces;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Gives the Quarkus Operator SDK its {@link LeaderElectionConfiguration} (it looks the bean up at
+ * start, in the profiles of {@code quarkus.operator-sdk.activate-leader-election-for-profiles},
+ * by default {@code prod}). Produces {@code null}, i.e. no leader election, when
+ * {@code disagg.leader-election.enabled} is false. See {@link LeaderElectionSettings}.
+ */
+public class LeaderElectionProducer {
+  private static final Logger LOG = Logger.getLogger(LeaderElectionProducer.class);
+
+  @Produces
+  @Dependent
+  @Unremovable
+  LeaderElectionConfiguration leaderElection(
+      @ConfigProperty(name = "disagg.leader-election.enabled", defaultValue = "false") boolean enabled,
+      @ConfigProperty(name = "disagg.leader-election.lease-name", defaultValue = LeaderElectionSettings.DEFAULT_LEASE_NAME) String leaseName,
+      @ConfigProperty(name = "disagg.leader-election.lease-namespace") Optional<String> leaseNamespace,
+      @ConfigProperty(name = "pod.namespace") Optional<String> podNamespace,
+      @ConfigProperty(name = "disagg.leader-election.lease-duration-seconds", defaultValue = "15") long leaseSeconds,
+      @ConfigProperty(name = "disagg.leader-election.renew-deadline-seconds", defaultValue = "10") long renewSeconds,
+      @ConfigProperty(name = "disagg.leader-election.retry-period-seconds", defaultValue = "2") long retrySeconds) {
+    LeaderElectionSettings settings = new LeaderElectionSettings(enabled, leaseName,
+        leaseNamespace.or(() -> podNamespace), Optional.empty(), Duration.ofSeconds(leaseSeconds),
+        Duration.ofSeconds(renewSeconds), Duration.ofSeconds(retrySeconds), true);
+    LOG.infof("leader election %s", enabled
+        ? "enabled: Lease " + settings.leaseNamespace().orElse("<client namespace>") + "/" + leaseName : "disabled");
+    return settings.toConfiguration().orElse(null);
+  }
+}
