@@ -357,10 +357,12 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     LOG.warnf(e, "reconcile of %s/%s failed", cr.getMetadata().getNamespace(), cr.getMetadata().getName());
     DisaggClusterStatus previous = cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
     List<Condition> before = previous.getConditions();
-    List<Condition> after = Conditions.set(before, Conditions.DEGRADED, true, "ReconcileError", message,
+    List<Condition> after = Conditions.withGitOpsSummary(
+        Conditions.set(before, Conditions.DEGRADED, true, Conditions.RECONCILE_ERROR, message,
+            cr.getMetadata().getGeneration(), clock.instant()),
         cr.getMetadata().getGeneration(), clock.instant());
     boolean firstOfItsKind = Conditions.find(before, Conditions.DEGRADED)
-        .map(c -> !"ReconcileError".equals(c.getReason()) || !Objects.equals(c.getMessage(), message)).orElse(true);
+        .map(c -> !Conditions.RECONCILE_ERROR.equals(c.getReason()) || !Objects.equals(c.getMessage(), message)).orElse(true);
     if (firstOfItsKind) {
       EventRecorder.warning(context.getClient(), cr, "ReconcileError", message);
     }

@@ -23,6 +23,19 @@ public final class Conditions {
   public static final String PROGRESSING = "Progressing";
   /** True when something is wrong that needs a person: invalid spec, unschedulable pods, errors. */
   public static final String DEGRADED = "Degraded";
+  /**
+   * kstatus convention (read by Flux): True while the cluster does not yet match its spec or does
+   * not serve yet, and is not {@link #STALLED}. Derived by {@link #withGitOpsSummary}.
+   */
+  public static final String RECONCILING = "Reconciling";
+  /**
+   * kstatus convention (read by Flux as Failed): True when the cluster does not serve and cannot
+   * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but
+   * a {@code ReconcileError} the operator is still retrying. Derived by {@link #withGitOpsSummary}.
+   */
+  public static final String STALLED = "Stalled";
+  /** Reason of {@code Degraded} for a failed reconcile that JOSDK retries (not stalled). */
+  public static final String RECONCILE_ERROR = "ReconcileError";
 
   /**
    * Returns {@code existing} with the condition {@code type} set; other conditions are kept.
@@ -51,6 +64,42 @@ public final class Conditions {
     return out;
   }
 
+  /**
+   * Returns {@code conditions} with {@link #RECONCILING} and {@link #STALLED} set from
+   * {@code Ready}, {@code Progressing} and {@code Degraded}, following the kstatus conventions of
+   * sigs.k8s.io/cli-utils (Flux's fork github.com/fluxcd/cli-utils): "abnormal-true" conditions,
+   * so that a GitOps tool reads {@code Stalled} True as failed, {@code Reconciling} True as in
+   * progress, and neither as current (healthy) once {@code observedGeneration} matches. Each
+   * carries the reason and message of the condition it was derived from.
+   *
+   * @param generation the {@code metadata.generation} these conditions describe
+   * @param now time recorded as {@code lastTransitionTime} when a status changes
+   */
+  public static List<Condition> withGitOpsSummary(List<Condition> conditions, Long generation, Instant now) {
+    Optional<Condition> ready = find(conditions, READY);
+    Optional<Condition> progressing = find(conditions, PROGRESSING);
+    Optional<Condition> degraded = find(conditions, DEGRADED);
+    boolean isReady = isTrue(conditions, READY);
+    boolean stalled = !isReady && isTrue(conditions, DEGRADED)
+        && !RECONCILE_ERROR.equals(degraded.map(Condition::getReason).orElse(null));
+    boolean isProgressing = isTrue(conditions, PROGRESSING);
+    List<Condition> out = conditions;
+    if (stalled) {
+      out = set(out, STALLED, true, degraded.get().getReason(), degraded.get().getMessage(), generation, now);
+    } else {
+      out = set(out, STALLED, false, "NotStalled", "nothing needs a person to go on", generation, now);
+    }
+    if (!stalled && (isProgressing || !isReady)) {
+      Condition from = isProgressing ? progressing.get() : ready.orElse(null);
+      out = set(out, RECONCILING, true, from == null ? "Reconciling" : from.getReason(),
+          from == null ? "waiting for the first status" : from.getMessage(), generation, now);
+    } else {
+      out = set(out, RECONCILING, false, stalled ? "Stalled" : "Reconciled",
+          stalled ? "stalled: see the Stalled condition" : "the cluster matches its spec and serves", generation, now);
+    }
+    return out;
+  }
+
   /** The condition of that type, if present. */
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
@@ -76,6 +125,8 @@ public final class Conditions {
       case READY -> 0;
       case PROGRESSING -> 1;
       case DEGRADED -> 2;
+      case RECONCILING -> 4;
+      case STALLED -> 5;
       default -> 3;
     };
   }

@@ -170,7 +170,7 @@ public final class StatusCalculator {
           ? Conditions.set(c, Conditions.DEGRADED, false, "AsExpected", "no problems observed", g, now)
           : Conditions.set(c, Conditions.DEGRADED, true, podTroubleReason(o.pods()), String.join("; ", podTrouble), g, now);
     }
-    s.setConditions(c);
+    s.setConditions(Conditions.withGitOpsSummary(c, g, now));
     return s;
   }
 
