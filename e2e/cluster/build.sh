@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned control-plane binaries from Go modules into a cache outside the repository:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, kwokctl.
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, kwokctl,
+# and helm (for the chart tests) into its own directory, $HELM_BIN_DIR.
 # A second run finds them and returns in well under a second. Prints the binary directory.
 # Env: DISAGG_CACHE_DIR (default ~/.cache/disagg-operator), GOFLAGS, GOMAXPROCS as usual.
 set -euo pipefail
@@ -15,21 +16,24 @@ fi
 BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
 missing=()
 for b in "${BINS[@]}"; do [ -x "$BIN_DIR/$b" ] || missing+=("$b"); done
+[ -x "$HELM_BIN" ] || missing+=(helm)
 if [ ${#missing[@]} -eq 0 ]; then echo "$BIN_DIR"; exit 0; fi
 
-mkdir -p "$BIN_DIR"
+mkdir -p "$BIN_DIR" "$HELM_BIN_DIR"
 tmp="$BIN_DIR/.partial"; mkdir -p "$tmp"
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false -trimpath"
 start=$(date +%s)
-build() { # build <module dir> <output name> <package> [ldflags]
-  local dir=$1 out=$2 pkg=$3 ld=${4:-}
-  [ -x "$BIN_DIR/$out" ] && return 0
+build() { # build <module dir> <output name> <package> [ldflags] [destination dir]
+  local dir=$1 out=$2 pkg=$3 ld=${4:-} dest=${5:-$BIN_DIR}
+  [ -x "$dest/$out" ] && return 0
   log "building $out ($pkg) ..."
+  local t0; t0=$(date +%s)
   if ! (cd "$CLUSTER_DIR/$dir" && go build -ldflags "-s -w $ld" -o "$tmp/$out" "$pkg") >"$tmp/$out.log" 2>&1; then
     tail -n 40 "$tmp/$out.log" >&2
     die "building $out failed (full log: $tmp/$out.log)"
   fi
-  mv "$tmp/$out" "$BIN_DIR/$out"
+  mv "$tmp/$out" "$dest/$out"
+  log "built $out in $(( $(date +%s) - t0 ))s"
 }
 
 minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
@@ -42,6 +46,13 @@ build k8s   kube-apiserver          k8s.io/kubernetes/cmd/kube-apiserver        
 build k8s   kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$kver"
 build k8s   kube-scheduler          k8s.io/kubernetes/cmd/kube-scheduler          "$kver"
 build k8s   kubectl                 k8s.io/kubernetes/cmd/kubectl                 "$kver"
+# helm: the version helm reports, and the Kubernetes version 'helm template' assumes (.Capabilities),
+# taken from the client-go it is built with, as helm's own Makefile does.
+hkube=$(awk '$1=="k8s.io/client-go"{print $2; exit}' "$CLUSTER_DIR/helm/go.mod"); hkube=${hkube#v0.}; hkube=${hkube%%.*}
+hver="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+hver="$hver -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$hkube"
+hver="$hver -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$hkube"
+build helm  helm                    helm.sh/helm/v3/cmd/helm                      "$hver" "$HELM_BIN_DIR"
 rm -rf "$tmp"
-log "built ${missing[*]} in $(( $(date +%s) - start ))s into $BIN_DIR"
+log "built ${missing[*]} in $(( $(date +%s) - start ))s (helm into $HELM_BIN_DIR, the rest into $BIN_DIR)"
 echo "$BIN_DIR"

@@ -5,6 +5,10 @@ CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$CLUSTER_DIR/versions.env"
 CACHE_ROOT="${DISAGG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/disagg-operator}"
 BIN_DIR="$CACHE_ROOT/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+# helm has its own directory, so a helm bump does not rebuild the control plane (and vice versa).
+HELM_BIN_DIR="$CACHE_ROOT/bin/helm-$HELM_VERSION"
+# shellcheck disable=SC2034 # used by build.sh and the Java test harness
+HELM_BIN="$HELM_BIN_DIR/helm"
 CLUSTER_NAME="${DISAGG_CLUSTER_NAME:-disagg}"
 STATE_DIR="$CACHE_ROOT/clusters/$CLUSTER_NAME"
 KUBECONFIG_OUT="${DISAGG_KUBECONFIG:-$CACHE_ROOT/kubeconfig-$CLUSTER_NAME}"
