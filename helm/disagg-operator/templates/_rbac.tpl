@@ -5,40 +5,42 @@ that lists them; rbac.yaml renders them into a ClusterRole (watchNamespaces empt
 Role per watched namespace.
 */}}
 {{- define "disagg-operator.rules" -}}
-# The DisaggCluster resource: read and watch, finalizers and metadata via patch/update.
+# Exactly the verbs the operator uses: ChartRbacIT runs the operator as this ServiceAccount through a
+# DisaggCluster's life (create, config change, scale up, drain, delete), fails on any refused request,
+# fails on any verb granted here but not used, and fails when any one rule is removed.
+# Reads come from informers (list + watch), never single gets. Children are server-side applied (a PATCH,
+# which needs create as well when it creates the object), except ConfigMaps, which JOSDK creates and
+# updates without SSA. Nothing is ever deleted by the operator: children go with their DisaggCluster
+# through owner references (garbage collection), and the operator adds no finalizer.
 - apiGroups: ["serving.disagg.io"]
   resources: ["disaggclusters"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["list", "watch"]
 - apiGroups: ["serving.disagg.io"]
   resources: ["disaggclusters/status"]
-  verbs: ["get", "patch", "update"]
-- apiGroups: ["serving.disagg.io"]
-  resources: ["disaggclusters/finalizers"]
-  verbs: ["update"]
-# Children of a DisaggCluster (dependent resources), all owned by it.
+  verbs: ["patch"]
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
 # Worker and router pods: readiness, IPs (metrics of draining workers), scheduling failures.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
-# Events on DisaggClusters (condition changes, errors).
+  verbs: ["list", "watch"]
+# Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- if .Values.rbac.readEtcdSecrets }}
 # spec.discovery.etcd.tlsSecretRef / authSecretRef (rbac.readEtcdSecrets).
 - apiGroups: [""]
@@ -49,9 +51,11 @@ Role per watched namespace.
 
 {{/* Leader election: the Lease in the release namespace. */}}
 {{- define "disagg-operator.leaderElectionRules" -}}
+# Fabric8's LeaseLock gets, creates and patches the Lease; JOSDK checks for update (with a
+# SelfSubjectRulesReview) before it starts electing and refuses to start without it.
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
-  verbs: ["get", "create", "update"]
+  verbs: ["get", "create", "update", "patch"]
 {{- end }}
 
 {{- define "disagg-operator.subjects" -}}

@@ -75,4 +75,14 @@ public record ApiRequest(String method, String path, String verb, String group, 
   public String permission() {
     return verb + " " + group + "/" + resource;
   }
+
+  /**
+   * The permissions the API server checked for this request: {@link #permission()}, and for a
+   * PATCH that created the object (201, a server-side apply of a new object) {@code create} too.
+   */
+  public List<String> permissions() {
+    return "patch".equals(verb) && status == 201
+        ? List.of(permission(), "create " + group + "/" + resource)
+        : List.of(permission());
+  }
 }

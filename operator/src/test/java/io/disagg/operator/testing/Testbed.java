@@ -5,6 +5,7 @@ import io.disagg.operator.testing.trtllm.SimulatedKubelet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real
@@ -18,11 +19,18 @@ public final class Testbed implements AutoCloseable {
   private final EtcdServer etcd;
   private OperatorRunner operator;
   private final SimulatedKubelet kubelet;
+  private final UnaryOperator<OperatorRunner.Builder> operatorOptions;
 
-  private Testbed(TestNamespace ns, long serviceTimeMillis) {
+  private Testbed(TestNamespace ns, long serviceTimeMillis, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
     this.ns = ns;
+    this.operatorOptions = operatorOptions;
     this.etcd = EtcdServer.start();
-    this.operator = OperatorRunner.start(ns.name());
+    try {
+      this.operator = operatorOptions.apply(OperatorRunner.builder(ns.name())).start();
+    } catch (RuntimeException e) {
+      etcd.close();
+      throw e;
+    }
     this.kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
         .serviceTimeMillis(serviceTimeMillis)
         .drainTimeout(Duration.ofSeconds(60))
@@ -31,12 +39,20 @@ public final class Testbed implements AutoCloseable {
 
   /** A testbed whose workers answer each request after 20 ms. */
   public static Testbed start(TestNamespace ns) {
-    return new Testbed(ns, 20);
+    return new Testbed(ns, 20, b -> b);
+  }
+
+  /**
+   * A testbed whose workers answer each request after 20 ms, and whose operator (now and after
+   * {@link #startOperator()}) has these options, e.g. another identity or leader election.
+   */
+  public static Testbed start(TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+    return new Testbed(ns, 20, operatorOptions);
   }
 
   /** A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds. */
   public static Testbed start(TestNamespace ns, long serviceTimeMillis) {
-    return new Testbed(ns, serviceTimeMillis);
+    return new Testbed(ns, serviceTimeMillis, b -> b);
   }
 
   /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
@@ -70,7 +86,7 @@ public final class Testbed implements AutoCloseable {
   /** Starts a new operator after {@link #stopOperator()}. */
   public OperatorRunner startOperator() {
     stopOperator();
-    operator = OperatorRunner.start(ns.name());
+    operator = operatorOptions.apply(OperatorRunner.builder(ns.name())).start();
     return operator;
   }
 
