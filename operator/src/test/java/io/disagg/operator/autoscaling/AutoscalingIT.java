@@ -172,6 +172,14 @@ class AutoscalingIT {
           .gauge()).isNotNull().satisfies(g -> assertThat(g.value()).isEqualTo(1.0));
       assertThat(METERS.find(AutoscalingMetrics.OBSERVED_LOAD)
           .tags("namespace", ns.name(), "pool", "generation", "metric", "KvCacheUtilization").gauge()).isNotNull();
+
+      // Deleting the cluster removes its operator metrics (JOSDK delete event, no finalizer).
+      ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName("tinyllama").delete();
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertThat(METERS.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", ns.name()).gauge()).isNull();
+        assertThat(METERS.find(AutoscalingMetrics.OBSERVED_LOAD).tags("namespace", ns.name()).gauge()).isNull();
+        assertThat(METERS.find(AutoscalingMetrics.DECISIONS).tags("namespace", ns.name()).counter()).isNull();
+      });
     }
   }
 
