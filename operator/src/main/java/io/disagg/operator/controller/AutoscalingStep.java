@@ -82,7 +82,8 @@ final class AutoscalingStep {
       List<SpecProblem> problems, Duration requeueAfter) {}
 
   /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
-  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt) {}
+  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt,
+      Map<Pool, String> sourceProblems) {}
 
   private static final Logger LOG = Logger.getLogger(AutoscalingStep.class);
   private final Clock clock;
@@ -174,9 +175,11 @@ final class AutoscalingStep {
     Instant now = clock.instant();
     Instant evaluatedAt = lastEvaluation(mem, latest, now);
     List<Autoscaler.PoolDecision> changes = new ArrayList<>();
+    Map<Pool, String> sourceProblems = mem == null ? Map.of() : mem.sourceProblems();
     Duration requeue = interval;
     if (evaluate && (evaluatedAt == null || !now.isBefore(evaluatedAt.plus(interval)))) {
       Reading reading = new Reading(cr, pods);
+      Map<Pool, String> problemsNow = new EnumMap<>(Pool.class);
       Autoscaler.Decision d = new Autoscaler(clock).decide(new Autoscaler.Input(
           input(cr, Pool.CONTEXT, pods, latest, now, reading), input(cr, Pool.GENERATION, pods, latest, now, reading),
           ClusterPolicy.of(cr.getSpec())));
@@ -189,9 +192,16 @@ final class AutoscalingStep {
         st.setLastEvaluationTime(now.truncatedTo(ChronoUnit.SECONDS).toString());
         List<String> notes = reading.notes.get(pool);
         if (notes != null && !notes.isEmpty()) {
-          st.setMessage(st.getMessage() + "; " + String.join("; ", notes));
-          LOG.infof("%s/%s %s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(),
-              String.join("; ", notes));
+          String text = String.join("; ", notes);
+          st.setMessage(st.getMessage() + "; " + text);
+          problemsNow.put(pool, text);
+          // Logged when it starts or changes, not every interval while it lasts (the status shows it).
+          if (!text.equals(sourceProblems.get(pool))) {
+            LOG.infof("%s/%s %s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), text);
+          }
+        } else if (sourceProblems.containsKey(pool)) {
+          LOG.infof("%s/%s %s autoscaling: the load source is read again", cr.getMetadata().getNamespace(),
+              cr.getMetadata().getName(), pool.id());
         }
         latest.put(pool, st);
         LOG.debugf("%s/%s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
@@ -201,6 +211,7 @@ final class AutoscalingStep {
         }
       }
       evaluatedAt = now;
+      sourceProblems = problemsNow;
     } else if (evaluatedAt != null) {
       Duration left = Duration.between(now, evaluatedAt.plus(interval));
       requeue = left.isNegative() || left.isZero() ? Duration.ofMillis(100) : left;
@@ -223,7 +234,7 @@ final class AutoscalingStep {
         write.put(pool, p);
       }
     }
-    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt()));
+    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), sourceProblems));
     Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
