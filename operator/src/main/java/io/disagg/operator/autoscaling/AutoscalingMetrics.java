@@ -4,8 +4,12 @@ import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.model.Pool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code disagg_autoscaling_decisions_total{namespace,name,pool,direction}}: decisions that
  *       changed the target, direction {@code up} or {@code down}.
  * </ul>
+ *
+ * <p>The meters of a DisaggCluster live until it is deleted ({@link #remove}); those of a pool
+ * whose autoscaling is turned off until {@link #removePool}.
  */
 public final class AutoscalingMetrics {
 
@@ -52,6 +59,50 @@ public final class AutoscalingMetrics {
           .tags(pool.and("direction", d.replicas() > d.currentReplicas() ? "up" : "down"))
           .register(registry).increment();
     }
+  }
+
+  /**
+   * Removes every meter of the DisaggCluster {@code namespace/name} (gauges and decision
+   * counters), e.g. when it is deleted. Meters of other clusters are kept. Idempotent.
+   *
+   * @return the number of meters removed
+   */
+  public int remove(String namespace, String name) {
+    return removeMatching(namespace, name, null);
+  }
+
+  /** Removes the meters of one pool of a DisaggCluster (its autoscaling was turned off). Idempotent. */
+  public int removePool(String namespace, String name, Pool pool) {
+    return removeMatching(namespace, name, pool.id());
+  }
+
+  private int removeMatching(String namespace, String name, String pool) {
+    gauges.keySet().removeIf(t -> matches(t, namespace, name, pool));
+    List<Meter> mine = new ArrayList<>();
+    for (Meter m : registry.getMeters()) {
+      String meter = m.getId().getName();
+      if ((meter.equals(OBSERVED_LOAD) || meter.equals(TARGET) || meter.equals(DESIRED_REPLICAS) || meter.equals(DECISIONS))
+          && matches(Tags.of(m.getId().getTags()), namespace, name, pool)) {
+        mine.add(m);
+      }
+    }
+    mine.forEach(registry::remove);
+    return mine.size();
+  }
+
+  private static boolean matches(Tags tags, String namespace, String name, String pool) {
+    String ns = null;
+    String n = null;
+    String p = null;
+    for (Tag t : tags) {
+      switch (t.getKey()) {
+        case "namespace" -> ns = t.getValue();
+        case "name" -> n = t.getValue();
+        case "pool" -> p = t.getValue();
+        default -> { }
+      }
+    }
+    return java.util.Objects.equals(ns, namespace) && java.util.Objects.equals(n, name) && (pool == null || pool.equals(p));
   }
 
   /** The gauge's current value, for tests; NaN when unknown. */

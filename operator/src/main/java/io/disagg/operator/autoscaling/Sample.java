@@ -1,7 +1,9 @@
 package io.disagg.operator.autoscaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
+import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.metrics.WorkerLoad;
+import io.disagg.operator.model.Pool;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +60,36 @@ public record Sample(AutoscalingMetricType type, double value, int instances, In
       add(out, AutoscalingMetricType.InFlightRequests, r + w, sampledAt);
     }
     return out;
+  }
+
+  /**
+   * The sample of source Router for one pool: the requests the router has in flight on the pool
+   * ({@link RouterLoad}: total minus completed requests, summed over the router replicas) spread
+   * over the pool's ready instances, as {@link AutoscalingMetricType#InFlightRequests}.
+   *
+   * @param readyInstances the pool's ready instances the router can send to (the drained ones
+   *     excluded); with none there is no sample (nothing to divide by: the pool is held)
+   * @return one sample, or none when the router did not report the pool or no instance is ready
+   */
+  public static List<Sample> fromRouter(RouterLoad load, Pool pool, int readyInstances, Instant sampledAt) {
+    Double total = load == null ? null : pool == Pool.CONTEXT ? load.contextInFlight() : load.generationInFlight();
+    return perInstance(AutoscalingMetricType.InFlightRequests, total == null ? null : total / Math.max(1, readyInstances),
+        readyInstances, sampledAt);
+  }
+
+  /**
+   * A pool-wide sample from a per-instance average (source Prometheus: the query's result),
+   * covering the pool's ready instances.
+   *
+   * @param average per-instance average in the metric's unit; null, NaN, infinite or negative
+   *     gives no sample
+   * @param readyInstances instances the average stands for; 0 gives no sample
+   */
+  public static List<Sample> perInstance(AutoscalingMetricType type, Double average, int readyInstances, Instant sampledAt) {
+    if (average == null || !Double.isFinite(average) || average < 0 || readyInstances < 1) {
+      return List.of();
+    }
+    return List.of(new Sample(type, average, readyInstances, sampledAt));
   }
 
   private static void add(List<Sample> out, AutoscalingMetricType type, Double v, Instant at) {

@@ -14,7 +14,13 @@ import io.disagg.operator.autoscaling.PoolPolicy;
 import io.disagg.operator.autoscaling.PoolState;
 import io.disagg.operator.autoscaling.Sample;
 import io.disagg.operator.autoscaling.UnschedulablePods;
+import io.disagg.operator.autoscaling.MetricTarget;
+import io.disagg.operator.metrics.PrometheusQueryClient;
+import io.disagg.operator.metrics.PrometheusQueryResult;
+import io.disagg.operator.metrics.RouterLoad;
+import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
+import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.Pool;
 import io.disagg.operator.model.Replicas;
@@ -24,19 +30,39 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * The reconciler's autoscaling step: every {@code evaluationIntervalSeconds}, scrapes the ready
- * workers of each autoscaled pool, asks {@link Autoscaler} for the targets and decides what of
- * the decision goes into the status.
+ * The reconciler's autoscaling step: every {@code evaluationIntervalSeconds}, reads the load of
+ * each autoscaled pool from its source, asks {@link Autoscaler} for the targets and decides what
+ * of the decision goes into the status. The I/O is here, one client per source; the decision is
+ * {@link Autoscaler}'s (pure).
+ *
+ * <p>Sources: {@code Pods} scrapes every ready worker ({@link WorkerMetricsClient}); {@code Router}
+ * scrapes every ready router pod and sums their in-flight counters ({@link RouterMetricsClient},
+ * all replicas or nothing: a partial sum would understate the load); {@code Prometheus} runs the
+ * metric's query ({@link PrometheusQueryClient}), whose result is the per-instance average over
+ * the pool's ready instances. A source that cannot be read gives no sample, which never lowers a
+ * pool; why is appended to the status message.
+ *
+ * <p>When: a cluster is evaluated at most once per the shortest interval of its autoscaled pools.
+ * The time of the last evaluation is kept in memory and in {@code status.<pool>.autoscaling
+ * .lastEvaluationTime}, written with the status writes that happen anyway (see below); a
+ * restarted operator waits for the rest of the interval after it instead of evaluating at once.
+ * Decisions that changed something are always written at once, so the interval after a scale-up
+ * or scale-down survives a restart exactly; after a quiet evaluation that was not written yet, a
+ * restarted operator may evaluate up to one interval early, which changes nothing the previous
+ * evaluation would not have.
  *
  * <p>Status churn: an evaluation whose only news is the observed load (averages, message,
  * timestamps of unchanged recommendations) is kept in memory and written at most every
@@ -56,18 +82,34 @@ final class AutoscalingStep {
       List<SpecProblem> problems, Duration requeueAfter) {}
 
   /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
-  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt) {}
+  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt,
+      Map<Pool, String> sourceProblems) {}
 
   private static final Logger LOG = Logger.getLogger(AutoscalingStep.class);
   private final Clock clock;
   private final WorkerMetricsClient metrics;
+  private final RouterMetricsClient routerMetrics;
+  private final PrometheusQueryClient prometheus;
   private final AutoscalingMetrics meters;
   private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
-  AutoscalingStep(Clock clock, WorkerMetricsClient metrics, AutoscalingMetrics meters) {
+  AutoscalingStep(Clock clock, WorkerMetricsClient metrics, RouterMetricsClient routerMetrics, PrometheusQueryClient prometheus,
+      AutoscalingMetrics meters) {
     this.clock = clock;
     this.metrics = metrics;
+    this.routerMetrics = routerMetrics;
+    this.prometheus = prometheus;
     this.meters = meters;
+  }
+
+  /** Forgets a deleted cluster: its memory and its operator metrics. */
+  void forget(DisaggCluster cr) {
+    memory.remove(id(cr));
+    meters.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+  }
+
+  private static String id(DisaggCluster cr) {
+    return cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : ResourceID.fromResource(cr).toString();
   }
 
   static boolean enabled(DisaggCluster cr, Pool pool) {
@@ -82,7 +124,7 @@ final class AutoscalingStep {
    */
   Result run(DisaggCluster cr, List<Pod> pods, boolean evaluate) {
     // By UID: a cluster deleted and created again under the same name starts from its (empty) status.
-    String id = cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : ResourceID.fromResource(cr).toString();
+    String id = id(cr);
     Map<Pool, PoolAutoscalingStatus> persisted = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       PoolAutoscalingStatus s = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getAutoscaling();
@@ -100,12 +142,16 @@ final class AutoscalingStep {
       any = true;
       PoolPolicy p = PoolPolicy.of(pool, pool.spec(cr.getSpec()));
       interval = interval == null || p.evaluationInterval().compareTo(interval) < 0 ? p.evaluationInterval() : interval;
-      if (p.source() != MetricsSource.Pods) {
-        problems.add(SpecProblem.warning("spec." + pool.id() + ".autoscaling.source", "source " + p.source()
-            + " is not implemented yet: the pool is held at its current count; use source Pods"));
-      }
     }
     Memory mem = memory.get(id);
+    if (mem != null) {
+      // Autoscaling turned off for a pool: its gauges would otherwise keep their last value.
+      for (Pool pool : Pool.values()) {
+        if (!enabled(cr, pool) && mem.latest().containsKey(pool)) {
+          meters.removePool(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool);
+        }
+      }
+    }
     if (!any) {
       memory.remove(id);
       Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
@@ -127,18 +173,37 @@ final class AutoscalingStep {
       }
     }
     Instant now = clock.instant();
-    Instant evaluatedAt = mem == null ? null : mem.evaluatedAt();
+    Instant evaluatedAt = lastEvaluation(mem, latest, now);
     List<Autoscaler.PoolDecision> changes = new ArrayList<>();
+    Map<Pool, String> sourceProblems = mem == null ? Map.of() : mem.sourceProblems();
     Duration requeue = interval;
     if (evaluate && (evaluatedAt == null || !now.isBefore(evaluatedAt.plus(interval)))) {
-      Autoscaler.Decision d = new Autoscaler(clock).decide(new Autoscaler.Input(input(cr, Pool.CONTEXT, pods, latest, now),
-          input(cr, Pool.GENERATION, pods, latest, now), ClusterPolicy.of(cr.getSpec())));
+      Reading reading = new Reading(cr, pods);
+      Map<Pool, String> problemsNow = new EnumMap<>(Pool.class);
+      Autoscaler.Decision d = new Autoscaler(clock).decide(new Autoscaler.Input(
+          input(cr, Pool.CONTEXT, pods, latest, now, reading), input(cr, Pool.GENERATION, pods, latest, now, reading),
+          ClusterPolicy.of(cr.getSpec())));
       for (Pool pool : Pool.values()) {
         Autoscaler.PoolDecision pd = d.of(pool);
         if (!pd.enabled()) {
           continue;
         }
-        latest.put(pool, pd.toStatus());
+        PoolAutoscalingStatus st = pd.toStatus();
+        st.setLastEvaluationTime(now.truncatedTo(ChronoUnit.SECONDS).toString());
+        List<String> notes = reading.notes.get(pool);
+        if (notes != null && !notes.isEmpty()) {
+          String text = String.join("; ", notes);
+          st.setMessage(st.getMessage() + "; " + text);
+          problemsNow.put(pool, text);
+          // Logged when it starts or changes, not every interval while it lasts (the status shows it).
+          if (!text.equals(sourceProblems.get(pool))) {
+            LOG.infof("%s/%s %s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), text);
+          }
+        } else if (sourceProblems.containsKey(pool)) {
+          LOG.infof("%s/%s %s autoscaling: the load source is read again", cr.getMetadata().getNamespace(),
+              cr.getMetadata().getName(), pool.id());
+        }
+        latest.put(pool, st);
         LOG.debugf("%s/%s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
         meters.record(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd);
         if (pd.changed()) {
@@ -146,6 +211,7 @@ final class AutoscalingStep {
         }
       }
       evaluatedAt = now;
+      sourceProblems = problemsNow;
     } else if (evaluatedAt != null) {
       Duration left = Duration.between(now, evaluatedAt.plus(interval));
       requeue = left.isNegative() || left.isZero() ? Duration.ofMillis(100) : left;
@@ -168,12 +234,97 @@ final class AutoscalingStep {
         write.put(pool, p);
       }
     }
-    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt()));
+    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), sourceProblems));
     Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
     }
     return new Result(targets, write, changes, problems, requeue);
+  }
+
+  /**
+   * When the cluster was last evaluated: this process's memory or the status (a restarted
+   * operator, or another replica that led meanwhile), whichever is later; never after
+   * {@code now} (a clock that jumped back must not stop evaluations); null when never.
+   */
+  private static Instant lastEvaluation(Memory mem, Map<Pool, PoolAutoscalingStatus> latest, Instant now) {
+    Instant t = mem == null ? null : mem.evaluatedAt();
+    for (PoolAutoscalingStatus s : latest.values()) {
+      Instant p = parse(s == null ? null : s.getLastEvaluationTime());
+      if (p != null && (t == null || p.isAfter(t))) {
+        t = p;
+      }
+    }
+    return t == null || !t.isAfter(now) ? t : now;
+  }
+
+  private static Instant parse(String s) {
+    if (s == null || s.isBlank()) {
+      return null;
+    }
+    try {
+      return Instant.parse(s.strip());
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** What one evaluation read from the sources: the router's load (read once for both pools) and problems per pool. */
+  private final class Reading {
+    private final DisaggCluster cr;
+    private final List<Pod> pods;
+    private final Map<Pool, List<String>> notes = new EnumMap<>(Pool.class);
+    private Optional<RouterLoad> router;
+    private String routerProblem;
+
+    Reading(DisaggCluster cr, List<Pod> pods) {
+      this.cr = cr;
+      this.pods = pods;
+    }
+
+    void note(Pool pool, String text) {
+      notes.computeIfAbsent(pool, k -> new ArrayList<>()).add(text);
+    }
+
+    /** The summed load of all ready router pods; empty (and a note) when any of them cannot be read. */
+    Optional<RouterLoad> router(Pool pool) {
+      if (router == null) {
+        int port = cr.getSpec().getRouter().getPort();
+        List<RouterLoad> loads = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (Pod pod : pods) {
+          Map<String, String> l = pod.getMetadata().getLabels();
+          if (l == null || !Labels.ROUTER_COMPONENT.equals(l.get(Labels.COMPONENT))
+              || !cr.getMetadata().getName().equals(l.get(Labels.INSTANCE)) || pod.getMetadata().getDeletionTimestamp() != null
+              || !ready(pod) || pod.getStatus().getPodIP() == null || pod.getStatus().getPodIP().isBlank()) {
+            continue;
+          }
+          Optional<RouterLoad> one = routerMetrics.load(pod.getStatus().getPodIP(), port);
+          if (one.isPresent()) {
+            loads.add(one.get());
+          } else {
+            failed.add(pod.getMetadata().getName());
+          }
+        }
+        if (!failed.isEmpty()) {
+          routerProblem = "router " + failed + " " + RouterMetricsClient.PATH + " could not be read";
+          router = Optional.empty();
+        } else if (loads.isEmpty()) {
+          routerProblem = "no ready router pod to read the load from";
+          router = Optional.empty();
+        } else {
+          router = Optional.of(RouterLoad.sum(loads));
+        }
+      }
+      if (router.isEmpty()) {
+        note(pool, "source Router: " + routerProblem);
+      } else if ((pool == Pool.CONTEXT ? router.get().contextInFlight() : router.get().generationInFlight()) == null) {
+        note(pool, "source Router: the router does not export " + (pool == Pool.CONTEXT
+            ? RouterLoad.CTX_TOTAL + " and " + RouterLoad.CTX_COMPLETED : RouterLoad.GEN_TOTAL + " and " + RouterLoad.GEN_COMPLETED)
+            + " (older TensorRT-LLM?)");
+      }
+      return router;
+    }
   }
 
   /** The fields a decision depends on (not the observed load, the message or when an unchanged recommendation was seen). */
@@ -191,7 +342,7 @@ final class AutoscalingStep {
   }
 
   private Autoscaler.PoolInput input(DisaggCluster cr, Pool pool, List<Pod> pods, Map<Pool, PoolAutoscalingStatus> latest,
-      Instant now) {
+      Instant now, Reading reading) {
     PoolSpec spec = pool.spec(cr.getSpec());
     PoolPolicy policy = PoolPolicy.of(pool, spec);
     PoolAutoscalingStatus last = latest.get(pool);
@@ -230,10 +381,23 @@ final class AutoscalingStep {
       }
     }
     PoolState state = PoolState.from(last);
-    if (policy.source() != MetricsSource.Pods) {
-      // Not implemented yet: hold the pool (a disabled policy keeps the current count).
-      return new Autoscaler.PoolInput(PoolPolicy.disabled(policy.minimalInstances(), policy.maxInstances()), current, ready,
-          unschedulable.count(), unschedulable.message(), gpus, List.of(), state);
+    if (policy.source() == MetricsSource.Router) {
+      Optional<RouterLoad> load = reading.router(pool);
+      if (load.isPresent()) {
+        samples.addAll(Sample.fromRouter(load.get(), pool, ready, now));
+      }
+    } else if (policy.source() == MetricsSource.Prometheus && ready > 0) {
+      for (MetricTarget m : policy.metrics()) {
+        if (m.query() == null || policy.prometheusUrl() == null) {
+          continue; // reported by the spec validation
+        }
+        PrometheusQueryResult r = prometheus.query(policy.prometheusUrl(), m.query());
+        if (r.ok()) {
+          samples.addAll(Sample.perInstance(m.type(), r.value(), ready, now));
+        } else {
+          reading.note(pool, "source Prometheus, " + m.type() + ": " + r.error());
+        }
+      }
     }
     return new Autoscaler.PoolInput(policy, current, ready, unschedulable.count(), unschedulable.message(), gpus, samples, state);
   }

@@ -17,6 +17,8 @@ import io.disagg.operator.discovery.EtcdTargetResolver;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.metrics.WorkerLoad;
+import io.disagg.operator.metrics.PrometheusQueryClient;
+import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.ReplicaPlan;
 import io.disagg.operator.scaling.DrainPlanner;
@@ -141,11 +143,32 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   /** For tests: as above, with the registry the operator metrics go to (e.g. a SimpleMeterRegistry). */
   public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics, MeterRegistry registry) {
+    this(clock, settings, metrics, new RouterMetricsClient(), new PrometheusQueryClient(), registry);
+  }
+
+  /**
+   * For tests: every load source's client explicit (workers, router, Prometheus) and the
+   * registry the operator metrics go to.
+   */
+  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics,
+      RouterMetricsClient routerMetrics, PrometheusQueryClient prometheus, MeterRegistry registry) {
     this.clock = clock;
     this.settings = settings;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
-    this.autoscaling = new AutoscalingStep(clock, metrics, autoscalingMetrics);
+    this.autoscaling = new AutoscalingStep(clock, metrics, routerMetrics, prometheus, autoscalingMetrics);
+  }
+
+  /**
+   * Called once the DisaggCluster is gone (JOSDK's delete event of the primary resource, through
+   * {@link DeletionListener}): drops the autoscaler's memory and operator metrics of it. No
+   * finalizer is needed: there is nothing outside this process to clean up (the children are
+   * garbage-collected through their owner references, the discovery watch is stopped by its own
+   * event source), and a delete event missed while the operator was down leaves nothing behind
+   * either, since these live only in memory.
+   */
+  void onDeleted(DisaggCluster cr) {
+    autoscaling.forget(cr);
   }
 
   /** The autoscaler's operator metrics. */
@@ -166,7 +189,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 : Set.of(new ResourceID(p.getMetadata().getLabels().get(Labels.INSTANCE), p.getMetadata().getNamespace())))
             .build(),
         context);
-    return List.of(pods, discovery);
+    return List.of(pods, discovery, new DeletionListener(this::onDeleted));
   }
 
   @Override

@@ -26,7 +26,7 @@ public class AutoscalingMetricSpec {
   @JsonPropertyDescription("Per-instance average to keep: requests per instance, or a fraction 0..1 for KvCacheUtilization. Unset: WaitingRequests 2, KvCacheUtilization 0.8, RunningRequests 0.8 * llmApiOptions.max_batch_size (required when max_batch_size is unset), InFlightRequests required.")
   private Double target;
 
-  @JsonPropertyDescription("Source Prometheus only: PromQL instant query whose single result is the per-instance AVERAGE of this signal over the pool's serving pods, e.g. avg(trtllm_kv_cache_utilization{pod=~\"mycluster-generation-[0-9]+\"}).")
+  @JsonPropertyDescription("Source Prometheus only: PromQL instant query whose single result (a one-series vector or a scalar) is the per-instance AVERAGE of this signal over the pool's serving pods, in the metric's unit, e.g. avg(trtllm_kv_cache_utilization{pod=~\"mycluster-generation-[0-9]+\"}). The operator multiplies it by the pool's ready instances. Several series, no data, NaN or a negative value count as missing.")
   private String query;
 
   public AutoscalingMetricSpec() {}

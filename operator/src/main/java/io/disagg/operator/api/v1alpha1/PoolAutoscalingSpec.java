@@ -11,6 +11,13 @@ import java.util.List;
 /**
  * Autoscaling of one pool between {@code minimalInstances} and {@code maxInstances}. The desired
  * count is computed per metric as the HorizontalPodAutoscaler does and the largest wins.
+ *
+ * <p>{@code evaluationIntervalSeconds} (seconds, 5..3600, default 15) stays at least 5 on
+ * purpose: each evaluation is a full reconcile that reads every ready worker serially (2 s
+ * timeout each) or runs up to four Prometheus queries (3 s timeout each); TensorRT-LLM's gauges
+ * and a Prometheus scrape (typically every 15-30 s) change no faster; and what the decision
+ * changes, an instance loading a model, takes minutes. A 1-second interval would multiply the
+ * operator's work and the scrapes of the workers by 15 without reacting measurably sooner.
  */
 @ValidationRule(
     value = "!has(self.metrics) || self.metrics.all(m, self.metrics.exists_one(n, n.type == m.type))",
@@ -31,7 +38,7 @@ public class PoolAutoscalingSpec {
   private boolean enabled;
 
   @Default("Pods")
-  @JsonPropertyDescription("Where the load is read: Pods (each ready worker's /prometheus/metrics), Router (the router's request counters; InFlightRequests only) or Prometheus (a PromQL query per metric).")
+  @JsonPropertyDescription("Where the load is read: Pods (each ready worker's /prometheus/metrics), Router (every ready router pod's /prometheus/metrics/ counters <ctx|gen>_total_requests_total - <ctx|gen>_completed_requests_total, summed over the router replicas and divided by the pool's ready instances; InFlightRequests only) or Prometheus (a PromQL instant query per metric, GET <prometheus.url>/api/v1/query, whose single result is the per-instance average). A source that cannot be read never lowers the pool.")
   private MetricsSource source = MetricsSource.Pods;
 
   @JsonPropertyDescription("The Prometheus server, for source Prometheus.")
@@ -50,7 +57,7 @@ public class PoolAutoscalingSpec {
   @Default("15")
   @Min(5)
   @Max(3600)
-  @JsonPropertyDescription("Seconds between evaluations (and scrapes). Samples older than three intervals count as missing.")
+  @JsonPropertyDescription("Seconds between evaluations (and scrapes or queries), 5..3600. Samples older than three intervals count as missing. The last evaluation time is kept in the status, so an operator restart does not cause an early evaluation.")
   private int evaluationIntervalSeconds = 15;
 
   @JsonPropertyDescription("Stabilization windows and step limits per direction, like HPA's behavior.")

@@ -14,6 +14,9 @@ public class PoolAutoscalingStatus {
   @JsonPropertyDescription("Instances the autoscaler decided at the last evaluation.")
   private Integer desiredReplicas;
 
+  @JsonPropertyDescription("When the autoscaler last evaluated the pool (RFC 3339, whole seconds). Written with the status writes that happen anyway (at once after a change, else at most once a minute); a restarted operator evaluates next one evaluationIntervalSeconds after it instead of at once.")
+  private String lastEvaluationTime;
+
   @JsonPropertyDescription("Per metric: the per-instance average observed, its target and the instances it asks for.")
   private List<MetricLoadStatus> observedLoad = new ArrayList<>();
 
@@ -47,6 +50,14 @@ public class PoolAutoscalingStatus {
 
   public void setDesiredReplicas(Integer desiredReplicas) {
     this.desiredReplicas = desiredReplicas;
+  }
+
+  public String getLastEvaluationTime() {
+    return lastEvaluationTime;
+  }
+
+  public void setLastEvaluationTime(String lastEvaluationTime) {
+    this.lastEvaluationTime = lastEvaluationTime;
   }
 
   public List<MetricLoadStatus> getObservedLoad() {

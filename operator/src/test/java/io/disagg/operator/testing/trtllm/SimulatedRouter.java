@@ -70,10 +70,19 @@ import java.util.logging.Logger;
  *   <li><b>{@code GET /cluster_info}</b>: {@code {"is_ready", "server_lists": {"context": [...],
  *       "generation": [...]}, "current_workers": {"context_servers": [{"worker_id", "host",
  *       "port", "role"}...], "generation_servers": [...]}, "minimal_instances": {...}}}.</li>
+ *   <li><b>{@code GET /prometheus/metrics/}</b>: the router's per-role client counters as
+ *       upstream ({@code tensorrt_llm/serve/perf_metrics.py} {@code ClientMetricsCollector},
+ *       counted in {@code openai_client.py}): {@code ctx_total_requests_total} /
+ *       {@code gen_total_requests_total} when a request is sent to a server of the role (once per
+ *       request, retries not counted again), {@code ..._completed_requests_total} when that call
+ *       ends, successful or not, {@code ..._error_requests_total} when it failed. Total minus
+ *       completed is thus the role's requests in flight ({@link #inFlight}). Like upstream's plain
+ *       Starlette mount, {@code /prometheus/metrics} without the slash answers 307 to it.</li>
  * </ul>
  *
  * <p>It only dials registered hosts that are IPv4 literals in 127.0.0.0/8; any other host makes
- * the request fail. Start one with {@link #builder}.
+ * the request fail. It listens on 127.0.0.1 on a free port, or where {@link Builder#listen} says
+ * (loopback only). Start one with {@link #builder}.
  */
 public final class SimulatedRouter implements AutoCloseable {
 
@@ -101,6 +110,9 @@ public final class SimulatedRouter implements AutoCloseable {
   private final Map<WorkerRole, Long> roundRobin = new EnumMap<>(WorkerRole.class);
   private final Deque<String> events = new ArrayDeque<>();
   private final Map<WorkerRole, Map<String, AtomicLong>> routed = new EnumMap<>(WorkerRole.class);
+  private final Map<WorkerRole, AtomicLong> roleTotal = new EnumMap<>(WorkerRole.class);
+  private final Map<WorkerRole, AtomicLong> roleCompleted = new EnumMap<>(WorkerRole.class);
+  private final Map<WorkerRole, AtomicLong> roleErrors = new EnumMap<>(WorkerRole.class);
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -122,6 +134,9 @@ public final class SimulatedRouter implements AutoCloseable {
       servers.put(r, new ArrayList<>());
       roundRobin.put(r, 0L);
       routed.put(r, new ConcurrentHashMap<>());
+      roleTotal.put(r, new AtomicLong());
+      roleCompleted.put(r, new AtomicLong());
+      roleErrors.put(r, new AtomicLong());
     }
     this.etcd = b.etcdClient != null ? b.etcdClient : Loopback.etcdClient(b.etcdEndpoint);
     this.ownsEtcd = b.etcdClient == null;
@@ -130,7 +145,7 @@ public final class SimulatedRouter implements AutoCloseable {
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(2)).executor(clientExecutor).build();
     this.resyncer = Executors.newSingleThreadScheduledExecutor(SimHttp.daemonThreads("sim-router-watch"));
-    this.server = HttpServer.create(new InetSocketAddress(Loopback.address("127.0.0.1"), 0), 256);
+    this.server = HttpServer.create(new InetSocketAddress(Loopback.address(b.listenHost), b.listenPort), 256);
     server.setExecutor(handlers);
     server.createContext("/", this::route);
   }
@@ -151,9 +166,21 @@ public final class SimulatedRouter implements AutoCloseable {
     private int notReadyStatus = 500;
     private int maxHandlerThreads = 64;
     private boolean removeServerByEndpoint = true;
+    private String listenHost = "127.0.0.1";
+    private int listenPort = 0;
 
     private Builder(DisaggClusterSettings settings) {
       this.settings = settings;
+    }
+
+    /**
+     * Where to listen (default 127.0.0.1, a free port), e.g. a router pod's loopback IP and the
+     * router port, so the operator finds it where the pod says. Loopback addresses only.
+     */
+    public Builder listen(String host, int port) {
+      this.listenHost = host;
+      this.listenPort = port;
+      return this;
     }
 
     /** etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the router owns its client. */
@@ -236,9 +263,9 @@ public final class SimulatedRouter implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
   // public view
 
-  /** {@code http://127.0.0.1:<port>}. */
+  /** {@code http://<listen host>:<port>}. */
   public URI baseUri() {
-    return URI.create("http://127.0.0.1:" + port());
+    return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":" + port());
   }
 
   public int port() {
@@ -274,6 +301,14 @@ public final class SimulatedRouter implements AutoCloseable {
   /** Completion requests received. */
   public long requests() {
     return requests.get();
+  }
+
+  /**
+   * Requests of a role in flight: sent to a server of the role and not finished, as the router's
+   * {@code <ctx|gen>_total_requests_total - <ctx|gen>_completed_requests_total} show it.
+   */
+  public long inFlight(WorkerRole role) {
+    return roleTotal.get(role).get() - roleCompleted.get(role).get();
   }
 
   /** Completion requests answered 200. */
@@ -470,6 +505,9 @@ public final class SimulatedRouter implements AutoCloseable {
       switch (path) {
         case "/health" -> SimHttp.send(ex, isReady() ? 200 : notReadyStatus, null, null, null);
         case "/cluster_info" -> SimHttp.sendJson(ex, 200, clusterInfo());
+        case "/prometheus/metrics" -> SimHttp.send(ex, 307, null, null, Map.of("Location", "/prometheus/metrics/"));
+        case "/prometheus/metrics/" -> SimHttp.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+            prometheusText().getBytes(StandardCharsets.UTF_8), null);
         case "/v1/completions" -> {
           if (!"POST".equals(method)) {
             SimHttp.sendJson(ex, 405, Map.of("detail", "Method Not Allowed"));
@@ -483,6 +521,26 @@ public final class SimulatedRouter implements AutoCloseable {
       LOG.log(Level.FINE, "router request failed", e);
       ex.close();
     }
+  }
+
+  /** The counters as prometheus_client renders them (multiprocess mode: no {@code _created} samples). */
+  private String prometheusText() {
+    StringBuilder b = new StringBuilder();
+    for (WorkerRole role : WorkerRole.values()) {
+      String p = role == WorkerRole.CONTEXT ? "ctx" : "gen";
+      counter(b, p + "_total_requests", "Total number of requests", roleTotal.get(role).get());
+      counter(b, p + "_error_requests", "Total number of error requests", roleErrors.get(role).get());
+      counter(b, p + "_retry_requests", "Total number of retry requests", 0);
+      counter(b, p + "_completed_requests", "Total number of completed requests", roleCompleted.get(role).get());
+    }
+    counter(b, "total_requests", "Total number of requests", requests.get());
+    return b.toString();
+  }
+
+  private static void counter(StringBuilder b, String name, String help, long value) {
+    b.append("# HELP ").append(name).append("_total ").append(help).append('\n');
+    b.append("# TYPE ").append(name).append("_total counter\n");
+    b.append(name).append("_total ").append((double) value).append('\n');
   }
 
   private ObjectNode clusterInfo() {
@@ -597,28 +655,37 @@ public final class SimulatedRouter implements AutoCloseable {
         .timeout(requestTimeout).header("Content-Type", SimHttp.JSON_TYPE)
         .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
     String last = null;
-    for (int attempt = 0; attempt <= maxRetries; attempt++) {
-      if (attempt > 0) {
-        Thread.sleep(retryInterval.toMillis());
-      }
-      routed.get(role).computeIfAbsent(endpoint, k -> new AtomicLong()).incrementAndGet();
-      try {
-        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() == 200) {
-          try {
-            return new Call(SimHttp.JSON.readTree(r.body()), r.body());
-          } catch (IOException e) {
-            last = role + " server " + endpoint + " answered invalid JSON";
-          }
-        } else {
-          last = role + " server " + endpoint + " answered HTTP " + r.statusCode() + ": "
-              + SimHttp.abbreviate(new String(r.body(), StandardCharsets.UTF_8), 200);
+    roleTotal.get(role).incrementAndGet();
+    try {
+      for (int attempt = 0; attempt <= maxRetries; attempt++) {
+        if (attempt > 0) {
+          Thread.sleep(retryInterval.toMillis());
         }
-      } catch (IOException e) {
-        last = "cannot call " + role + " server " + endpoint + ": " + SimHttp.describe(e);
+        routed.get(role).computeIfAbsent(endpoint, k -> new AtomicLong()).incrementAndGet();
+        try {
+          HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+          if (r.statusCode() == 200) {
+            try {
+              return new Call(SimHttp.JSON.readTree(r.body()), r.body());
+            } catch (IOException e) {
+              last = role + " server " + endpoint + " answered invalid JSON";
+            }
+          } else {
+            last = role + " server " + endpoint + " answered HTTP " + r.statusCode() + ": "
+                + SimHttp.abbreviate(new String(r.body(), StandardCharsets.UTF_8), 200);
+          }
+        } catch (IOException e) {
+          last = "cannot call " + role + " server " + endpoint + ": " + SimHttp.describe(e);
+        }
       }
+      roleErrors.get(role).incrementAndGet();
+      throw new RouterException(last);
+    } catch (InterruptedException | RuntimeException e) {
+      roleErrors.get(role).incrementAndGet();
+      throw e;
+    } finally {
+      roleCompleted.get(role).incrementAndGet();
     }
-    throw new RouterException(last);
   }
 
   private static final class RouterException extends Exception {

@@ -119,6 +119,37 @@ class SimulatedRouterTest {
   }
 
   @Test
+  void prometheusCountersShowTheRequestsInFlightPerRole() throws Exception {
+    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("counters"), 1, 5);
+    worker(WorkerRole.CONTEXT, s, 0);
+    worker(WorkerRole.GENERATION, s, 1500);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    var client = new io.disagg.operator.metrics.RouterMetricsClient();
+    var idle = new io.disagg.operator.metrics.RouterLoad(0.0, 0.0);
+    assertThat(client.load(router.baseUri().getHost(), router.port())).contains(idle);
+    HttpResponse<String> redirect = get(router, "/prometheus/metrics");
+    assertThat(redirect.statusCode()).as("as upstream's Starlette mount").isEqualTo(307);
+    assertThat(redirect.headers().firstValue("Location")).contains("/prometheus/metrics/");
+
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      calls.add(complete(router));
+    }
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+      assertThat(router.inFlight(WorkerRole.GENERATION)).isEqualTo(3);
+      assertThat(client.load(router.baseUri().getHost(), router.port()))
+          .contains(new io.disagg.operator.metrics.RouterLoad(0.0, 3.0));
+    });
+    for (CompletableFuture<HttpResponse<String>> c : calls) {
+      assertThat(c.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    assertThat(client.load(router.baseUri().getHost(), router.port())).contains(idle);
+    String text = get(router, "/prometheus/metrics/").body();
+    assertThat(text).contains("ctx_total_requests_total 3.0", "ctx_completed_requests_total 3.0",
+        "gen_total_requests_total 3.0", "gen_completed_requests_total 3.0", "gen_error_requests_total 0.0");
+  }
+
+  @Test
   void healthAndClusterInfoFollowTheMinimalInstances() throws Exception {
     DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("health"), 1, 5)
         .withMinimalInstances(1, 2);
