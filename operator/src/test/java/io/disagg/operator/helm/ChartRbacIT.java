@@ -19,6 +19,7 @@ import io.disagg.operator.testing.Testbed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -107,6 +108,27 @@ class ChartRbacIT {
     unused.removeAll(used);
     assertThat(unused).as("granted but never used in a full life cycle: remove them from helm/disagg-operator")
         .isEqualTo(NEEDED_BUT_NOT_SENT);
+  }
+
+  @Test
+  void clusterWideTheClusterRoleIsEnough(TestNamespace ns) {
+    String yaml = Helm.run("template", RELEASE, Helm.chartDir().toString(), "--namespace", ns.name()).orFail();
+    List<HasMetadata> rbac = ns.client().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()
+        .stream().filter(o -> Set.of("ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
+            .contains(o.getKind())).toList();
+    assertThat(rbac).extracting(HasMetadata::getKind).contains("ClusterRole", "ClusterRoleBinding");
+    List<HasMetadata> clusterScoped = rbac.stream().filter(o -> o.getKind().startsWith("Cluster")).toList();
+    try {
+      apply(ns, rbac);
+      try (Testbed bed = Testbed.start(ns, b -> asChartServiceAccount(ns, b, rbac).watchAllNamespaces())) {
+        lifecycle(ns, bed);
+        assertThat(bed.operator().requests().forbidden()).as("requests the API server refused").isEmpty();
+        assertThat(bed.operator().requests().answered()).as("it watched every namespace")
+            .anyMatch(r -> r.resource().equals("disaggclusters") && r.namespace() == null && r.verb().equals("watch"));
+      }
+    } finally {
+      clusterScoped.forEach(o -> ns.client().resource(o).delete());
+    }
   }
 
   @Test
@@ -224,7 +246,8 @@ class ChartRbacIT {
 
   private static void apply(TestNamespace ns, List<HasMetadata> objects) {
     for (HasMetadata o : objects) {
-      ns.client().resource(o).inNamespace(ns.name()).forceConflicts().serverSideApply();
+      var r = o.getKind().startsWith("Cluster") ? ns.client().resource(o) : ns.client().resource(o).inNamespace(ns.name());
+      r.forceConflicts().serverSideApply();
     }
   }
 
@@ -236,6 +259,8 @@ class ChartRbacIT {
       List<HasMetadata> rbac) {
     String sa = rbac.stream().filter(ServiceAccount.class::isInstance).findFirst().orElseThrow().getMetadata().getName();
     assertThat(rbac.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast))
+        .allSatisfy(rb -> assertThat(rb.getSubjects()).anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
+    assertThat(rbac.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast))
         .allSatisfy(rb -> assertThat(rb.getSubjects()).anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
     String token = ns.client().serviceAccounts().inNamespace(ns.name()).withName(sa)
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())

@@ -50,7 +50,13 @@ public final class OperatorRunner implements AutoCloseable {
         o.withLeaderElectionConfiguration(b.leaderElection);
       }
     });
-    operator.register(new DisaggClusterReconciler(), c -> c.settingNamespace(b.namespace));
+    operator.register(new DisaggClusterReconciler(), c -> {
+      if (b.allNamespaces) {
+        c.watchingAllNamespaces();
+      } else {
+        c.settingNamespace(b.namespace);
+      }
+    });
   }
 
   /** Starts an operator for the namespace, as the cluster admin, without leader election. */
@@ -84,6 +90,7 @@ public final class OperatorRunner implements AutoCloseable {
     private Config config;
     private LeaderElectionConfiguration leaderElection;
     private boolean stopOnInformerError = true;
+    private boolean allNamespaces;
 
     private Builder(String namespace) {
       this.namespace = Objects.requireNonNull(namespace);
@@ -92,6 +99,12 @@ public final class OperatorRunner implements AutoCloseable {
     /** Connect with this client configuration (e.g. a ServiceAccount token) instead of the admin's. */
     public Builder config(Config config) {
       this.config = config;
+      return this;
+    }
+
+    /** Watch every namespace (the chart's default, with a ClusterRole) instead of the test's namespace only. */
+    public Builder watchAllNamespaces() {
+      this.allNamespaces = true;
       return this;
     }
 
