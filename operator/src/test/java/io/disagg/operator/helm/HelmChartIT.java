@@ -91,7 +91,8 @@ class HelmChartIT {
       List<String> args = new ArrayList<>(List.of("install", RELEASE, Helm.chartDir().toString(), "--wait", "--timeout", "3m"));
       args.addAll(values);
       Helm.Result install = helm(ns, args.toArray(String[]::new));
-      assertThat(install.stdout()).contains("EVALUATION").contains("without TLS or auth")
+      assertThat(install.stdout()).contains("EVALUATION").contains("connect to etcd without TLS/auth")
+          .contains("kubectl apply -n " + ns.name() + " -f config-samples/minimal.yaml")
           .contains("DisaggClusters without spec.discovery.etcd.endpoints use " + FULLNAME + "-etcd." + ns.name() + ".svc:2379");
 
       List<HasMetadata> installed = manifest(ns);
@@ -138,7 +139,7 @@ class HelmChartIT {
     assertThat(r.ofKind("CustomResourceDefinition")).as("--include-crds renders the chart's CRD").hasSize(1);
     for (ObjectNode node : r.objects) {
       HasMetadata obj = Rendered.SERIALIZATION.convertValue(node, HasMetadata.class);
-      HasMetadata accepted = client.resource(obj).fieldManager(FIELD_MANAGER).forceConflicts().dryRun().serverSideApply();
+      HasMetadata accepted = client.resource(obj).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
       assertThat(accepted.getMetadata().getName()).as("%s %s %s", values, obj.getKind(), obj.getMetadata().getName())
           .isEqualTo(obj.getMetadata().getName());
     }
