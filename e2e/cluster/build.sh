@@ -48,6 +48,8 @@ build k8s   kube-scheduler          k8s.io/kubernetes/cmd/kube-scheduler        
 build k8s   kubectl                 k8s.io/kubernetes/cmd/kubectl                 "$kver"
 # helm: the version helm reports, and the Kubernetes version 'helm template' assumes (.Capabilities),
 # taken from the client-go it is built with, as helm's own Makefile does.
+grep -q "^require helm.sh/helm/v3 $HELM_VERSION\$" "$CLUSTER_DIR/helm/go.mod" \
+  || die "HELM_VERSION=$HELM_VERSION (versions.env) is not the version e2e/cluster/helm/go.mod requires; run: cd e2e/cluster/helm && go get helm.sh/helm/v3@$HELM_VERSION && go mod tidy"
 hkube=$(awk '$1=="k8s.io/client-go"{print $2; exit}' "$CLUSTER_DIR/helm/go.mod"); hkube=${hkube#v0.}; hkube=${hkube%%.*}
 hver="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 hver="$hver -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$hkube"
