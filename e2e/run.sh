@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The main job: a local Kubernetes cluster with simulated GPU nodes, an etcd for worker discovery,
-# the operator built and running against both, a sample DisaggCluster applied, and simulated
-# TensorRT-LLM workers (one per worker pod, bound to the pod's loopback IP, registering in etcd
-# like trtllm-serve) so that the cluster becomes Ready exactly as with real GPUs.
+# the operator installed with its Helm chart and running against both with the chart's
+# ServiceAccount identity, a sample DisaggCluster applied, and simulated TensorRT-LLM workers (one
+# per worker pod, bound to the pod's loopback IP, registering in etcd like trtllm-serve) so that
+# the cluster becomes Ready exactly as with real GPUs.
+#
+# No operator image can be built or pulled here, so the chart is installed with replicas=0 (CRD,
+# ServiceAccount, RBAC, Services) and the operator runs from the freshly built jar on this machine,
+# authenticated with a token of the chart's ServiceAccount and electing a leader as the chart's
+# pods do: it can do exactly what an installed operator can, no more.
 #
 #   e2e/run.sh [SAMPLE]     # default config-samples/minimal.yaml; leaves everything running
 #   e2e/run.sh --stop       # stops the operator and the cluster
@@ -13,6 +19,8 @@ WORK="$ROOT/e2e/.work"
 cd "$ROOT"
 mkdir -p "$WORK"
 NS=${DISAGG_DEMO_NAMESPACE:-demo}
+OPERATOR_NS=${DISAGG_DEMO_OPERATOR_NAMESPACE:-disagg-system}
+RELEASE=disagg-operator
 ETCD_PORT=${DISAGG_DEMO_ETCD_PORT:-22379}
 ETCD_ENDPOINT=127.0.0.1:$ETCD_PORT
 
@@ -38,6 +46,9 @@ stop_all() { stop_pid workers; stop_pid operator; stop_pid etcd; }
 
 if [ "${1:-}" = "--stop" ]; then
   stop_all
+  if [ -x "$HELM_BIN" ] && [ -f "$KUBECONFIG_OUT" ]; then
+    "$HELM_BIN" uninstall "$RELEASE" -n "$OPERATOR_NS" --kubeconfig "$KUBECONFIG_OUT" >/dev/null 2>&1 || true
+  fi
   bash "$ROOT/e2e/cluster/down.sh"
   exit 0
 fi
@@ -63,12 +74,27 @@ nohup "$BIN_DIR/etcd" --name demo --data-dir "$WORK/etcd-data" \
   --initial-cluster "demo=http://127.0.0.1:$((ETCD_PORT + 1))" --listen-metrics-urls "http://127.0.0.1:$((ETCD_PORT + 2))" \
   --log-level warn >"$WORK/etcd.log" 2>&1 & echo $! >"$WORK/etcd.pid"
 
-echo "[run] installing the CRD"
-"$K" apply --server-side -f "$ROOT/crds/"
+[ -x "$HELM_BIN" ] || { echo "[run] $HELM_BIN is missing: run e2e/cluster/build.sh (it builds helm from its Go module)"; exit 1; }
+echo "[run] installing the CRD (server-side: it is over 256 KiB) and the chart (replicas=0) into $OPERATOR_NS"
+"$K" apply --server-side --force-conflicts -f "$ROOT/crds/"
 wait_condition 60 crd disaggclusters.serving.disagg.io Established || { echo "[run] CRD not established"; exit 1; }
+"$HELM_BIN" upgrade --install "$RELEASE" "$ROOT/helm/disagg-operator" --namespace "$OPERATOR_NS" --create-namespace \
+  --skip-crds --set replicas=0 --set "discovery.defaultEtcdEndpoints={$ETCD_ENDPOINT}" --wait --timeout 2m >/dev/null
 
-echo "[run] starting the operator (log: $WORK/operator.log)"
-DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS="$ETCD_ENDPOINT" \
+# A kubeconfig with the chart's ServiceAccount token: same API server and CA, no admin certificate.
+SA=$("$K" get serviceaccount -n "$OPERATOR_NS" -l app.kubernetes.io/instance="$RELEASE" -o jsonpath='{.items[0].metadata.name}')
+SA_KUBECONFIG="$WORK/operator-sa.kubeconfig"
+server=$("$K" config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+"$K" config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$WORK/ca.crt"
+rm -f "$SA_KUBECONFIG"
+KUBECONFIG="$SA_KUBECONFIG" "$K" config set-cluster local --server="$server" --certificate-authority="$WORK/ca.crt" --embed-certs >/dev/null
+KUBECONFIG="$SA_KUBECONFIG" "$K" config set-credentials "$SA" --token="$("$K" create token "$SA" -n "$OPERATOR_NS" --duration=24h)" >/dev/null
+KUBECONFIG="$SA_KUBECONFIG" "$K" config set-context operator --cluster=local --user="$SA" --namespace="$OPERATOR_NS" >/dev/null
+KUBECONFIG="$SA_KUBECONFIG" "$K" config use-context operator >/dev/null
+
+echo "[run] starting the operator as system:serviceaccount:$OPERATOR_NS:$SA (log: $WORK/operator.log)"
+KUBECONFIG="$SA_KUBECONFIG" POD_NAMESPACE="$OPERATOR_NS" DISAGG_LEADER_ELECTION_ENABLED=true \
+  DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS="$ETCD_ENDPOINT" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="${DISAGG_DEMO_OPERATOR_PORT:-18080}" \
   nohup java -jar operator/target/quarkus-app/quarkus-run.jar >"$WORK/operator.log" 2>&1 &
 echo $! >"$WORK/operator.pid"
@@ -96,6 +122,8 @@ echo; echo "== status"
 "$K" get dgc -n "$NS" "$name" -o jsonpath='{.status}' | python3 -m json.tool 2>/dev/null || "$K" get dgc -n "$NS" "$name" -o jsonpath='{.status}'
 echo; echo "== router config (disagg_config.yaml)"
 "$K" get configmap -n "$NS" "$name-config" -o jsonpath='{.data.router\.yaml}'
+echo; echo "== the operator's identity and its leader Lease"
+"$K" get lease -n "$OPERATOR_NS" disagg-operator-leader -o jsonpath='{.spec.holderIdentity}{"\n"}' 2>/dev/null || true
 echo; echo "== events"
 "$K" get events -n "$NS" --field-selector involvedObject.kind=DisaggCluster
 cat <<MSG

@@ -49,20 +49,20 @@ public record PoolState(Instant since, List<Recommendation> recommendations, Lis
     }
     List<Recommendation> recs = new ArrayList<>();
     for (ReplicaRecommendation r : s.getRecommendations() == null ? List.<ReplicaRecommendation>of() : s.getRecommendations()) {
-      Instant t = parse(r.getTime());
+      Instant t = parseTime(r.getTime());
       if (t != null && r.getReplicas() != null) {
         recs.add(new Recommendation(t, r.getReplicas()));
       }
     }
     List<Change> changes = new ArrayList<>();
     for (ScaleEvent e : s.getScaleEvents() == null ? List.<ScaleEvent>of() : s.getScaleEvents()) {
-      Instant t = parse(e.getTime());
+      Instant t = parseTime(e.getTime());
       if (t != null && e.getFromReplicas() != null && e.getToReplicas() != null) {
         changes.add(new Change(t, e.getFromReplicas(), e.getToReplicas()));
       }
     }
     // A missing start counts as "now" at the next evaluation, so scale-downs wait a full window.
-    return new PoolState(parse(s.getRecommendationsSince()), recs, changes, parse(s.getLastScaleTime()), s.getLastScaleReason());
+    return new PoolState(parseTime(s.getRecommendationsSince()), recs, changes, parseTime(s.getLastScaleTime()), s.getLastScaleReason());
   }
 
   /** Writes this state into the status (times as RFC 3339, whole seconds). */
@@ -86,7 +86,8 @@ public record PoolState(Instant since, List<Recommendation> recommendations, Lis
     return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  private static Instant parse(String s) {
+  /** An RFC 3339 time as written in the status, or null when absent or malformed. */
+  public static Instant parseTime(String s) {
     if (s == null || s.isBlank()) {
       return null;
     }

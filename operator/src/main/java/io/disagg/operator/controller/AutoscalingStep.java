@@ -30,7 +30,6 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -250,7 +249,7 @@ final class AutoscalingStep {
   private static Instant lastEvaluation(Memory mem, Map<Pool, PoolAutoscalingStatus> latest, Instant now) {
     Instant t = mem == null ? null : mem.evaluatedAt();
     for (PoolAutoscalingStatus s : latest.values()) {
-      Instant p = parse(s == null ? null : s.getLastEvaluationTime());
+      Instant p = PoolState.parseTime(s == null ? null : s.getLastEvaluationTime());
       if (p != null && (t == null || p.isAfter(t))) {
         t = p;
       }
@@ -258,16 +257,6 @@ final class AutoscalingStep {
     return t == null || !t.isAfter(now) ? t : now;
   }
 
-  private static Instant parse(String s) {
-    if (s == null || s.isBlank()) {
-      return null;
-    }
-    try {
-      return Instant.parse(s.strip());
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
 
   /** What one evaluation read from the sources: the router's load (read once for both pools) and problems per pool. */
   private final class Reading {

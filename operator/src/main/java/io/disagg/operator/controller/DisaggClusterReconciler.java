@@ -50,6 +50,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -256,9 +257,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       pool.status(status).setAutoscaling(scaling.statuses().get(pool));
     }
     reportTransitions(cr, context, status, problems, snapshot);
-    UpdateControl<DisaggCluster> control = sameStatus(cr.getStatus(), status)
-        ? UpdateControl.noUpdate()
-        : UpdateControl.patchStatus(statusPatch(cr, status));
+    if (!sameStatus(cr.getStatus(), status)) {
+      // Written here rather than through UpdateControl: the response goes into the informer's
+      // cache, so the next reconcile (often queued already, e.g. by the etcd watch seeing the
+      // keys a drain just deleted) starts from this status and not from a stale one. Otherwise it
+      // would plan the drain again and record it without the registrations it deleted. The patch
+      // carries the resourceVersion read; on a conflict JOSDK waits for the cache and retries.
+      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(cr, context, fresh -> {
+        fresh.setStatus(status);
+        return fresh;
+      });
+    }
+    UpdateControl<DisaggCluster> control = UpdateControl.noUpdate();
     Duration requeue = drains.isEmpty() ? null : DRAIN_POLL;
     if (scaling.requeueAfter() != null && (requeue == null || scaling.requeueAfter().compareTo(requeue) < 0)) {
       requeue = scaling.requeueAfter();

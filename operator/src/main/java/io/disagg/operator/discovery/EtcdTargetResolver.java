@@ -5,6 +5,7 @@ import io.disagg.operator.api.v1alpha1.DiscoverySpec;
 import io.disagg.operator.api.v1alpha1.EtcdSpec;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,7 +32,8 @@ import java.util.regex.Pattern;
  * {@code tensorrt_llm/serve/cluster_storage.py}).
  *
  * <p>Every problem is a {@link DiscoveryConfigException} naming the field, Secret and key.
- * Errors reading a Secret from the API server propagate unchanged.
+ * A Secret the operator may not read (403) is a {@link DiscoveryConfigException} that names the
+ * Helm value granting it; other errors reading a Secret propagate unchanged.
  */
 public final class EtcdTargetResolver {
 
@@ -168,7 +170,18 @@ public final class EtcdTargetResolver {
     if (name == null || name.isBlank()) {
       throw new DiscoveryConfigException(field + ".name", "is empty: name the Secret in namespace " + namespace);
     }
-    return secrets.read(namespace, name).orElseThrow(() -> new DiscoveryConfigException(field,
+    Optional<Map<String, byte[]>> data;
+    try {
+      data = secrets.read(namespace, name);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        // The chart grants Secrets only on request: say which switch, where the user looks.
+        throw new DiscoveryConfigException(field, "the operator may not read Secret " + namespace + "/" + name
+            + " (403 Forbidden): install the Helm chart with rbac.readEtcdSecrets=true, or grant get on secrets");
+      }
+      throw e;
+    }
+    return data.orElseThrow(() -> new DiscoveryConfigException(field,
         "Secret " + namespace + "/" + name + " does not exist"));
   }
 

@@ -10,6 +10,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
+import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
@@ -264,32 +265,19 @@ class DisaggClusterReconcilerIT {
   }
 
   private static DisaggCluster create(TestNamespace ns, DisaggCluster cr) {
-    cr.getMetadata().setNamespace(ns.name());
-    return ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
+    return DisaggClusters.create(ns, cr);
   }
 
-  /** A JSON merge patch, as {@code kubectl patch --type merge} sends it: no resourceVersion, so no conflict with status writes. */
   private static void mergePatch(TestNamespace ns, String name, String json) {
-    ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+    DisaggClusters.mergePatch(ns, name, json);
   }
 
   private static DisaggCluster get(TestNamespace ns, String name) {
-    return ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName(name).get();
+    return DisaggClusters.get(ns, name);
   }
 
   private static DisaggCluster awaitReady(TestNamespace ns, DisaggCluster cr) {
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      DisaggCluster d = get(ns, cr.getMetadata().getName());
-      assertThat(d.getStatus()).isNotNull();
-      assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
-      assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.READY))
-          .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("True"));
-      // Ready means serving (minimalInstances met); a finished rollout also has Progressing False.
-      assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.PROGRESSING))
-          .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("False"));
-    });
-    return get(ns, cr.getMetadata().getName());
+    return DisaggClusters.awaitReady(ns, cr.getMetadata().getName(), TIMEOUT);
   }
 
   private static StatefulSet sts(TestNamespace ns, String name) {

@@ -170,4 +170,24 @@ class EtcdTargetResolverTest {
       }
     }
   }
+
+  @Test
+  void aSecretTheOperatorMayNotReadNamesTheHelmValueThatGrantsIt() {
+    EtcdTargetResolver r = new EtcdTargetResolver((ns, name) -> {
+      throw new io.fabric8.kubernetes.client.KubernetesClientException("secrets is forbidden", 403, null);
+    }, List.of());
+    DisaggCluster cr = cr("etcd.infra.svc:2379");
+    cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.resolve(cr))
+        .isInstanceOf(DiscoveryConfigException.class)
+        .hasMessageContaining(EtcdTargetResolver.FIELD_TLS)
+        .hasMessageContaining("team-a/etcd-tls")
+        .hasMessageContaining("rbac.readEtcdSecrets=true");
+    EtcdTargetResolver failing = new EtcdTargetResolver((ns, name) -> {
+      throw new io.fabric8.kubernetes.client.KubernetesClientException("connection refused");
+    }, List.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.resolve(cr))
+        .as("other API errors are retried by JOSDK, not reported as a spec problem")
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+  }
 }
