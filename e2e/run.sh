@@ -93,8 +93,14 @@ KUBECONFIG="$SA_KUBECONFIG" "$K" config set-context operator --cluster=local --u
 KUBECONFIG="$SA_KUBECONFIG" "$K" config use-context operator >/dev/null
 
 echo "[run] starting the operator as system:serviceaccount:$OPERATOR_NS:$SA (log: $WORK/operator.log)"
-KUBECONFIG="$SA_KUBECONFIG" POD_NAMESPACE="$OPERATOR_NS" DISAGG_LEADER_ELECTION_ENABLED=true \
-  DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS="$ETCD_ENDPOINT" \
+# The environment the chart gives the operator container (plain values; POD_NAMESPACE comes from the
+# downward API there), so this process is configured exactly as an installed pod.
+chart_env=()
+while IFS= read -r kv; do
+  case "$kv" in *=?*) chart_env+=("$kv") ;; esac
+done < <("$K" get deployment -n "$OPERATOR_NS" -l app.kubernetes.io/instance="$RELEASE" \
+  -o jsonpath='{range .items[0].spec.template.spec.containers[0].env[*]}{.name}={.value}{"\n"}{end}')
+env "${chart_env[@]}" KUBECONFIG="$SA_KUBECONFIG" POD_NAMESPACE="$OPERATOR_NS" POD_NAME="local-$(hostname)" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="${DISAGG_DEMO_OPERATOR_PORT:-18080}" \
   nohup java -jar operator/target/quarkus-app/quarkus-run.jar >"$WORK/operator.log" 2>&1 &
 echo $! >"$WORK/operator.pid"

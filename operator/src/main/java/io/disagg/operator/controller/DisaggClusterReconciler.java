@@ -261,12 +261,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       // Written here rather than through UpdateControl: the response goes into the informer's
       // cache, so the next reconcile (often queued already, e.g. by the etcd watch seeing the
       // keys a drain just deleted) starts from this status and not from a stale one. Otherwise it
-      // would plan the drain again and record it without the registrations it deleted. The patch
-      // carries the resourceVersion read; on a conflict JOSDK waits for the cache and retries.
-      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(cr, context, fresh -> {
-        fresh.setStatus(status);
-        return fresh;
-      });
+      // would plan the drain again and record it without the registrations it deleted. A
+      // server-side apply of the status (name, namespace, status), as UpdateControl.patchStatus does.
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(cr, statusPatch(cr, status), context);
     }
     UpdateControl<DisaggCluster> control = UpdateControl.noUpdate();
     Duration requeue = drains.isEmpty() ? null : DRAIN_POLL;
