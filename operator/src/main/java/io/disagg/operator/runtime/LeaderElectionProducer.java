@@ -13,7 +13,9 @@ import org.jboss.logging.Logger;
  * Gives the Quarkus Operator SDK its {@link LeaderElectionConfiguration} (it looks the bean up at
  * start, in the profiles of {@code quarkus.operator-sdk.activate-leader-election-for-profiles},
  * by default {@code prod}). Produces {@code null}, i.e. no leader election, when
- * {@code disagg.leader-election.enabled} is false. See {@link LeaderElectionSettings}.
+ * {@code disagg.leader-election.enabled} is false. The identity in the Lease is {@code POD_NAME}
+ * (the chart sets it from the downward API), else JOSDK's default. See
+ * {@link LeaderElectionSettings}.
  */
 public class LeaderElectionProducer {
   private static final Logger LOG = Logger.getLogger(LeaderElectionProducer.class);
@@ -26,11 +28,12 @@ public class LeaderElectionProducer {
       @ConfigProperty(name = "disagg.leader-election.lease-name", defaultValue = LeaderElectionSettings.DEFAULT_LEASE_NAME) String leaseName,
       @ConfigProperty(name = "disagg.leader-election.lease-namespace") Optional<String> leaseNamespace,
       @ConfigProperty(name = "pod.namespace") Optional<String> podNamespace,
+      @ConfigProperty(name = "pod.name") Optional<String> podName,
       @ConfigProperty(name = "disagg.leader-election.lease-duration-seconds", defaultValue = "15") long leaseSeconds,
       @ConfigProperty(name = "disagg.leader-election.renew-deadline-seconds", defaultValue = "10") long renewSeconds,
       @ConfigProperty(name = "disagg.leader-election.retry-period-seconds", defaultValue = "2") long retrySeconds) {
     LeaderElectionSettings settings = new LeaderElectionSettings(enabled, leaseName,
-        leaseNamespace.or(() -> podNamespace), Optional.empty(), Duration.ofSeconds(leaseSeconds),
+        leaseNamespace.or(() -> podNamespace), podName, Duration.ofSeconds(leaseSeconds),
         Duration.ofSeconds(renewSeconds), Duration.ofSeconds(retrySeconds), true);
     LOG.infof("leader election %s", enabled
         ? "enabled: Lease " + settings.leaseNamespace().orElse("<client namespace>") + "/" + leaseName : "disabled");
