@@ -191,9 +191,11 @@ class ChartRbacIT {
     DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"generation\":{\"replicas\":1}}}");
     until(op, () -> ready(ns, 1) && statefulSetReplicas(ns) == 1);
     DisaggClusters.delete(ns, NAME);
+    // Nothing left behind: children (garbage collection) and the workers' registrations in etcd.
     until(op, () -> DisaggClusters.get(ns, NAME) == null
         && ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().isEmpty()
-        && ns.client().configMaps().inNamespace(ns.name()).withLabel("app.kubernetes.io/managed-by").list().getItems().isEmpty());
+        && ns.client().configMaps().inNamespace(ns.name()).withLabel("app.kubernetes.io/managed-by").list().getItems().isEmpty()
+        && bed.etcd().workerRegistrations(ns.name() + "." + NAME).isEmpty());
   }
 
   private static void until(OperatorRunner op, Callable<Boolean> done) {

@@ -63,6 +63,20 @@ public final class EtcdServer implements AutoCloseable {
     return Client.builder().endpoints(clientUrl()).build();
   }
 
+  /**
+   * The worker registrations of a TensorRT-LLM cluster ({@code disagg_cluster.cluster_name}), the
+   * values under {@code /trtllm-disagg/<clusterName>/workers/}.
+   */
+  public List<String> workerRegistrations(String clusterName) {
+    try (Client c = newClient()) {
+      return c.getKVClient().get(io.etcd.jetcd.ByteSequence.from("/trtllm-disagg/" + clusterName + "/workers/",
+              StandardCharsets.UTF_8), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+          .get(10, TimeUnit.SECONDS).getKvs().stream().map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read registrations from " + clientUrl(), e);
+    }
+  }
+
   /** Stops the process (SIGTERM, then SIGKILL) and keeps the data directory. */
   public synchronized void stop() {
     if (process == null) {
