@@ -35,22 +35,54 @@ wait_condition() {
   done
 }
 
-stop_pid() { # stop_pid <name>: stops the process recorded in $WORK/<name>.pid
-  if [ -f "$WORK/$1.pid" ] && kill -0 "$(cat "$WORK/$1.pid")" 2>/dev/null; then
-    kill "$(cat "$WORK/$1.pid")"
-    for _ in $(seq 1 20); do kill -0 "$(cat "$WORK/$1.pid")" 2>/dev/null || break; sleep 0.5; done
+# stop_pid <name> <pattern>: stops the process recorded in $WORK/<name>.pid (only if its command line
+# still matches <pattern>, so a reused pid is never signalled) and verifies it is gone. SIGTERM first:
+# the operator stops reconciling, releases its leader Lease and exits 0 within seconds; after
+# STOP_GRACE seconds (the chart's terminationGracePeriodSeconds) it is reported and killed, as the
+# kubelet would. The pid file is removed only once the process is gone; returns 1 if it is not.
+STOP_GRACE=${DISAGG_DEMO_STOP_GRACE:-30}
+stop_pid() {
+  local name=$1 pattern=$2 f="$WORK/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! ps -p "$pid" -o args= 2>/dev/null | grep -qF -- "$pattern"; then
+    rm -f "$f"; return 0 # not running (any more): nothing to stop
   fi
-  rm -f "$WORK/$1.pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$(( $(date +%s) + STOP_GRACE ))
+  while kill -0 "$pid" 2>/dev/null && [ "$(ps -p "$pid" -o stat= 2>/dev/null | cut -c1)" != Z ]; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "[run] ERROR: $name (pid $pid) still running ${STOP_GRACE}s after SIGTERM; killing it (log: $WORK/$name.log)" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      if kill -0 "$pid" 2>/dev/null && [ "$(ps -p "$pid" -o stat= 2>/dev/null | cut -c1)" != Z ]; then
+        echo "[run] ERROR: $name (pid $pid) survived SIGKILL: $(ps -p "$pid" -o args= | cut -c1-120)" >&2
+        return 1
+      fi
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$f"
+  echo "[run] stopped $name (pid $pid)"
 }
-stop_all() { stop_pid workers; stop_pid operator; stop_pid etcd; }
+# Workers first (they deregister from etcd), then the operator, then etcd. Every one is tried.
+stop_all() {
+  local rc=0
+  stop_pid workers SimulateWorkersMain || rc=1
+  stop_pid operator quarkus-run.jar || rc=1
+  stop_pid etcd "$BIN_DIR/etcd" || rc=1
+  return $rc
+}
 
 if [ "${1:-}" = "--stop" ]; then
-  stop_all
+  stopped=0; stop_all || stopped=1
   if [ -x "$HELM_BIN" ] && [ -f "$KUBECONFIG_OUT" ]; then
     "$HELM_BIN" uninstall "$RELEASE" -n "$OPERATOR_NS" --kubeconfig "$KUBECONFIG_OUT" >/dev/null 2>&1 || true
   fi
-  bash "$ROOT/e2e/cluster/down.sh"
-  exit 0
+  bash "$ROOT/e2e/cluster/down.sh" || stopped=1
+  [ $stopped -eq 0 ] || echo "[run] ERROR: not everything stopped (see above)" >&2
+  exit $stopped
 fi
 SAMPLE=${1:-$ROOT/config-samples/minimal.yaml}
 
@@ -62,7 +94,7 @@ echo "[run] building the operator"
 (cd "$ROOT" && ./mvnw -B -q -ntp package -DskipTests \
   && ./mvnw -B -q -ntp -pl operator dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/test-classpath.txt")
 
-stop_all
+stop_all || { echo "[run] ERROR: a process of an earlier run is still running (see above)"; exit 1; }
 echo "[run] starting etcd for worker discovery on $ETCD_ENDPOINT (log: $WORK/etcd.log)"
 if ss -ltn 2>/dev/null | awk '{print $4}' | grep -qE "[:.]$ETCD_PORT\$"; then
   echo "[run] port $ETCD_PORT is in use; set DISAGG_DEMO_ETCD_PORT"; exit 1

@@ -273,8 +273,8 @@ class ChartRbacIT {
         .withUsername(null).withPassword(null).withOauthToken(token).withNamespace(ns.name())
         .build();
     LeaderElectionSettings election = new LeaderElectionSettings(true, LeaderElectionSettings.DEFAULT_LEASE_NAME,
-        Optional.of(ns.name()), Optional.of("rbac-test"), Duration.ofSeconds(4), Duration.ofSeconds(3),
-        Duration.ofMillis(500), false);
-    return b.config(asServiceAccount).leaderElection(election.toConfiguration().orElseThrow());
+        Optional.of(ns.name()), "rbac-test", Duration.ofSeconds(4), Duration.ofSeconds(3),
+        Duration.ofMillis(500));
+    return b.config(asServiceAccount).leaderElection(election.toConfiguration(() -> {}).orElseThrow());
   }
 }

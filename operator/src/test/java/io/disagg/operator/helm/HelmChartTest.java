@@ -158,7 +158,12 @@ class HelmChartTest {
         entry("DISAGG_LEADER_ELECTION_ENABLED", "true"),
         entry("DISAGG_LEADER_ELECTION_LEASE_NAMESPACE", NAMESPACE),
         entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "disagg-operator-leader"),
+        entry("DISAGG_LEADER_ELECTION_LEASE_DURATION_SECONDS", "15"),
+        entry("DISAGG_LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "10"),
+        entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "2"),
         entry("QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES", "JOSDK_ALL_NAMESPACES"));
+    assertThat(d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
+        .as("room for the reconcile termination timeout (10 s) and the Lease release").isEqualTo(30L);
     assertThat(env).as("build-time Quarkus properties cannot be set by environment")
         .doesNotContainKey("QUARKUS_OPERATOR_SDK_CRD_VALIDATE");
     assertThat(env.get("JAVA_OPTS").getValue()).contains("MaxRAMPercentage");
@@ -178,7 +183,8 @@ class HelmChartTest {
         "--set", "extraEnv[0].name=QUARKUS_LOG_LEVEL", "--set", "extraEnv[0].value=DEBUG", "--set", "javaOpts=-Xmx300m",
         "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=k",
         "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
-        "--set", "leaderElection.leaseName=my-lease", "--set", "resources.limits.cpu=2")
+        "--set", "leaderElection.leaseName=my-lease", "--set", "resources.limits.cpu=2",
+        "--set", "leaderElection.retryPeriodSeconds=1", "--set", "terminationGracePeriodSeconds=60")
         .only("Deployment", Deployment.class);
     PodSpec pod = d.getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().get(0);
@@ -195,7 +201,8 @@ class HelmChartTest {
     // extra labels must not leak into the selector (it is immutable)
     assertThat(d.getSpec().getSelector().getMatchLabels()).doesNotContainKey("team");
     assertThat(values(c)).contains(entry("QUARKUS_LOG_LEVEL", "DEBUG"), entry("JAVA_OPTS", "-Xmx300m"),
-        entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "my-lease"));
+        entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "my-lease"), entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "1"));
+    assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(60L);
     assertThat(c.getResources().getLimits().get("cpu").toString()).isEqualTo("2");
   }
 

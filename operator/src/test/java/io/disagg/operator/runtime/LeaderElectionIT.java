@@ -35,19 +35,19 @@ class LeaderElectionIT {
   }
 
   private static LeaderElectionSettings settings(TestNamespace ns, String identity) {
-    // Short lease so the takeover is quick; exitOnStopLeading off, the test JVM must not exit.
-    return new LeaderElectionSettings(true, LEASE, Optional.of(ns.name()), Optional.of(identity),
-        Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500), false);
+    // Short lease so the takeover is quick; losing the lead does nothing here (the test JVM must not exit).
+    return new LeaderElectionSettings(true, LEASE, Optional.of(ns.name()), identity,
+        Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500));
   }
 
   @Test
   void onlyTheLeaderReconcilesAndTheOtherTakesOver(TestNamespace ns) {
     try (EtcdServer etcd = EtcdServer.start()) {
       OperatorRunner a = OperatorRunner.builder(ns.name())
-          .leaderElection(settings(ns, "replica-a").toConfiguration().orElseThrow()).start();
+          .leaderElection(settings(ns, "replica-a").toConfiguration(() -> {}).orElseThrow()).start();
       await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(holder(ns)));
       try (OperatorRunner b = OperatorRunner.builder(ns.name())
-          .leaderElection(settings(ns, "replica-b").toConfiguration().orElseThrow()).start()) {
+          .leaderElection(settings(ns, "replica-b").toConfiguration(() -> {}).orElseThrow()).start()) {
         DisaggCluster cr = Samples.load("minimal.yaml");
         cr.getSpec().getDiscovery().getEtcd().setEndpoints(new java.util.ArrayList<>(List.of(etcd.endpoint())));
         DisaggClusters.create(ns, cr);
