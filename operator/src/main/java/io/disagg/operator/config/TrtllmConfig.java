@@ -11,7 +11,7 @@ import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -184,7 +184,7 @@ public final class TrtllmConfig {
   public static Map<String, Object> workerOptions(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
     ModelBackend backend = backend(spec);
-    PoolSpec poolSpec = pool.spec(spec);
+    PoolSpec poolSpec = spec.pool(pool);
     Map<String, Object> user = poolSpec == null || poolSpec.getLlmApiOptions() == null
         ? Map.of() : poolSpec.getLlmApiOptions();
 
@@ -233,7 +233,7 @@ public final class TrtllmConfig {
     DiscoverySpec discovery = spec.getDiscovery() != null ? spec.getDiscovery() : new DiscoverySpec();
     Map<String, Object> minimal = new LinkedHashMap<>();
     for (Pool pool : Pool.values()) {
-      PoolSpec p = pool.spec(spec);
+      PoolSpec p = spec.pool(pool);
       minimal.put(pool.routerSection(), p != null ? p.getMinimalInstances() : 1);
     }
     Map<String, Object> m = new LinkedHashMap<>();
@@ -355,7 +355,7 @@ public final class TrtllmConfig {
     block.put("type", type.value());
     putIfSet(block, "use_tokens", r.getUseTokens());
     if (type == RouterType.KV_CACHE_AWARE) {
-      PoolSpec p = pool.spec(spec);
+      PoolSpec p = spec.pool(pool);
       Map<String, Object> opts = p != null && p.getLlmApiOptions() != null ? p.getLlmApiOptions() : Map.of();
       if (opts.get("kv_cache_config") instanceof Map<?, ?> kvc) {
         putIfSet(block, "tokens_per_block", canonical(kvc.get("tokens_per_block")));

@@ -7,14 +7,14 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.ReplicaRecommendation;
-import io.disagg.operator.autoscaling.Autoscaler;
-import io.disagg.operator.autoscaling.AutoscalingMetrics;
-import io.disagg.operator.autoscaling.ClusterPolicy;
-import io.disagg.operator.autoscaling.PoolPolicy;
-import io.disagg.operator.autoscaling.PoolState;
-import io.disagg.operator.autoscaling.Sample;
-import io.disagg.operator.autoscaling.UnschedulablePods;
-import io.disagg.operator.autoscaling.MetricTarget;
+import io.disagg.operator.scaling.Autoscaler;
+import io.disagg.operator.scaling.AutoscalingMetrics;
+import io.disagg.operator.scaling.ClusterPolicy;
+import io.disagg.operator.scaling.PoolPolicy;
+import io.disagg.operator.scaling.PoolState;
+import io.disagg.operator.scaling.Sample;
+import io.disagg.operator.scaling.UnschedulablePods;
+import io.disagg.operator.scaling.MetricTarget;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.PrometheusQueryResult;
 import io.disagg.operator.metrics.RouterLoad;
@@ -22,9 +22,9 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.model.Replicas;
-import io.disagg.operator.validation.SpecProblem;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
+import io.disagg.operator.core.SpecProblem;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -112,7 +112,7 @@ final class AutoscalingStep {
   }
 
   static boolean enabled(DisaggCluster cr, Pool pool) {
-    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolSpec spec = cr.getSpec().pool(pool);
     return spec.getAutoscaling() != null && spec.getAutoscaling().isEnabled();
   }
 
@@ -126,7 +126,7 @@ final class AutoscalingStep {
     String id = id(cr);
     Map<Pool, PoolAutoscalingStatus> persisted = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
-      PoolAutoscalingStatus s = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getAutoscaling();
+      PoolAutoscalingStatus s = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getAutoscaling();
       if (s != null && enabled(cr, pool)) {
         persisted.put(pool, s);
       }
@@ -139,7 +139,7 @@ final class AutoscalingStep {
         continue;
       }
       any = true;
-      PoolPolicy p = PoolPolicy.of(pool, pool.spec(cr.getSpec()));
+      PoolPolicy p = PoolPolicy.of(pool, cr.getSpec().pool(pool));
       interval = interval == null || p.evaluationInterval().compareTo(interval) < 0 ? p.evaluationInterval() : interval;
     }
     Memory mem = memory.get(id);
@@ -332,7 +332,7 @@ final class AutoscalingStep {
 
   private Autoscaler.PoolInput input(DisaggCluster cr, Pool pool, List<Pod> pods, Map<Pool, PoolAutoscalingStatus> latest,
       Instant now, Reading reading) {
-    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolSpec spec = cr.getSpec().pool(pool);
     PoolPolicy policy = PoolPolicy.of(pool, spec);
     PoolAutoscalingStatus last = latest.get(pool);
     int current = Replicas.target(cr, pool, last);
@@ -342,7 +342,7 @@ final class AutoscalingStep {
     }
     String prefix = Names.pool(cr, pool) + "-";
     Set<String> draining = new HashSet<>();
-    DrainStatus drain = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+    DrainStatus drain = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
     if (drain != null && drain.getPods() != null) {
       for (DrainedPod dp : drain.getPods()) {
         draining.add(dp.getName());

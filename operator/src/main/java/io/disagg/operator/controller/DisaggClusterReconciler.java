@@ -20,7 +20,7 @@ import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
-import io.disagg.operator.model.ReplicaPlan;
+import io.disagg.operator.scaling.ReplicaPlan;
 import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.dependent.ConfigMapDependent;
 import io.disagg.operator.dependent.ContextPdbDependent;
@@ -34,11 +34,11 @@ import io.disagg.operator.dependent.RouterDeploymentDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.model.Replicas;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.StatusCalculator;
-import io.disagg.operator.validation.SpecProblem;
+import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -59,8 +59,8 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.disagg.operator.autoscaling.Autoscaler;
-import io.disagg.operator.autoscaling.AutoscalingMetrics;
+import io.disagg.operator.scaling.Autoscaler;
+import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
@@ -237,7 +237,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     } else {
       // Keep a recorded drain visible; nothing is changed while the spec is invalid.
       for (Pool pool : Pool.values()) {
-        DrainStatus d = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+        DrainStatus d = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
         if (d != null) {
           drains.put(pool, d);
         }
@@ -254,7 +254,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         drains, waiting);
     DisaggClusterStatus status = StatusCalculator.compute(cr, observed, now);
     for (Pool pool : Pool.values()) {
-      pool.status(status).setAutoscaling(scaling.statuses().get(pool));
+      status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
     }
     reportTransitions(cr, context, status, problems, snapshot);
     if (!sameStatus(cr.getStatus(), status)) {
@@ -291,7 +291,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       StatefulSet sts, List<Pod> pods, DiscoverySnapshot snapshot, PodRegistrations.Match match, Instant now) {
     String stsName = Names.pool(cr, pool);
     Integer current = sts == null || sts.getSpec() == null ? null : sts.getSpec().getReplicas();
-    DrainStatus recorded = cr.getStatus() == null ? null : pool.status(cr.getStatus()).getDrain();
+    DrainStatus recorded = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
     Map<String, List<Registration>> byPod = new HashMap<>();
     Map<String, Integer> inFlight = new HashMap<>();
     if (current != null && (target < current || recorded != null)) {
@@ -303,10 +303,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
           byPod.put(name, match.of(name));
         }
         Pod pod = podsByName.get(name);
-        inFlight.put(name, pod == null ? Integer.valueOf(0) : inFlight(pod, pool.spec(cr.getSpec()).getPort()));
+        inFlight.put(name, pod == null ? Integer.valueOf(0) : inFlight(pod, cr.getSpec().pool(pool).getPort()));
       }
     }
-    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolSpec spec = cr.getSpec().pool(pool);
     DrainPlanner.Decision d = DrainPlanner.plan(new DrainPlanner.Input(stsName, target, current, recorded, byPod, inFlight,
         snapshot != null && snapshot.reachable(), Duration.ofSeconds(spec.getDrainTimeoutSeconds()), DEREGISTRATION_GRACE, now));
     ResourceID id = ResourceID.fromResource(cr);

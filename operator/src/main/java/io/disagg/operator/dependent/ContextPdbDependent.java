@@ -3,7 +3,7 @@ package io.disagg.operator.dependent;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;

@@ -1,7 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 

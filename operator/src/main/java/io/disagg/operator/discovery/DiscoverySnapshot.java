@@ -1,6 +1,6 @@
 package io.disagg.operator.discovery;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.disagg.operator.discovery;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 
 /**
  * One worker registration as TensorRT-LLM writes it in etcd with {@code disagg_cluster}

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Set;

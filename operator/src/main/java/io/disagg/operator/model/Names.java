@@ -1,5 +1,7 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.core.Pool;
+
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 
 /** Names of the child resources of a {@link DisaggCluster}; all are prefixed by its name. */

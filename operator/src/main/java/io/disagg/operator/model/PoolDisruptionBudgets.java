@@ -1,5 +1,7 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.core.Pool;
+
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -28,7 +30,7 @@ public final class PoolDisruptionBudgets {
         .withLabels(Labels.component(cr, pool.id()))
         .endMetadata()
         .withNewSpec()
-        .withMinAvailable(new IntOrString(pool.spec(cr.getSpec()).getMinimalInstances()))
+        .withMinAvailable(new IntOrString(cr.getSpec().pool(pool).getMinimalInstances()))
         .withNewSelector().withMatchLabels(Labels.selector(cr, pool.id())).endSelector()
         .withUnhealthyPodEvictionPolicy(UNHEALTHY_POD_EVICTION_POLICY)
         .endSpec()

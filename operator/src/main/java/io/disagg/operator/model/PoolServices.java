@@ -1,5 +1,7 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.core.Pool;
+
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
@@ -14,7 +16,7 @@ public final class PoolServices {
   private PoolServices() {}
 
   public static Service desired(DisaggCluster cr, Pool pool) {
-    int port = pool.spec(cr.getSpec()).getPort();
+    int port = cr.getSpec().pool(pool).getPort();
     Service svc = new ServiceBuilder()
         .withNewMetadata()
         .withName(Names.pool(cr, pool))

@@ -1,5 +1,9 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.scaling.Replicas;
+
+import io.disagg.operator.core.Pool;
+
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
 import io.disagg.operator.api.v1alpha1.EfaSpec;
@@ -151,7 +155,7 @@ public final class WorkerStatefulSets {
   /** The pod template: labels, annotations and the pod spec. */
   public static PodTemplateSpec podTemplate(DisaggCluster cr, Pool pool, String configHash) {
     DisaggClusterSpec spec = cr.getSpec();
-    PoolSpec ps = pool.spec(spec);
+    PoolSpec ps = spec.pool(pool);
     PodTemplateOverrides o = overrides(ps);
 
     Map<String, String> operatorLabels = Labels.component(cr, pool.id());
@@ -186,7 +190,7 @@ public final class WorkerStatefulSets {
   /** The {@code worker} container. */
   public static Container container(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
-    PoolSpec ps = pool.spec(spec);
+    PoolSpec ps = spec.pool(pool);
     return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(spec.getImage())
@@ -217,7 +221,7 @@ public final class WorkerStatefulSets {
    * termination. After the operator's own drain it finds no key and returns at once.
    */
   public static List<String> preStopCommand(DisaggCluster cr, Pool pool) {
-    PoolSpec ps = pool.spec(cr.getSpec());
+    PoolSpec ps = cr.getSpec().pool(pool);
     return List.of("python3",
         CONFIG_DIR + "/" + TrtllmConfig.DEREGISTER_SCRIPT_KEY,
         CONFIG_DIR + "/" + TrtllmConfig.workerConfigKey(pool),
@@ -252,7 +256,7 @@ public final class WorkerStatefulSets {
    */
   public static String script(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
-    PoolSpec ps = pool.spec(spec);
+    PoolSpec ps = spec.pool(pool);
     StringBuilder sb = new StringBuilder("set -eu\n");
     EfaSpec efa = Placement.efa(cr);
     if (Placement.efaEnabled(cr) && efa.getLibraryPath() != null && !efa.getLibraryPath().isBlank()) {
@@ -286,7 +290,7 @@ public final class WorkerStatefulSets {
         fieldRef(ENV_POD_IP, "status.podIP"),
         fieldRef(ENV_POD_NAME, "metadata.name"),
         fieldRef(ENV_POD_NAMESPACE, "metadata.namespace"));
-    return Merge.lists(operator, pool.spec(cr.getSpec()).getEnv(), EnvVar.class, EnvVar::getName);
+    return Merge.lists(operator, cr.getSpec().pool(pool).getEnv(), EnvVar.class, EnvVar::getName);
   }
 
   /**
@@ -299,7 +303,7 @@ public final class WorkerStatefulSets {
    * without a cpu or memory request).
    */
   public static ResourceRequirements resources(DisaggCluster cr, Pool pool) {
-    PoolSpec ps = pool.spec(cr.getSpec());
+    PoolSpec ps = cr.getSpec().pool(pool);
     ResourceRequirements user = Merge.copy(ps.getResources(), ResourceRequirements.class);
     Map<String, Quantity> requests = new TreeMap<>();
     Map<String, Quantity> limits = new TreeMap<>();
@@ -395,7 +399,7 @@ public final class WorkerStatefulSets {
    * volumes whose names differ from these.
    */
   public static List<Volume> volumes(DisaggCluster cr, Pool pool) {
-    PoolSpec ps = pool.spec(cr.getSpec());
+    PoolSpec ps = cr.getSpec().pool(pool);
     String key = TrtllmConfig.workerConfigKey(pool);
     Quantity shm = ps.getShmSize() != null ? Merge.copy(ps.getShmSize(), Quantity.class) : new Quantity(DEFAULT_SHM_SIZE);
     List<Volume> operator = List.of(
@@ -424,7 +428,7 @@ public final class WorkerStatefulSets {
     List<VolumeMount> operator = List.of(
         configMount(),
         new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build());
-    return Merge.lists(operator, overrides(pool.spec(cr.getSpec())).getVolumeMounts(), VolumeMount.class,
+    return Merge.lists(operator, overrides(cr.getSpec().pool(pool)).getVolumeMounts(), VolumeMount.class,
         VolumeMount::getMountPath);
   }
 

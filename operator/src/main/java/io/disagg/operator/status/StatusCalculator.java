@@ -13,8 +13,8 @@ import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.validation.SpecProblem;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -74,13 +74,13 @@ public final class StatusCalculator {
     List<String> notReady = new ArrayList<>();
     List<String> progressing = new ArrayList<>();
     for (Pool pool : Pool.values()) {
-      PoolSpec spec = pool.spec(cr.getSpec());
+      PoolSpec spec = cr.getSpec().pool(pool);
       StatefulSet sts = o.statefulSets().get(pool);
-      PoolStatus ps = pool.status(s);
+      PoolStatus ps = s.pool(pool);
       int desired = o.desiredReplicas().getOrDefault(pool, 0);
       ps.setDesiredReplicas(desired);
       ps.setGpusPerInstance(spec.getTensorParallelSize() * spec.getPipelineParallelSize());
-      ps.setRegisteredInstances(o.discovery() == null ? pool.status(previous).getRegisteredInstances()
+      ps.setRegisteredInstances(o.discovery() == null ? previous.pool(pool).getRegisteredInstances()
           : Integer.valueOf(o.discovery().of(pool).size()));
       ps.setDrain(o.drains().get(pool));
       if (o.discovery() == null || !o.discovery().reachable()) {

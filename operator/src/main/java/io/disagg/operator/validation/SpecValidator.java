@@ -1,5 +1,7 @@
 package io.disagg.operator.validation;
 
+import io.disagg.operator.core.SpecProblem;
+
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
 import io.disagg.operator.api.v1alpha1.DiscoverySpec;
@@ -12,10 +14,10 @@ import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.autoscaling.ClusterPolicy;
-import io.disagg.operator.autoscaling.PoolPolicy;
+import io.disagg.operator.scaling.ClusterPolicy;
+import io.disagg.operator.scaling.PoolPolicy;
 import io.disagg.operator.config.TrtllmConfig;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.math.BigDecimal;
@@ -126,8 +128,8 @@ public final class SpecValidator {
       checkPool(spec, pool, out);
     }
     for (Pool pool : Pool.values()) {
-      if (pool.spec(spec) != null) {
-        out.addAll(PoolPolicy.problems(pool, pool.spec(spec)));
+      if (spec.pool(pool) != null) {
+        out.addAll(PoolPolicy.problems(pool, spec.pool(pool)));
       }
     }
     out.addAll(ClusterPolicy.problems(spec));
@@ -304,7 +306,7 @@ public final class SpecValidator {
 
   private static void checkPool(DisaggClusterSpec spec, Pool pool, List<SpecProblem> out) {
     String base = "spec." + pool.id();
-    PoolSpec p = pool.spec(spec);
+    PoolSpec p = spec.pool(pool);
     if (p == null) {
       out.add(SpecProblem.error(base, "is required"));
       return;

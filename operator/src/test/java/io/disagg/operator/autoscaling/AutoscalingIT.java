@@ -1,5 +1,7 @@
 package io.disagg.operator.autoscaling;
 
+import io.disagg.operator.scaling.AutoscalingMetrics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

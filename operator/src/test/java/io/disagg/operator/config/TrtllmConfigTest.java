@@ -9,7 +9,7 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;

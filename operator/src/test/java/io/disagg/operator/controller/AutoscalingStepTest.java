@@ -11,7 +11,7 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.PrometheusSourceSpec;
-import io.disagg.operator.autoscaling.AutoscalingMetrics;
+import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.PrometheusQueryResult;
 import io.disagg.operator.metrics.RouterLoad;
@@ -19,7 +19,7 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -115,7 +115,7 @@ class AutoscalingStepTest {
   /** What the reconciler writes: the result's statuses put into the cluster's status. */
   private static void persist(DisaggCluster cr, AutoscalingStep.Result r) {
     for (Pool pool : Pool.values()) {
-      pool.status(cr.getStatus()).setAutoscaling(r.statuses().get(pool));
+      cr.getStatus().pool(pool).setAutoscaling(r.statuses().get(pool));
     }
   }
 

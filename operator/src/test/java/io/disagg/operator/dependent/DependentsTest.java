@@ -7,7 +7,7 @@ import io.disagg.operator.controller.DisaggClusterReconciler;
 import io.disagg.operator.model.Hashes;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelFixtures;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;

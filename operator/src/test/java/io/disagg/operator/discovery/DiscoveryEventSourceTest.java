@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.Fixtures;
 import io.etcd.jetcd.Client;

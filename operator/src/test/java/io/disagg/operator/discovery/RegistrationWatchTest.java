@@ -3,7 +3,7 @@ package io.disagg.operator.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.testing.EtcdServer;
 import io.etcd.jetcd.Client;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.disagg.operator.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.disagg.operator.discovery;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.common.exception.ErrorCode;

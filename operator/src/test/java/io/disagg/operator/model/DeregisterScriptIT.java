@@ -1,5 +1,7 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.core.Pool;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
@@ -211,7 +213,7 @@ class DeregisterScriptIT {
     Path script = dir.resolve(TrtllmConfig.DEREGISTER_SCRIPT_KEY);
     Files.writeString(yaml, data.get(TrtllmConfig.workerConfigKey(pool)));
     Files.writeString(script, data.get(TrtllmConfig.DEREGISTER_SCRIPT_KEY));
-    int port = pool.spec(cr.getSpec()).getPort();
+    int port = cr.getSpec().pool(pool).getPort();
     return run(List.of("python3", script.toString(), yaml.toString(), String.valueOf(port), grace), env);
   }
 

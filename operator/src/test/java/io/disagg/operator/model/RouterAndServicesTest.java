@@ -1,5 +1,9 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.scaling.Replicas;
+
+import io.disagg.operator.core.Pool;
+
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,7 @@
 package io.disagg.operator.model;
 
+import io.disagg.operator.core.Pool;
+
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static io.disagg.operator.model.ModelFixtures.efaCluster;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.discovery.Registration;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.scaling.DrainPlanner.Decision;
 import io.disagg.operator.scaling.DrainPlanner.Input;
 import java.time.Duration;

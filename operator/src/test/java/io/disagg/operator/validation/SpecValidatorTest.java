@@ -1,5 +1,7 @@
 package io.disagg.operator.validation;
 
+import io.disagg.operator.core.SpecProblem;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -8,7 +10,7 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.testing.Fixtures;
-import io.disagg.operator.validation.SpecProblem.Severity;
+import io.disagg.operator.core.SpecProblem.Severity;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.disagg.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.disagg.operator.core.Pool;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -171,6 +172,11 @@ public class DisaggClusterSpec {
 
   public PoolSpec getGeneration() {
     return generation;
+  }
+
+  /** The spec of one pool: {@link #getContext()} or {@link #getGeneration()}. */
+  public PoolSpec pool(Pool pool) {
+    return pool == Pool.CONTEXT ? getContext() : getGeneration();
   }
 
   public void setGeneration(PoolSpec generation) {

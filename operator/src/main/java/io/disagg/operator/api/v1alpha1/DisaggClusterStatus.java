@@ -1,6 +1,7 @@
 package io.disagg.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.disagg.operator.core.Pool;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,11 @@ public class DisaggClusterStatus {
 
   public PoolStatus getGeneration() {
     return generation;
+  }
+
+  /** The status of one pool: {@link #getContext()} or {@link #getGeneration()}. */
+  public PoolStatus pool(Pool pool) {
+    return pool == Pool.CONTEXT ? getContext() : getGeneration();
   }
 
   public void setGeneration(PoolStatus generation) {

@@ -1,9 +1,9 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.metrics.WorkerLoad;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.model.Replicas;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

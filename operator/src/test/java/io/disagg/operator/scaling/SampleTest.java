@@ -1,10 +1,10 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.metrics.RouterLoad;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,7 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;

@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;

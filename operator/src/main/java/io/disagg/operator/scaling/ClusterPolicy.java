@@ -1,10 +1,10 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.ClusterAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.ContextGenerationRatioSpec;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.validation.SpecProblem;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,7 +70,7 @@ public record ClusterPolicy(Integer gpuBudget, Double minContextPerGeneration, D
       } else if (spec.getContext() != null && spec.getGeneration() != null) {
         long floor = 0;
         for (Pool p : Pool.values()) {
-          var ps = p.spec(spec);
+          var ps = spec.pool(p);
           floor += (long) ps.getMinimalInstances() * ps.getTensorParallelSize() * ps.getPipelineParallelSize();
         }
         if (floor > a.getGpuBudget()) {

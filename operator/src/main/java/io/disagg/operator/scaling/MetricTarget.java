@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import java.util.Objects;

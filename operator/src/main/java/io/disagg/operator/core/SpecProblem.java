@@ -1,4 +1,4 @@
-package io.disagg.operator.validation;
+package io.disagg.operator.core;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import java.time.Duration;
 

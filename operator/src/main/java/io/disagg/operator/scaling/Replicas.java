@@ -1,4 +1,6 @@
-package io.disagg.operator.model;
+package io.disagg.operator.scaling;
+
+import io.disagg.operator.core.Pool;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
@@ -14,7 +16,7 @@ public final class Replicas {
    * with 500 and refuses requests). With autoscaling this is only the initial count.
    */
   public static int desired(DisaggCluster cr, Pool pool) {
-    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolSpec spec = cr.getSpec().pool(pool);
     return spec.getReplicas() != null ? spec.getReplicas() : spec.getMinimalInstances();
   }
 
@@ -33,7 +35,7 @@ public final class Replicas {
    * @param autoscaling the pool's latest autoscaling status, or null
    */
   public static int target(DisaggCluster cr, Pool pool, PoolAutoscalingStatus autoscaling) {
-    PoolSpec spec = pool.spec(cr.getSpec());
+    PoolSpec spec = cr.getSpec().pool(pool);
     if (spec.getAutoscaling() == null || !spec.getAutoscaling().isEnabled()) {
       return desired(cr, pool);
     }

@@ -1,12 +1,12 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingLimit;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.api.v1alpha1.MetricLoadStatus;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
-import io.disagg.operator.autoscaling.PoolState.Change;
-import io.disagg.operator.autoscaling.PoolState.Recommendation;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.scaling.PoolState.Change;
+import io.disagg.operator.scaling.PoolState.Recommendation;
+import io.disagg.operator.core.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,9 +1,5 @@
-package io.disagg.operator.model;
+package io.disagg.operator.core;
 
-import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
-import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
-import io.disagg.operator.api.v1alpha1.PoolSpec;
-import io.disagg.operator.api.v1alpha1.PoolStatus;
 
 /**
  * The two worker pools of a disaggregated deployment. The role numbers and names follow
@@ -44,16 +40,6 @@ public enum Pool {
   /** Key of this pool in the router config and in {@code minimal_instances}. */
   public String routerSection() {
     return routerSection;
-  }
-
-  /** This pool's part of the spec. */
-  public PoolSpec spec(DisaggClusterSpec spec) {
-    return this == CONTEXT ? spec.getContext() : spec.getGeneration();
-  }
-
-  /** This pool's part of the status. */
-  public PoolStatus status(DisaggClusterStatus status) {
-    return this == CONTEXT ? status.getContext() : status.getGeneration();
   }
 
   /** The pool with the given registration role number, or null. */

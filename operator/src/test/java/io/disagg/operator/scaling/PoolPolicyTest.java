@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static io.disagg.operator.api.v1alpha1.AutoscalingMetricType.InFlightRequests;
 import static io.disagg.operator.api.v1alpha1.AutoscalingMetricType.KvCacheUtilization;
@@ -17,9 +17,9 @@ import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.PrometheusSourceSpec;
 import io.disagg.operator.api.v1alpha1.ScalingRules;
 import io.disagg.operator.metrics.WorkerLoad;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.validation.SpecProblem;
-import io.disagg.operator.validation.SpecProblem.Severity;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.core.SpecProblem.Severity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingBehavior;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricSpec;
@@ -7,8 +7,8 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.ScalingRules;
-import io.disagg.operator.model.Pool;
-import io.disagg.operator.validation.SpecProblem;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

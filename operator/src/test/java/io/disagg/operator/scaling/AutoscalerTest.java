@@ -1,4 +1,4 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static io.disagg.operator.api.v1alpha1.AutoscalingLimit.GpuBudget;
 import static io.disagg.operator.api.v1alpha1.AutoscalingLimit.MaxInstances;
@@ -17,11 +17,11 @@ import io.disagg.operator.api.v1alpha1.AutoscalingLimit;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
-import io.disagg.operator.autoscaling.Autoscaler.Decision;
-import io.disagg.operator.autoscaling.Autoscaler.Input;
-import io.disagg.operator.autoscaling.Autoscaler.PoolDecision;
-import io.disagg.operator.autoscaling.Autoscaler.PoolInput;
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.scaling.Autoscaler.Decision;
+import io.disagg.operator.scaling.Autoscaler.Input;
+import io.disagg.operator.scaling.Autoscaler.PoolDecision;
+import io.disagg.operator.scaling.Autoscaler.PoolInput;
+import io.disagg.operator.core.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

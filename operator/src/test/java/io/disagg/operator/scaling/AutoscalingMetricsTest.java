@@ -1,9 +1,9 @@
-package io.disagg.operator.autoscaling;
+package io.disagg.operator.scaling;
 
 import static io.disagg.operator.api.v1alpha1.AutoscalingMetricType.WaitingRequests;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.disagg.operator.model.Pool;
+import io.disagg.operator.core.Pool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,4 +1,6 @@
-package io.disagg.operator.model;
+package io.disagg.operator.scaling;
+
+import io.disagg.operator.core.Pool;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import java.util.EnumMap;
