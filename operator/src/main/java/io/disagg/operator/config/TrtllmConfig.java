@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -245,55 +246,25 @@ public final class TrtllmConfig {
     return m;
   }
 
-  /** {@code disagg_cluster.cluster_uri} of the cluster: see {@link #clusterUri(List)}. */
-  public static String clusterUri(DisaggCluster cr) {
-    DiscoverySpec d = cr.getSpec().getDiscovery();
-    return clusterUri(d == null || d.getEtcd() == null ? List.of() : d.getEtcd().getEndpoints());
-  }
-
   /**
-   * The etcd {@code cluster_uri}: every endpoint as {@code etcd://host:port} (an {@code etcd://}
-   * or {@code http://} prefix given in the spec is replaced, surrounding blanks and trailing
-   * slashes dropped), joined with {@code ,} in the given order. Each part carries the scheme
-   * because {@code Etcd3ClusterStorage} parses every comma-separated part as a URL and
+   * {@code disagg_cluster.cluster_uri}: every endpoint of the effective spec (already
+   * {@code host:port}, see {@code EffectiveSpec}) as {@code etcd://host:port}, joined with
+   * {@code ,} in the given order. Each part carries the scheme because {@code Etcd3ClusterStorage}
+   * ({@code tensorrt_llm/serve/cluster_storage.py}) parses every comma-separated part as a URL and
    * {@code create_cluster_storage} chooses the etcd storage by the {@code etcd://} prefix.
-   * Blank endpoints are skipped; no endpoints give an empty string (rejected by the validator).
    */
-  public static String clusterUri(List<String> endpoints) {
+  public static String clusterUri(DisaggCluster cr) {
     List<String> parts = new ArrayList<>();
-    if (endpoints != null) {
-      for (String e : endpoints) {
-        String hostPort = etcdHostPort(e);
-        if (!hostPort.isEmpty()) {
-          parts.add("etcd://" + hostPort);
-        }
-      }
+    for (String hostPort : cr.getSpec().getDiscovery().getEtcd().getEndpoints()) {
+      parts.add("etcd://" + hostPort);
     }
     return String.join(",", parts);
   }
 
-  /** {@code host:port} of an endpoint as written in the spec (scheme, blanks, trailing slashes removed). */
-  public static String etcdHostPort(String endpoint) {
-    if (endpoint == null) {
-      return "";
-    }
-    String s = endpoint.strip();
-    String lower = s.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("etcd://")) {
-      s = s.substring("etcd://".length());
-    } else if (lower.startsWith("http://")) {
-      s = s.substring("http://".length());
-    }
-    while (s.endsWith("/")) {
-      s = s.substring(0, s.length() - 1);
-    }
-    return s;
-  }
-
-  /** The effective {@code disagg_cluster.cluster_name}: spec value or {@code <namespace>.<name>}. */
+  /** {@code disagg_cluster.cluster_name} of the effective spec (defaulted to {@code <namespace>.<name>} there). */
   public static String clusterName(DisaggCluster cr) {
-    String n = cr.getSpec().getDiscovery().getClusterName();
-    return n != null && !n.isBlank() ? n : cr.getMetadata().getNamespace() + "." + cr.getMetadata().getName();
+    return Objects.requireNonNull(cr.getSpec().getDiscovery().getClusterName(),
+        "clusterName: render the effective spec (EffectiveSpec.of), not the resource as received");
   }
 
   // =====================================================================================

@@ -1,6 +1,11 @@
 package io.disagg.operator.controller;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.discovery.EtcdTarget;
+import io.disagg.operator.plan.Plan;
+import io.disagg.operator.spec.EffectiveSpec;
+import java.util.Optional;
+import java.util.stream.Stream;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DiscoverySpec;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
@@ -20,7 +25,6 @@ import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
-import io.disagg.operator.scaling.ReplicaPlan;
 import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.dependent.ConfigMapDependent;
 import io.disagg.operator.dependent.ContextPdbDependent;
@@ -193,70 +197,55 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return List.of(pods, discovery, new DeletionListener(this::onDeleted));
   }
 
+  /**
+   * One reconcile, in three phases. <b>Observe</b>: the effective spec (every default applied
+   * once, {@link EffectiveSpec}) and its problems, the pods and StatefulSets, the autoscaler's
+   * targets, the discovery snapshot. <b>Plan</b>: per pool the StatefulSet replicas (the target,
+   * held while a scale-down drains, {@link DrainPlanner}), the rendered files, the status.
+   * <b>Act</b>: etcd deregistrations and restores, the dependent-resource workflow (with the
+   * {@link Plan}), the status patch, Events, the next reconcile. An invalid spec changes nothing.
+   */
   @Override
   public UpdateControl<DisaggCluster> reconcile(DisaggCluster cr, Context<DisaggCluster> context) {
     Instant now = clock.instant();
-    EtcdTargetResolver resolver = new EtcdTargetResolver(context.getClient(), settings);
-    applyDiscoveryDefaults(cr, resolver);
-    List<SpecProblem> problems = SpecValidator.validate(cr);
-    boolean valid = problems.stream().noneMatch(p -> p.severity() == SpecProblem.Severity.ERROR);
+    // Observe.
+    EffectiveSpec.Result effective = EffectiveSpec.of(cr, settings.defaultEtcdEndpoints());
+    DisaggCluster spec = effective.spec().cluster();
+    List<SpecProblem> problems = new ArrayList<>(effective.problems());
+    problems.addAll(SpecValidator.validate(spec));
+    boolean valid = problems.stream().noneMatch(SpecProblem::isError);
     List<Pod> pods = pods(cr, context);
-    Map<Pool, StatefulSet> sets = statefulSets(cr, context);
-    AutoscalingStep.Result scaling = autoscaling.run(cr, pods, valid);
-    problems = new ArrayList<>(problems);
-    problems.addAll(scaling.problems());
+    AutoscalingStep.Result scaling = autoscaling.run(spec, pods, valid);
     reportScaling(cr, context, scaling.changes());
+    Discovery seen = valid ? watchDiscovery(effective.spec(), context, pods) : Discovery.NONE;
 
-    DiscoverySnapshot snapshot = null;
-    String discoveryProblem = null;
-    PodRegistrations.Match match = null;
+    // Plan and act on the pools: drains deregister (or restore) workers in etcd, then the workflow applies the plan.
     Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
     List<String> waiting = new ArrayList<>();
     if (valid) {
-      try {
-        snapshot = discovery.watch(cr, resolver.resolve(cr), TrtllmConfig.clusterName(cr));
-        match = PodRegistrations.match(snapshot.registrations(), pods);
-      } catch (DiscoveryConfigException e) {
-        discoveryProblem = e.getMessage();
-      }
-      Map<Pool, Integer> plan = new EnumMap<>(Pool.class);
+      Map<Pool, StatefulSet> before = statefulSets(cr, context);
+      Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
-        DrainPlanner.Decision d = planPool(cr, context, pool, scaling.targets().get(pool), sets.get(pool), pods, snapshot,
-            match, now);
-        plan.put(pool, d.replicas());
-        if (d.drain() != null) {
-          drains.put(pool, d.drain());
-        }
-        if (d.waiting() != null) {
-          waiting.add(pool.id() + ": " + d.waiting());
-        }
+        DrainPlanner.Decision d = planPool(spec, context, pool, scaling.targets().get(pool), before.get(pool), pods,
+            seen, now);
+        replicas.put(pool, d.replicas());
+        Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
+        Optional.ofNullable(d.waiting()).ifPresent(w -> waiting.add(pool.id() + ": " + w));
       }
-      context.managedWorkflowAndDependentResourceContext().put(ReplicaPlan.KEY, ReplicaPlan.of(plan));
+      Plan.of(effective.spec(), replicas).attachTo(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
-      sets = statefulSets(cr, context);
     } else {
-      // Keep a recorded drain visible; nothing is changed while the spec is invalid.
-      for (Pool pool : Pool.values()) {
-        DrainStatus d = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
-        if (d != null) {
-          drains.put(pool, d);
-        }
-      }
+      recordedDrains(spec).forEach(drains::put); // kept visible; nothing changes while the spec is invalid
     }
-    Map<Pool, Integer> desired = new EnumMap<>(Pool.class);
-    for (Pool pool : Pool.values()) {
-      desired.put(pool, scaling.targets().get(pool));
-    }
-    Deployment router = context.getSecondaryResourcesAsStream(Deployment.class)
-        .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
-        .findFirst().orElse(null);
-    var observed = new StatusCalculator.Observed(sets, router, pods, desired, problems, snapshot, discoveryProblem, match,
-        drains, waiting);
-    DisaggClusterStatus status = StatusCalculator.compute(cr, observed, now);
+
+    // Status, Events, next reconcile.
+    DisaggClusterStatus status = StatusCalculator.compute(spec, new StatusCalculator.Observed(statefulSets(cr, context),
+        router(cr, context), pods, scaling.targets(), problems, seen.snapshot(), seen.problem(),
+        seen.match(), drains, waiting), now);
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
     }
-    reportTransitions(cr, context, status, problems, snapshot);
+    reportTransitions(cr, context, status, problems, seen.snapshot());
     if (!sameStatus(cr.getStatus(), status)) {
       // Written here rather than through UpdateControl: the response goes into the informer's
       // cache, so the next reconcile (often queued already, e.g. by the etcd watch seeing the
@@ -265,12 +254,43 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       // server-side apply of the status (name, namespace, status), as UpdateControl.patchStatus does.
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(cr, statusPatch(cr, status), context);
     }
-    UpdateControl<DisaggCluster> control = UpdateControl.noUpdate();
-    Duration requeue = drains.isEmpty() ? null : DRAIN_POLL;
-    if (scaling.requeueAfter() != null && (requeue == null || scaling.requeueAfter().compareTo(requeue) < 0)) {
-      requeue = scaling.requeueAfter();
+    return Stream.of(drains.isEmpty() ? null : DRAIN_POLL, scaling.requeueAfter()).filter(Objects::nonNull)
+        .min(Duration::compareTo).map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
+        .orElseGet(UpdateControl::noUpdate);
+  }
+
+  /** What the discovery watch shows of one DisaggCluster; {@link #NONE} when it is not watched. */
+  private record Discovery(DiscoverySnapshot snapshot, String problem, PodRegistrations.Match match) {
+    static final Discovery NONE = new Discovery(null, null, null);
+  }
+
+  /** Starts (or keeps) the etcd watch of the cluster's prefix and matches its registrations to pods. */
+  private Discovery watchDiscovery(EffectiveSpec spec, Context<DisaggCluster> context, List<Pod> pods) {
+    try {
+      EtcdTarget target = new EtcdTargetResolver(EtcdTargetResolver.SecretReader.of(context.getClient())).resolve(spec);
+      DiscoverySnapshot snapshot = discovery.watch(spec.cluster(), target, spec.clusterName());
+      return new Discovery(snapshot, null, PodRegistrations.match(snapshot.registrations(), pods));
+    } catch (DiscoveryConfigException e) {
+      return new Discovery(null, e.getMessage(), null);
     }
-    return requeue == null ? control : control.rescheduleAfter(requeue);
+  }
+
+  /** The drains recorded in the status. */
+  private static Map<Pool, DrainStatus> recordedDrains(DisaggCluster cr) {
+    Map<Pool, DrainStatus> out = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      DrainStatus d = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
+      if (d != null) {
+        out.put(pool, d);
+      }
+    }
+    return out;
+  }
+
+  private static Deployment router(DisaggCluster cr, Context<DisaggCluster> context) {
+    return context.getSecondaryResourcesAsStream(Deployment.class)
+        .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
+        .findFirst().orElse(null);
   }
 
   /** A Normal Event and a log line per decision that changes a pool's target; none for a quiet evaluation. */
@@ -288,7 +308,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    * drain is cancelled.
    */
   private DrainPlanner.Decision planPool(DisaggCluster cr, Context<DisaggCluster> context, Pool pool, int target,
-      StatefulSet sts, List<Pod> pods, DiscoverySnapshot snapshot, PodRegistrations.Match match, Instant now) {
+      StatefulSet sts, List<Pod> pods, Discovery seen, Instant now) {
+    DiscoverySnapshot snapshot = seen.snapshot();
+    PodRegistrations.Match match = seen.match();
     String stsName = Names.pool(cr, pool);
     Integer current = sts == null || sts.getSpec() == null ? null : sts.getSpec().getReplicas();
     DrainStatus recorded = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
@@ -345,20 +367,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       return 0; // never started serving
     }
     return metrics.load(ip, port).map(WorkerLoad::inFlight).orElse(null);
-  }
-
-  /** Fills in the operator's default etcd endpoints in memory (never written back to the spec). */
-  private static void applyDiscoveryDefaults(DisaggCluster cr, EtcdTargetResolver resolver) {
-    if (cr.getSpec().getDiscovery() == null) {
-      cr.getSpec().setDiscovery(new DiscoverySpec());
-    }
-    if (cr.getSpec().getDiscovery().getEtcd() == null) {
-      cr.getSpec().getDiscovery().setEtcd(new EtcdSpec());
-    }
-    EtcdSpec etcd = cr.getSpec().getDiscovery().getEtcd();
-    if (etcd.getEndpoints() == null || etcd.getEndpoints().isEmpty()) {
-      etcd.setEndpoints(new ArrayList<>(resolver.hostPorts(cr)));
-    }
   }
 
   private static List<Pod> pods(DisaggCluster cr, Context<DisaggCluster> context) {

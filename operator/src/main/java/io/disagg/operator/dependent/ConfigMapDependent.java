@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.Hashes;
@@ -29,12 +30,8 @@ public class ConfigMapDependent extends DesiredHashDependent<ConfigMap> {
 
   @Override
   protected ConfigMap desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return ConfigMaps.config(primary, data(primary));
-  }
-
-  /** The ConfigMap data; a seam for tests. */
-  protected Map<String, String> data(DisaggCluster primary) {
-    return TrtllmConfig.configMapData(primary);
+    Plan plan = Plan.of(context);
+    return ConfigMaps.config(plan.cluster(), plan.configFiles());
   }
 
   /** Also compares the data itself, so a hand-edited file is put back. */

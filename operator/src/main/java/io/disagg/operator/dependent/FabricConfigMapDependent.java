@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.Hashes;
@@ -29,12 +30,8 @@ public class FabricConfigMapDependent extends DesiredHashDependent<ConfigMap> {
 
   @Override
   protected ConfigMap desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return ConfigMaps.fabric(primary, env(primary));
-  }
-
-  /** The environment; a seam for tests. */
-  protected Map<String, String> env(DisaggCluster primary) {
-    return TrtllmConfig.fabricEnv(primary);
+    Plan plan = Plan.of(context);
+    return ConfigMaps.fabric(plan.cluster(), plan.fabricEnv());
   }
 
   /** Also compares the data itself, so a hand-edited value is put back. */

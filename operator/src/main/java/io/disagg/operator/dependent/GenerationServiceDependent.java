@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.core.Pool;
@@ -24,6 +25,6 @@ public class GenerationServiceDependent extends DesiredHashDependent<Service> {
 
   @Override
   protected Service desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return PoolServices.desired(primary, Pool.GENERATION);
+    return PoolServices.desired(Plan.of(context).cluster(), Pool.GENERATION);
   }
 }

@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
@@ -24,11 +25,7 @@ public class RouterDeploymentDependent extends DesiredHashDependent<Deployment> 
 
   @Override
   protected Deployment desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return RouterDeployments.desired(primary, configHash(primary));
-  }
-
-  /** Hash of router.yaml; a seam for tests. */
-  protected String configHash(DisaggCluster primary) {
-    return RouterDeployments.configHash(TrtllmConfig.configMapData(primary));
+    Plan plan = Plan.of(context);
+    return RouterDeployments.desired(plan.cluster(), plan.routerConfigHash());
   }
 }

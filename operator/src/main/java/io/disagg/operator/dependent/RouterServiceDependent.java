@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.RouterServices;
@@ -23,6 +24,6 @@ public class RouterServiceDependent extends DesiredHashDependent<Service> {
 
   @Override
   protected Service desired(DisaggCluster primary, Context<DisaggCluster> context) {
-    return RouterServices.desired(primary);
+    return RouterServices.desired(Plan.of(context).cluster());
   }
 }

@@ -1,7 +1,8 @@
 package io.disagg.operator.discovery;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.api.v1alpha1.DiscoverySpec;
+import io.disagg.operator.core.EtcdEndpoint;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.EtcdSpec;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -12,17 +13,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Works out the {@link EtcdTarget} of a DisaggCluster: {@code spec.discovery.etcd.endpoints}, or
- * the operator's default ({@link DiscoverySettings#DEFAULT_ETCD_ENDPOINTS}) when that list is
- * empty; TLS material from the Secret named by {@code tlsSecretRef} (keys {@value #CA_KEY},
+ * Works out the {@link EtcdTarget} of a DisaggCluster from its {@link EffectiveSpec}: the parsed
+ * endpoints (the spec's or the operator's default, see {@link EffectiveSpec}); TLS material from the Secret named by {@code tlsSecretRef} (keys {@value #CA_KEY},
  * optionally {@value #CERT_KEY} + {@value #KEY_KEY}); user and password from the Secret named by
  * {@code authSecretRef} (keys {@value #USERNAME_KEY}, {@value #PASSWORD_KEY}). Both Secrets live in
  * the DisaggCluster's namespace.
@@ -37,7 +34,6 @@ import java.util.regex.Pattern;
  */
 public final class EtcdTargetResolver {
 
-  public static final String FIELD_ENDPOINTS = "spec.discovery.etcd.endpoints";
   public static final String FIELD_TLS = "spec.discovery.etcd.tlsSecretRef";
   public static final String FIELD_AUTH = "spec.discovery.etcd.authSecretRef";
   public static final String CA_KEY = "ca.crt";
@@ -58,30 +54,20 @@ public final class EtcdTargetResolver {
     }
   }
 
-  private static final Pattern SCHEME = Pattern.compile("^(?i:etcd|http|https)://");
-  private static final Pattern HOST_PORT = Pattern.compile("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.\\-]+):([0-9]{1,5})$");
-
   private final SecretReader secrets;
-  private final List<String> defaultEndpoints;
 
-  public EtcdTargetResolver(SecretReader secrets, List<String> defaultEndpoints) {
+  public EtcdTargetResolver(SecretReader secrets) {
     this.secrets = secrets;
-    this.defaultEndpoints = defaultEndpoints == null ? List.of() : List.copyOf(defaultEndpoints);
-  }
-
-  /** Reads Secrets with {@code client}; default endpoints from {@code settings}. */
-  public EtcdTargetResolver(KubernetesClient client, DiscoverySettings settings) {
-    this(SecretReader.of(client), settings.defaultEtcdEndpoints());
   }
 
   /**
-   * The etcd target of {@code cr}.
+   * The etcd target of a DisaggCluster.
    *
-   * @throws DiscoveryConfigException when no endpoint is configured, an endpoint is not
-   *     {@code host:port}, or a referenced Secret or key is missing
+   * @throws DiscoveryConfigException when it has no endpoint, or a referenced Secret or key is missing
    */
-  public EtcdTarget resolve(DisaggCluster cr) {
-    EtcdSpec etcd = etcdSpec(cr);
+  public EtcdTarget resolve(EffectiveSpec spec) {
+    DisaggCluster cr = spec.cluster();
+    EtcdSpec etcd = cr.getSpec().getDiscovery().getEtcd();
     String namespace = cr.getMetadata().getNamespace();
     byte[] ca = null;
     byte[] cert = null;
@@ -109,60 +95,15 @@ public final class EtcdTargetResolver {
       user = new String(required(data, USERNAME_KEY, secret, FIELD_AUTH), StandardCharsets.UTF_8);
       password = new String(required(data, PASSWORD_KEY, secret, FIELD_AUTH), StandardCharsets.UTF_8);
     }
+    if (spec.etcdEndpoints().isEmpty()) {
+      throw new DiscoveryConfigException(EffectiveSpec.FIELD_ENDPOINTS, "no etcd endpoint");
+    }
     String scheme = ca != null ? "https://" : "http://";
     TreeSet<String> urls = new TreeSet<>();
-    for (String hostPort : hostPorts(cr)) {
-      urls.add(scheme + hostPort);
+    for (EtcdEndpoint e : spec.etcdEndpoints()) {
+      urls.add(scheme + e.hostPort());
     }
     return new EtcdTarget(new ArrayList<>(urls), user, password, ca, cert, key);
-  }
-
-  /**
-   * The effective endpoints of {@code cr} as {@code host:port} (scheme and trailing slashes
-   * removed, host lower-cased), in the order given: the spec's, or the operator default when the
-   * spec has none. TensorRT-LLM's {@code disagg_cluster.cluster_uri} must be built from these too.
-   *
-   * @throws DiscoveryConfigException when there is none, or one is not {@code host:port}
-   */
-  public List<String> hostPorts(DisaggCluster cr) {
-    EtcdSpec etcd = etcdSpec(cr);
-    List<String> spec = etcd == null || etcd.getEndpoints() == null ? List.of() : etcd.getEndpoints();
-    boolean fromSpec = spec.stream().anyMatch(e -> e != null && !e.isBlank());
-    List<String> raw = fromSpec ? spec : defaultEndpoints;
-    String field = fromSpec ? FIELD_ENDPOINTS : DiscoverySettings.DEFAULT_ETCD_ENDPOINTS;
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < raw.size(); i++) {
-      String e = raw.get(i);
-      if (e == null || e.isBlank()) {
-        continue;
-      }
-      out.add(normalize(e, fromSpec ? field + "[" + i + "]" : field));
-    }
-    if (out.isEmpty()) {
-      throw new DiscoveryConfigException(FIELD_ENDPOINTS, "no etcd endpoint: the list is empty and the operator has no"
-          + " default (configuration property " + DiscoverySettings.DEFAULT_ETCD_ENDPOINTS + ")");
-    }
-    return List.copyOf(out);
-  }
-
-  /** {@code host:port} of an endpoint, with an {@code etcd://}, {@code http://} or {@code https://} prefix removed. */
-  static String normalize(String endpoint, String field) {
-    String s = SCHEME.matcher(endpoint.strip()).replaceFirst("");
-    while (s.endsWith("/")) {
-      s = s.substring(0, s.length() - 1);
-    }
-    Matcher m = HOST_PORT.matcher(s);
-    int port = m.matches() ? Integer.parseInt(m.group(2)) : -1;
-    if (port < 1 || port > 65535) {
-      throw new DiscoveryConfigException(field, "'" + endpoint + "' is not host:port (port 1-65535),"
-          + " optionally prefixed etcd://, http:// or https://");
-    }
-    return m.group(1).toLowerCase(Locale.ROOT) + ":" + port;
-  }
-
-  private static EtcdSpec etcdSpec(DisaggCluster cr) {
-    DiscoverySpec d = cr.getSpec() == null ? null : cr.getSpec().getDiscovery();
-    return d == null ? null : d.getEtcd();
   }
 
   private Map<String, byte[]> readSecret(String namespace, LocalObjectReference ref, String field) {

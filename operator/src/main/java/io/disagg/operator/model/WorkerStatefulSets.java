@@ -1,6 +1,5 @@
 package io.disagg.operator.model;
 
-import io.disagg.operator.scaling.Replicas;
 
 import io.disagg.operator.core.Pool;
 
@@ -107,17 +106,10 @@ public final class WorkerStatefulSets {
   /**
    * The desired StatefulSet {@code <name>-<pool>}.
    *
+   * @param replicas what the reconciler's plan allows now (it lags behind the pool's target while a
+   *     scale-down drains)
    * @param configHash hash of what the pool's workers read at start (see {@link #configHash}),
-   *     put on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool
-   *     only
-   */
-  public static StatefulSet desired(DisaggCluster cr, Pool pool, String configHash) {
-    return desired(cr, pool, Replicas.desired(cr, pool), configHash);
-  }
-
-  /**
-   * The desired StatefulSet with an explicit {@code replicas}: what the reconciler's drain
-   * planning allows now, which lags behind {@link Replicas#desired} while a scale-down drains.
+   *     put on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool only
    */
   public static StatefulSet desired(DisaggCluster cr, Pool pool, int replicas, String configHash) {
     String name = Names.pool(cr, pool);

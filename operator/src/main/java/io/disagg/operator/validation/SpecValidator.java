@@ -77,8 +77,6 @@ public final class SpecValidator {
   private static final Set<String> ROUTER_FORBIDDEN_EXTRA = Set.of(
       "hostname", "port", Pool.CONTEXT.routerSection(), Pool.GENERATION.routerSection(), TrtllmConfig.DISAGG_CLUSTER);
 
-  private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.\\-]+:([0-9]{1,5})");
-  private static final Pattern ENDPOINT = Pattern.compile("((?i:etcd|http)://)?[A-Za-z0-9.\\-]+:[0-9]{1,5}/*");
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   /** Keys a ConfigMap accepts. */
   private static final Pattern CONFIG_MAP_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
@@ -192,36 +190,8 @@ public final class SpecValidator {
       out.add(SpecProblem.error("spec.discovery", "is required: the etcd the workers register in"));
       return;
     }
-    List<String> endpoints = d.getEtcd() == null ? null : d.getEtcd().getEndpoints();
-    if (endpoints == null || endpoints.isEmpty()) {
-      out.add(SpecProblem.error("spec.discovery.etcd.endpoints",
-          "needs at least one etcd endpoint host:port, e.g. etcd.infra.svc:2379, and the operator has no default"
-              + " (disagg.discovery.default-etcd-endpoints)"));
-    } else {
-      Set<String> seen = new HashSet<>();
-      for (int i = 0; i < endpoints.size(); i++) {
-        String path = "spec.discovery.etcd.endpoints[" + i + "]";
-        String raw = endpoints.get(i);
-        if (blank(raw)) {
-          out.add(SpecProblem.error(path, "is empty"));
-          continue;
-        }
-        String hostPort = TrtllmConfig.etcdHostPort(raw);
-        var m = HOST_PORT.matcher(hostPort);
-        if (!ENDPOINT.matcher(raw.strip()).matches() || !m.matches()) {
-          out.add(SpecProblem.error(path, "'" + raw + "' must be host:port, optionally prefixed etcd:// or http://"
-              + " (TensorRT-LLM talks plain etcd v3 without TLS), e.g. etcd.infra.svc:2379"));
-        } else {
-          int port = Integer.parseInt(m.group(1));
-          if (port < 1 || port > 65535) {
-            out.add(SpecProblem.error(path, "port " + port + " is out of range 1-65535"));
-          }
-        }
-        if (!seen.add(hostPort.toLowerCase(java.util.Locale.ROOT))) {
-          out.add(SpecProblem.warning(path, "'" + raw + "' duplicates an earlier endpoint"));
-        }
-      }
-    }
+    // The endpoints are parsed (one grammar, core.EtcdEndpoint) and defaulted by EffectiveSpec,
+    // which reports their problems.
     String name = d.getClusterName();
     if (name != null && !name.isEmpty()
         && (name.length() > 63 || !CLUSTER_NAME.matcher(name).matches())) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
@@ -23,6 +24,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class TrtllmConfigTest {
+
+  /** The effective spec of {@code cr}, as the reconciler renders it (no operator default endpoints). */
+  static DisaggCluster eff(DisaggCluster cr) {
+    return EffectiveSpec.of(cr, List.of()).spec().cluster();
+  }
 
   private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -45,11 +51,11 @@ class TrtllmConfigTest {
   }
 
   static Map<String, Object> worker(DisaggCluster cr, Pool pool) {
-    return parse(TrtllmConfig.workerYaml(cr, pool));
+    return parse(TrtllmConfig.workerYaml(eff(cr), pool));
   }
 
   static Map<String, Object> router(DisaggCluster cr) {
-    return parse(TrtllmConfig.routerYaml(cr));
+    return parse(TrtllmConfig.routerYaml(eff(cr)));
   }
 
   @Nested
@@ -142,7 +148,7 @@ class TrtllmConfigTest {
       assertThat(ctc).containsEntry("backend", "UCX")
           .containsEntry("max_tokens_in_buffer", 4096)
           .containsEntry("transceiver_runtime", "CPP");
-      assertThat(w.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(cr));
+      assertThat(w.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(eff(cr)));
       assertThat(map(w.get("disagg_cluster"))).doesNotContainKey("inactive_interval_sec")
           .containsEntry("cluster_name", "ml.qwen");
       assertThat(w.keySet()).containsExactly(
@@ -190,8 +196,8 @@ class TrtllmConfigTest {
       a.getSpec().getGeneration().setLlmApiOptions(optsA);
       b.getSpec().getGeneration().setLlmApiOptions(optsB);
 
-      String yaml = TrtllmConfig.workerYaml(a, Pool.GENERATION);
-      assertThat(TrtllmConfig.workerYaml(b, Pool.GENERATION)).isEqualTo(yaml);
+      String yaml = TrtllmConfig.workerYaml(eff(a), Pool.GENERATION);
+      assertThat(TrtllmConfig.workerYaml(eff(b), Pool.GENERATION)).isEqualTo(yaml);
       Map<String, Object> w = parse(yaml);
       assertThat(map(w.get("kv_cache_config")).keySet()).containsExactly("enable_block_reuse", "free_gpu_memory_fraction");
       // list order is meaningful and kept
@@ -207,7 +213,7 @@ class TrtllmConfigTest {
       opts.put("values", values);
       opts.put("on", "y");
       cr.getSpec().getGeneration().setLlmApiOptions(opts);
-      String yaml = TrtllmConfig.workerYaml(cr, Pool.GENERATION);
+      String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
 
       assertThat(yaml).contains("- \"on\"\n", "- \"8000\"\n", "- \"1_000\"\n", "- \"12:30\"\n", "- \"2024-01-01\"\n",
           "\"on\": \"y\"\n");
@@ -227,7 +233,7 @@ class TrtllmConfigTest {
 
       DisaggCluster cr = cr();
       cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("big", 1e10, "ratio", 0.5f)));
-      String yaml = TrtllmConfig.workerYaml(cr, Pool.GENERATION);
+      String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
       assertThat(yaml).contains("big: 10000000000.0\n", "ratio: 0.5\n");
     }
   }
@@ -270,26 +276,20 @@ class TrtllmConfigTest {
       DisaggCluster cr = cr();
       cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of(
           "etcd-0.etcd:2379", "etcd://etcd-1.etcd:2379", "http://etcd-2.etcd:2379/", " HTTP://etcd-3.etcd:2379 ")));
-      assertThat(TrtllmConfig.clusterUri(cr))
+      assertThat(TrtllmConfig.clusterUri(eff(cr)))
           .isEqualTo("etcd://etcd-0.etcd:2379,etcd://etcd-1.etcd:2379,etcd://etcd-2.etcd:2379,etcd://etcd-3.etcd:2379");
       assertThat(map(worker(cr, Pool.CONTEXT).get("disagg_cluster")).get("cluster_uri"))
-          .isEqualTo(TrtllmConfig.clusterUri(cr));
-    }
-
-    @Test
-    void clusterUriOfNoEndpointsIsEmpty() {
-      assertThat(TrtllmConfig.clusterUri(List.of())).isEmpty();
-      assertThat(TrtllmConfig.clusterUri((List<String>) null)).isEmpty();
+          .isEqualTo(TrtllmConfig.clusterUri(eff(cr)));
     }
 
     @Test
     void clusterNameDefaultsToNamespaceDotName() {
       DisaggCluster cr = cr();
-      assertThat(TrtllmConfig.clusterName(cr)).isEqualTo("ml.qwen");
+      assertThat(TrtllmConfig.clusterName(eff(cr))).isEqualTo("ml.qwen");
       cr.getSpec().getDiscovery().setClusterName("  ");
-      assertThat(TrtllmConfig.clusterName(cr)).isEqualTo("ml.qwen");
+      assertThat(TrtllmConfig.clusterName(eff(cr))).isEqualTo("ml.qwen");
       cr.getSpec().getDiscovery().setClusterName("blue");
-      assertThat(TrtllmConfig.clusterName(cr)).isEqualTo("blue");
+      assertThat(TrtllmConfig.clusterName(eff(cr))).isEqualTo("blue");
     }
   }
 
@@ -360,7 +360,7 @@ class TrtllmConfigTest {
       cr.getSpec().getRouter().setExtraConfig(extra);
       Map<String, Object> r = router(cr);
       assertThat(r).containsEntry("port", 8000).containsEntry("hostname", "0.0.0.0").containsEntry("backend", "pytorch");
-      assertThat(r.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(cr));
+      assertThat(r.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(eff(cr)));
       assertThat(r).containsEntry("schedule_style", "generation_first").containsEntry("perf_metrics_max_requests", 1000);
       assertThat(map(r.get("otlp_config"))).containsEntry("otlp_traces_endpoint", "http://otel:4318/v1/traces");
       assertThat(r.keySet()).containsExactly("hostname", "port", "backend", "max_retries", "context_servers",
@@ -386,11 +386,11 @@ class TrtllmConfigTest {
     @Test
     void configMapHasTheThreeFilesAndThePreStopScript() {
       DisaggCluster cr = cr();
-      Map<String, String> data = TrtllmConfig.configMapData(cr);
+      Map<String, String> data = TrtllmConfig.configMapData(eff(cr));
       assertThat(data.keySet()).containsExactly("context.yaml", "deregister.py", "generation.yaml", "router.yaml");
-      assertThat(data.get("context.yaml")).isEqualTo(TrtllmConfig.workerYaml(cr, Pool.CONTEXT));
-      assertThat(data.get("generation.yaml")).isEqualTo(TrtllmConfig.workerYaml(cr, Pool.GENERATION));
-      assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(cr));
+      assertThat(data.get("context.yaml")).isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.CONTEXT));
+      assertThat(data.get("generation.yaml")).isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION));
+      assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(eff(cr)));
       assertThat(data.get("deregister.py")).isEqualTo(TrtllmConfig.deregisterScript());
       assertThat(TrtllmConfig.workerConfigKey(Pool.CONTEXT)).isEqualTo("context.yaml");
       assertThat(TrtllmConfig.ROUTER_CONFIG_KEY).isEqualTo("router.yaml");
@@ -409,28 +409,28 @@ class TrtllmConfigTest {
       assertThat(TrtllmConfig.deregisterScript()).isSameAs(script); // read once
       DisaggCluster other = Fixtures.efa("other-ns", "other");
       other.getSpec().getDiscovery().setClusterName("elsewhere");
-      assertThat(TrtllmConfig.configMapData(other).get("deregister.py")).isEqualTo(script);
+      assertThat(TrtllmConfig.configMapData(eff(other)).get("deregister.py")).isEqualTo(script);
     }
 
     @Test
     void twoRendersAreByteIdentical() {
-      Map<String, String> first = TrtllmConfig.configMapData(Fixtures.efa("a", "b"));
-      Map<String, String> second = TrtllmConfig.configMapData(Fixtures.efa("a", "b"));
+      Map<String, String> first = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
+      Map<String, String> second = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
       assertThat(second).isEqualTo(first);
-      assertThat(TrtllmConfig.fabricEnv(Fixtures.efa("a", "b"))).isEqualTo(TrtllmConfig.fabricEnv(Fixtures.efa("a", "b")));
+      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b")))).isEqualTo(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))));
     }
 
     @Test
     void aSpecChangeChangesTheYaml() {
       DisaggCluster cr = cr();
-      String before = TrtllmConfig.routerYaml(cr);
+      String before = TrtllmConfig.routerYaml(eff(cr));
       cr.getSpec().getGeneration().setMinimalInstances(2);
-      assertThat(TrtllmConfig.routerYaml(cr)).isNotEqualTo(before);
+      assertThat(TrtllmConfig.routerYaml(eff(cr))).isNotEqualTo(before);
     }
 
     @Test
     void yamlHasNoDocumentMarkerAndUnixLineBreaks() {
-      TrtllmConfig.configMapData(cr()).forEach((key, yaml) -> {
+      TrtllmConfig.configMapData(eff(cr())).forEach((key, yaml) -> {
         if (key.endsWith(".yaml")) {
           assertThat(yaml).doesNotStartWith("---").doesNotContain("\r").endsWith("\n");
         }
@@ -439,7 +439,7 @@ class TrtllmConfigTest {
 
     @Test
     void workerFileGolden() {
-      assertThat(TrtllmConfig.workerYaml(cr(), Pool.CONTEXT)).isEqualTo("""
+      assertThat(TrtllmConfig.workerYaml(eff(cr()), Pool.CONTEXT)).isEqualTo("""
           disable_overlap_scheduler: true
           cache_transceiver_config:
             backend: UCX
@@ -462,7 +462,7 @@ class TrtllmConfigTest {
 
     @Test
     void ucxTransferNeedsNoFabricEnvironment() {
-      assertThat(TrtllmConfig.fabricEnv(cr())).isEmpty();
+      assertThat(TrtllmConfig.fabricEnv(eff(cr()))).isEmpty();
     }
 
     @ParameterizedTest
@@ -470,14 +470,14 @@ class TrtllmConfigTest {
     void nixlTransportIsSelectedForNixlAndDefault(KvCacheTransferBackend backend) {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setBackend(backend);
-      assertThat(TrtllmConfig.fabricEnv(cr)).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "UCX"));
+      assertThat(TrtllmConfig.fabricEnv(eff(cr))).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "UCX"));
       cr.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC);
-      assertThat(TrtllmConfig.fabricEnv(cr)).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
+      assertThat(TrtllmConfig.fabricEnv(eff(cr))).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
     }
 
     @Test
     void efaEnvironment() {
-      assertThat(TrtllmConfig.fabricEnv(Fixtures.efa("a", "b"))).containsExactly(
+      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b")))).containsExactly(
           Map.entry("FI_EFA_USE_DEVICE_RDMA", "1"),
           Map.entry("FI_LOG_LEVEL", "warn"),
           Map.entry("FI_PROVIDER", "efa"),
@@ -491,7 +491,7 @@ class TrtllmConfigTest {
       cr.getSpec().getFabric().getEfa().setGpuDirectRdma(false);
       cr.getSpec().getFabric().getEfa().setNixlPluginsDir(null);
       cr.getSpec().getFabric().getEfa().setLogLevel("info");
-      Map<String, String> env = TrtllmConfig.fabricEnv(cr);
+      Map<String, String> env = TrtllmConfig.fabricEnv(eff(cr));
       assertThat(env).containsEntry("FI_EFA_USE_DEVICE_RDMA", "0").containsEntry("FI_LOG_LEVEL", "info")
           .doesNotContainKeys("NIXL_PLUGINS_DIR", "LD_LIBRARY_PATH");
     }
@@ -504,7 +504,7 @@ class TrtllmConfigTest {
       extra.put("FI_PROVIDER", "tcp");
       extra.put("TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE", "1GB");
       cr.getSpec().getKvCacheTransfer().setEnv(extra);
-      Map<String, String> env = TrtllmConfig.fabricEnv(cr);
+      Map<String, String> env = TrtllmConfig.fabricEnv(eff(cr));
       assertThat(env).containsEntry("UCX_MAX_RNDV_RAILS", "1")
           .containsEntry("TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE", "1GB")
           .containsEntry("FI_PROVIDER", "efa");

@@ -23,12 +23,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.EnumMap;
+import io.disagg.operator.plan.Plan;
+import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.scaling.Replicas;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Runs every dependent through JOSDK's own single-dependent reconcile path against
- * {@link FakeApiServer}; TrtllmConfig is replaced by {@link #fakeConfig} / {@link #fakeEnv}.
+ * {@link FakeApiServer}, with a {@link Plan} whose files are {@link #fakeConfig} / {@link #fakeEnv}.
  */
 class DependentsTest {
 
@@ -45,52 +49,37 @@ class DependentsTest {
     return cr.getSpec().getFabric().getEfa().isEnabled() ? Map.of("FI_PROVIDER", "efa") : Map.of("X", "1");
   }
 
+  /** The reconciler's plan for {@code cr}, with TrtllmConfig's files replaced by the stand-ins above. */
+  static Plan plan(DisaggCluster cr) {
+    EffectiveSpec spec = EffectiveSpec.of(cr, List.of("etcd:2379")).spec();
+    Map<String, String> files = fakeConfig(spec.cluster());
+    Map<String, String> env = fakeEnv(spec.cluster());
+    Map<Pool, String> hashes = new EnumMap<>(Pool.class);
+    Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      hashes.put(pool, WorkerStatefulSets.configHash(files, env, pool));
+      replicas.put(pool, Replicas.desired(spec.cluster(), pool));
+    }
+    return new Plan(spec, replicas, files, env, hashes, io.disagg.operator.model.RouterDeployments.configHash(files));
+  }
+
   private FakeApiServer server;
   private List<DesiredHashDependent<? extends HasMetadata>> dependents;
 
   @BeforeEach
   void setUp() {
     server = new FakeApiServer();
-    dependents = List.of(
-        new ConfigMapDependent() {
-          @Override
-          protected Map<String, String> data(DisaggCluster p) {
-            return fakeConfig(p);
-          }
-        },
-        new FabricConfigMapDependent() {
-          @Override
-          protected Map<String, String> env(DisaggCluster p) {
-            return fakeEnv(p);
-          }
-        },
-        new ContextStatefulSetDependent() {
-          @Override
-          protected String configHash(DisaggCluster p) {
-            return WorkerStatefulSets.configHash(fakeConfig(p), fakeEnv(p), pool());
-          }
-        },
-        new GenerationStatefulSetDependent() {
-          @Override
-          protected String configHash(DisaggCluster p) {
-            return WorkerStatefulSets.configHash(fakeConfig(p), fakeEnv(p), pool());
-          }
-        },
+    dependents = List.of(new ConfigMapDependent(), new FabricConfigMapDependent(),
+        new ContextStatefulSetDependent(), new GenerationStatefulSetDependent(),
         new ContextServiceDependent(), new GenerationServiceDependent(),
         new ContextPdbDependent(), new GenerationPdbDependent(),
-        new RouterDeploymentDependent() {
-          @Override
-          protected String configHash(DisaggCluster p) {
-            return io.disagg.operator.model.RouterDeployments.configHash(fakeConfig(p));
-          }
-        },
-        new RouterServiceDependent());
+        new RouterDeploymentDependent(), new RouterServiceDependent());
     dependents.forEach(server::attach);
   }
 
   private List<String> reconcileAll(DisaggCluster cr) {
     server.writes.clear();
-    var ctx = server.context(cr);
+    var ctx = server.context(cr, plan(cr));
     for (var d : dependents) {
       ReconcileResult<?> r = d.reconcile(cr, ctx);
       assertThat(r).isNotNull();
@@ -150,7 +139,7 @@ class DependentsTest {
   void eachDependentFindsItsOwnResourceAmongSeveralOfOneType() {
     DisaggCluster cr = ModelFixtures.cluster();
     reconcileAll(cr);
-    var ctx = server.context(cr);
+    var ctx = server.context(cr, plan(cr));
     for (var d : dependents) {
       HasMetadata mine = d.getSecondaryResource(cr, ctx).orElseThrow();
       assertThat(mine.getMetadata().getName()).as(d.getClass().getSuperclass().getSimpleName())
@@ -168,10 +157,20 @@ class DependentsTest {
   }
 
   @Test
+  void withoutAPlanADependentFailsLoudly() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    var ctx = server.context(cr, null);
+    for (var d : dependents) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.desired(cr, ctx))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("no Plan attached");
+    }
+  }
+
+  @Test
   void childNameIsTheDesiredName() {
     DisaggCluster cr = ModelFixtures.cluster();
     for (var d : dependents) {
-      HasMetadata desired = d.desired(cr, null);
+      HasMetadata desired = d.desired(cr, server.context(cr, plan(cr)));
       assertThat(desired.getMetadata().getName()).isEqualTo(d.childName(cr));
       assertThat(desired.getMetadata().getNamespace()).isEqualTo(ModelFixtures.NAMESPACE);
     }
@@ -181,7 +180,7 @@ class DependentsTest {
   void matchComparesOnlyTheDesiredHash() {
     DisaggCluster cr = ModelFixtures.cluster();
     var d = (DesiredHashDependent<StatefulSet>) dependents.get(3);
-    StatefulSet desired = d.desired(cr, null);
+    StatefulSet desired = d.desired(cr, server.context(cr, plan(cr)));
     StatefulSet actual = desired.edit().editSpec().withRevisionHistoryLimit(10).endSpec()
         .editMetadata().withResourceVersion("7").endMetadata().build();
     var r = d.match(actual, desired, cr, null);
@@ -202,10 +201,10 @@ class DependentsTest {
     reconcileAll(cr);
     ConfigMap cm = server.get(ConfigMap.class, "demo-config");
     var d = (ConfigMapDependent) dependents.get(0);
-    assertThat(d.match(cm, d.desired(cr, null), cr, null).matched()).isTrue();
+    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched()).isTrue();
     cm.getData().put("context.yaml", "edited");
-    assertThat(d.match(cm, d.desired(cr, null), cr, null).matched()).isFalse();
-    assertThat(Hashes.desiredHashOf(cm)).isEqualTo(Hashes.desiredHashOf(d.desired(cr, null)));
+    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched()).isFalse();
+    assertThat(Hashes.desiredHashOf(cm)).isEqualTo(Hashes.desiredHashOf(d.desired(cr, server.context(cr, plan(cr)))));
   }
 
   @Test

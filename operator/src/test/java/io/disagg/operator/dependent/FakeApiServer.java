@@ -1,6 +1,7 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -54,23 +55,23 @@ final class FakeApiServer {
 
   /** A Context whose secondary resources are everything stored of the asked type (all "informers"). */
   @SuppressWarnings("unchecked")
-  Context<DisaggCluster> context(DisaggCluster primary) {
+  Context<DisaggCluster> context(DisaggCluster primary, Plan plan) {
     return (Context<DisaggCluster>) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "getSecondaryResources" -> secondaries((Class<?>) args[0]);
           case "getSecondaryResourcesAsStream" -> secondaries((Class<?>) args[0]).stream();
           case "getPrimaryResource" -> primary;
-          case "managedWorkflowAndDependentResourceContext" -> emptyWorkflowContext();
+          case "managedWorkflowAndDependentResourceContext" -> workflowContext(plan);
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }
 
-  /** A workflow context that holds nothing (no replica plan: dependents fall back to the spec). */
-  private static Object emptyWorkflowContext() {
+  /** A workflow context that holds the reconciler's plan. */
+  private static Object workflowContext(Plan plan) {
     return Proxy.newProxyInstance(FakeApiServer.class.getClassLoader(),
         new Class<?>[] {io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkflowAndDependentResourceContext.class},
         (proxy, method, args) -> switch (method.getName()) {
-          case "get" -> java.util.Optional.empty();
+          case "get" -> Plan.class.equals(args[0]) ? java.util.Optional.ofNullable(plan) : java.util.Optional.empty();
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }

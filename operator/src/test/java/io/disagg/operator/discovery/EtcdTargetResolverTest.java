@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -38,43 +39,30 @@ class EtcdTargetResolverTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** The resolver as the reconciler uses it: on the effective spec, with the operator's default endpoints. */
+  record Resolver(EtcdTargetResolver.SecretReader reader, List<String> defaults) {
+    EtcdTarget resolve(DisaggCluster cr) {
+      return new EtcdTargetResolver(reader).resolve(EffectiveSpec.of(cr, defaults).spec());
+    }
+  }
+
   @Test
-  void specEndpointsAreNormalizedSortedAndDeduplicated() {
-    EtcdTargetResolver r = new EtcdTargetResolver(reader, List.of("default.svc:2379"));
-    DisaggCluster cr = cr("etcd://ETCD-B.infra.svc:2379/", " etcd-a.infra.svc:2379", "http://etcd-a.infra.svc:2379");
-    EtcdTarget t = r.resolve(cr);
+  void endpointsAreNormalizedSortedAndDeduplicated() {
+    Resolver r = new Resolver(reader, List.of("default.svc:2379"));
+    EtcdTarget t = r.resolve(cr("etcd://ETCD-B.infra.svc:2379/", " etcd-a.infra.svc:2379", "http://etcd-a.infra.svc:2379"));
     assertThat(t.endpoints()).containsExactly("http://etcd-a.infra.svc:2379", "http://etcd-b.infra.svc:2379");
     assertThat(t.tls()).isFalse();
     assertThat(t.authenticated()).isFalse();
-    assertThat(r.hostPorts(cr)).containsExactly("etcd-b.infra.svc:2379", "etcd-a.infra.svc:2379", "etcd-a.infra.svc:2379");
     assertThat(r.resolve(cr(" etcd-a.infra.svc:2379", "etcd://ETCD-B.infra.svc:2379/"))).isEqualTo(t).hasSameHashCodeAs(t);
     assertThat(r.resolve(cr("[fd00::1]:2379")).endpoints()).containsExactly("http://[fd00::1]:2379");
+    assertThat(r.resolve(cr()).endpoints()).as("the operator default").containsExactly("http://default.svc:2379");
   }
 
   @Test
-  void emptySpecUsesTheOperatorDefault() {
-    EtcdTargetResolver r = new EtcdTargetResolver(reader, List.of("etcd.shared.svc:2379", "etcd://etcd2.shared.svc:2379"));
-    assertThat(r.resolve(cr()).endpoints()).containsExactly("http://etcd.shared.svc:2379", "http://etcd2.shared.svc:2379");
-    assertThat(r.resolve(cr("  ")).endpoints()).hasSize(2);
-    DisaggCluster noList = cr();
-    noList.getSpec().getDiscovery().getEtcd().setEndpoints(null);
-    assertThat(r.hostPorts(noList)).containsExactly("etcd.shared.svc:2379", "etcd2.shared.svc:2379");
-  }
-
-  @Test
-  void errorsNameTheFieldOrProperty() {
-    assertThatThrownBy(() -> new EtcdTargetResolver(reader, List.of()).resolve(cr()))
+  void withoutAnyEndpointThereIsNoTarget() {
+    assertThatThrownBy(() -> new Resolver(reader, List.of()).resolve(cr()))
         .isInstanceOfSatisfying(DiscoveryConfigException.class,
-            e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.endpoints"))
-        .hasMessageContaining("spec.discovery.etcd.endpoints")
-        .hasMessageContaining("disagg.discovery.default-etcd-endpoints");
-    assertThatThrownBy(() -> new EtcdTargetResolver(reader, List.of()).resolve(cr("ok:2379", "no-port")))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class,
-            e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.endpoints[1]"))
-        .hasMessageContaining("'no-port'");
-    assertThatThrownBy(() -> new EtcdTargetResolver(reader, List.of("host:99999")).resolve(cr()))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class,
-            e -> assertThat(e.field()).isEqualTo("disagg.discovery.default-etcd-endpoints"));
+            e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.endpoints"));
   }
 
   @Test
@@ -82,7 +70,7 @@ class EtcdTargetResolverTest {
     secrets.put(NS + "/etcd-tls", Map.of("ca.crt", CA, "tls.crt", b("cert"), "tls.key", b("key")));
     DisaggCluster cr = cr("etcd.infra.svc:2379", "etcd2.infra.svc:2379");
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
-    EtcdTarget t = new EtcdTargetResolver(reader, List.of()).resolve(cr);
+    EtcdTarget t = new Resolver(reader, List.of()).resolve(cr);
     assertThat(t.endpoints()).containsExactly("https://etcd.infra.svc:2379", "https://etcd2.infra.svc:2379");
     assertThat(t.tls()).isTrue();
     assertThat(t.caPem()).isEqualTo(CA);
@@ -90,7 +78,7 @@ class EtcdTargetResolverTest {
     assertThat(t.keyPem()).isEqualTo(b("key"));
 
     secrets.put(NS + "/etcd-tls", Map.of("ca.crt", CA));
-    EtcdTarget caOnly = new EtcdTargetResolver(reader, List.of()).resolve(cr);
+    EtcdTarget caOnly = new Resolver(reader, List.of()).resolve(cr);
     assertThat(caOnly.certPem()).isNull();
     assertThat(caOnly).isNotEqualTo(t);
   }
@@ -98,7 +86,7 @@ class EtcdTargetResolverTest {
   @Test
   void tlsErrorsNameSecretAndKey() {
     DisaggCluster cr = cr("etcd.infra.svc:2379");
-    EtcdTargetResolver r = new EtcdTargetResolver(reader, List.of());
+    Resolver r = new Resolver(reader, List.of());
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
     assertThatThrownBy(() -> r.resolve(cr))
         .isInstanceOfSatisfying(DiscoveryConfigException.class, e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.tlsSecretRef"))
@@ -120,7 +108,7 @@ class EtcdTargetResolverTest {
   void authSecretGivesCredentialsThatNeverShowInToString() {
     DisaggCluster cr = cr("etcd.infra.svc:2379");
     cr.getSpec().getDiscovery().getEtcd().setAuthSecretRef(new LocalObjectReference("etcd-auth"));
-    EtcdTargetResolver r = new EtcdTargetResolver(reader, List.of());
+    Resolver r = new Resolver(reader, List.of());
     assertThatThrownBy(() -> r.resolve(cr)).hasMessageContaining("spec.discovery.etcd.authSecretRef")
         .hasMessageContaining("team-a/etcd-auth does not exist");
     secrets.put(NS + "/etcd-auth", Map.of("username", b("operator")));
@@ -162,7 +150,7 @@ class EtcdTargetResolverTest {
   void resolvedTargetConnectsToARealEtcd() throws Exception {
     try (EtcdServer etcd = EtcdServer.start(); EtcdConnections connections = new EtcdConnections()) {
       DisaggCluster cr = cr();
-      EtcdTarget t = new EtcdTargetResolver(reader, List.of(etcd.endpoint())).resolve(cr);
+      EtcdTarget t = new Resolver(reader, List.of(etcd.endpoint())).resolve(cr);
       assertThat(t.endpoints()).containsExactly(etcd.clientUrl());
       try (EtcdConnections.Handle h = connections.acquire(t)) {
         h.client().getKVClient().put(TrtllmStyleWorker.bytes("/x"), TrtllmStyleWorker.bytes("y")).get(5, TimeUnit.SECONDS);
@@ -173,7 +161,7 @@ class EtcdTargetResolverTest {
 
   @Test
   void aSecretTheOperatorMayNotReadNamesTheHelmValueThatGrantsIt() {
-    EtcdTargetResolver r = new EtcdTargetResolver((ns, name) -> {
+    Resolver r = new Resolver((ns, name) -> {
       throw new io.fabric8.kubernetes.client.KubernetesClientException("secrets is forbidden", 403, null);
     }, List.of());
     DisaggCluster cr = cr("etcd.infra.svc:2379");
@@ -183,7 +171,7 @@ class EtcdTargetResolverTest {
         .hasMessageContaining(EtcdTargetResolver.FIELD_TLS)
         .hasMessageContaining("team-a/etcd-tls")
         .hasMessageContaining("rbac.readEtcdSecrets=true");
-    EtcdTargetResolver failing = new EtcdTargetResolver((ns, name) -> {
+    Resolver failing = new Resolver((ns, name) -> {
       throw new io.fabric8.kubernetes.client.KubernetesClientException("connection refused");
     }, List.of());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.resolve(cr))

@@ -195,7 +195,7 @@ class RouterAndServicesTest {
     DisaggCluster cr = cluster();
     var children = List.of(
         ConfigMaps.config(cr, Map.of()), ConfigMaps.fabric(cr, Map.of()),
-        WorkerStatefulSets.desired(cr, Pool.CONTEXT, HASH), WorkerStatefulSets.desired(cr, Pool.GENERATION, HASH),
+        WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), HASH), WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), HASH),
         PoolServices.desired(cr, Pool.CONTEXT), PoolServices.desired(cr, Pool.GENERATION),
         PoolDisruptionBudgets.desired(cr, Pool.CONTEXT), PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
         RouterDeployments.desired(cr, HASH), RouterServices.desired(cr));

@@ -1,6 +1,7 @@
 package io.disagg.operator.model;
 
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
 
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static io.disagg.operator.model.ModelFixtures.efaCluster;
@@ -36,7 +37,7 @@ class WorkerStatefulSetsTest {
   private static final String HASH = "0123456789abcdef";
 
   private static StatefulSet sts(DisaggCluster cr, Pool pool) {
-    return WorkerStatefulSets.desired(cr, pool, HASH);
+    return WorkerStatefulSets.desired(cr, pool, Replicas.desired(cr, pool), HASH);
   }
 
   private static PodSpec pod(DisaggCluster cr, Pool pool) {
@@ -447,7 +448,7 @@ class WorkerStatefulSetsTest {
     String h1 = Hashes.desiredHashOf(sts(cr, Pool.CONTEXT));
     String h2 = Hashes.desiredHashOf(sts(ModelFixtures.copy(cr), Pool.CONTEXT));
     assertThat(h1).hasSize(Hashes.LENGTH).isEqualTo(h2);
-    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.CONTEXT, "fedcba9876543210"))).isNotEqualTo(h1);
+    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), "fedcba9876543210"))).isNotEqualTo(h1);
   }
 
   @Test
@@ -478,9 +479,9 @@ class WorkerStatefulSetsTest {
 
     // and the StatefulSet of the unchanged pool stays byte-for-byte the same
     DisaggCluster cr = cluster();
-    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION,
+    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION),
         WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION))))
-        .isEqualTo(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION, gen)));
+        .isEqualTo(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), gen)));
   }
 
   // --- helpers --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import static io.disagg.operator.status.StatusCalculatorTest.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.core.Pool;
@@ -32,7 +33,7 @@ class GitOpsHealthTest {
   }
 
   private static Verdict judge(DisaggCluster cr, StatusCalculator.Observed o) {
-    DisaggClusterStatus s = StatusCalculator.compute(cr, o, T0);
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0);
     cr.setStatus(s);
     return GitOpsHealth.of(cr);
   }
@@ -96,7 +97,7 @@ class GitOpsHealthTest {
   @Test
   void aReconcileErrorTheOperatorRetriesIsInProgressForFluxAndDegradedForArgo() {
     DisaggCluster cr = cr(1);
-    DisaggClusterStatus s = StatusCalculator.compute(cr, observed(snapshot(true), List.of(), Map.of(), List.of()), T0);
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), observed(snapshot(true), List.of(), Map.of(), List.of()), T0);
     s.setConditions(Conditions.withGitOpsSummary(Conditions.set(s.getConditions(), Conditions.DEGRADED, true,
         Conditions.RECONCILE_ERROR, "Operation: [patch] failed: connection refused", 1L, T0), 1L, T0));
     cr.setStatus(s);
@@ -108,7 +109,7 @@ class GitOpsHealthTest {
   @Test
   void aSpecChangeNotYetObservedIsInProgressEvenIfTheOldOneServes() {
     DisaggCluster cr = cr(1);
-    cr.setStatus(StatusCalculator.compute(cr, serving(), T0));
+    cr.setStatus(StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), serving(), T0));
     cr.getMetadata().setGeneration(2L); // the user applied a change; the operator has not reconciled it
     Verdict v = GitOpsHealth.of(cr);
     assertThat(v.kstatus()).isEqualTo("InProgress");
@@ -119,7 +120,7 @@ class GitOpsHealthTest {
   @Test
   void deletionIsTerminatingForFluxAndProgressingForArgo() {
     DisaggCluster cr = cr(1);
-    cr.setStatus(StatusCalculator.compute(cr, serving(), T0));
+    cr.setStatus(StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), serving(), T0));
     cr.getMetadata().setDeletionTimestamp("2026-11-22T10:05:00Z");
     Verdict v = GitOpsHealth.of(cr);
     assertThat(v.kstatus()).isEqualTo("Terminating");

@@ -3,6 +3,7 @@ package io.disagg.operator.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.discovery.DiscoverySnapshot;
@@ -70,14 +71,14 @@ class StatusCalculatorTest {
 
   @Test
   void readyNeedsMinimalInstancesRegisteredInBothPools() {
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1")),
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1")),
         List.of(), Map.of(), List.of()), T0);
     assertThat(condition(s, Conditions.READY).getStatus()).isEqualTo("False");
     assertThat(condition(s, Conditions.READY).getReason()).isEqualTo("GenerationNotRegistered");
     assertThat(s.getContext().getRegisteredInstances()).isEqualTo(1);
     assertThat(s.getGeneration().getRegisteredInstances()).isZero();
 
-    DisaggClusterStatus ready = StatusCalculator.compute(cr(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
+    DisaggClusterStatus ready = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(), List.of()), T0);
     assertThat(condition(ready, Conditions.READY).getStatus()).isEqualTo("True");
     assertThat(condition(ready, StatusCalculator.DISCOVERY).getStatus()).isEqualTo("True");
@@ -85,7 +86,7 @@ class StatusCalculatorTest {
 
   @Test
   void unreachableEtcdIsNotReadyAndSaysSoWithAStableMessage() {
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(snapshot(false, reg(Pool.CONTEXT, "127.1.0.1"),
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(false, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(), List.of()), T0);
     assertThat(condition(s, Conditions.READY).getReason()).isEqualTo("DiscoveryUnavailable");
     Condition d = condition(s, StatusCalculator.DISCOVERY);
@@ -100,7 +101,7 @@ class StatusCalculatorTest {
     Pod mine = new PodBuilder().withNewMetadata().withName("c-context-0").endMetadata()
         .withNewSpec().addNewContainer().withName("worker").addNewPort().withName("http").withContainerPort(8000).endPort()
         .endContainer().endSpec().withNewStatus().withPodIP("127.1.0.1").endStatus().build();
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.9.9")), List.of(mine), Map.of(), List.of()), T0);
     assertThat(s.getDiscovery().getUnmatched()).containsExactly("127.1.9.9:8000");
     assertThat(condition(s, StatusCalculator.DISCOVERY).getReason()).isEqualTo("UnmatchedRegistrations");
@@ -111,7 +112,7 @@ class StatusCalculatorTest {
     DrainStatus drain = new DrainStatus();
     drain.setFromReplicas(2);
     drain.setToReplicas(1);
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(Pool.GENERATION, drain), List.of()), T0);
     assertThat(condition(s, Conditions.PROGRESSING).getStatus()).isEqualTo("True");
     assertThat(condition(s, Conditions.PROGRESSING).getReason()).isEqualTo("Draining");
@@ -124,7 +125,7 @@ class StatusCalculatorTest {
         .endMetadata().withNewStatus().withPhase("Pending").addNewCondition().withType("PodScheduled").withStatus("False")
         .withReason("Unschedulable").withMessage("0/4 nodes are available: 4 Insufficient nvidia.com/gpu.").endCondition()
         .endStatus().build();
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(snapshot(true), List.of(pending), Map.of(), List.of()), T0);
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true), List.of(pending), Map.of(), List.of()), T0);
     Condition d = condition(s, Conditions.DEGRADED);
     assertThat(d.getStatus()).isEqualTo("True");
     assertThat(d.getReason()).isEqualTo("Unschedulable");
@@ -133,7 +134,7 @@ class StatusCalculatorTest {
 
   @Test
   void specErrorsDegradeAndStopProgress() {
-    DisaggClusterStatus s = StatusCalculator.compute(cr(), observed(null, List.of(), Map.of(),
+    DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(null, List.of(), Map.of(),
         List.of(SpecProblem.error("spec.context.resources", "nvidia.com/gpu must equal 1"))), T0);
     assertThat(condition(s, Conditions.DEGRADED).getReason()).isEqualTo("SpecInvalid");
     assertThat(condition(s, Conditions.DEGRADED).getMessage()).contains("spec.context.resources");
@@ -144,8 +145,8 @@ class StatusCalculatorTest {
   void anUnchangedObservationGivesAnIdenticalStatus() {
     DisaggCluster cr = cr();
     var o = observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"), reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(), List.of());
-    cr.setStatus(StatusCalculator.compute(cr, o, T0));
-    DisaggClusterStatus later = StatusCalculator.compute(cr, o, T0.plusSeconds(3600));
+    cr.setStatus(StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0));
+    DisaggClusterStatus later = StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0.plusSeconds(3600));
     assertThat(later.getConditions()).usingRecursiveFieldByFieldElementComparator().isEqualTo(cr.getStatus().getConditions());
   }
 }

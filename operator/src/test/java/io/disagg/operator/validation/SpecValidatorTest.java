@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
@@ -29,13 +30,21 @@ class SpecValidatorTest {
     return Fixtures.minimal("ml", "qwen");
   }
 
+  /** The problems as the reconciler finds them: the effective spec's (etcd endpoints), then the validator's. */
+  static List<SpecProblem> validate(DisaggCluster cr) {
+    EffectiveSpec.Result effective = EffectiveSpec.of(cr, List.of());
+    List<SpecProblem> out = new ArrayList<>(effective.problems());
+    out.addAll(SpecValidator.validate(effective.spec().cluster()));
+    return out;
+  }
+
   static ListAssert<SpecProblem> problems(DisaggCluster cr) {
-    return assertThat(SpecValidator.validate(cr));
+    return assertThat(validate(cr));
   }
 
   /** Asserts the spec has exactly one problem: this field, this severity, a message containing the words. */
   static void onlyProblem(DisaggCluster cr, String field, Severity severity, String... words) {
-    List<SpecProblem> p = SpecValidator.validate(cr);
+    List<SpecProblem> p = validate(cr);
     assertThat(p).extracting(SpecProblem::field, SpecProblem::severity).containsExactly(tuple(field, severity));
     assertThat(p.get(0).message()).contains(words);
   }
@@ -237,7 +246,7 @@ class SpecValidatorTest {
       problems(cr).extracting(SpecProblem::field).contains(
           "spec.context.tensorParallelSize", "spec.context.minimalInstances", "spec.generation.port",
           "spec.router.maxRetries");
-      assertThat(SpecValidator.validate(cr)).allMatch(SpecProblem::isError);
+      assertThat(validate(cr)).allMatch(SpecProblem::isError);
     }
   }
 
@@ -346,7 +355,10 @@ class SpecValidatorTest {
       cr.getSpec().setFabric(null);
       cr.getSpec().setRouter(null);
       cr.getSpec().setModel(" ");
-      problems(cr).extracting(SpecProblem::field).containsExactly("spec.model", "spec.discovery", "spec.context");
+      // The effective spec fills missing sections with their defaults (the CRD's), so only what has no
+      // default is left: the etcd endpoints and the model.
+      problems(cr).extracting(SpecProblem::field).containsExactly("spec.discovery.etcd.endpoints", "spec.model");
+      assertThat(SpecValidator.validate(cr)).extracting(SpecProblem::field).containsExactly("spec.model", "spec.discovery", "spec.context");
     }
 
     @Test
