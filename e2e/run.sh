@@ -90,9 +90,10 @@ bash "$ROOT/e2e/cluster/up.sh"
 export KUBECONFIG="$KUBECONFIG_OUT"
 K="$BIN_DIR/kubectl"
 
-echo "[run] building the operator"
-(cd "$ROOT" && ./mvnw -B -q -ntp package -DskipTests \
-  && ./mvnw -B -q -ntp -pl operator dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/test-classpath.txt")
+echo "[run] building the operator and the simulators"
+# The e2e module's package writes its runtime classpath (e2e/target/runtime-classpath.txt), with which
+# the simulated workers run from e2e/target/classes.
+(cd "$ROOT" && ./mvnw -B -q -ntp package -DskipTests)
 
 stop_all || { echo "[run] ERROR: a process of an earlier run is still running (see above)"; exit 1; }
 echo "[run] starting etcd for worker discovery on $ETCD_ENDPOINT (log: $WORK/etcd.log)"
@@ -137,8 +138,8 @@ env "${chart_env[@]}" KUBECONFIG="$SA_KUBECONFIG" POD_NAMESPACE="$OPERATOR_NS" P
   nohup java -jar operator/target/quarkus-app/quarkus-run.jar >"$WORK/operator.log" 2>&1 &
 echo $! >"$WORK/operator.pid"
 echo "[run] starting simulated TensorRT-LLM workers for namespace $NS (log: $WORK/workers.log)"
-nohup java -cp "operator/target/test-classes:operator/target/classes:$(cat "$WORK/test-classpath.txt")" \
-  io.disagg.operator.testing.trtllm.SimulateWorkersMain "$NS" "$ETCD_ENDPOINT" >"$WORK/workers.log" 2>&1 &
+nohup java -cp "e2e/target/classes:$(cat e2e/target/runtime-classpath.txt)" \
+  io.disagg.e2e.trtllm.SimulateWorkersMain "$NS" "$ETCD_ENDPOINT" >"$WORK/workers.log" 2>&1 &
 echo $! >"$WORK/workers.pid"
 
 "$K" create namespace "$NS" --dry-run=client -o yaml | "$K" apply -f -

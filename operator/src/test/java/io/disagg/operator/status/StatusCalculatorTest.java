@@ -25,9 +25,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class StatusCalculatorTest {
+/**
+ * Public, with the fixtures {@code T0}, {@code cr}, {@code reg}, {@code snapshot} and
+ * {@code observed}: the e2e module's GitOpsHealthTest uses them.
+ */
+public class StatusCalculatorTest {
 
-  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  public static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
   static StatefulSet sts(String name, int replicas, int ready) {
     return new StatefulSetBuilder().withNewMetadata().withName(name).withGeneration(1L).endMetadata()
@@ -41,16 +45,16 @@ class StatusCalculatorTest {
         .withNewStatus().withObservedGeneration(1L).withReplicas(1).withReadyReplicas(ready).withUpdatedReplicas(1).endStatus().build();
   }
 
-  static Registration reg(Pool pool, String host) {
+  public static Registration reg(Pool pool, String host) {
     return new Registration("/trtllm-disagg/ns.c/workers/" + pool.serverRole() + "-" + host, pool.serverRole() + "-" + host,
         host, 8000, pool, 1, 1, false, "{}");
   }
 
-  static DiscoverySnapshot snapshot(boolean reachable, Registration... regs) {
+  public static DiscoverySnapshot snapshot(boolean reachable, Registration... regs) {
     return new DiscoverySnapshot(List.of(regs), reachable, reachable ? null : "connection refused", 5, T0);
   }
 
-  static StatusCalculator.Observed observed(DiscoverySnapshot snap, List<Pod> pods, Map<Pool, DrainStatus> drains,
+  public static StatusCalculator.Observed observed(DiscoverySnapshot snap, List<Pod> pods, Map<Pool, DrainStatus> drains,
       List<SpecProblem> problems) {
     return new StatusCalculator.Observed(
         Map.of(Pool.CONTEXT, sts("c-context", 2, 2), Pool.GENERATION, sts("c-generation", 1, 1)),
@@ -58,7 +62,7 @@ class StatusCalculatorTest {
         snap == null ? null : PodRegistrations.match(snap.registrations(), pods), drains, new ArrayList<>());
   }
 
-  static DisaggCluster cr() {
+  public static DisaggCluster cr() {
     DisaggCluster cr = Fixtures.minimal("ns", "c");
     cr.getSpec().getContext().setReplicas(2);
     cr.getSpec().getGeneration().setReplicas(1);

@@ -1,0 +1,929 @@
+package io.disagg.e2e.trtllm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A simulated TensorRT-LLM worker ({@code trtllm-serve <model> --server_role CONTEXT|GENERATION
+ * --host <ip> --port <port>} with {@code disagg_cluster} etcd discovery). No model runs; what the
+ * operator and the router can observe behaves like the real process:
+ *
+ * <ul>
+ *   <li><b>Registration</b> ({@code DisaggClusterWorker} in
+ *       {@code tensorrt_llm/serve/disagg_auto_scaling.py}): key
+ *       {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>} with
+ *       {@code worker_id = "<ROLE>-<host>:<port>-<epoch ms>-<pid>-<000..1000>"} and the value
+ *       {@code {"worker_id": ..., "host": ..., "port": ..., "role": 0|1}} written as Python's
+ *       {@code json.dumps} writes it, put only if absent, attached to a lease of TTL
+ *       {@code inactive_timeout_sec}. Every {@code heartbeat_interval_sec} the lease is
+ *       refreshed; when a refresh fails (etcd unreachable, lease gone) the worker registers again
+ *       under the same key with a new lease, retrying every {@link Builder#registrationRetryInterval}
+ *       (upstream: 5 s). Heartbeats are off unless {@code 0 < heartbeat < timeout}, as upstream.</li>
+ *   <li><b>HTTP</b> on {@code host:port} (JDK {@code HttpServer}, bounded handler threads):
+ *       {@code GET /health} (200 while serving), {@code GET /prometheus/metrics} (gauges
+ *       {@code trtllm_num_requests_running} = in-flight requests + {@link #setExtraRunningRequests},
+ *       {@code trtllm_num_requests_waiting} = {@link #setWaitingRequests},
+ *       {@code trtllm_kv_cache_utilization} = {@link #setKvCacheUtilization}; counter
+ *       {@code trtllm_request_success_total}), {@code POST /v1/completions} taking
+ *       {@link #setServiceTimeMillis} per request. A context worker answers a completion whose
+ *       {@code choices[0].disaggregated_params} (upstream's "ctx params") carries
+ *       {@code request_type: "context_only"}, {@code ctx_request_id}, {@code first_gen_tokens}, plus
+ *       {@code prompt_token_ids}; a generation worker answers an OpenAI-style completion.</li>
+ *   <li><b>{@link #shutdown()}</b> is trtllm-serve on SIGTERM (uvicorn graceful shutdown, then the
+ *       FastAPI lifespan deregisters): new connections are refused at once, requests already in
+ *       a handler finish (bounded by {@link Builder#drainTimeout}), and only then is the worker's
+ *       own key deleted. A request arriving meanwhile on an already open keep-alive connection
+ *       gets its connection closed without an answer (uvicorn closes idle connections).</li>
+ *   <li><b>{@link #kill()}</b> is a crash: serving stops at once (in-flight requests fail),
+ *       heartbeats stop, the key stays until its lease expires.</li>
+ *   <li><b>{@link #deregister()}</b> is what a preStop hook does: delete the worker's own key
+ *       while it keeps serving (heartbeats go on refreshing the lease, which does not bring the
+ *       key back).</li>
+ * </ul>
+ *
+ * <p>Addresses must be IPv4 literals in 127.0.0.0/8 (pod IPs of the kwok cluster are
+ * 127.1.x.y); the etcd endpoint too. Start one with {@link #builder}.
+ */
+public final class SimulatedWorker implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(SimulatedWorker.class.getName());
+  /** Timeout of each etcd call, in seconds. */
+  static final long ETCD_TIMEOUT_SECONDS = 5;
+  private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+  private static final int MAX_TOKENS_CAP = 4096;
+
+  /** Lifecycle of a simulated worker. */
+  public enum State {
+    /** HTTP serving (registered, or registering in the background). */
+    SERVING,
+    /** {@link #shutdown()} in progress: listener closed, in-flight requests finishing. */
+    DRAINING,
+    /** Shut down or closed: nothing serves, the key was deleted (or deleting it failed). */
+    STOPPED,
+    /** {@link #kill()}ed: nothing serves, the key is left to expire. */
+    KILLED
+  }
+
+  private final WorkerRole role;
+  private final String host;
+  private final InetAddress address;
+  private final DisaggClusterSettings settings;
+  private final Client etcd;
+  private final boolean ownsEtcd;
+  private final boolean register;
+  private final String model;
+  private final Duration drainTimeout;
+  private final Duration registrationRetryInterval;
+  private final Map<String, String> metricLabels;
+  private final HttpServer server;
+  private final ThreadPoolExecutor handlers;
+  private final int port;
+  private final String workerId;
+  private final String key;
+  private final String registrationJson;
+
+  private final AtomicReference<State> state = new AtomicReference<>(State.SERVING);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong served = new AtomicLong();
+  private final AtomicLong badRequests = new AtomicLong();
+  private final AtomicLong refusedWhileStopping = new AtomicLong();
+  private final AtomicLong registrations = new AtomicLong();
+  private final AtomicLong heartbeats = new AtomicLong();
+  private final AtomicLong heartbeatFailures = new AtomicLong();
+  private final AtomicLong localRequestIds = new AtomicLong(1000);
+  private final AtomicReference<JsonNode> lastRequest = new AtomicReference<>();
+  private final Object drainLock = new Object();
+  private volatile long serviceTimeMillis;
+  private volatile int extraRunning;
+  private volatile int waiting;
+  private volatile double kvCacheUtilization;
+  private volatile long leaseId;
+  private volatile boolean stopHeartbeats;
+  private volatile Thread lifecycleThread;
+  private volatile CompletableFuture<Void> shutdownDone;
+  private boolean released;
+
+  private SimulatedWorker(Builder b) throws IOException {
+    this.role = b.role;
+    this.host = b.host;
+    this.address = Loopback.address(b.host);
+    this.settings = b.settings;
+    this.register = b.register;
+    this.model = b.model;
+    this.drainTimeout = b.drainTimeout;
+    this.registrationRetryInterval = b.registrationRetryInterval;
+    this.serviceTimeMillis = b.serviceTimeMillis;
+    this.handlers = SimHttp.executor("sim-" + role.component() + "-" + b.host, b.maxHandlerThreads);
+    this.server = HttpServer.create(new InetSocketAddress(address, b.port), 256);
+    this.port = server.getAddress().getPort();
+    String endpoint = host + ":" + port;
+    this.metricLabels = new LinkedHashMap<>();
+    if (b.metricLabels != null) {
+      metricLabels.putAll(b.metricLabels);
+    } else {
+      metricLabels.put("model_name", model);
+      metricLabels.put("engine_type", "trtllm");
+    }
+    // ROLE-host:port-<ms>-<pid>-<random 0..1000, at least 3 digits>, as DisaggClusterWorker builds it.
+    this.workerId = role.name() + "-" + endpoint + "-" + System.currentTimeMillis() + "-"
+        + ProcessHandle.current().pid() + "-" + String.format("%03d", ThreadLocalRandom.current().nextInt(1001));
+    this.key = (settings != null ? settings.workerKeyPrefix() : "/trtllm-disagg/-/workers") + "/" + workerId;
+    this.registrationJson = "{\"worker_id\": " + quote(workerId) + ", \"host\": " + quote(host)
+        + ", \"port\": " + port + ", \"role\": " + role.number() + "}";
+    if (register) {
+      this.etcd = b.etcdClient != null ? b.etcdClient : Loopback.etcdClient(b.etcdEndpoint);
+      this.ownsEtcd = b.etcdClient == null;
+    } else {
+      this.etcd = null;
+      this.ownsEtcd = false;
+    }
+    server.setExecutor(handlers);
+    server.createContext("/", this::route);
+  }
+
+  /**
+   * A builder of a worker bound to {@code host:port}.
+   *
+   * @param host an IPv4 literal in 127.0.0.0/8, e.g. a kwok pod IP {@code 127.1.0.7}
+   * @param port TCP port; 0 picks a free one (the registration carries the real one)
+   */
+  public static Builder builder(WorkerRole role, String host, int port) {
+    return new Builder(role, host, port);
+  }
+
+  /** Settings of a {@link SimulatedWorker}; {@link #start()} binds, serves and registers. */
+  public static final class Builder {
+    private final WorkerRole role;
+    private final String host;
+    private final int port;
+    private DisaggClusterSettings settings;
+    private String etcdEndpoint;
+    private Client etcdClient;
+    private boolean register = true;
+    private String model = "simulated-model";
+    private long serviceTimeMillis = 0;
+    private Duration drainTimeout = Duration.ofSeconds(30);
+    private Duration registrationRetryInterval = Duration.ofSeconds(5);
+    private int maxHandlerThreads = 32;
+    private Map<String, String> metricLabels;
+
+    private Builder(WorkerRole role, String host, int port) {
+      this.role = role;
+      this.host = host;
+      this.port = port;
+    }
+
+    /** The {@code disagg_cluster} settings (cluster name, heartbeat, lease TTL). Required when registering. */
+    public Builder settings(DisaggClusterSettings s) {
+      this.settings = s;
+      return this;
+    }
+
+    /** etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the worker owns its client. */
+    public Builder etcd(String endpoint) {
+      this.etcdEndpoint = endpoint;
+      return this;
+    }
+
+    /** A shared etcd client; the worker does not close it (a kill then only stops heartbeats). */
+    public Builder etcd(Client client) {
+      this.etcdClient = client;
+      return this;
+    }
+
+    /** Whether to register in etcd (default true); false gives a plain HTTP worker. */
+    public Builder register(boolean register) {
+      this.register = register;
+      return this;
+    }
+
+    /** {@code model} in responses and the {@code model_name} metric label. */
+    public Builder model(String model) {
+      this.model = model;
+      return this;
+    }
+
+    /** Time each {@code /v1/completions} request takes, in milliseconds (default 0). */
+    public Builder serviceTimeMillis(long ms) {
+      this.serviceTimeMillis = ms;
+      return this;
+    }
+
+    /** Upper bound of the wait for in-flight requests in {@link #shutdown()} (default 30 s). */
+    public Builder drainTimeout(Duration d) {
+      this.drainTimeout = d;
+      return this;
+    }
+
+    /** Pause between failed registration attempts (default 5 s, as upstream's {@code retry_interval}). */
+    public Builder registrationRetryInterval(Duration d) {
+      this.registrationRetryInterval = d;
+      return this;
+    }
+
+    /** Maximum number of HTTP handler threads (default 32); more concurrent requests queue. */
+    public Builder maxHandlerThreads(int n) {
+      this.maxHandlerThreads = n;
+      return this;
+    }
+
+    /** Labels of every metric, in iteration order (default {@code model_name=<model>}, {@code engine_type="trtllm"}). */
+    public Builder metricLabels(Map<String, String> labels) {
+      this.metricLabels = labels;
+      return this;
+    }
+
+    /**
+     * Binds the HTTP server, starts serving, then registers in etcd (one attempt here; if it
+     * fails, retries continue in the background like upstream).
+     *
+     * @throws IllegalStateException when the address cannot be bound
+     */
+    public SimulatedWorker start() {
+      if (register) {
+        if (settings == null) {
+          throw new IllegalArgumentException("settings are required to register");
+        }
+        if (etcdEndpoint == null && etcdClient == null) {
+          throw new IllegalArgumentException("an etcd endpoint or client is required to register");
+        }
+      }
+      if (maxHandlerThreads < 1 || drainTimeout.isNegative() || serviceTimeMillis < 0) {
+        throw new IllegalArgumentException("bad worker settings");
+      }
+      SimulatedWorker w;
+      try {
+        w = new SimulatedWorker(this);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot bind simulated worker to " + host + ":" + port + ": " + e, e);
+      }
+      w.begin();
+      return w;
+    }
+  }
+
+  private void begin() {
+    server.start();
+    if (!register) {
+      return;
+    }
+    boolean ok = tryRegister();
+    Thread t = new Thread(() -> lifecycle(ok), "sim-heartbeat-" + endpoint());
+    t.setDaemon(true);
+    lifecycleThread = t;
+    t.start();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // identity and state
+
+  public WorkerRole role() {
+    return role;
+  }
+
+  /** The host it is bound to and registered with (the pod IP). */
+  public String host() {
+    return host;
+  }
+
+  /** The bound TCP port. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code host:port}, as the router dials it. */
+  public String endpoint() {
+    return host + ":" + port;
+  }
+
+  /** {@code worker_id} of the registration. */
+  public String workerId() {
+    return workerId;
+  }
+
+  /** The etcd key {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>}. */
+  public String registrationKey() {
+    return key;
+  }
+
+  /** The registration value, exactly as written to etcd. */
+  public String registrationJson() {
+    return registrationJson;
+  }
+
+  /** Lease of the current registration, 0 before the first successful one. */
+  public long leaseId() {
+    return leaseId;
+  }
+
+  public State state() {
+    return state.get();
+  }
+
+  public DisaggClusterSettings settings() {
+    return settings;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // load knobs
+
+  /** Time each completion request takes from now on, in milliseconds. */
+  public void setServiceTimeMillis(long ms) {
+    if (ms < 0) {
+      throw new IllegalArgumentException("negative service time");
+    }
+    this.serviceTimeMillis = ms;
+  }
+
+  /** Current service time per request, in milliseconds. */
+  public long serviceTimeMillis() {
+    return serviceTimeMillis;
+  }
+
+  /** Requests added to the real in-flight count in {@code trtllm_num_requests_running}. */
+  public void setExtraRunningRequests(int n) {
+    this.extraRunning = Math.max(0, n);
+  }
+
+  /** Value of {@code trtllm_num_requests_waiting} (requests queued). */
+  public void setWaitingRequests(int n) {
+    this.waiting = Math.max(0, n);
+  }
+
+  /** Value of {@code trtllm_kv_cache_utilization}, a fraction in [0, 1]. */
+  public void setKvCacheUtilization(double fraction) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new IllegalArgumentException("KV-cache utilization is a fraction in [0, 1]: " + fraction);
+    }
+    this.kvCacheUtilization = fraction;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // counters
+
+  /** Completion requests answered successfully. */
+  public long requestsServed() {
+    return served.get();
+  }
+
+  /** Completion requests inside a handler right now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Requests dropped (connection closed unanswered) because the worker was draining or stopped. */
+  public long requestsRefusedWhileStopping() {
+    return refusedWhileStopping.get();
+  }
+
+  /** Successful registrations (the first one plus re-registrations after failed refreshes). */
+  public long registrations() {
+    return registrations.get();
+  }
+
+  /** Successful lease refreshes. */
+  public long heartbeats() {
+    return heartbeats.get();
+  }
+
+  /** Failed lease refreshes (each one followed by a re-registration). */
+  public long heartbeatFailures() {
+    return heartbeatFailures.get();
+  }
+
+  /** Body of the last completion request received (parsed), or null. */
+  public JsonNode lastRequest() {
+    return lastRequest.get();
+  }
+
+  /** Value {@code trtllm_num_requests_running} has now. */
+  public int runningRequestsMetric() {
+    return inFlight.get() + extraRunning;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // lifecycle
+
+  /**
+   * The preStop hook: deletes this worker's own registration key; the worker keeps serving.
+   *
+   * @return whether a key was deleted (false when it was already gone)
+   * @throws IllegalStateException when etcd cannot be reached within 5 s
+   */
+  public boolean deregister() {
+    if (!register) {
+      return false;
+    }
+    try {
+      return etcd.getKVClient().delete(bytes(key)).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS).getDeleted() > 0;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot delete " + key + ": " + e, e);
+    }
+  }
+
+  /**
+   * Graceful stop (SIGTERM), blocking until done: see {@link #shutdownAsync()}.
+   */
+  public void shutdown() {
+    shutdownAsync().join();
+  }
+
+  /**
+   * Starts a graceful stop and returns once new connections are refused. The future completes
+   * when in-flight requests have finished (or {@link Builder#drainTimeout} passed), the server is
+   * stopped and the worker's own key deleted. Calling it again returns the same future.
+   */
+  public synchronized CompletableFuture<Void> shutdownAsync() {
+    if (shutdownDone != null) {
+      return shutdownDone;
+    }
+    if (!state.compareAndSet(State.SERVING, State.DRAINING)) {
+      shutdownDone = CompletableFuture.completedFuture(null);
+      return shutdownDone;
+    }
+    long drainSeconds = Math.max(1, (drainTimeout.toMillis() + 999) / 1000);
+    // HttpServer.stop closes the listening socket first, then waits for exchanges in flight.
+    Thread stopper = new Thread(() -> server.stop((int) Math.min(Integer.MAX_VALUE, drainSeconds)),
+        "sim-stop-" + endpoint());
+    stopper.setDaemon(true);
+    stopper.start();
+    awaitListenerClosed();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    shutdownDone = done;
+    Thread drainer = new Thread(() -> {
+      try {
+        awaitDrained();
+        if (state.get() == State.KILLED) {
+          done.complete(null);
+          return;
+        }
+        server.stop(0);
+        stopper.join(5_000);
+        stopLifecycle();
+        if (register) {
+          try {
+            etcd.getKVClient().delete(bytes(key)).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            LOG.log(Level.WARNING, "worker " + workerId + " deregistration failed", e);
+          }
+        }
+        state.compareAndSet(State.DRAINING, State.STOPPED);
+        release();
+        done.complete(null);
+      } catch (Throwable t) {
+        state.compareAndSet(State.DRAINING, State.STOPPED);
+        release();
+        done.completeExceptionally(t);
+      }
+    }, "sim-drain-" + endpoint());
+    drainer.setDaemon(true);
+    drainer.start();
+    return done;
+  }
+
+  /**
+   * Crash: stops serving at once (connections closed, in-flight requests fail, new connections
+   * refused) and stops heartbeats; the registration stays until its lease expires after
+   * {@code inactive_timeout_sec}. Also ends a shutdown in progress (its key is then not deleted).
+   * No-op once stopped.
+   */
+  public synchronized void kill() {
+    State s = state.get();
+    if ((s != State.SERVING && s != State.DRAINING) || !state.compareAndSet(s, State.KILLED)) {
+      return;
+    }
+    server.stop(0);
+    handlers.shutdownNow();
+    stopLifecycle();
+    release();
+  }
+
+  /**
+   * Fast teardown for test clean-up: a serving worker stops serving at once and deletes its key
+   * (best effort); a draining one finishes its shutdown (bounded); resources are released.
+   */
+  @Override
+  public void close() {
+    CompletableFuture<Void> pending;
+    synchronized (this) {
+      pending = shutdownDone;
+      if (pending == null && state.compareAndSet(State.SERVING, State.STOPPED)) {
+        stopLifecycle();
+        handlers.shutdownNow();
+        server.stop(0);
+        if (register) {
+          try {
+            etcd.getKVClient().delete(bytes(key)).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            LOG.log(Level.FINE, "close: cannot delete " + key, e);
+          }
+        }
+      }
+    }
+    if (pending != null) {
+      try {
+        pending.get(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.FINE, "close: shutdown of " + workerId + " did not end cleanly", e);
+      }
+    }
+    release();
+  }
+
+  private synchronized void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    handlers.shutdownNow();
+    if (ownsEtcd) {
+      etcd.close();
+    }
+  }
+
+  private void awaitListenerClosed() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(address, port), 200);
+      } catch (ConnectException e) {
+        return;
+      } catch (IOException e) {
+        // timeout or other: try again
+      }
+      sleepQuietly(5);
+    }
+    LOG.warning("listener of " + endpoint() + " still accepts connections 5 s after shutdown started");
+  }
+
+  private void awaitDrained() {
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    synchronized (drainLock) {
+      while (inFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.warning("worker " + workerId + ": " + inFlight.get() + " requests still in flight after drain timeout");
+          return;
+        }
+        try {
+          drainLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // etcd registration and heartbeats
+
+  private boolean tryRegister() {
+    long lease = 0;
+    try {
+      lease = etcd.getLeaseClient().grant(settings.inactiveTimeoutSec())
+          .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS).getID();
+      ByteSequence k = bytes(key);
+      TxnResponse r = etcd.getKVClient().txn()
+          .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+          .Then(Op.put(k, bytes(registrationJson), PutOption.builder().withLeaseId(lease).build()))
+          .commit().get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (!r.isSucceeded()) {
+        LOG.info("worker " + workerId + ": key exists, registration not done");
+        revokeQuietly(lease);
+        return false;
+      }
+      leaseId = lease;
+      registrations.incrementAndGet();
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      LOG.log(Level.INFO, "worker " + workerId + " registration failed: " + e);
+      if (lease != 0) {
+        revokeQuietly(lease);
+      }
+      return false;
+    }
+  }
+
+  private void revokeQuietly(long lease) {
+    try {
+      etcd.getLeaseClient().revoke(lease).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // the lease expires by itself
+    }
+  }
+
+  private void lifecycle(boolean registered) {
+    try {
+      if (!registered) {
+        registerUntilDone();
+      }
+      if (!settings.heartbeatEnabled()) {
+        LOG.warning("worker " + workerId + ": heartbeat interval " + settings.heartbeatIntervalSec()
+            + " s is not in (0, inactive timeout " + settings.inactiveTimeoutSec() + " s): heartbeat disabled");
+        return;
+      }
+      long interval = TimeUnit.SECONDS.toNanos(settings.heartbeatIntervalSec());
+      long next = System.nanoTime() + interval;
+      while (!stopHeartbeats) {
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        if (stopHeartbeats) {
+          return;
+        }
+        next = System.nanoTime() + interval;
+        try {
+          etcd.getLeaseClient().keepAliveOnce(leaseId).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+          heartbeats.incrementAndGet();
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          if (stopHeartbeats) {
+            return;
+          }
+          heartbeatFailures.incrementAndGet();
+          LOG.info("worker " + workerId + " heartbeat failed (" + e + "), re-registering");
+          registerUntilDone();
+          next = System.nanoTime() + interval;
+        }
+      }
+    } catch (InterruptedException e) {
+      // stopped
+    }
+  }
+
+  private void registerUntilDone() throws InterruptedException {
+    while (!stopHeartbeats) {
+      if (tryRegister()) {
+        return;
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException();
+      }
+      TimeUnit.MILLISECONDS.sleep(registrationRetryInterval.toMillis());
+    }
+  }
+
+  private void stopLifecycle() {
+    stopHeartbeats = true;
+    Thread t = lifecycleThread;
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(ETCD_TIMEOUT_SECONDS * 2 + 1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // HTTP
+
+  private void route(HttpExchange ex) throws IOException {
+    try {
+      if (state.get() != State.SERVING) {
+        // Listener already closed: this came on an open keep-alive connection. uvicorn would have
+        // closed that connection; close it without an answer.
+        refusedWhileStopping.incrementAndGet();
+        ex.close();
+        return;
+      }
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      switch (path) {
+        case "/health" -> {
+          if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            SimHttp.sendText(ex, 405, "method not allowed");
+          } else {
+            SimHttp.send(ex, 200, null, null, null);
+          }
+        }
+        case "/prometheus/metrics", "/prometheus/metrics/" -> SimHttp.send(ex, 200,
+            "text/plain; version=0.0.4; charset=utf-8", metricsText().getBytes(StandardCharsets.UTF_8), null);
+        case "/v1/completions" -> {
+          if (!"POST".equals(method)) {
+            SimHttp.sendText(ex, 405, "method not allowed");
+          } else {
+            completion(ex);
+          }
+        }
+        default -> SimHttp.sendJson(ex, 404, Map.of("detail", "Not Found"));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "worker " + endpoint() + " request failed", e);
+      ex.close();
+    }
+  }
+
+  private void completion(HttpExchange ex) throws IOException {
+    inFlight.incrementAndGet();
+    try {
+      JsonNode req;
+      try {
+        req = SimHttp.JSON.readTree(SimHttp.readBody(ex, MAX_BODY_BYTES));
+      } catch (IOException e) {
+        req = null;
+      }
+      if (req == null || !req.isObject()) {
+        badRequests.incrementAndGet();
+        SimHttp.sendJson(ex, 400, Map.of("object", "error", "message", "request body must be a JSON object",
+            "type", "BadRequestError", "code", 400));
+        return;
+      }
+      lastRequest.set(req);
+      long ms = serviceTimeMillis;
+      if (ms > 0) {
+        try {
+          Thread.sleep(ms);
+        } catch (InterruptedException e) {
+          // killed: the connection is closed by the server stop; answer nothing
+          ex.close();
+          return;
+        }
+      }
+      if (state.get() == State.KILLED) {
+        ex.close();
+        return;
+      }
+      ObjectNode resp = role == WorkerRole.CONTEXT ? contextResponse(req) : generationResponse(req);
+      SimHttp.send(ex, 200, SimHttp.JSON_TYPE, SimHttp.JSON.writeValueAsBytes(resp),
+          Map.of("x-simulated-worker", endpoint()));
+      served.incrementAndGet();
+    } finally {
+      inFlight.decrementAndGet();
+      synchronized (drainLock) {
+        drainLock.notifyAll();
+      }
+    }
+  }
+
+  private ObjectNode contextResponse(JsonNode req) {
+    long[] prompt = promptTokens(req);
+    JsonNode dp = req.path("disaggregated_params");
+    long disaggId = dp.path("disagg_request_id").isIntegralNumber() ? dp.path("disagg_request_id").asLong()
+        : localRequestIds.incrementAndGet();
+    long firstToken = 1000 + Math.floorMod(disaggId * 31 + prompt.length, 30000);
+    ObjectNode r = completionEnvelope("cmpl-ctx-" + disaggId);
+    ObjectNode choice = ((ArrayNode) r.get("choices")).addObject();
+    choice.put("index", 0);
+    choice.put("text", "tok" + firstToken);
+    choice.putNull("logprobs");
+    choice.put("finish_reason", "length");
+    choice.putNull("stop_reason");
+    ObjectNode params = choice.putObject("disaggregated_params");
+    params.put("request_type", "context_only");
+    params.putArray("first_gen_tokens").add(firstToken);
+    params.put("ctx_request_id", disaggId);
+    params.put("disagg_request_id", disaggId);
+    params.put("encoded_opaque_state", java.util.Base64.getEncoder()
+        .encodeToString(("ctx=" + endpoint()).getBytes(StandardCharsets.UTF_8)));
+    params.putNull("draft_tokens");
+    ArrayNode ids = r.putArray("prompt_token_ids");
+    for (long t : prompt) {
+      ids.add(t);
+    }
+    usage(r, prompt.length, 1);
+    return r;
+  }
+
+  private ObjectNode generationResponse(JsonNode req) {
+    long[] prompt = promptTokens(req);
+    int maxTokens = Math.max(1, Math.min(MAX_TOKENS_CAP, req.path("max_tokens").asInt(16)));
+    ObjectNode r = completionEnvelope("cmpl-" + localRequestIds.incrementAndGet());
+    ObjectNode choice = ((ArrayNode) r.get("choices")).addObject();
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < maxTokens; i++) {
+      text.append(" sim");
+    }
+    choice.put("index", 0);
+    choice.put("text", text.toString());
+    choice.putNull("logprobs");
+    choice.put("finish_reason", "length");
+    choice.putNull("stop_reason");
+    usage(r, prompt.length, maxTokens);
+    return r;
+  }
+
+  private ObjectNode completionEnvelope(String id) {
+    ObjectNode r = SimHttp.JSON.createObjectNode();
+    r.put("id", id);
+    r.put("object", "text_completion");
+    r.put("created", System.currentTimeMillis() / 1000);
+    r.put("model", model);
+    r.putArray("choices");
+    return r;
+  }
+
+  private static void usage(ObjectNode r, int prompt, int completion) {
+    ObjectNode u = r.putObject("usage");
+    u.put("prompt_tokens", prompt);
+    u.put("completion_tokens", completion);
+    u.put("total_tokens", prompt + completion);
+  }
+
+  /** Token ids of the prompt: given ids as they are, a string as one fake id per word. */
+  private static long[] promptTokens(JsonNode req) {
+    JsonNode p = req.path("prompt");
+    if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
+      p = p.get(0);
+    }
+    if (p.isArray()) {
+      long[] ids = new long[p.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = p.get(i).asLong();
+      }
+      return ids;
+    }
+    String s = p.asText("").strip();
+    if (s.isEmpty()) {
+      return new long[0];
+    }
+    String[] words = s.split("\\s+");
+    long[] ids = new long[words.length];
+    for (int i = 0; i < words.length; i++) {
+      ids[i] = Math.floorMod(words[i].hashCode(), 32000);
+    }
+    return ids;
+  }
+
+  private String metricsText() {
+    StringBuilder labels = new StringBuilder();
+    metricLabels.forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",").append(k).append("=\"")
+        .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"'));
+    String l = "{" + labels + "}";
+    String lf = "{" + labels + (labels.length() == 0 ? "" : ",") + "finished_reason=\"length\"}";
+    return "# HELP trtllm_num_requests_running Number of active requests\n"
+        + "# TYPE trtllm_num_requests_running gauge\n"
+        + "trtllm_num_requests_running" + l + " " + (double) runningRequestsMetric() + "\n"
+        + "# HELP trtllm_num_requests_waiting Number of queued requests\n"
+        + "# TYPE trtllm_num_requests_waiting gauge\n"
+        + "trtllm_num_requests_waiting" + l + " " + (double) waiting + "\n"
+        + "# HELP trtllm_kv_cache_utilization KV cache utilization\n"
+        + "# TYPE trtllm_kv_cache_utilization gauge\n"
+        + "trtllm_kv_cache_utilization" + l + " " + kvCacheUtilization + "\n"
+        + "# HELP trtllm_request_success_total Count of successfully processed requests.\n"
+        + "# TYPE trtllm_request_success_total counter\n"
+        + "trtllm_request_success_total" + lf + " " + (double) served.get() + "\n";
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static String quote(String s) {
+    try {
+      return SimHttp.JSON.writeValueAsString(s);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedWorker[" + role + " " + endpoint() + " " + state.get() + "]";
+  }
+}

@@ -1,0 +1,106 @@
+package io.disagg.e2e.testing;
+
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.e2e.trtllm.SimulatedKubelet;
+import io.disagg.operator.testing.EtcdServer;
+import io.disagg.operator.testing.OperatorRunner;
+import io.disagg.operator.testing.Samples;
+import io.disagg.operator.testing.TestNamespace;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real
+ * reconciler, in this JVM), and a simulated kubelet that runs a simulated TensorRT-LLM worker for
+ * every worker pod, bound to the pod's loopback IP and registering in that etcd. Closing it stops
+ * all three, operator first.
+ */
+public final class Testbed implements AutoCloseable {
+
+  private final TestNamespace ns;
+  private final EtcdServer etcd;
+  private OperatorRunner operator;
+  private final SimulatedKubelet kubelet;
+  private final UnaryOperator<OperatorRunner.Builder> operatorOptions;
+
+  private Testbed(TestNamespace ns, long serviceTimeMillis, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+    this.ns = ns;
+    this.operatorOptions = operatorOptions;
+    this.etcd = EtcdServer.start();
+    try {
+      this.operator = operatorOptions.apply(OperatorRunner.builder(ns.name())).start();
+    } catch (RuntimeException e) {
+      etcd.close();
+      throw e;
+    }
+    this.kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
+        .serviceTimeMillis(serviceTimeMillis)
+        .drainTimeout(Duration.ofSeconds(60))
+        .start();
+  }
+
+  /** A testbed whose workers answer each request after 20 ms. */
+  public static Testbed start(TestNamespace ns) {
+    return new Testbed(ns, 20, b -> b);
+  }
+
+  /**
+   * A testbed whose workers answer each request after 20 ms, and whose operator (now and after
+   * {@link #startOperator()}) has these options, e.g. another identity or leader election.
+   */
+  public static Testbed start(TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+    return new Testbed(ns, 20, operatorOptions);
+  }
+
+  /** A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds. */
+  public static Testbed start(TestNamespace ns, long serviceTimeMillis) {
+    return new Testbed(ns, serviceTimeMillis, b -> b);
+  }
+
+  /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
+  public DisaggCluster sample(String file) {
+    DisaggCluster cr = Samples.load(file);
+    cr.getMetadata().setNamespace(ns.name());
+    cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of(etcd.endpoint())));
+    return cr;
+  }
+
+  public EtcdServer etcd() {
+    return etcd;
+  }
+
+  public OperatorRunner operator() {
+    return operator;
+  }
+
+  public SimulatedKubelet kubelet() {
+    return kubelet;
+  }
+
+  /** Stops the operator (as a crash or a rollout of the operator would). */
+  public void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  /** Starts a new operator after {@link #stopOperator()}. */
+  public OperatorRunner startOperator() {
+    stopOperator();
+    operator = operatorOptions.apply(OperatorRunner.builder(ns.name())).start();
+    return operator;
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    // Workers that could not start say why; shown in the test output for diagnosis.
+    kubelet.events().stream().filter(e -> e.contains("WAITING") || e.contains("failed"))
+        .limit(20).forEach(e -> System.out.println("[simulated kubelet] " + e));
+    kubelet.close();
+    etcd.close();
+  }
+}
