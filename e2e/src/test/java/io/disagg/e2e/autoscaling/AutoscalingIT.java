@@ -1,5 +1,7 @@
 package io.disagg.e2e.autoscaling;
 
+import io.disagg.operator.status.ConditionType;
+
 import io.disagg.operator.scaling.AutoscalingMetrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,7 +102,7 @@ class AutoscalingIT {
 
       await().atMost(TIMEOUT).untilAsserted(() -> {
         DisaggCluster d = get(ns);
-        assertThat(Conditions.isTrue(d.getStatus().getConditions(), Conditions.READY)).as("Ready").isTrue();
+        assertThat(Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY)).as("Ready").isTrue();
         assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
         assertThat(d.getStatus().getGeneration().getAutoscaling()).as("first evaluation recorded").isNotNull();
         assertThat(d.getStatus().getGeneration().getAutoscaling().getDesiredReplicas()).isEqualTo(1);
@@ -223,7 +225,7 @@ class AutoscalingIT {
       ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
       await().atMost(TIMEOUT).untilAsserted(() -> {
         DisaggCluster d = get(ns);
-        assertThat(Conditions.isTrue(d.getStatus().getConditions(), Conditions.READY)).as("Ready").isTrue();
+        assertThat(Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY)).as("Ready").isTrue();
         assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
         assertThat(d.getStatus().getGeneration().getAutoscaling().getLastEvaluationTime()).isNotNull();
       });
@@ -304,7 +306,7 @@ class AutoscalingIT {
       ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
       await().atMost(TIMEOUT).untilAsserted(() -> {
         DisaggCluster d = get(ns);
-        assertThat(Conditions.isTrue(d.getStatus().getConditions(), Conditions.READY)).as("Ready").isTrue();
+        assertThat(Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY)).as("Ready").isTrue();
         assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
       });
       // The router pod kwok runs has a loopback IP: the simulated router listens there, on the router port.

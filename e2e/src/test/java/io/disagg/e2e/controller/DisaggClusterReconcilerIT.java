@@ -1,5 +1,7 @@
 package io.disagg.e2e.controller;
 
+import io.disagg.operator.status.ConditionType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -191,7 +193,7 @@ class DisaggClusterReconcilerIT {
       OperatorRunner op = bed.operator();
       DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       awaitReady(ns, cr);
-      await().atMost(TIMEOUT).until(() -> !Conditions.isTrue(get(ns, "tinyllama").getStatus().getConditions(), Conditions.PROGRESSING));
+      await().atMost(TIMEOUT).until(() -> !Conditions.isTrue(get(ns, "tinyllama").getStatus().getConditions(), ConditionType.PROGRESSING));
       // Let in-flight reconciles settle, then count.
       await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
       op.requests().reset();
@@ -246,7 +248,7 @@ class DisaggClusterReconcilerIT {
       await().atMost(TIMEOUT).untilAsserted(() -> {
         DisaggCluster d = get(ns, "tinyllama");
         assertThat(d.getStatus()).isNotNull();
-        assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.DEGRADED)).hasValueSatisfying(degraded -> {
+        assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(degraded -> {
           assertThat(degraded.getStatus()).isEqualTo("True");
           assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
           assertThat(degraded.getMessage()).contains("spec.context.resources");

@@ -1,5 +1,7 @@
 package io.disagg.e2e.helm;
 
+import io.disagg.operator.status.ConditionType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
@@ -213,8 +215,8 @@ class ChartRbacIT {
     DisaggCluster d = DisaggClusters.get(ns, NAME);
     return d != null && d.getStatus() != null && d.getStatus().getGeneration() != null
         && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
-        && io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.Conditions.READY)
-        && !io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.Conditions.PROGRESSING)
+        && io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.READY)
+        && !io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.PROGRESSING)
         && d.getStatus().getGeneration().getRegisteredInstances() == generation;
   }
 

@@ -1,5 +1,7 @@
 package io.disagg.e2e.helm;
 
+import io.disagg.operator.status.ConditionType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -68,7 +70,7 @@ class InstalledOperatorIT {
             DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
             assertThat(got.getStatus()).isNotNull();
             assertThat(io.disagg.operator.status.Conditions.find(got.getStatus().getConditions(),
-                io.disagg.operator.status.Conditions.READY)).hasValueSatisfying(rc -> assertThat(rc.getStatus())
+                io.disagg.operator.status.ConditionType.READY)).hasValueSatisfying(rc -> assertThat(rc.getStatus())
                 .as(rc.getReason() + ": " + rc.getMessage()).isEqualTo("True"));
           });
 

@@ -1,5 +1,7 @@
 package io.disagg.e2e.scaling;
 
+import io.disagg.operator.status.ConditionType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -201,7 +203,7 @@ class SafeScaleDownIT {
   private static void awaitServing(TestNamespace ns, int context, int generation) {
     await().atMost(TIMEOUT).untilAsserted(() -> {
       DisaggCluster d = get(ns);
-      assertThat(Conditions.isTrue(d.getStatus().getConditions(), Conditions.READY)).as("Ready").isTrue();
+      assertThat(Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY)).as("Ready").isTrue();
       assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(context);
       assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(generation);
     });

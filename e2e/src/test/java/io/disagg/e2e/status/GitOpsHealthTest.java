@@ -1,5 +1,8 @@
 package io.disagg.e2e.status;
 
+import io.disagg.operator.status.ConditionType;
+import io.disagg.operator.status.Reason;
+
 import static io.disagg.operator.status.StatusCalculatorTest.T0;
 import static io.disagg.operator.status.StatusCalculatorTest.observed;
 import static io.disagg.operator.status.StatusCalculatorTest.reg;
@@ -101,8 +104,8 @@ class GitOpsHealthTest {
   void aReconcileErrorTheOperatorRetriesIsInProgressForFluxAndDegradedForArgo() {
     DisaggCluster cr = cr(1);
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), observed(snapshot(true), List.of(), Map.of(), List.of()), T0);
-    s.setConditions(Conditions.withGitOpsSummary(Conditions.set(s.getConditions(), Conditions.DEGRADED, true,
-        Conditions.RECONCILE_ERROR, "Operation: [patch] failed: connection refused", 1L, T0), 1L, T0));
+    s.setConditions(Conditions.withGitOpsSummary(Conditions.set(s.getConditions(), ConditionType.DEGRADED, true,
+        Reason.RECONCILE_ERROR, "Operation: [patch] failed: connection refused", 1L, T0), 1L, T0));
     cr.setStatus(s);
     Verdict v = GitOpsHealth.of(cr);
     assertThat(v.kstatus()).isEqualTo("InProgress");

@@ -40,7 +40,9 @@ import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.scaling.Replicas;
+import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
+import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.validation.SpecValidator;
@@ -396,11 +398,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     DisaggClusterStatus previous = cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
     List<Condition> before = previous.getConditions();
     List<Condition> after = Conditions.withGitOpsSummary(
-        Conditions.set(before, Conditions.DEGRADED, true, Conditions.RECONCILE_ERROR, message,
+        Conditions.set(before, ConditionType.DEGRADED, true, Reason.RECONCILE_ERROR, message,
             cr.getMetadata().getGeneration(), clock.instant()),
         cr.getMetadata().getGeneration(), clock.instant());
-    boolean firstOfItsKind = Conditions.find(before, Conditions.DEGRADED)
-        .map(c -> !Conditions.RECONCILE_ERROR.equals(c.getReason()) || !Objects.equals(c.getMessage(), message)).orElse(true);
+    boolean firstOfItsKind = Conditions.find(before, ConditionType.DEGRADED)
+        .map(c -> !Conditions.hasReason(c, Reason.RECONCILE_ERROR) || !Objects.equals(c.getMessage(), message)).orElse(true);
     if (firstOfItsKind) {
       EventRecorder.warning(context.getClient(), cr, "ReconcileError", message);
     }
@@ -415,30 +417,30 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     List<Condition> before = cr.getStatus() == null ? List.of() : cr.getStatus().getConditions();
     List<Condition> after = status.getConditions();
     var client = context.getClient();
-    if (Conditions.changed(before, after, StatusCalculator.DISCOVERY)) {
-      Conditions.find(after, StatusCalculator.DISCOVERY).ifPresent(c -> {
+    if (Conditions.changed(before, after, ConditionType.DISCOVERY_AVAILABLE)) {
+      Conditions.find(after, ConditionType.DISCOVERY_AVAILABLE).ifPresent(c -> {
         String detail = snapshot != null && snapshot.lastError() != null ? " (" + snapshot.lastError() + ")" : "";
-        if ("True".equals(c.getStatus()) && "Watching".equals(c.getReason())) {
+        if ("True".equals(c.getStatus()) && Conditions.hasReason(c, Reason.WATCHING)) {
           EventRecorder.normal(client, cr, "DiscoveryAvailable", c.getMessage());
         } else {
           EventRecorder.warning(client, cr, c.getReason(), c.getMessage() + detail);
         }
       });
     }
-    if (Conditions.changed(before, after, Conditions.DEGRADED)) {
-      Conditions.find(after, Conditions.DEGRADED).ifPresent(c -> {
+    if (Conditions.changed(before, after, ConditionType.DEGRADED)) {
+      Conditions.find(after, ConditionType.DEGRADED).ifPresent(c -> {
         if ("True".equals(c.getStatus())) {
           EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
-        } else if (Conditions.isTrue(before, Conditions.DEGRADED)) {
+        } else if (Conditions.isTrue(before, ConditionType.DEGRADED)) {
           EventRecorder.normal(client, cr, "Recovered", "no longer degraded");
         }
       });
     }
-    if (Conditions.changed(before, after, Conditions.READY)) {
-      Conditions.find(after, Conditions.READY).ifPresent(c -> {
+    if (Conditions.changed(before, after, ConditionType.READY)) {
+      Conditions.find(after, ConditionType.READY).ifPresent(c -> {
         if ("True".equals(c.getStatus())) {
           EventRecorder.normal(client, cr, "Ready", c.getMessage());
-        } else if (Conditions.isTrue(before, Conditions.READY)) {
+        } else if (Conditions.isTrue(before, ConditionType.READY)) {
           EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
         }
       });

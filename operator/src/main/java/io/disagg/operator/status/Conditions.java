@@ -17,34 +17,21 @@ import java.util.Optional;
 public final class Conditions {
   private Conditions() {}
 
-  /** True when the cluster serves: both pools and the router are ready. */
-  public static final String READY = "Ready";
-  /** True while the operator is moving the cluster towards its spec (rollout, scaling, drain). */
-  public static final String PROGRESSING = "Progressing";
-  /** True when something is wrong that needs a person: invalid spec, unschedulable pods, errors. */
-  public static final String DEGRADED = "Degraded";
-  /**
-   * kstatus convention (read by Flux): True while the cluster does not yet match its spec or does
-   * not serve yet, and is not {@link #STALLED}. Derived by {@link #withGitOpsSummary}.
-   */
-  public static final String RECONCILING = "Reconciling";
-  /**
-   * kstatus convention (read by Flux as Failed): True when the cluster does not serve and cannot
-   * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but
-   * a {@code ReconcileError} the operator is still retrying. Derived by {@link #withGitOpsSummary}.
-   */
-  public static final String STALLED = "Stalled";
-  /** Reason of {@code Degraded} for a failed reconcile that JOSDK retries (not stalled). */
-  public static final String RECONCILE_ERROR = "ReconcileError";
-
   /**
    * Returns {@code existing} with the condition {@code type} set; other conditions are kept.
    *
    * @param generation the {@code metadata.generation} this condition was computed for
    * @param now time recorded as {@code lastTransitionTime} when the status changes
    */
-  public static List<Condition> set(List<Condition> existing, String type, boolean status, String reason,
+  public static List<Condition> set(List<Condition> existing, ConditionType type, boolean status, Reason reason,
       String message, Long generation, Instant now) {
+    return put(existing, type, status, reason.reason(), message, generation, now);
+  }
+
+  /** As {@link #set}, with a reason copied from another condition. */
+  private static List<Condition> put(List<Condition> existing, ConditionType conditionType, boolean status, String reason,
+      String message, Long generation, Instant now) {
+    String type = conditionType.type();
     List<Condition> out = new ArrayList<>();
     Condition previous = null;
     for (Condition c : existing == null ? List.<Condition>of() : existing) {
@@ -65,7 +52,7 @@ public final class Conditions {
   }
 
   /**
-   * Returns {@code conditions} with {@link #RECONCILING} and {@link #STALLED} set from
+   * Returns {@code conditions} with {@link ConditionType#RECONCILING} and {@link ConditionType#STALLED} set from
    * {@code Ready}, {@code Progressing} and {@code Degraded}, following the kstatus conventions of
    * sigs.k8s.io/cli-utils (Flux's fork github.com/fluxcd/cli-utils): "abnormal-true" conditions,
    * so that a GitOps tool reads {@code Stalled} True as failed, {@code Reconciling} True as in
@@ -76,42 +63,50 @@ public final class Conditions {
    * @param now time recorded as {@code lastTransitionTime} when a status changes
    */
   public static List<Condition> withGitOpsSummary(List<Condition> conditions, Long generation, Instant now) {
-    Optional<Condition> ready = find(conditions, READY);
-    Optional<Condition> progressing = find(conditions, PROGRESSING);
-    Optional<Condition> degraded = find(conditions, DEGRADED);
-    boolean isReady = isTrue(conditions, READY);
-    boolean stalled = !isReady && isTrue(conditions, DEGRADED)
-        && !RECONCILE_ERROR.equals(degraded.map(Condition::getReason).orElse(null));
-    boolean isProgressing = isTrue(conditions, PROGRESSING);
+    Optional<Condition> ready = find(conditions, ConditionType.READY);
+    Optional<Condition> progressing = find(conditions, ConditionType.PROGRESSING);
+    Optional<Condition> degraded = find(conditions, ConditionType.DEGRADED);
+    boolean isReady = isTrue(conditions, ConditionType.READY);
+    boolean stalled = !isReady && isTrue(conditions, ConditionType.DEGRADED)
+        && !degraded.map(c -> hasReason(c, Reason.RECONCILE_ERROR)).orElse(false);
+    boolean isProgressing = isTrue(conditions, ConditionType.PROGRESSING);
     List<Condition> out = conditions;
     if (stalled) {
-      out = set(out, STALLED, true, degraded.get().getReason(), degraded.get().getMessage(), generation, now);
+      out = put(out, ConditionType.STALLED, true, degraded.get().getReason(), degraded.get().getMessage(), generation, now);
     } else {
-      out = set(out, STALLED, false, "NotStalled", "nothing needs a person to go on", generation, now);
+      out = set(out, ConditionType.STALLED, false, Reason.NOT_STALLED, "nothing needs a person to go on", generation, now);
     }
     if (!stalled && (isProgressing || !isReady)) {
       Condition from = isProgressing ? progressing.get() : ready.orElse(null);
-      out = set(out, RECONCILING, true, from == null ? "Reconciling" : from.getReason(),
+      out = put(out, ConditionType.RECONCILING, true, from == null ? Reason.RECONCILING.reason() : from.getReason(),
           from == null ? "waiting for the first status" : from.getMessage(), generation, now);
+    } else if (stalled) {
+      out = set(out, ConditionType.RECONCILING, false, Reason.STALLED, "stalled: see the Stalled condition", generation, now);
     } else {
-      out = set(out, RECONCILING, false, stalled ? "Stalled" : "Reconciled",
-          stalled ? "stalled: see the Stalled condition" : "the cluster matches its spec and serves", generation, now);
+      out = set(out, ConditionType.RECONCILING, false, Reason.RECONCILED, "the cluster matches its spec and serves",
+          generation, now);
     }
     return out;
   }
 
   /** The condition of that type, if present. */
-  public static Optional<Condition> find(List<Condition> conditions, String type) {
-    return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  public static Optional<Condition> find(List<Condition> conditions, ConditionType type) {
+    return conditions == null ? Optional.empty()
+        : conditions.stream().filter(c -> type.type().equals(c.getType())).findFirst();
   }
 
   /** Whether the condition of that type is present and True. */
-  public static boolean isTrue(List<Condition> conditions, String type) {
+  public static boolean isTrue(List<Condition> conditions, ConditionType type) {
     return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
   }
 
+  /** Whether the condition carries that reason. */
+  public static boolean hasReason(Condition c, Reason reason) {
+    return reason.reason().equals(c.getReason());
+  }
+
   /** Whether status or reason of the condition differ between two lists (what an Event reports). */
-  public static boolean changed(List<Condition> before, List<Condition> after, String type) {
+  public static boolean changed(List<Condition> before, List<Condition> after, ConditionType type) {
     Optional<Condition> a = find(before, type);
     Optional<Condition> b = find(after, type);
     if (a.isEmpty() || b.isEmpty()) {
@@ -120,14 +115,13 @@ public final class Conditions {
     return !Objects.equals(a.get().getStatus(), b.get().getStatus()) || !Objects.equals(a.get().getReason(), b.get().getReason());
   }
 
+  /** Position in the list: the order of {@link ConditionType}; unknown types after ours. */
   private static int order(String type) {
-    return switch (type) {
-      case READY -> 0;
-      case PROGRESSING -> 1;
-      case DEGRADED -> 2;
-      case RECONCILING -> 4;
-      case STALLED -> 5;
-      default -> 3;
-    };
+    for (ConditionType t : ConditionType.values()) {
+      if (t.type().equals(type)) {
+        return t.ordinal();
+      }
+    }
+    return ConditionType.values().length;
   }
 }

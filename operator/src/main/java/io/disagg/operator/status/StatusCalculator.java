@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +56,8 @@ public final class StatusCalculator {
   }
 
   /** Type of the condition that tells whether the operator sees the workers' etcd registrations. */
-  public static final String DISCOVERY = "DiscoveryAvailable";
+  /** What blocks readiness: a reason and a message for a person. */
+  private record Blocker(Reason reason, String message) {}
   private static final int LISTED = 10;
 
   /**
@@ -71,7 +73,7 @@ public final class StatusCalculator {
     s.setObservedGeneration(generation);
     s.setClusterName(TrtllmConfig.clusterName(cr));
 
-    List<String> notReady = new ArrayList<>();
+    List<Blocker> notReady = new ArrayList<>();
     List<String> progressing = new ArrayList<>();
     for (Pool pool : Pool.values()) {
       PoolSpec spec = cr.getSpec().pool(pool);
@@ -84,17 +86,18 @@ public final class StatusCalculator {
           : Integer.valueOf(o.discovery().of(pool).size()));
       ps.setDrain(o.drains().get(pool));
       if (o.discovery() == null || !o.discovery().reachable()) {
-        notReady.add(pool.id() + " registrations in etcd unknown");
+        notReady.add(new Blocker(Reason.DISCOVERY_UNAVAILABLE, pool.id() + " registrations in etcd unknown"));
       } else if (ps.getRegisteredInstances() < spec.getMinimalInstances()) {
-        notReady.add(pool.id() + " " + ps.getRegisteredInstances() + "/" + spec.getMinimalInstances()
-            + " registered in etcd (minimalInstances)");
+        notReady.add(new Blocker(pool == Pool.CONTEXT ? Reason.CONTEXT_NOT_REGISTERED : Reason.GENERATION_NOT_REGISTERED,
+            pool.id() + " " + ps.getRegisteredInstances() + "/" + spec.getMinimalInstances()
+            + " registered in etcd (minimalInstances)"));
       }
       if (sts == null) {
         ps.setReplicas(0);
         ps.setReadyReplicas(0);
         ps.setUpdatedReplicas(0);
         progressing.add(pool.id() + " StatefulSet not created yet");
-        notReady.add(pool.id() + " 0/" + spec.getMinimalInstances());
+        notReady.add(new Blocker(notReadyReason(pool), pool.id() + " 0/" + spec.getMinimalInstances()));
         continue;
       }
       var st = sts.getStatus();
@@ -105,7 +108,8 @@ public final class StatusCalculator {
       ps.setReadyReplicas(ready);
       ps.setUpdatedReplicas(updated);
       if (ready < spec.getMinimalInstances()) {
-        notReady.add(pool.id() + " " + ready + "/" + spec.getMinimalInstances() + " ready (minimalInstances)");
+        notReady.add(new Blocker(notReadyReason(pool),
+            pool.id() + " " + ready + "/" + spec.getMinimalInstances() + " ready (minimalInstances)"));
       }
       boolean stale = st == null || st.getObservedGeneration() == null
           || st.getObservedGeneration() < sts.getMetadata().getGeneration();
@@ -137,7 +141,7 @@ public final class StatusCalculator {
       }
     }
     if (routerWanted > 0 && rs.getReadyReplicas() < 1) {
-      notReady.add("router 0/" + routerWanted + " ready");
+      notReady.add(new Blocker(Reason.ROUTER_NOT_READY, "router 0/" + routerWanted + " ready"));
     }
 
     progressing.addAll(o.waiting());
@@ -146,29 +150,37 @@ public final class StatusCalculator {
     }
     s.setDiscovery(discoveryStatus(o));
 
-    List<String> errors = o.problems().stream().filter(p -> p.severity() == SpecProblem.Severity.ERROR)
-        .map(p -> p.field() + ": " + p.message()).collect(Collectors.toList());
-    List<String> podTrouble = podTrouble(o.pods());
+    List<String> errors = o.problems().stream().filter(SpecProblem::isError)
+        .map(SpecProblem::toString).collect(Collectors.toList());
+    if (!errors.isEmpty() && !notReady.isEmpty()) {
+      // What blocks readiness first: without a valid spec nothing is watched or changed.
+      notReady.add(0, new Blocker(Reason.SPEC_INVALID, "spec invalid: " + errors.get(0)));
+    }
+    List<Blocker> podTrouble = podTrouble(o.pods());
 
     List<Condition> c = previous.getConditions();
     Long g = generation;
     c = discoveryCondition(c, o, g, now);
     if (notReady.isEmpty()) {
-      c = Conditions.set(c, Conditions.READY, true, "Ready", readyMessage(s, cr), g, now);
+      c = Conditions.set(c, ConditionType.READY, true, Reason.READY, readyMessage(s, cr), g, now);
     } else {
-      c = Conditions.set(c, Conditions.READY, false, notReadyReason(notReady), String.join("; ", notReady), g, now);
+      c = Conditions.set(c, ConditionType.READY, false, notReady.get(0).reason(),
+          notReady.stream().map(Blocker::message).collect(Collectors.joining("; ")), g, now);
     }
     if (!errors.isEmpty()) {
-      c = Conditions.set(c, Conditions.PROGRESSING, false, "SpecInvalid", "spec changes are not applied until fixed", g, now);
-      c = Conditions.set(c, Conditions.DEGRADED, true, "SpecInvalid", String.join("; ", errors), g, now);
+      c = Conditions.set(c, ConditionType.PROGRESSING, false, Reason.SPEC_INVALID, "spec changes are not applied until fixed",
+          g, now);
+      c = Conditions.set(c, ConditionType.DEGRADED, true, Reason.SPEC_INVALID, String.join("; ", errors), g, now);
     } else {
       c = progressing.isEmpty()
-          ? Conditions.set(c, Conditions.PROGRESSING, false, "Complete", "all pools and the router match the spec", g, now)
-          : Conditions.set(c, Conditions.PROGRESSING, true, o.drains().isEmpty() ? "Reconciling" : "Draining",
+          ? Conditions.set(c, ConditionType.PROGRESSING, false, Reason.COMPLETE, "all pools and the router match the spec",
+              g, now)
+          : Conditions.set(c, ConditionType.PROGRESSING, true, o.drains().isEmpty() ? Reason.RECONCILING : Reason.DRAINING,
               String.join("; ", progressing), g, now);
       c = podTrouble.isEmpty()
-          ? Conditions.set(c, Conditions.DEGRADED, false, "AsExpected", "no problems observed", g, now)
-          : Conditions.set(c, Conditions.DEGRADED, true, podTroubleReason(o.pods()), String.join("; ", podTrouble), g, now);
+          ? Conditions.set(c, ConditionType.DEGRADED, false, Reason.AS_EXPECTED, "no problems observed", g, now)
+          : Conditions.set(c, ConditionType.DEGRADED, true, podTrouble.get(0).reason(),
+              podTrouble.stream().map(Blocker::message).collect(Collectors.joining("; ")), g, now);
     }
     s.setConditions(Conditions.withGitOpsSummary(c, g, now));
     return s;
@@ -182,13 +194,8 @@ public final class StatusCalculator {
         + s.getRouter().getReadyReplicas() + "/" + cr.getSpec().getRouter().getReplicas() + " ready";
   }
 
-  private static String notReadyReason(List<String> notReady) {
-    String first = notReady.get(0);
-    String who = first.startsWith("context") ? "Context" : first.startsWith("generation") ? "Generation" : "Router";
-    if (first.contains("registrations in etcd unknown")) {
-      return "DiscoveryUnavailable";
-    }
-    return who + (first.contains("registered in etcd") ? "NotRegistered" : "NotReady");
+  private static Reason notReadyReason(Pool pool) {
+    return pool == Pool.CONTEXT ? Reason.CONTEXT_NOT_READY : Reason.GENERATION_NOT_READY;
   }
 
   private static DiscoveryStatus discoveryStatus(Observed o) {
@@ -208,7 +215,7 @@ public final class StatusCalculator {
 
   private static List<Condition> discoveryCondition(List<Condition> c, Observed o, Long g, Instant now) {
     if (o.discoveryProblem() != null) {
-      return Conditions.set(c, DISCOVERY, false, "DiscoveryConfigInvalid", o.discoveryProblem(), g, now);
+      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, false, Reason.DISCOVERY_CONFIG_INVALID, o.discoveryProblem(), g, now);
     }
     if (o.discovery() == null) {
       return c;
@@ -216,25 +223,25 @@ public final class StatusCalculator {
     if (!o.discovery().reachable()) {
       // A stable message (no error text, which varies between retries) so that the status does not churn;
       // the error itself goes to an Event and the log when reachability changes.
-      return Conditions.set(c, DISCOVERY, false, "EtcdUnreachable",
+      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, false, Reason.ETCD_UNREACHABLE,
           "the operator's etcd watch is down: registrations may be stale, nothing is scaled down", g, now);
     }
     int foreign = o.registrations() == null ? 0 : (int) o.registrations().foreign().stream().filter(r -> !r.malformed()).count();
     int malformed = o.discovery().malformed().size();
     String msg = o.discovery().registrations().size() + " registrations";
     if (foreign > 0) {
-      return Conditions.set(c, DISCOVERY, true, "UnmatchedRegistrations", msg + "; " + foreign
+      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.UNMATCHED_REGISTRATIONS, msg + "; " + foreign
           + " match no pod of this DisaggCluster (another deployment with the same clusterName?)", g, now);
     }
     if (malformed > 0) {
-      return Conditions.set(c, DISCOVERY, true, "MalformedRegistrations", msg + "; " + malformed + " are not TensorRT-LLM registrations", g, now);
+      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.MALFORMED_REGISTRATIONS, msg + "; " + malformed + " are not TensorRT-LLM registrations", g, now);
     }
-    return Conditions.set(c, DISCOVERY, true, "Watching", msg, g, now);
+    return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.WATCHING, msg, g, now);
   }
 
-  /** Pods the scheduler cannot place or whose containers crash, described for a person. */
-  static List<String> podTrouble(List<Pod> pods) {
-    List<String> out = new ArrayList<>();
+  /** Pods the scheduler cannot place or whose containers crash, described for a person; unschedulable ones first. */
+  private static List<Blocker> podTrouble(List<Pod> pods) {
+    List<Blocker> out = new ArrayList<>();
     for (Pod p : pods) {
       if (p.getStatus() == null) {
         continue;
@@ -244,21 +251,19 @@ public final class StatusCalculator {
         p.getStatus().getConditions().stream()
             .filter(x -> "PodScheduled".equals(x.getType()) && "False".equals(x.getStatus()) && "Unschedulable".equals(x.getReason()))
             .findFirst()
-            .ifPresent(x -> out.add(component + " pod " + p.getMetadata().getName() + " unschedulable: " + x.getMessage()));
+            .ifPresent(x -> out.add(new Blocker(Reason.UNSCHEDULABLE,
+                component + " pod " + p.getMetadata().getName() + " unschedulable: " + x.getMessage())));
       }
       if (p.getStatus().getContainerStatuses() != null) {
         p.getStatus().getContainerStatuses().stream()
             .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null
                 && "CrashLoopBackOff".equals(cs.getState().getWaiting().getReason()))
             .findFirst()
-            .ifPresent(cs -> out.add(component + " pod " + p.getMetadata().getName() + " container " + cs.getName() + " is crash-looping"));
+            .ifPresent(cs -> out.add(new Blocker(Reason.CRASH_LOOP_BACK_OFF,
+                component + " pod " + p.getMetadata().getName() + " container " + cs.getName() + " is crash-looping")));
       }
     }
-    out.sort(String::compareTo);
+    out.sort(Comparator.comparing(Blocker::reason).thenComparing(Blocker::message));
     return out;
-  }
-
-  private static String podTroubleReason(List<Pod> pods) {
-    return podTrouble(pods).stream().anyMatch(m -> m.contains("unschedulable")) ? "Unschedulable" : "CrashLoopBackOff";
   }
 }

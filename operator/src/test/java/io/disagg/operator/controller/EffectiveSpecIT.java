@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
@@ -11,7 +12,6 @@ import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,10 +44,13 @@ class EffectiveSpecIT {
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
         DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
         assertThat(got.getStatus()).isNotNull();
-        Condition degraded = Conditions.find(got.getStatus().getConditions(), Conditions.DEGRADED).orElseThrow();
-        assertThat(degraded.getStatus()).isEqualTo("True");
-        assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
-        assertThat(degraded.getMessage()).contains("spec.discovery.etcd.endpoints");
+        assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(d -> {
+          assertThat(d.getStatus()).isEqualTo("True");
+          assertThat(d.getReason()).isEqualTo("SpecInvalid");
+          assertThat(d.getMessage()).contains("spec.discovery.etcd.endpoints");
+        });
+        assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.READY)).as("what blocks readiness first")
+            .hasValueSatisfying(r -> assertThat(r.getReason()).isEqualTo("SpecInvalid"));
       });
       assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .anySatisfy(e -> assertThat(e.getMessage()).contains("spec.discovery.etcd.endpoints"));

@@ -69,7 +69,7 @@ public class StatusCalculatorTest {
     return cr;
   }
 
-  static Condition condition(DisaggClusterStatus s, String type) {
+  public static Condition condition(DisaggClusterStatus s, ConditionType type) {
     return Conditions.find(s.getConditions(), type).orElseThrow();
   }
 
@@ -77,23 +77,23 @@ public class StatusCalculatorTest {
   void readyNeedsMinimalInstancesRegisteredInBothPools() {
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1")),
         List.of(), Map.of(), List.of()), T0);
-    assertThat(condition(s, Conditions.READY).getStatus()).isEqualTo("False");
-    assertThat(condition(s, Conditions.READY).getReason()).isEqualTo("GenerationNotRegistered");
+    assertThat(condition(s, ConditionType.READY).getStatus()).isEqualTo("False");
+    assertThat(condition(s, ConditionType.READY).getReason()).isEqualTo("GenerationNotRegistered");
     assertThat(s.getContext().getRegisteredInstances()).isEqualTo(1);
     assertThat(s.getGeneration().getRegisteredInstances()).isZero();
 
     DisaggClusterStatus ready = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(), List.of()), T0);
-    assertThat(condition(ready, Conditions.READY).getStatus()).isEqualTo("True");
-    assertThat(condition(ready, StatusCalculator.DISCOVERY).getStatus()).isEqualTo("True");
+    assertThat(condition(ready, ConditionType.READY).getStatus()).isEqualTo("True");
+    assertThat(condition(ready, ConditionType.DISCOVERY_AVAILABLE).getStatus()).isEqualTo("True");
   }
 
   @Test
   void unreachableEtcdIsNotReadyAndSaysSoWithAStableMessage() {
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(false, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(), List.of()), T0);
-    assertThat(condition(s, Conditions.READY).getReason()).isEqualTo("DiscoveryUnavailable");
-    Condition d = condition(s, StatusCalculator.DISCOVERY);
+    assertThat(condition(s, ConditionType.READY).getReason()).isEqualTo("DiscoveryUnavailable");
+    Condition d = condition(s, ConditionType.DISCOVERY_AVAILABLE);
     assertThat(d.getStatus()).isEqualTo("False");
     assertThat(d.getReason()).isEqualTo("EtcdUnreachable");
     assertThat(d.getMessage()).doesNotContain("connection refused");
@@ -108,7 +108,7 @@ public class StatusCalculatorTest {
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.9.9")), List.of(mine), Map.of(), List.of()), T0);
     assertThat(s.getDiscovery().getUnmatched()).containsExactly("127.1.9.9:8000");
-    assertThat(condition(s, StatusCalculator.DISCOVERY).getReason()).isEqualTo("UnmatchedRegistrations");
+    assertThat(condition(s, ConditionType.DISCOVERY_AVAILABLE).getReason()).isEqualTo("UnmatchedRegistrations");
   }
 
   @Test
@@ -118,8 +118,8 @@ public class StatusCalculatorTest {
     drain.setToReplicas(1);
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"),
         reg(Pool.GENERATION, "127.1.0.2")), List.of(), Map.of(Pool.GENERATION, drain), List.of()), T0);
-    assertThat(condition(s, Conditions.PROGRESSING).getStatus()).isEqualTo("True");
-    assertThat(condition(s, Conditions.PROGRESSING).getReason()).isEqualTo("Draining");
+    assertThat(condition(s, ConditionType.PROGRESSING).getStatus()).isEqualTo("True");
+    assertThat(condition(s, ConditionType.PROGRESSING).getReason()).isEqualTo("Draining");
     assertThat(s.getGeneration().getDrain()).isSameAs(drain);
   }
 
@@ -130,7 +130,7 @@ public class StatusCalculatorTest {
         .withReason("Unschedulable").withMessage("0/4 nodes are available: 4 Insufficient nvidia.com/gpu.").endCondition()
         .endStatus().build();
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(snapshot(true), List.of(pending), Map.of(), List.of()), T0);
-    Condition d = condition(s, Conditions.DEGRADED);
+    Condition d = condition(s, ConditionType.DEGRADED);
     assertThat(d.getStatus()).isEqualTo("True");
     assertThat(d.getReason()).isEqualTo("Unschedulable");
     assertThat(d.getMessage()).contains("Insufficient nvidia.com/gpu");
@@ -140,9 +140,12 @@ public class StatusCalculatorTest {
   void specErrorsDegradeAndStopProgress() {
     DisaggClusterStatus s = StatusCalculator.compute(EffectiveSpec.of(cr(), List.of()).spec().cluster(), observed(null, List.of(), Map.of(),
         List.of(SpecProblem.error("spec.context.resources", "nvidia.com/gpu must equal 1"))), T0);
-    assertThat(condition(s, Conditions.DEGRADED).getReason()).isEqualTo("SpecInvalid");
-    assertThat(condition(s, Conditions.DEGRADED).getMessage()).contains("spec.context.resources");
-    assertThat(condition(s, Conditions.PROGRESSING).getStatus()).isEqualTo("False");
+    assertThat(condition(s, ConditionType.DEGRADED).getReason()).isEqualTo("SpecInvalid");
+    assertThat(condition(s, ConditionType.DEGRADED).getMessage()).contains("spec.context.resources");
+    assertThat(condition(s, ConditionType.PROGRESSING).getStatus()).isEqualTo("False");
+    // Nothing is watched while the spec is invalid: Ready (and the REASON column) names the spec, not discovery.
+    assertThat(condition(s, ConditionType.READY).getReason()).isEqualTo("SpecInvalid");
+    assertThat(condition(s, ConditionType.READY).getMessage()).startsWith("spec invalid: spec.context.resources");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -50,9 +51,9 @@ public final class DisaggClusters {
       DisaggCluster d = get(ns, name);
       assertThat(d.getStatus()).isNotNull();
       assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
-      assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.READY))
+      assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.READY))
           .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("True"));
-      assertThat(Conditions.find(d.getStatus().getConditions(), Conditions.PROGRESSING))
+      assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.PROGRESSING))
           .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("False"));
     });
     return get(ns, name);

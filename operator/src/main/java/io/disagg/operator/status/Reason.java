@@ -1,0 +1,47 @@
+package io.disagg.operator.status;
+
+/**
+ * Every {@code reason} the operator writes into a condition (and uses for the Event it records
+ * when the condition changes). {@link #reason()} is the CamelCase value.
+ */
+public enum Reason {
+  // Ready (False): the first thing that blocks readiness, in the order StatusCalculator checks them.
+  READY("Ready"),
+  SPEC_INVALID("SpecInvalid"),
+  DISCOVERY_UNAVAILABLE("DiscoveryUnavailable"),
+  CONTEXT_NOT_READY("ContextNotReady"),
+  CONTEXT_NOT_REGISTERED("ContextNotRegistered"),
+  GENERATION_NOT_READY("GenerationNotReady"),
+  GENERATION_NOT_REGISTERED("GenerationNotRegistered"),
+  ROUTER_NOT_READY("RouterNotReady"),
+  // Progressing
+  COMPLETE("Complete"),
+  RECONCILING("Reconciling"),
+  DRAINING("Draining"),
+  // Degraded
+  AS_EXPECTED("AsExpected"),
+  UNSCHEDULABLE("Unschedulable"),
+  CRASH_LOOP_BACK_OFF("CrashLoopBackOff"),
+  RECONCILE_ERROR("ReconcileError"),
+  // DiscoveryAvailable
+  WATCHING("Watching"),
+  ETCD_UNREACHABLE("EtcdUnreachable"),
+  UNMATCHED_REGISTRATIONS("UnmatchedRegistrations"),
+  MALFORMED_REGISTRATIONS("MalformedRegistrations"),
+  DISCOVERY_CONFIG_INVALID("DiscoveryConfigInvalid"),
+  // Stalled and Reconciling (the kstatus summary) when they are False
+  NOT_STALLED("NotStalled"),
+  STALLED("Stalled"),
+  RECONCILED("Reconciled");
+
+  private final String reason;
+
+  Reason(String reason) {
+    this.reason = reason;
+  }
+
+  /** The condition's {@code reason}. */
+  public String reason() {
+    return reason;
+  }
+}
