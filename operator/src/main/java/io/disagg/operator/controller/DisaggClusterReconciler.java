@@ -68,7 +68,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,11 +108,12 @@ import org.jboss.logging.Logger;
     @Dependent(type = RouterServiceDependent.class, name = "router-service"),
 })
 @ControllerConfiguration(name = DisaggClusterReconciler.NAME)
-// Beyond the dependents (added by the Operator SDK): pods are watched for status and drains,
-// Secrets hold the operator's etcd TLS material and credentials, Events report what happened.
-@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+// Beyond the dependents (added by the Operator SDK), as the chart grants them (templates/_rbac.tpl):
+// pods are watched for status and drains, Events report what happened, Secrets hold the operator's
+// etcd TLS material and credentials (granted by the chart only with rbac.readEtcdSecrets=true).
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"list", "watch"})
+@RBACRule(apiGroups = "", resources = "events", verbs = {"create"})
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
-@RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   /** Controller name, used in configuration keys ({@code quarkus.operator-sdk.controllers.disaggcluster.*}). */
@@ -134,29 +135,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final AutoscalingMetrics autoscalingMetrics;
   private final AutoscalingStep autoscaling;
 
-  /** The operator's reconciler: settings from configuration, system clock. */
-  public DisaggClusterReconciler() {
-    this(Clock.systemUTC(), DiscoverySettings.fromConfig(), new WorkerMetricsClient());
-  }
-
   /**
-   * For tests: explicit clock, discovery defaults and worker metrics client; operator metrics go
-   * to Micrometer's global registry (under Quarkus it holds the Prometheus registry; elsewhere
-   * it is a no-op unless a registry was added).
+   * The operator's reconciler; under Quarkus every argument is a CDI bean
+   * ({@code io.disagg.operator.runtime.OperatorBeans}, Micrometer's registry).
+   *
+   * @param clock the time of conditions, drains and autoscaling evaluations
+   * @param settings installation-wide discovery settings (default etcd endpoints)
+   * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load source)
+   * @param routerMetrics reads the router's counters (the {@code Router} load source)
+   * @param prometheus runs PromQL queries (the {@code Prometheus} load source)
+   * @param registry where the operator's autoscaling metrics go
    */
-  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics) {
-    this(clock, settings, metrics, Metrics.globalRegistry);
-  }
-
-  /** For tests: as above, with the registry the operator metrics go to (e.g. a SimpleMeterRegistry). */
-  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics, MeterRegistry registry) {
-    this(clock, settings, metrics, new RouterMetricsClient(), new PrometheusQueryClient(), registry);
-  }
-
-  /**
-   * For tests: every load source's client explicit (workers, router, Prometheus) and the
-   * registry the operator metrics go to.
-   */
+  @Inject
   public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics,
       RouterMetricsClient routerMetrics, PrometheusQueryClient prometheus, MeterRegistry registry) {
     this.clock = clock;

@@ -137,16 +137,6 @@ class EtcdTargetResolverTest {
   }
 
   @Test
-  void settingsFromConfiguration() {
-    var config = new SmallRyeConfigBuilder()
-        .withSources(new PropertiesConfigSource(Map.of(DiscoverySettings.DEFAULT_ETCD_ENDPOINTS,
-            " etcd-0.infra:2379, ,etcd-1.infra:2379 "), "test", 500))
-        .build();
-    assertThat(DiscoverySettings.fromConfig(config).defaultEtcdEndpoints()).containsExactly("etcd-0.infra:2379", "etcd-1.infra:2379");
-    assertThat(DiscoverySettings.fromConfig(new SmallRyeConfigBuilder().build()).defaultEtcdEndpoints()).isEmpty();
-  }
-
-  @Test
   void resolvedTargetConnectsToARealEtcd() throws Exception {
     try (EtcdServer etcd = EtcdServer.start(); EtcdConnections connections = new EtcdConnections()) {
       DisaggCluster cr = cr();

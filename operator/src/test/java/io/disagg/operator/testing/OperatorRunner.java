@@ -1,6 +1,12 @@
 package io.disagg.operator.testing;
 
 import io.disagg.operator.controller.DisaggClusterReconciler;
+import io.disagg.operator.discovery.DiscoverySettings;
+import io.disagg.operator.metrics.PrometheusQueryClient;
+import io.disagg.operator.metrics.RouterMetricsClient;
+import io.disagg.operator.metrics.WorkerMetricsClient;
+import java.time.Clock;
+import java.util.List;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -50,7 +56,11 @@ public final class OperatorRunner implements AutoCloseable {
         o.withLeaderElectionConfiguration(b.leaderElection);
       }
     });
-    operator.register(new DisaggClusterReconciler(), c -> {
+    // As the Quarkus beans build it (runtime/OperatorBeans); no default etcd endpoints.
+    var reconciler = new DisaggClusterReconciler(Clock.systemUTC(), new DiscoverySettings(List.of()),
+        new WorkerMetricsClient(), new RouterMetricsClient(), new PrometheusQueryClient(),
+        io.micrometer.core.instrument.Metrics.globalRegistry);
+    operator.register(reconciler, c -> {
       if (b.allNamespaces) {
         c.watchingAllNamespaces();
       } else {

@@ -1,0 +1,55 @@
+package io.disagg.operator.runtime;
+
+import io.disagg.operator.discovery.DiscoverySettings;
+import io.disagg.operator.metrics.PrometheusQueryClient;
+import io.disagg.operator.metrics.RouterMetricsClient;
+import io.disagg.operator.metrics.WorkerMetricsClient;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The reconciler's collaborators as CDI beans, so that it has one constructor: the clock, the
+ * installation-wide discovery settings and the HTTP clients of the load sources. Tests build the
+ * same objects themselves.
+ */
+public class OperatorBeans {
+
+  @Produces
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /**
+   * {@code disagg.discovery.default-etcd-endpoints} (env {@code DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS}):
+   * comma-separated etcd endpoints for DisaggClusters that name none; unset means none.
+   */
+  @Produces
+  @Singleton
+  DiscoverySettings discoverySettings(
+      @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS) Optional<List<String>> endpoints) {
+    return new DiscoverySettings(endpoints.orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+  }
+
+  @Produces
+  @Singleton
+  WorkerMetricsClient workerMetricsClient() {
+    return new WorkerMetricsClient();
+  }
+
+  @Produces
+  @Singleton
+  RouterMetricsClient routerMetricsClient() {
+    return new RouterMetricsClient();
+  }
+
+  @Produces
+  @Singleton
+  PrometheusQueryClient prometheusQueryClient() {
+    return new PrometheusQueryClient();
+  }
+}
