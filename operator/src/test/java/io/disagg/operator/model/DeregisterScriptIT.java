@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import io.disagg.operator.spec.EffectiveSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -208,7 +209,7 @@ class DeregisterScriptIT {
 
   /** Writes the ConfigMap files the pod would mount (the pool's YAML and the script) and runs the hook. */
   private Run runScript(DisaggCluster cr, Pool pool, Map<String, String> env, String grace) throws Exception {
-    Map<String, String> data = TrtllmConfig.configMapData(cr);
+    Map<String, String> data = TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec().cluster());
     Path yaml = dir.resolve(TrtllmConfig.workerConfigKey(pool));
     Path script = dir.resolve(TrtllmConfig.DEREGISTER_SCRIPT_KEY);
     Files.writeString(yaml, data.get(TrtllmConfig.workerConfigKey(pool)));
