@@ -336,7 +336,7 @@ final class AutoscalingStep {
     PoolPolicy policy = PoolPolicy.of(pool, spec);
     PoolAutoscalingStatus last = latest.get(pool);
     int current = Replicas.target(cr, pool, last);
-    int gpus = Math.max(1, spec.getTensorParallelSize() * spec.getPipelineParallelSize());
+    int gpus = Math.max(1, spec.gpusPerInstance());
     if (!policy.enabled()) {
       return new Autoscaler.PoolInput(policy, current, 0, 0, null, gpus, List.of(), PoolState.EMPTY);
     }

@@ -337,7 +337,7 @@ public final class WorkerStatefulSets {
 
   /** GPUs of one instance: tensorParallelSize * pipelineParallelSize. */
   public static int gpusPerPod(PoolSpec ps) {
-    return ps.getTensorParallelSize() * ps.getPipelineParallelSize();
+    return ps.gpusPerInstance();
   }
 
   /**

@@ -71,7 +71,7 @@ public record ClusterPolicy(Integer gpuBudget, Double minContextPerGeneration, D
         long floor = 0;
         for (Pool p : Pool.values()) {
           var ps = spec.pool(p);
-          floor += (long) ps.getMinimalInstances() * ps.getTensorParallelSize() * ps.getPipelineParallelSize();
+          floor += (long) ps.getMinimalInstances() * ps.gpusPerInstance();
         }
         if (floor > a.getGpuBudget()) {
           out.add(SpecProblem.error("spec.autoscaling.gpuBudget", "(" + a.getGpuBudget() + ") is below the " + floor

@@ -81,7 +81,7 @@ public final class StatusCalculator {
       PoolStatus ps = s.pool(pool);
       int desired = o.desiredReplicas().getOrDefault(pool, 0);
       ps.setDesiredReplicas(desired);
-      ps.setGpusPerInstance(spec.getTensorParallelSize() * spec.getPipelineParallelSize());
+      ps.setGpusPerInstance(spec.gpusPerInstance());
       ps.setRegisteredInstances(o.discovery() == null ? previous.pool(pool).getRegisteredInstances()
           : Integer.valueOf(o.discovery().of(pool).size()));
       ps.setDrain(o.drains().get(pool));

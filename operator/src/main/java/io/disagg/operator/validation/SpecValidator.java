@@ -325,7 +325,7 @@ public final class SpecValidator {
     if (res == null) {
       return;
     }
-    long gpus = (long) p.getTensorParallelSize() * p.getPipelineParallelSize();
+    long gpus = p.gpusPerInstance();
     EfaSpec efa = spec.getFabric() != null ? spec.getFabric().getEfa() : null;
     for (String kind : List.of("limits", "requests")) {
       Map<String, Quantity> m = "limits".equals(kind) ? res.getLimits() : res.getRequests();

@@ -150,6 +150,14 @@ public class PoolSpec {
     return pipelineParallelSize;
   }
 
+  /**
+   * GPUs one instance of this pool uses: {@code tensorParallelSize x pipelineParallelSize}, the
+   * world size of one {@code trtllm-serve} process (not a field of the resource).
+   */
+  public int gpusPerInstance() {
+    return tensorParallelSize * pipelineParallelSize;
+  }
+
   public void setPipelineParallelSize(int pipelineParallelSize) {
     this.pipelineParallelSize = pipelineParallelSize;
   }
