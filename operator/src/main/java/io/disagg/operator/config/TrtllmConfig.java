@@ -184,7 +184,7 @@ public final class TrtllmConfig {
    */
   public static Map<String, Object> workerOptions(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
-    ModelBackend backend = backend(spec);
+    ModelBackend backend = spec.getBackend();
     PoolSpec poolSpec = spec.pool(pool);
     Map<String, Object> user = poolSpec == null || poolSpec.getLlmApiOptions() == null
         ? Map.of() : poolSpec.getLlmApiOptions();
@@ -207,9 +207,9 @@ public final class TrtllmConfig {
 
   /** The operator's part of {@code cache_transceiver_config}, in the order written. */
   static Map<String, Object> cacheTransceiverConfig(DisaggClusterSpec spec) {
-    KvCacheTransferSpec kv = kvCacheTransfer(spec);
+    KvCacheTransferSpec kv = spec.getKvCacheTransfer();
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("backend", transferBackend(kv).name());
+    m.put("backend", kv.getBackend().name());
     putIfSet(m, "max_tokens_in_buffer", kv.getMaxTokensInBuffer());
     putIfSet(m, "kv_transfer_timeout_ms", kv.getKvTransferTimeoutMs());
     putIfSet(m, "kv_transfer_sender_future_timeout_ms", kv.getKvTransferSenderFutureTimeoutMs());
@@ -304,7 +304,7 @@ public final class TrtllmConfig {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("hostname", ROUTER_HOSTNAME);
     out.put("port", router.getPort());
-    out.put("backend", backend(spec).flag());
+    out.put("backend", spec.getBackend().flag());
     out.put("max_retries", router.getMaxRetries());
     out.put(Pool.CONTEXT.routerSection(), serverSection(spec, Pool.CONTEXT, router.getContextRouter()));
     out.put(Pool.GENERATION.routerSection(), serverSection(spec, Pool.GENERATION, router.getGenerationRouter()));
@@ -359,7 +359,7 @@ public final class TrtllmConfig {
    */
   public static Map<String, String> fabricEnv(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
-    KvCacheTransferSpec kv = kvCacheTransfer(spec);
+    KvCacheTransferSpec kv = spec.getKvCacheTransfer();
     Map<String, String> env = new TreeMap<>();
     if (kv.getEnv() != null) {
       kv.getEnv().forEach((k, v) -> {
@@ -368,9 +368,9 @@ public final class TrtllmConfig {
         }
       });
     }
-    KvCacheTransferBackend backend = transferBackend(kv);
+    KvCacheTransferBackend backend = kv.getBackend();
     if (backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT) {
-      env.put(ENV_NIXL_KVCACHE_BACKEND, kv.getNixlBackend() != null ? kv.getNixlBackend().name() : "UCX");
+      env.put(ENV_NIXL_KVCACHE_BACKEND, kv.getNixlBackend().name());
     }
     EfaSpec efa = spec.getFabric() != null ? spec.getFabric().getEfa() : null;
     if (efa != null && efa.isEnabled()) {
@@ -389,18 +389,6 @@ public final class TrtllmConfig {
   // =====================================================================================
   // Helpers
   // =====================================================================================
-
-  private static ModelBackend backend(DisaggClusterSpec spec) {
-    return spec.getBackend() != null ? spec.getBackend() : ModelBackend.PYTORCH;
-  }
-
-  private static KvCacheTransferSpec kvCacheTransfer(DisaggClusterSpec spec) {
-    return spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
-  }
-
-  private static KvCacheTransferBackend transferBackend(KvCacheTransferSpec kv) {
-    return kv.getBackend() != null ? kv.getBackend() : KvCacheTransferBackend.NIXL;
-  }
 
   private static void putIfSet(Map<String, Object> m, String key, Object value) {
     if (value != null) {

@@ -255,7 +255,7 @@ public final class WorkerStatefulSets {
       sb.append("export LD_LIBRARY_PATH=").append(shellQuote(efa.getLibraryPath()))
           .append("${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\n");
     }
-    ModelBackend backend = spec.getBackend() == null ? ModelBackend.PYTORCH : spec.getBackend();
+    ModelBackend backend = spec.getBackend();
     sb.append("exec trtllm-serve \"$").append(ENV_MODEL).append('"')
         .append(" --server_role ").append(pool.serverRole())
         .append(" --host \"$").append(ENV_POD_IP).append('"')

@@ -138,8 +138,8 @@ public final class SpecValidator {
 
   private static void checkTransfer(DisaggClusterSpec spec, List<SpecProblem> out) {
     KvCacheTransferSpec kv = spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
-    KvCacheTransferBackend backend = kv.getBackend() != null ? kv.getBackend() : KvCacheTransferBackend.NIXL;
-    NixlBackend nixl = kv.getNixlBackend() != null ? kv.getNixlBackend() : NixlBackend.UCX;
+    KvCacheTransferBackend backend = kv.getBackend();
+    NixlBackend nixl = kv.getNixlBackend();
     boolean usesNixl = backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT;
     EfaSpec efa = spec.getFabric() != null && spec.getFabric().getEfa() != null ? spec.getFabric().getEfa() : new EfaSpec();
 
@@ -375,7 +375,7 @@ public final class SpecValidator {
       checkCacheTransceiver(spec, prefix + TrtllmConfig.CACHE_TRANSCEIVER_CONFIG,
           opts.get(TrtllmConfig.CACHE_TRANSCEIVER_CONFIG), out);
     }
-    ModelBackend backend = spec.getBackend() != null ? spec.getBackend() : ModelBackend.PYTORCH;
+    ModelBackend backend = spec.getBackend();
     Object overlap = opts.get(TrtllmConfig.DISABLE_OVERLAP_SCHEDULER);
     if (pool == Pool.CONTEXT && overlap != null && !Boolean.TRUE.equals(overlap)
         && (backend == ModelBackend.PYTORCH || backend == ModelBackend.AUTODEPLOY)) {
