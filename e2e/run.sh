@@ -59,7 +59,8 @@ stop_pid() {
         echo "[run] ERROR: $name (pid $pid) survived SIGKILL: $(ps -p "$pid" -o args= | cut -c1-120)" >&2
         return 1
       fi
-      break
+      rm -f "$f"
+      return 1 # gone, but only by SIGKILL: a graceful stop failed, which is a bug worth seeing
     fi
     sleep 0.2
   done
@@ -81,7 +82,7 @@ if [ "${1:-}" = "--stop" ]; then
     "$HELM_BIN" uninstall "$RELEASE" -n "$OPERATOR_NS" --kubeconfig "$KUBECONFIG_OUT" >/dev/null 2>&1 || true
   fi
   bash "$ROOT/e2e/cluster/down.sh" || stopped=1
-  [ $stopped -eq 0 ] || echo "[run] ERROR: not everything stopped (see above)" >&2
+  [ $stopped -eq 0 ] || echo "[run] ERROR: not everything stopped cleanly (see above)" >&2
   exit $stopped
 fi
 SAMPLE=${1:-$ROOT/config-samples/minimal.yaml}
