@@ -107,7 +107,12 @@ public final class TrtllmConfig {
   public static final String ENV_FI_PROVIDER = "FI_PROVIDER";
   public static final String ENV_FI_EFA_USE_DEVICE_RDMA = "FI_EFA_USE_DEVICE_RDMA";
   public static final String ENV_FI_LOG_LEVEL = "FI_LOG_LEVEL";
-  public static final String ENV_NIXL_PLUGINS_DIR = "NIXL_PLUGINS_DIR";
+  /**
+   * The directory NIXL loads its backend plugins ({@code libplugin_LIBFABRIC.so}) from: read by
+   * {@code getPluginDir()} in ai-dynamo/nixl {@code src/core/nixl_plugin_manager.cpp} (singular;
+   * TensorRT-LLM's disaggregated README writes {@code NIXL_PLUGINS_DIR}, which nothing reads).
+   */
+  public static final String ENV_NIXL_PLUGIN_DIR = "NIXL_PLUGIN_DIR";
 
   /**
    * The data of the {@code <name>-config} ConfigMap (sorted): context.yaml, deregister.py,
@@ -350,7 +355,7 @@ public final class TrtllmConfig {
    *       transfer backend is NIXL or DEFAULT (DEFAULT means NIXL).</li>
    *   <li>with {@code spec.fabric.efa.enabled}: {@code FI_PROVIDER=efa},
    *       {@code FI_EFA_USE_DEVICE_RDMA=1} ({@code 0} without GPU-direct RDMA),
-   *       {@code FI_LOG_LEVEL} (when set) and {@code NIXL_PLUGINS_DIR} (when set).</li>
+   *       {@code FI_LOG_LEVEL} (when set) and {@code NIXL_PLUGIN_DIR} (when set).</li>
    *   <li>all of {@code spec.kvCacheTransfer.env}; the operator's variables above win.</li>
    * </ul>
    * {@code LD_LIBRARY_PATH} is not set here: the worker start script prepends
@@ -380,7 +385,7 @@ public final class TrtllmConfig {
         env.put(ENV_FI_LOG_LEVEL, efa.getLogLevel().strip());
       }
       if (efa.getNixlPluginsDir() != null && !efa.getNixlPluginsDir().isBlank()) {
-        env.put(ENV_NIXL_PLUGINS_DIR, efa.getNixlPluginsDir().strip());
+        env.put(ENV_NIXL_PLUGIN_DIR, efa.getNixlPluginsDir().strip());
       }
     }
     return Collections.unmodifiableMap(env);

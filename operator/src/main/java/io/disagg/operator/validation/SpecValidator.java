@@ -66,7 +66,7 @@ public final class SpecValidator {
   /** Environment variables the operator writes into the fabric ConfigMap itself. */
   public static final Set<String> OPERATOR_FABRIC_ENV = Set.of(
       TrtllmConfig.ENV_NIXL_KVCACHE_BACKEND, TrtllmConfig.ENV_FI_PROVIDER, TrtllmConfig.ENV_FI_EFA_USE_DEVICE_RDMA,
-      TrtllmConfig.ENV_FI_LOG_LEVEL, TrtllmConfig.ENV_NIXL_PLUGINS_DIR);
+      TrtllmConfig.ENV_FI_LOG_LEVEL, TrtllmConfig.ENV_NIXL_PLUGIN_DIR);
 
   /** {@code cache_transceiver_config} fields known to current TensorRT-LLM (CacheTransceiverConfig). */
   public static final Set<String> KNOWN_CACHE_TRANSCEIVER_KEYS = Set.of(

@@ -481,7 +481,8 @@ class TrtllmConfigTest {
           Map.entry("FI_EFA_USE_DEVICE_RDMA", "1"),
           Map.entry("FI_LOG_LEVEL", "warn"),
           Map.entry("FI_PROVIDER", "efa"),
-          Map.entry("NIXL_PLUGINS_DIR", Fixtures.NIXL_PLUGINS_DIR),
+          // NIXL reads NIXL_PLUGIN_DIR (ai-dynamo/nixl src/core/nixl_plugin_manager.cpp, getPluginDir()).
+          Map.entry("NIXL_PLUGIN_DIR", Fixtures.NIXL_PLUGINS_DIR),
           Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
     }
 
@@ -493,7 +494,7 @@ class TrtllmConfigTest {
       cr.getSpec().getFabric().getEfa().setLogLevel("info");
       Map<String, String> env = TrtllmConfig.fabricEnv(eff(cr));
       assertThat(env).containsEntry("FI_EFA_USE_DEVICE_RDMA", "0").containsEntry("FI_LOG_LEVEL", "info")
-          .doesNotContainKeys("NIXL_PLUGINS_DIR", "LD_LIBRARY_PATH");
+          .doesNotContainKeys("NIXL_PLUGIN_DIR", "NIXL_PLUGINS_DIR", "LD_LIBRARY_PATH");
     }
 
     @Test

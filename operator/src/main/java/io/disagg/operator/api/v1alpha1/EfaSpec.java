@@ -30,7 +30,7 @@ public class EfaSpec {
   @JsonPropertyDescription("libfabric log level (FI_LOG_LEVEL), e.g. warn, info, debug.")
   private String logLevel = "warn";
 
-  @JsonPropertyDescription("NIXL_PLUGINS_DIR: directory holding libplugin_LIBFABRIC.so (not in the stock TensorRT-LLM image). Unset: the image's default.")
+  @JsonPropertyDescription("NIXL_PLUGIN_DIR (the variable NIXL reads; the field keeps its plural name): directory holding libplugin_LIBFABRIC.so (not in the stock TensorRT-LLM image). Unset: the image's default.")
   private String nixlPluginsDir;
 
   @Default("/opt/amazon/efa/lib64")

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /** KV-cache transfer between the pools: {@code cache_transceiver_config} plus NIXL/UCX environment. */
 @ValidationRule(
-    value = "!has(self.env) || self.env.all(k, !(k in ['TRTLLM_NIXL_KVCACHE_BACKEND', 'FI_PROVIDER', 'FI_EFA_USE_DEVICE_RDMA', 'FI_LOG_LEVEL', 'NIXL_PLUGINS_DIR']))",
-    message = "spec.kvCacheTransfer.env must not set TRTLLM_NIXL_KVCACHE_BACKEND, FI_PROVIDER, FI_EFA_USE_DEVICE_RDMA, FI_LOG_LEVEL or NIXL_PLUGINS_DIR: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa")
+    value = "!has(self.env) || self.env.all(k, !(k in ['TRTLLM_NIXL_KVCACHE_BACKEND', 'FI_PROVIDER', 'FI_EFA_USE_DEVICE_RDMA', 'FI_LOG_LEVEL', 'NIXL_PLUGIN_DIR']))",
+    message = "spec.kvCacheTransfer.env must not set TRTLLM_NIXL_KVCACHE_BACKEND, FI_PROVIDER, FI_EFA_USE_DEVICE_RDMA, FI_LOG_LEVEL or NIXL_PLUGIN_DIR: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa")
 public class KvCacheTransferSpec {
 
   @Default("NIXL")
