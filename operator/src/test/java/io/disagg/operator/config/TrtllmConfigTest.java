@@ -461,6 +461,17 @@ class TrtllmConfigTest {
   class FabricEnv {
 
     @Test
+    void theEfaSampleSetsTheDirectoryVariableNixlReads() {
+      // ai-dynamo/nixl src/core/nixl_plugin_manager.cpp, getPluginDir(): NIXL_PLUGIN_DIR, singular.
+      DisaggCluster cr = io.disagg.operator.testing.Samples.load("aws-efa-p5.yaml");
+      assertThat(TrtllmConfig.fabricEnv(eff(cr)))
+          .containsEntry("NIXL_PLUGIN_DIR", "/opt/nixl/lib/x86_64-linux-gnu/plugins")
+          .containsEntry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC")
+          .containsEntry("FI_PROVIDER", "efa")
+          .doesNotContainKey("NIXL_PLUGINS_DIR");
+    }
+
+    @Test
     void ucxTransferNeedsNoFabricEnvironment() {
       assertThat(TrtllmConfig.fabricEnv(eff(cr()))).isEmpty();
     }
