@@ -24,7 +24,6 @@ import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.scaling.Replicas;
-import io.disagg.operator.core.SpecProblem;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -78,7 +77,7 @@ final class AutoscalingStep {
 
   /** What the step decided for one reconcile. */
   record Result(Map<Pool, Integer> targets, Map<Pool, PoolAutoscalingStatus> statuses, List<Autoscaler.PoolDecision> changes,
-      List<SpecProblem> problems, Duration requeueAfter) {}
+      Duration requeueAfter) {}
 
   /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
   private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt,
@@ -131,7 +130,6 @@ final class AutoscalingStep {
         persisted.put(pool, s);
       }
     }
-    List<SpecProblem> problems = new ArrayList<>();
     boolean any = false;
     Duration interval = null;
     for (Pool pool : Pool.values()) {
@@ -157,7 +155,7 @@ final class AutoscalingStep {
       for (Pool pool : Pool.values()) {
         targets.put(pool, Replicas.target(cr, pool, null));
       }
-      return new Result(targets, Map.of(), List.of(), problems, null);
+      return new Result(targets, Map.of(), List.of(), null);
     }
     Map<Pool, PoolAutoscalingStatus> latest = new EnumMap<>(Pool.class);
     latest.putAll(persisted);
@@ -238,7 +236,7 @@ final class AutoscalingStep {
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
     }
-    return new Result(targets, write, changes, problems, requeue);
+    return new Result(targets, write, changes, requeue);
   }
 
   /**

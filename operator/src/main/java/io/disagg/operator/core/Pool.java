@@ -32,11 +32,6 @@ public enum Pool {
     return serverRole;
   }
 
-  /** {@code role} in a worker's etcd registration JSON. */
-  public int roleNumber() {
-    return roleNumber;
-  }
-
   /** Key of this pool in the router config and in {@code minimal_instances}. */
   public String routerSection() {
     return routerSection;

@@ -49,18 +49,12 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
 
   private final EtcdConnections connections;
   private volatile ScheduledExecutorService scheduler;
-  private final RegistrationWatch.Options options;
   private final Map<ResourceID, Entry> watches = new HashMap<>();
 
   /** Watches with {@link RegistrationWatch.Options#DEFAULT}, clients from {@code connections}. */
   public DiscoveryEventSource(EtcdConnections connections) {
-    this(connections, RegistrationWatch.Options.DEFAULT);
-  }
-
-  public DiscoveryEventSource(EtcdConnections connections, RegistrationWatch.Options options) {
     super(DiscoverySnapshot.class, NAME);
     this.connections = Objects.requireNonNull(connections);
-    this.options = Objects.requireNonNull(options);
     this.scheduler = RegistrationWatch.newScheduler("discovery-watch");
   }
 
@@ -82,7 +76,8 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
         return old.watch().snapshot();
       }
       EtcdConnections.Handle handle = connections.acquire(target);
-      RegistrationWatch w = new RegistrationWatch(handle.client(), clusterName, () -> changed(id), scheduler, options);
+      RegistrationWatch w = new RegistrationWatch(handle.client(), clusterName, () -> changed(id), scheduler,
+          RegistrationWatch.Options.DEFAULT);
       fresh = new Entry(target, clusterName, handle, w);
       watches.put(id, fresh);
     }
@@ -110,14 +105,6 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
     synchronized (watches) {
       Entry e = watches.get(id);
       return e == null ? Optional.empty() : Optional.of(e.watch().snapshot());
-    }
-  }
-
-  /** The target and cluster name {@code id} is watched with, or empty. */
-  public Optional<EtcdTarget> target(ResourceID id) {
-    synchronized (watches) {
-      Entry e = watches.get(id);
-      return e == null ? Optional.empty() : Optional.of(e.target());
     }
   }
 
@@ -162,21 +149,6 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
         throw new IllegalStateException(id + " has no discovery watch");
       }
       return connections.acquire(e.target());
-    }
-  }
-
-  /** The watch of {@code id}, or null (tests). */
-  RegistrationWatch watchOf(ResourceID id) {
-    synchronized (watches) {
-      Entry e = watches.get(id);
-      return e == null ? null : e.watch();
-    }
-  }
-
-  /** Number of DisaggClusters watched. */
-  public int size() {
-    synchronized (watches) {
-      return watches.size();
     }
   }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
@@ -54,21 +53,16 @@ public final class EtcdConnections implements AutoCloseable {
     }
   }
 
-  private final Function<EtcdTarget, Client> factory;
   private final Map<EtcdTarget, Entry> entries = new HashMap<>();
   private boolean closed;
 
-  /** Clients built by {@link #newClient(EtcdTarget)}. */
-  public EtcdConnections() {
-    this(EtcdConnections::newClient);
-  }
-
-  /** Clients built by {@code factory} (called at most once per target while it is in use). */
-  public EtcdConnections(Function<EtcdTarget, Client> factory) {
-    this.factory = Objects.requireNonNull(factory);
-  }
-
-  /** A handle on the client of {@code target}, creating the client when none is open. */
+  /**
+   * A handle on the client of {@code target}, creating one with {@link #newClient(EtcdTarget)}
+   * when none is open.
+   *
+   * @throws IllegalStateException after {@link #close()}
+   * @throws IllegalArgumentException when the target's PEM material cannot be read
+   */
   public Handle acquire(EtcdTarget target) {
     Objects.requireNonNull(target);
     Entry e;
@@ -78,7 +72,7 @@ public final class EtcdConnections implements AutoCloseable {
       }
       e = entries.get(target);
       if (e == null) {
-        e = new Entry(factory.apply(target));
+        e = new Entry(newClient(target));
         entries.put(target, e);
         LOG.debugf("opened etcd client for %s", target);
       }
@@ -109,17 +103,6 @@ public final class EtcdConnections implements AutoCloseable {
         return "EtcdConnections.Handle[" + target + "]";
       }
     };
-  }
-
-  /** Number of open clients (distinct targets in use). */
-  public synchronized int openClients() {
-    return entries.size();
-  }
-
-  /** Handles currently open on {@code target}. */
-  public synchronized int references(EtcdTarget target) {
-    Entry e = entries.get(target);
-    return e == null ? 0 : e.references;
   }
 
   /** Closes every client, whether handles are still open or not; later {@link #acquire} calls fail. */

@@ -40,11 +40,6 @@ public record EtcdTarget(List<String> endpoints, String username, String passwor
     keyPem = keyPem == null ? null : keyPem.clone();
   }
 
-  /** A plain-text target without authentication. */
-  public static EtcdTarget plain(List<String> endpoints) {
-    return new EtcdTarget(endpoints, null, null, null, null, null);
-  }
-
   /** Whether the connection uses TLS. */
   public boolean tls() {
     return caPem != null;

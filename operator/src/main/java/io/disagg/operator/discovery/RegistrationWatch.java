@@ -11,8 +11,8 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +26,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -88,9 +87,7 @@ public final class RegistrationWatch implements AutoCloseable {
   private final ByteSequence prefix;
   private final Runnable listener;
   private final ScheduledExecutorService scheduler;
-  private final boolean ownScheduler;
   private final Options options;
-  private final Clock clock;
 
   // ---- guarded by this ----
   private boolean started;
@@ -101,10 +98,7 @@ public final class RegistrationWatch implements AutoCloseable {
   private final Map<String, Registration> current = new HashMap<>();
   private long revision;
   private int failures;
-  private int lists;
   private volatile DiscoverySnapshot snapshot;
-  /** Test hook: runs after a successful list, before the watch starts, with that list's revision. */
-  private volatile Consumer<Long> beforeWatch;
 
   /**
    * A watch of {@code clusterName}'s registrations through {@code client} (not closed by this
@@ -113,26 +107,13 @@ public final class RegistrationWatch implements AutoCloseable {
    */
   public RegistrationWatch(Client client, String clusterName, Runnable listener, ScheduledExecutorService scheduler,
       Options options) {
-    this(client, clusterName, listener, scheduler, false, options, Clock.systemUTC());
-  }
-
-  /** As above with its own scheduler thread (stopped by {@link #close()}) and {@link Options#DEFAULT}. */
-  public RegistrationWatch(Client client, String clusterName, Runnable listener) {
-    this(client, clusterName, listener, newScheduler("discovery-" + clusterName), true, Options.DEFAULT,
-        Clock.systemUTC());
-  }
-
-  private RegistrationWatch(Client client, String clusterName, Runnable listener, ScheduledExecutorService scheduler,
-      boolean ownScheduler, Options options, Clock clock) {
     this.client = Objects.requireNonNull(client);
     this.clusterName = Objects.requireNonNull(clusterName);
     this.prefix = ByteSequence.from(Registrations.workersPrefix(clusterName), StandardCharsets.UTF_8);
     this.listener = listener == null ? () -> { } : listener;
     this.scheduler = Objects.requireNonNull(scheduler);
-    this.ownScheduler = ownScheduler;
     this.options = Objects.requireNonNull(options);
-    this.clock = clock;
-    this.snapshot = DiscoverySnapshot.initial(clock.instant());
+    this.snapshot = DiscoverySnapshot.initial(Instant.now());
   }
 
   /** A single daemon thread for scheduling retries. */
@@ -156,17 +137,15 @@ public final class RegistrationWatch implements AutoCloseable {
     scheduler.execute(this::relist);
   }
 
-  /** The cluster name whose registrations this watch follows. */
-  public String clusterName() {
-    return clusterName;
-  }
-
   /** The current snapshot; never null. */
   public DiscoverySnapshot snapshot() {
     return snapshot;
   }
 
-  /** Stops watching; the listener is not called afterwards. Idempotent. Does not close the client. */
+  /**
+   * Stops watching; the listener is not called afterwards. Idempotent. Neither closes the client
+   * nor shuts down the scheduler.
+   */
   @Override
   public void close() {
     Watch.Watcher w;
@@ -180,19 +159,6 @@ public final class RegistrationWatch implements AutoCloseable {
       watcher = null;
     }
     closeQuietly(w);
-    if (ownScheduler) {
-      scheduler.shutdownNow();
-    }
-  }
-
-  /** Number of lists started so far (tests). */
-  synchronized int lists() {
-    return lists;
-  }
-
-  /** Test hook run after each successful list, before the watch starts, with the list's revision. */
-  void beforeWatchForTest(Consumer<Long> hook) {
-    this.beforeWatch = hook;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -205,7 +171,6 @@ public final class RegistrationWatch implements AutoCloseable {
         return;
       }
       myEpoch = ++epoch;
-      lists++;
       old = watcher;
       watcher = null;
     }
@@ -246,10 +211,6 @@ public final class RegistrationWatch implements AutoCloseable {
       changed = publish(snapshot.reachable(), snapshot.lastError());
     }
     notifyIf(changed);
-    Consumer<Long> hook = beforeWatch;
-    if (hook != null) {
-      hook.accept(rev);
-    }
     startWatch(myEpoch, rev + 1);
   }
 
@@ -365,7 +326,7 @@ public final class RegistrationWatch implements AutoCloseable {
     DiscoverySnapshot old = snapshot;
     boolean changed = old.reachable() != reachable || !old.registrations().equals(regs);
     snapshot = new DiscoverySnapshot(regs, reachable, reachable ? null : error, revision,
-        changed ? clock.instant() : old.observedAt());
+        changed ? Instant.now() : old.observedAt());
     return changed;
   }
 

@@ -64,11 +64,6 @@ public final class Autoscaler {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** An autoscaler on the system clock (UTC). */
-  public Autoscaler() {
-    this(Clock.systemUTC());
-  }
-
   /**
    * What the reconciler observed for one pool.
    *
@@ -186,10 +181,8 @@ public final class Autoscaler {
    *
    * @param context the context pool
    * @param generation the generation pool
-   * @param requeueAfter when to evaluate again (the shortest evaluation interval of the autoscaled
-   *     pools); null when neither pool is autoscaled
    */
-  public record Decision(PoolDecision context, PoolDecision generation, Duration requeueAfter) {
+  public record Decision(PoolDecision context, PoolDecision generation) {
     /** The decision of a pool. */
     public PoolDecision of(Pool pool) {
       return pool == Pool.CONTEXT ? context : generation;
@@ -215,13 +208,7 @@ public final class Autoscaler {
       applyRatio(ctx, gen, in.cluster());
       applyBudget(ctx, gen, in.cluster());
     }
-    Duration requeue = null;
-    for (Work w : List.of(ctx, gen)) {
-      if (w.enabled && (requeue == null || w.p.evaluationInterval().compareTo(requeue) < 0)) {
-        requeue = w.p.evaluationInterval();
-      }
-    }
-    return new Decision(ctx.finish(now), gen.finish(now), requeue);
+    return new Decision(ctx.finish(now), gen.finish(now));
   }
 
   // ---------------------------------------------------------------------------------------

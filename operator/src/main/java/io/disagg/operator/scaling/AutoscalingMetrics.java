@@ -1,6 +1,5 @@
 package io.disagg.operator.scaling;
 
-import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.core.Pool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -103,16 +102,6 @@ public final class AutoscalingMetrics {
       }
     }
     return java.util.Objects.equals(ns, namespace) && java.util.Objects.equals(n, name) && (pool == null || pool.equals(p));
-  }
-
-  /** The gauge's current value, for tests; NaN when unknown. */
-  public double gauge(String meter, String namespace, String name, Pool pool, AutoscalingMetricType metric) {
-    Tags t = Tags.of("namespace", namespace, "name", name, "pool", pool.id());
-    if (metric != null) {
-      t = t.and("metric", metric.name());
-    }
-    double[] v = gauges.get(t.and("__meter", meter));
-    return v == null ? Double.NaN : v[0];
   }
 
   private void set(String meter, Tags tags, double value) {

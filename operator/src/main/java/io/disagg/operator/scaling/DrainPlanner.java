@@ -65,13 +65,7 @@ public final class DrainPlanner {
    * @param waiting why replicas are held, for the Progressing condition; null when not waiting
    */
   public record Decision(int replicas, DrainStatus drain, List<String> keysToDeregister, List<Registration> toRestore,
-      String event, String waiting) {
-
-    /** Whether the reconcile should come back soon to continue the drain. */
-    public boolean requeue() {
-      return drain != null;
-    }
-  }
+      String event, String waiting) {}
 
   /** Decides; see the class description. */
   public static Decision plan(Input in) {

@@ -18,8 +18,4 @@ public record MetricTarget(AutoscalingMetricType type, double target, String que
       throw new IllegalArgumentException("target of " + type + " must be a positive number, is " + target);
     }
   }
-
-  public MetricTarget(AutoscalingMetricType type, double target) {
-    this(type, target, null);
-  }
 }

@@ -46,16 +46,8 @@ public final class StatusCalculator {
       String discoveryProblem,
       PodRegistrations.Match registrations,
       Map<Pool, DrainStatus> drains,
-      List<String> waiting) {
+      List<String> waiting) {}
 
-    /** Observations without discovery or drains (tests, invalid specs). */
-    public Observed(Map<Pool, StatefulSet> statefulSets, Deployment router, List<Pod> pods,
-        Map<Pool, Integer> desiredReplicas, List<SpecProblem> problems) {
-      this(statefulSets, router, pods, desiredReplicas, problems, null, null, null, Map.of(), List.of());
-    }
-  }
-
-  /** Type of the condition that tells whether the operator sees the workers' etcd registrations. */
   /** What blocks readiness: a reason and a message for a person. */
   private record Blocker(Reason reason, String message) {}
   private static final int LISTED = 10;

@@ -90,16 +90,6 @@ public final class SpecValidator {
     return java.util.Collections.unmodifiableMap(m);
   }
 
-  /** True when any problem is an error. */
-  public static boolean hasErrors(List<SpecProblem> problems) {
-    return problems.stream().anyMatch(SpecProblem::isError);
-  }
-
-  /** The errors among the problems, in order. */
-  public static List<SpecProblem> errors(List<SpecProblem> problems) {
-    return problems.stream().filter(SpecProblem::isError).toList();
-  }
-
   /** All problems of the spec, errors and warnings, in spec order. Never throws on a partial spec. */
   public static List<SpecProblem> validate(DisaggCluster cr) {
     List<SpecProblem> out = new ArrayList<>();

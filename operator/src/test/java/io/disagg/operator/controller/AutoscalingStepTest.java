@@ -140,7 +140,6 @@ class AutoscalingStepTest {
       assertThat(m.getInstances()).isEqualTo(1);
     });
     assertThat(s.getLastEvaluationTime()).isEqualTo("2026-01-01T00:00:00Z");
-    assertThat(r.problems()).as("no 'not implemented' warning any more").isEmpty();
   }
 
   @Test
@@ -191,6 +190,27 @@ class AutoscalingStepTest {
     AutoscalingStep.Result held = step().run(cr, pods(3, 1), true);
     assertThat(held.targets().get(Pool.GENERATION)).isEqualTo(3);
     assertThat(held.statuses().get(Pool.GENERATION).getLimitedBy()).contains(AutoscalingLimit.MissingMetrics);
+  }
+
+  @Test
+  void comesBackAfterTheShortestEvaluationIntervalOfTheAutoscaledPools() {
+    assertThat(step().run(Fixtures.minimal("serving", "fixed"), pods(1, 1), true).requeueAfter())
+        .as("no pool autoscaled").isNull();
+
+    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    PoolAutoscalingSpec slow = new PoolAutoscalingSpec();
+    slow.setEnabled(true);
+    slow.setSource(MetricsSource.Router);
+    slow.setEvaluationIntervalSeconds(40);
+    slow.setMetrics(new ArrayList<>(List.of(new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0))));
+    cr.getSpec().getContext().setMaxInstances(4);
+    cr.getSpec().getContext().setAutoscaling(slow);
+    router.loads.put("127.1.2.1", new RouterLoad(2.0, 2.0));
+
+    AutoscalingStep.Result r = step().run(cr, pods(1, 1), true);
+
+    assertThat(r.statuses()).containsOnlyKeys(Pool.CONTEXT, Pool.GENERATION);
+    assertThat(r.requeueAfter()).as("generation every 15 s, context every 40 s").isEqualTo(Duration.ofSeconds(15));
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.disagg.operator.testing.EtcdServer;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,15 +18,18 @@ class DeregistrationTest {
 
   static EtcdServer etcd;
   static Client client;
+  static ScheduledExecutorService scheduler;
 
   @BeforeAll
   static void startEtcd() {
     etcd = EtcdServer.start();
     client = etcd.newClient();
+    scheduler = RegistrationWatch.newScheduler("deregistration-test");
   }
 
   @AfterAll
   static void stopEtcd() {
+    scheduler.shutdownNow();
     client.close();
     etcd.close();
   }
@@ -36,7 +40,7 @@ class DeregistrationTest {
     String cluster = "ns.dereg";
     try (TrtllmStyleWorker gone = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.1", 8000, ttl, 1).start();
         TrtllmStyleWorker stays = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.2", 8000, ttl, 1).start();
-        RegistrationWatch watch = new RegistrationWatch(client, cluster, null)) {
+        RegistrationWatch watch = new RegistrationWatch(client, cluster, null, scheduler, RegistrationWatch.Options.DEFAULT)) {
       watch.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().registrations().size() == 2);
 
@@ -72,7 +76,7 @@ class DeregistrationTest {
 
   @Test
   void reportsAnUnreachableEtcd() {
-    try (Client dead = EtcdConnections.newClient(EtcdTarget.plain(List.of("http://127.0.0.1:1")))) {
+    try (Client dead = EtcdConnections.newClient(Targets.plain("http://127.0.0.1:1"))) {
       assertThatThrownBy(() -> Deregistration.deregister(dead, List.of("/trtllm-disagg/x/workers/y"), Duration.ofSeconds(2)))
           .isInstanceOf(Deregistration.DeregistrationException.class)
           .hasMessageContaining("/trtllm-disagg/x/workers/y");

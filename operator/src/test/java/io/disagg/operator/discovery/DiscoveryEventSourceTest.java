@@ -14,15 +14,22 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@link DiscoveryEventSource} against a real etcd. What it holds open is seen from etcd's side:
+ * its watchers ({@link EtcdServer#watchers}) and the connections of this JVM
+ * ({@link EtcdServer#connectionsFromThisProcess}), one of which is the test's own client.
+ */
 class DiscoveryEventSourceTest {
 
   static EtcdServer etcd;
+  /** The test's own client (workers' registrations), connected from the start. */
   static Client client;
 
   EtcdConnections connections;
@@ -34,6 +41,11 @@ class DiscoveryEventSourceTest {
   static void startEtcd() {
     etcd = EtcdServer.start();
     client = etcd.newClient();
+    try {
+      client.getKVClient().get(TrtllmStyleWorker.bytes("connect")).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @AfterAll
@@ -45,10 +57,10 @@ class DiscoveryEventSourceTest {
   @BeforeEach
   void setUp() {
     connections = new EtcdConnections();
-    source = new DiscoveryEventSource(connections, RegistrationWatchTest.FAST);
+    source = new DiscoveryEventSource(connections);
     source.setEventHandler(events::add);
     source.start();
-    target = EtcdTarget.plain(List.of(etcd.clientUrl()));
+    target = Targets.plain(etcd.clientUrl());
   }
 
   @AfterEach
@@ -59,6 +71,12 @@ class DiscoveryEventSourceTest {
 
   long eventsFor(ResourceID id) {
     return events.stream().filter(e -> e.getRelatedCustomResourceID().equals(id)).count();
+  }
+
+  /** Waits until etcd sees {@code watchers} watchers and {@code clients} connections of the source's clients. */
+  static void awaitEtcdSees(int watchers, int clients) {
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> etcd.watchers() == watchers && etcd.connectionsFromThisProcess() == clients + 1);
   }
 
   @Test
@@ -74,8 +92,7 @@ class DiscoveryEventSourceTest {
     source.watch(other, target, "ns1.beta");
     assertThat(first.reachable()).isFalse();
     await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) >= 1 && source.snapshot(id).orElseThrow().reachable());
-    assertThat(connections.openClients()).isEqualTo(1);
-    assertThat(connections.references(target)).isEqualTo(2);
+    awaitEtcdSees(2, 1); // two watches through one shared client
 
     long before = eventsFor(id);
     long otherBefore = eventsFor(otherId);
@@ -90,29 +107,38 @@ class DiscoveryEventSourceTest {
   }
 
   @Test
-  void sameTargetAndNameKeepTheWatchAnythingElseReplacesIt() {
+  void sameTargetAndNameKeepTheWatchAnythingElseReplacesIt() throws Exception {
     DisaggCluster cr = Fixtures.minimal("ns2", "alpha");
     ResourceID id = ResourceID.fromResource(cr);
     source.watch(cr, target, "ns2.alpha");
-    RegistrationWatch w1 = source.watchOf(id);
-    source.watch(cr, EtcdTarget.plain(List.of(etcd.clientUrl())), "ns2.alpha");
-    assertThat(source.watchOf(id)).isSameAs(w1);
-    assertThat(connections.references(target)).isEqualTo(1);
-
-    source.watch(cr, target, "ns2.renamed");
-    RegistrationWatch w2 = source.watchOf(id);
-    assertThat(w2).isNotSameAs(w1);
-    assertThat(w2.clusterName()).isEqualTo("ns2.renamed");
-    assertThat(connections.references(target)).isEqualTo(1);
-
-    EtcdTarget viaLocalhost = EtcdTarget.plain(List.of(etcd.clientUrl().replace("127.0.0.1", "localhost")));
-    source.watch(cr, viaLocalhost, "ns2.renamed");
-    assertThat(source.watchOf(id)).isNotSameAs(w2);
-    assertThat(source.target(id)).contains(viaLocalhost);
-    assertThat(connections.references(target)).isZero();
-    assertThat(connections.openClients()).isEqualTo(1);
     await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable());
-    assertThat(source.size()).isEqualTo(1);
+    DiscoverySnapshot up = source.snapshot(id).orElseThrow();
+    assertThat(source.watch(cr, Targets.plain(etcd.clientUrl()), "ns2.alpha"))
+        .as("an equal target and the same name keep the watch, which is up").isSameAs(up);
+    awaitEtcdSees(1, 1);
+
+    // Another cluster name: a new watch (it starts over as not reachable) of the new prefix only.
+    assertThat(source.watch(cr, target, "ns2.renamed").reachable()).isFalse();
+    try (TrtllmStyleWorker renamed = new TrtllmStyleWorker(client, "ns2.renamed", Pool.CONTEXT, "10.3.3.1", 8000, 30, 5)
+        .start();
+        TrtllmStyleWorker old = new TrtllmStyleWorker(client, "ns2.alpha", Pool.CONTEXT, "10.3.3.2", 8000, 30, 5).start()) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable()
+          && source.snapshot(id).orElseThrow().registrations().stream().map(Registration::key).toList()
+              .equals(List.of(renamed.key())));
+    }
+    awaitEtcdSees(1, 1); // the old watch cancelled, the client kept
+
+    // Another target, even for the same server: a new watch through a new client; the old one is closed.
+    EtcdTarget viaLocalhost = Targets.plain(etcd.clientUrl().replace("127.0.0.1", "localhost"));
+    assertThat(source.watch(cr, viaLocalhost, "ns2.renamed").reachable()).isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable());
+    awaitEtcdSees(1, 1);
+
+    // An etcd that does not answer: nothing of this etcd stays in use.
+    assertThat(source.watch(cr, Targets.plain("http://127.0.0.1:1"), "ns2.renamed").reachable()).isFalse();
+    awaitEtcdSees(0, 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().lastError() != null);
+    assertThat(source.snapshot(id).orElseThrow().reachable()).isFalse();
   }
 
   @Test
@@ -125,8 +151,7 @@ class DiscoveryEventSourceTest {
     source.onResourceDeleted(cr);
 
     assertThat(source.snapshot(id)).isEmpty();
-    assertThat(source.size()).isZero();
-    assertThat(connections.openClients()).isZero();
+    awaitEtcdSees(0, 0);
     long seen = eventsFor(id);
     try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns3.alpha", Pool.CONTEXT, "10.3.1.1", 8000, 30, 5).start()) {
       await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> eventsFor(id) == seen);
@@ -146,8 +171,9 @@ class DiscoveryEventSourceTest {
       assertThat(source.deregister(id, List.of(w.key()))).isEqualTo(1);
       await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().registrations().isEmpty());
       assertThat(w.keyExists()).isFalse();
-      assertThat(connections.references(target)).as("the temporary handle is released").isEqualTo(1);
     }
+    source.unwatch(id);
+    awaitEtcdSees(0, 0); // the client deregister used was released with the watch's
   }
 
   @Test
@@ -160,7 +186,6 @@ class DiscoveryEventSourceTest {
     source.watch(cr, target, "ns5.alpha");
     await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) >= 1);
     source.stop();
-    assertThat(source.size()).isZero();
-    assertThat(connections.openClients()).isZero();
+    awaitEtcdSees(0, 0);
   }
 }

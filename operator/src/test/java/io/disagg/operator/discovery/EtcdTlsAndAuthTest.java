@@ -93,7 +93,7 @@ class EtcdTlsAndAuthTest {
         roundTrip(c);
       }
       // what TensorRT-LLM does (no credentials) is refused once authentication is on
-      try (Client anonymous = EtcdConnections.newClient(EtcdTarget.plain(List.of(plain.clientUrl())))) {
+      try (Client anonymous = EtcdConnections.newClient(Targets.plain(plain.clientUrl()))) {
         assertThatThrownBy(() -> roundTrip(anonymous)).hasStackTraceContaining("user name is empty");
       }
     }

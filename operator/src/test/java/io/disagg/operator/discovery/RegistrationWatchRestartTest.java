@@ -9,6 +9,7 @@ import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ class RegistrationWatchRestartTest {
 
   EtcdServer etcd;
   Client client;
+  ScheduledExecutorService scheduler;
   RegistrationWatch watch;
   final List<DiscoverySnapshot> seen = new CopyOnWriteArrayList<>();
 
@@ -25,6 +27,7 @@ class RegistrationWatchRestartTest {
   void start() {
     etcd = EtcdServer.start();
     client = etcd.newClient();
+    scheduler = RegistrationWatch.newScheduler("restart-test");
   }
 
   @AfterEach
@@ -32,6 +35,7 @@ class RegistrationWatchRestartTest {
     if (watch != null) {
       watch.close();
     }
+    scheduler.shutdownNow();
     client.close();
     etcd.close();
   }
@@ -40,10 +44,11 @@ class RegistrationWatchRestartTest {
   void outageKeepsLastRegistrationsFlaggedUnreachableAndRestartResumes() throws Exception {
     String cluster = "ns.restart";
     try (TrtllmStyleWorker first = new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.0.1", 8000, 30, 5).start()) {
-      try (EtcdConnections connections = new EtcdConnections()) {
-        EtcdConnections.Handle h = connections.acquire(EtcdTarget.plain(List.of(etcd.clientUrl())));
-        watch = new RegistrationWatch(h.client(), cluster, () -> seen.add(watch.snapshot()),
-            RegistrationWatch.newScheduler("restart-test"), RegistrationWatchTest.FAST);
+      // The operator's client settings (EtcdConnections.newClient), seen through ObservedClient to count lists.
+      try (Client operatorClient = EtcdConnections.newClient(Targets.plain(etcd.clientUrl()))) {
+        ObservedClient observed = new ObservedClient(operatorClient);
+        watch = new RegistrationWatch(observed.client(), cluster, () -> seen.add(watch.snapshot()), scheduler,
+            RegistrationWatchTest.FAST);
         watch.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
         assertThat(watch.snapshot().registrations()).extracting(Registration::key).containsExactly(first.key());
@@ -53,8 +58,8 @@ class RegistrationWatchRestartTest {
         DiscoverySnapshot down = watch.snapshot();
         assertThat(down.registrations()).extracting(Registration::key).containsExactly(first.key());
         assertThat(down.lastError()).isNotBlank();
-        int listsWhileDown = watch.lists();
-        await().atMost(Duration.ofSeconds(10)).until(() -> watch.lists() > listsWhileDown + 1); // keeps retrying
+        int listsWhileDown = observed.lists();
+        await().atMost(Duration.ofSeconds(10)).until(() -> observed.lists() > listsWhileDown + 1); // keeps retrying
         assertThat(seen).anySatisfy(s -> assertThat(s.reachable()).isFalse());
 
         etcd.restart();
@@ -66,7 +71,6 @@ class RegistrationWatchRestartTest {
           assertThat(watch.snapshot().reachable()).isTrue();
           assertThat(watch.snapshot().lastError()).isNull();
         }
-        h.close();
       }
     }
   }
@@ -74,7 +78,8 @@ class RegistrationWatchRestartTest {
   @Test
   void restartWithoutObservedOutageStillDeliversLaterRegistrations() throws Exception {
     String cluster = "ns.quick-restart";
-    watch = new RegistrationWatch(client, cluster, () -> seen.add(watch.snapshot()));
+    watch = new RegistrationWatch(client, cluster, () -> seen.add(watch.snapshot()), scheduler,
+        RegistrationWatch.Options.DEFAULT);
     watch.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
 

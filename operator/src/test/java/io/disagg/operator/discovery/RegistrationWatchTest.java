@@ -19,7 +19,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
-/** {@link RegistrationWatch} against a real etcd, with registrations written as TensorRT-LLM writes them. */
+/**
+ * {@link RegistrationWatch} against a real etcd, with registrations written as TensorRT-LLM writes
+ * them. The watch's client is the real one seen through {@link ObservedClient}, which counts its
+ * lists and can act between a list and the watch after it.
+ */
 class RegistrationWatchTest {
 
   static final RegistrationWatch.Options FAST =
@@ -33,6 +37,7 @@ class RegistrationWatchTest {
   static ScheduledExecutorService scheduler;
 
   String cluster;
+  ObservedClient observed;
   RegistrationWatch watch;
   final AtomicInteger notifications = new AtomicInteger();
   final List<TrtllmStyleWorker> workers = new java.util.ArrayList<>();
@@ -53,6 +58,7 @@ class RegistrationWatchTest {
 
   void setUp(TestInfo info) {
     cluster = "ns-" + info.getTestMethod().orElseThrow().getName().toLowerCase() + "." + System.nanoTime();
+    observed = new ObservedClient(client);
   }
 
   @AfterEach
@@ -70,7 +76,7 @@ class RegistrationWatchTest {
   }
 
   RegistrationWatch newWatch() {
-    watch = new RegistrationWatch(client, cluster, notifications::incrementAndGet, scheduler, FAST);
+    watch = new RegistrationWatch(observed.client(), cluster, notifications::incrementAndGet, scheduler, FAST);
     return watch;
   }
 
@@ -109,7 +115,32 @@ class RegistrationWatchTest {
 
     ctx.deregister();
     await().atMost(Duration.ofSeconds(10)).until(() -> keys(watch.snapshot()).equals(List.of(gen.key())));
-    assertThat(watch.lists()).isEqualTo(1);
+    assertThat(observed.lists()).as("one list, then the watch alone").isEqualTo(1);
+  }
+
+  @Test
+  void aRegistrationBetweenTheListAndTheWatchIsNotMissed(TestInfo info) throws Exception {
+    setUp(info);
+    TrtllmStyleWorker early = worker(Pool.CONTEXT, "10.0.3.1", 8000).start();
+    TrtllmStyleWorker late = worker(Pool.GENERATION, "10.0.3.2", 8000);
+    AtomicBoolean once = new AtomicBoolean();
+    AtomicReference<Throwable> actionError = new AtomicReference<>();
+    observed.onList(listed -> {
+      if (once.compareAndSet(false, true)) {
+        try {
+          late.registerOnce(); // after the list's revision, before the watch exists
+          late.startHeartbeat();
+        } catch (Throwable t) {
+          actionError.set(t);
+        }
+      }
+    });
+    newWatch().start();
+
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> keys(watch.snapshot()).equals(List.of(early.key(), late.key()).stream().sorted().toList()));
+    assertThat(actionError.get()).isNull();
+    assertThat(observed.lists()).as("seen by the watch from the list's revision, not by listing again").isEqualTo(1);
   }
 
   @Test
@@ -159,14 +190,15 @@ class RegistrationWatchTest {
     TrtllmStyleWorker before = worker(Pool.CONTEXT, "10.0.1.1", 8000).start();
     TrtllmStyleWorker after = worker(Pool.GENERATION, "10.0.1.2", 8000);
     AtomicBoolean once = new AtomicBoolean();
-    AtomicReference<Throwable> hookError = new AtomicReference<>();
+    AtomicReference<Throwable> actionError = new AtomicReference<>();
     AtomicReference<Long> compactedAt = new AtomicReference<>();
     List<DiscoverySnapshot> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    watch = new RegistrationWatch(client, cluster, () -> seen.add(watch.snapshot()), scheduler, FAST);
-    watch.beforeWatchForTest(listRevision -> {
+    watch = new RegistrationWatch(observed.client(), cluster, () -> seen.add(watch.snapshot()), scheduler, FAST);
+    observed.onList(listed -> {
       if (!once.compareAndSet(false, true)) {
         return;
       }
+      long listRevision = listed.getHeader().getRevision();
       // The first list is done; its watch will start at listRevision + 1. Change the registrations
       // and compact past that revision first, so the watch cannot replay the changes.
       try {
@@ -177,15 +209,15 @@ class RegistrationWatchTest {
         client.getKVClient().compact(rev).get(5, TimeUnit.SECONDS);
         compactedAt.set(rev);
       } catch (Throwable t) {
-        hookError.set(t);
+        actionError.set(t);
       }
     });
     watch.start();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> keys(watch.snapshot()).equals(List.of(after.key())));
-    assertThat(hookError.get()).isNull();
+    assertThat(actionError.get()).isNull();
     assertThat(compactedAt.get()).isNotNull();
-    assertThat(watch.lists()).as("listed again after the compacted watch").isEqualTo(2);
+    assertThat(observed.lists()).as("listed again after the compacted watch").isEqualTo(2);
     assertThat(watch.snapshot().revision()).isGreaterThanOrEqualTo(compactedAt.get());
     assertThat(watch.snapshot().reachable()).isTrue();
     // once reachable, the compaction never made it unreachable

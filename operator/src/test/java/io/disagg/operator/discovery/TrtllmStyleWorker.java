@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code worker_id = f"{role.name}-{host}:{port}-{ms}-{pid}-{rand:03}"}, key
  *       {@code /trtllm-disagg/{cluster_name}/workers/{worker_id}}, value
  *       {@code json.dumps(asdict(WorkerInfo))} (Python's default separators {@code ", "} and
- *       {@code ": "}, field order worker_id, host, port, role; role 0/1); registration with
- *       {@code ttl=inactive_timeout_sec}; every {@code heartbeat_interval_sec} an {@code expire};
- *       when that fails, {@code register_worker} again (retrying every 5 s until it succeeds).</li>
+ *       {@code ": "}, field order worker_id, host, port, role; role 0 for CONTEXT, 1 for GENERATION
+ *       as in {@code ServerRole}); registration with {@code ttl=inactive_timeout_sec}; every
+ *       {@code heartbeat_interval_sec} an {@code expire}; when that fails, {@code register_worker}
+ *       again (retrying every 5 s until it succeeds).</li>
  *   <li>{@code tensorrt_llm/serve/cluster_storage.py}, {@code Etcd3ClusterStorage}: one lease per
  *       key, granted on first use and cached ({@code _get_lease}); {@code set} is
  *       {@code put_if_not_exists} (a transaction: create revision == 0, then put with the lease);
@@ -81,7 +82,7 @@ final class TrtllmStyleWorker implements AutoCloseable {
   /** {@code json.dumps(asdict(worker_info))}. */
   String value() {
     return "{\"worker_id\": " + quote(workerId) + ", \"host\": " + quote(host) + ", \"port\": " + port
-        + ", \"role\": " + role.roleNumber() + "}";
+        + ", \"role\": " + (role == Pool.CONTEXT ? 0 : 1) + "}";
   }
 
   synchronized long leaseId() {

@@ -75,7 +75,7 @@ class AutoscalerTest {
 
   /** Context pool scaled on WaitingRequests, target 2 per instance, HPA defaults otherwise. */
   static PoolPolicy waiting(int min, int max) {
-    return policy(min, max, UP, DOWN, new MetricTarget(WaitingRequests, 2));
+    return policy(min, max, UP, DOWN, new MetricTarget(WaitingRequests, 2, null));
   }
 
   static PoolPolicy policy(int min, int max, StepRules up, StepRules down, MetricTarget... metrics) {
@@ -184,16 +184,16 @@ class AutoscalerTest {
             steps(aged(0, 0, 46, 6), aged(400, 0, 60, 6), aged(800, 0, 45, 1))),
         Arguments.of("capped at maxInstances", waiting(1, 5), 4, old(), steps(s(0, 40, 5), s(15, 40, 5))),
         Arguments.of("scale-up step limit: 1 instance per 60s", policy(1, 20, rules(0, 1, null, 60), DOWN,
-            new MetricTarget(WaitingRequests, 2)), 2, old(),
+            new MetricTarget(WaitingRequests, 2, null)), 2, old(),
             steps(s(0, 20, 3), s(15, 20, 3), s(45, 20, 3), s(60, 20, 4), s(75, 20, 4), s(120, 20, 5))),
         Arguments.of("scale-down step limit: 50% per 15s, no window", policy(1, 20, UP, rules(0, null, 50, 15),
-            new MetricTarget(WaitingRequests, 2)), 8, old(),
+            new MetricTarget(WaitingRequests, 2, null)), 8, old(),
             steps(s(0, 0, 4), s(15, 0, 2), s(30, 0, 1), s(45, 0, 1))),
         Arguments.of("scale-down step limit: 1 instance per 15s after the window", policy(1, 20, UP, rules(60, 1, null, 15),
-            new MetricTarget(WaitingRequests, 2)), 4, old(),
+            new MetricTarget(WaitingRequests, 2, null)), 4, old(),
             steps(s(0, 8, 4), s(15, 0, 4), s(45, 0, 4), s(60, 0, 3), s(75, 0, 2), s(90, 0, 1))),
         Arguments.of("scale-up window: a short burst is ignored", policy(1, 20, rules(30, null, null, 15), DOWN,
-            new MetricTarget(WaitingRequests, 2)), 4, old(),
+            new MetricTarget(WaitingRequests, 2, null)), 4, old(),
             steps(s(0, 8, 4), s(15, 16, 4), s(30, 8, 4), s(45, 16, 4), s(60, 16, 8), s(75, 16, 8))));
   }
 
@@ -311,7 +311,7 @@ class AutoscalerTest {
   @Test
   void oneMetricMissingBlocksScaleDownButNotScaleUp() {
     Autoscaler scaler = new Autoscaler(new TestClock());
-    PoolPolicy gen = policy(1, 20, UP, DOWN, new MetricTarget(KvCacheUtilization, 0.8), new MetricTarget(RunningRequests, 64));
+    PoolPolicy gen = policy(1, 20, UP, DOWN, new MetricTarget(KvCacheUtilization, 0.8, null), new MetricTarget(RunningRequests, 64, null));
     // RunningRequests low, KV cache not exported: would ask 1, held at 6.
     PoolInput low = new PoolInput(gen, 6, 6, 0, null, 1, nOf(6, RunningRequests, 4.0), old());
     PoolDecision d = scaler.decide(new Input(fixed(1), low, ClusterPolicy.NONE)).generation();
@@ -329,7 +329,7 @@ class AutoscalerTest {
   @Test
   void theLargestMetricWins() {
     Autoscaler scaler = new Autoscaler(new TestClock());
-    PoolPolicy gen = policy(1, 20, UP, DOWN, new MetricTarget(KvCacheUtilization, 0.8), new MetricTarget(RunningRequests, 64));
+    PoolPolicy gen = policy(1, 20, UP, DOWN, new MetricTarget(KvCacheUtilization, 0.8, null), new MetricTarget(RunningRequests, 64, null));
     List<Sample> samples = new ArrayList<>(nOf(4, KvCacheUtilization, 0.96)); // asks ceil(4 * 1.2) = 5
     samples.addAll(nOf(4, RunningRequests, 112)); // asks ceil(4 * 1.75) = 7
     PoolDecision d = scaler.decide(new Input(fixed(1), new PoolInput(gen, 4, 4, 0, null, 1, samples, old()),
@@ -560,15 +560,5 @@ class AutoscalerTest {
     assertThat(d.generation().replicas()).isEqualTo(5);
     assertThat(d.context().limited()).isFalse();
     assertThat(d.context().toStatus()).isNull();
-    assertThat(d.requeueAfter()).isNull();
-  }
-
-  @Test
-  void requeueAfterTheShortestInterval() {
-    PoolPolicy slow = new PoolPolicy(true, 1, 10, List.of(new MetricTarget(WaitingRequests, 2)), 0.1, UP, DOWN,
-        Duration.ofSeconds(30), MetricsSource.Pods, null);
-    Decision d = new Autoscaler(new TestClock()).decide(new Input(pool(slow, 2, 2, WaitingRequests, 2.0, T0, old()),
-        fixed(1), ClusterPolicy.NONE));
-    assertThat(d.requeueAfter()).isEqualTo(Duration.ofSeconds(30));
   }
 }

@@ -40,7 +40,6 @@ class AutoscalingMetricsTest {
 
     assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "serving", "name", "a").gauge()).isNull();
     assertThat(registry.find(AutoscalingMetrics.DECISIONS).tags("namespace", "serving", "name", "a").counter()).isNull();
-    assertThat(m.gauge(AutoscalingMetrics.DESIRED_REPLICAS, "serving", "a", Pool.CONTEXT, null)).isNaN();
     assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "serving", "name", "b").gauge()).isNotNull();
     assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "other", "name", "a").gauge()).isNotNull();
     assertThat(m.remove("serving", "a")).as("idempotent").isZero();

@@ -35,7 +35,6 @@ class DrainPlannerTest {
     Decision d = DrainPlanner.plan(in(3, null, null, Map.of(), Map.of(), true, T0));
     assertThat(d.replicas()).isEqualTo(3);
     assertThat(d.drain()).isNull();
-    assertThat(d.requeue()).isFalse();
   }
 
   @Test
@@ -64,7 +63,6 @@ class DrainPlannerTest {
         });
     assertThat(d.drain().getStartedAt()).isEqualTo("2026-11-22T10:00:00Z");
     assertThat(d.event()).contains("draining").contains("3 to 1");
-    assertThat(d.requeue()).isTrue();
   }
 
   @Test

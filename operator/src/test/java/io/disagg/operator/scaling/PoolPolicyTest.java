@@ -43,7 +43,7 @@ class PoolPolicyTest {
   void contextDefaultsToWaitingRequestsAndHpaBehavior() {
     PoolPolicy p = PoolPolicy.of(Pool.CONTEXT, enabled(1, 8));
     assertThat(p.enabled()).isTrue();
-    assertThat(p.metrics()).containsExactly(new MetricTarget(WaitingRequests, 2.0));
+    assertThat(p.metrics()).containsExactly(new MetricTarget(WaitingRequests, 2.0, null));
     assertThat(p.tolerance()).isEqualTo(0.1);
     assertThat(p.evaluationInterval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(p.staleAfter()).isEqualTo(Duration.ofSeconds(45));
@@ -58,14 +58,14 @@ class PoolPolicyTest {
     PoolSpec spec = enabled(1, 8);
     spec.setLlmApiOptions(new LinkedHashMap<>(Map.of("max_batch_size", 128)));
     assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics())
-        .containsExactly(new MetricTarget(KvCacheUtilization, 0.8), new MetricTarget(RunningRequests, 0.8 * 128));
+        .containsExactly(new MetricTarget(KvCacheUtilization, 0.8, null), new MetricTarget(RunningRequests, 0.8 * 128, null));
     assertThat(PoolPolicy.problems(Pool.GENERATION, spec)).isEmpty();
   }
 
   @Test
   void generationWithoutMaxBatchSizeUsesKvCacheOnlyAndWarns() {
     PoolSpec spec = enabled(1, 8);
-    assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics()).containsExactly(new MetricTarget(KvCacheUtilization, 0.8));
+    assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics()).containsExactly(new MetricTarget(KvCacheUtilization, 0.8, null));
     assertThat(PoolPolicy.problems(Pool.GENERATION, spec)).extracting(SpecProblem::field, SpecProblem::severity)
         .containsExactly(tuple("spec.generation.autoscaling.metrics", Severity.WARNING));
   }
@@ -76,7 +76,7 @@ class PoolPolicyTest {
     spec.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(RunningRequests, 32.0),
         new AutoscalingMetricSpec(KvCacheUtilization, null)));
     assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics())
-        .containsExactly(new MetricTarget(RunningRequests, 32), new MetricTarget(KvCacheUtilization, 0.8));
+        .containsExactly(new MetricTarget(RunningRequests, 32, null), new MetricTarget(KvCacheUtilization, 0.8, null));
   }
 
   @Test

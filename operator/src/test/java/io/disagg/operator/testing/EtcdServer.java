@@ -5,12 +5,18 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -22,11 +28,14 @@ import org.awaitility.Awaitility;
  */
 public final class EtcdServer implements AutoCloseable {
 
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   private final Path binary;
   private final Path dataDir;
   private final Path log;
   private final int clientPort;
   private final int peerPort;
+  private final int metricsPort;
   private Process process;
 
   private EtcdServer(Path binary) throws IOException {
@@ -35,6 +44,7 @@ public final class EtcdServer implements AutoCloseable {
     this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
     this.clientPort = freePort();
     this.peerPort = freePort();
+    this.metricsPort = freePort();
   }
 
   /** Starts a new etcd; fails the test when no binary can be had. */
@@ -74,6 +84,70 @@ public final class EtcdServer implements AutoCloseable {
           .get(10, TimeUnit.SECONDS).getKvs().stream().map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
     } catch (Exception e) {
       throw new IllegalStateException("cannot read registrations from " + clientUrl(), e);
+    }
+  }
+
+  /**
+   * The watchers etcd holds now (its gauge {@code etcd_debugging_mvcc_watcher_total}): one per
+   * watch a client created and has not cancelled.
+   */
+  public int watchers() {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build();
+    try {
+      String text = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+      return text.lines().filter(l -> l.startsWith("etcd_debugging_mvcc_watcher_total "))
+          .map(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
+          .orElseThrow(() -> new IllegalStateException("etcd reports no etcd_debugging_mvcc_watcher_total"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the metrics of " + clientUrl(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The TCP connections this JVM has open to etcd's client port now, as the kernel lists them
+   * (Linux: the established sockets of {@code /proc/net/tcp} and {@code /proc/net/tcp6} whose
+   * remote port is the client port and whose inode is one of this process's file descriptors).
+   * A jetcd client to one endpoint holds one once it has sent a request, until it is closed;
+   * etcd's connection to itself and other processes' connections are not counted.
+   */
+  public int connectionsFromThisProcess() {
+    Set<String> sockets = new HashSet<>();
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      fds.forEach(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            sockets.add(target.substring("socket:[".length(), target.length() - 1));
+          }
+        } catch (IOException ignored) {
+          // closed meanwhile
+        }
+      });
+      int n = 0;
+      for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        Path p = Path.of(table);
+        if (!Files.isReadable(p)) {
+          continue;
+        }
+        List<String> lines = Files.readAllLines(p);
+        for (String line : lines.subList(1, lines.size())) {
+          // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+          String[] f = line.trim().split("\\s+");
+          String remote = f[2];
+          boolean established = "01".equals(f[3]);
+          int remotePort = Integer.parseInt(remote.substring(remote.indexOf(':') + 1), 16);
+          if (established && remotePort == clientPort && sockets.contains(f[9])) {
+            n++;
+          }
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read this process's sockets", e);
     }
   }
 
@@ -122,7 +196,7 @@ public final class EtcdServer implements AutoCloseable {
         "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
         "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
         "--initial-cluster", "test=http://127.0.0.1:" + peerPort,
-        "--listen-metrics-urls", "http://127.0.0.1:" + freePort(),
+        "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort,
         "--log-level", "warn");
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
