@@ -168,11 +168,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     autoscaling.forget(cr);
   }
 
-  /** The autoscaler's operator metrics. */
-  public AutoscalingMetrics autoscalingMetrics() {
-    return autoscalingMetrics;
-  }
-
   @Override
   public List<EventSource<?, DisaggCluster>> prepareEventSources(EventSourceContext<DisaggCluster> context) {
     // Pods are owned by StatefulSets/ReplicaSets, not by the DisaggCluster: map them back by label.
