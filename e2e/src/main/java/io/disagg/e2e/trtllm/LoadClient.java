@@ -19,17 +19,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A bounded load generator: {@link Builder#concurrency} client threads, each sending
- * {@code POST /v1/completions} to a router (or worker) on 127.0.0.1 one after the other
- * (closed loop, optional think time), until {@link Builder#maxRequests} have been sent in total
- * or {@link Builder#maxDuration} has passed, whichever comes first, or {@link #stop()} is called.
- * Both bounds are required. Records successes (HTTP 200), failures with their reason
- * ({@code "HTTP <status>"} or the exception class) and latencies in milliseconds.
+ * A bounded load generator: {@link Builder#concurrency} client threads, each sending {@code POST
+ * /v1/completions} to a router (or worker) on 127.0.0.1 one after the other (closed loop, optional
+ * think time), until {@link Builder#maxRequests} have been sent in total or {@link
+ * Builder#maxDuration} has passed, whichever comes first, or {@link #stop()} is called. Both bounds
+ * are required. Records successes (HTTP 200), failures with their reason ({@code "HTTP <status>"}
+ * or the exception class) and latencies in milliseconds.
  */
 public final class LoadClient implements AutoCloseable {
 
   /** Hard caps: at most this many threads, requests and this long, whatever the builder says. */
   public static final int MAX_CONCURRENCY = 256;
+
   public static final long MAX_REQUESTS = 1_000_000;
   public static final Duration MAX_DURATION = Duration.ofMinutes(30);
   private static final int MAX_SAMPLE_FAILURES = 20;
@@ -64,17 +65,29 @@ public final class LoadClient implements AutoCloseable {
     this.maxDuration = b.maxDuration;
     this.requestTimeout = b.requestTimeout;
     this.thinkTime = b.thinkTime;
-    String json = "{\"model\": " + quote(b.model) + ", \"prompt\": " + quote(b.prompt) + ", \"max_tokens\": "
-        + b.maxTokens + ", \"stream\": false}";
+    String json =
+        "{\"model\": "
+            + quote(b.model)
+            + ", \"prompt\": "
+            + quote(b.prompt)
+            + ", \"max_tokens\": "
+            + b.maxTokens
+            + ", \"stream\": false}";
     this.body = json.getBytes(StandardCharsets.UTF_8);
-    this.clientExecutor = Executors.newFixedThreadPool(Math.min(4, concurrency), SimHttp.daemonThreads("load-client-http"));
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2)).executor(clientExecutor).build();
+    this.clientExecutor =
+        Executors.newFixedThreadPool(
+            Math.min(4, concurrency), SimHttp.daemonThreads("load-client-http"));
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .executor(clientExecutor)
+            .build();
   }
 
   /**
-   * A builder of load against {@code target}, the base URI of a router, e.g.
-   * {@link SimulatedRouter#baseUri()}; its host must be a 127.x.y.z literal.
+   * A builder of load against {@code target}, the base URI of a router, e.g. {@link
+   * SimulatedRouter#baseUri()}; its host must be a 127.x.y.z literal.
    */
   public static Builder builder(URI target) {
     return new Builder(target);
@@ -150,7 +163,10 @@ public final class LoadClient implements AutoCloseable {
       if (maxRequests < 1 || maxRequests > MAX_REQUESTS) {
         throw new IllegalArgumentException("maxRequests is required, 1.." + MAX_REQUESTS);
       }
-      if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero() || maxDuration.compareTo(MAX_DURATION) > 0) {
+      if (maxDuration == null
+          || maxDuration.isNegative()
+          || maxDuration.isZero()
+          || maxDuration.compareTo(MAX_DURATION) > 0) {
         throw new IllegalArgumentException("maxDuration is required, > 0 and <= " + MAX_DURATION);
       }
       LoadClient c = new LoadClient(this);
@@ -171,19 +187,29 @@ public final class LoadClient implements AutoCloseable {
   }
 
   private void run() {
-    HttpRequest request = HttpRequest.newBuilder(target).timeout(requestTimeout)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(target)
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
     try {
-      while (!stopped && System.nanoTime() < deadlineNanos && tickets.incrementAndGet() <= maxRequests) {
+      while (!stopped
+          && System.nanoTime() < deadlineNanos
+          && tickets.incrementAndGet() <= maxRequests) {
         long t0 = System.nanoTime();
         try {
           HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
           long micros = (System.nanoTime() - t0) / 1000;
           if (r.statusCode() == 200) {
-            success(micros, r.headers().firstValue("x-disagg-ctx-server").orElse(null),
+            success(
+                micros,
+                r.headers().firstValue("x-disagg-ctx-server").orElse(null),
                 r.headers().firstValue("x-disagg-gen-server").orElse(null));
           } else {
-            failure("HTTP " + r.statusCode(), "HTTP " + r.statusCode() + ": " + SimHttp.abbreviate(r.body(), 300));
+            failure(
+                "HTTP " + r.statusCode(),
+                "HTTP " + r.statusCode() + ": " + SimHttp.abbreviate(r.body(), 300));
           }
         } catch (IOException e) {
           failure(e.getClass().getSimpleName(), SimHttp.describe(e));
@@ -271,9 +297,17 @@ public final class LoadClient implements AutoCloseable {
   public synchronized Summary summary() {
     long[] lat = latenciesMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     long end = isDone() && endNanos != 0 ? endNanos : System.nanoTime();
-    return new Summary(succeeded.get() + failed.get(), succeeded.get(), failed.get(),
-        Collections.unmodifiableMap(new TreeMap<>(failuresByReason)), List.copyOf(sampleFailures),
-        percentile(lat, 0), percentile(lat, 50), percentile(lat, 90), percentile(lat, 99), percentile(lat, 100),
+    return new Summary(
+        succeeded.get() + failed.get(),
+        succeeded.get(),
+        failed.get(),
+        Collections.unmodifiableMap(new TreeMap<>(failuresByReason)),
+        List.copyOf(sampleFailures),
+        percentile(lat, 0),
+        percentile(lat, 50),
+        percentile(lat, 90),
+        percentile(lat, 99),
+        percentile(lat, 100),
         lat.length == 0 ? 0 : Arrays.stream(lat).average().orElse(0) / 1000.0,
         Duration.ofNanos(end - startNanos),
         Collections.unmodifiableMap(new TreeMap<>(byContextServer)),
@@ -294,7 +328,8 @@ public final class LoadClient implements AutoCloseable {
    * @param completed requests that got an answer or an error
    * @param succeeded requests answered HTTP 200
    * @param failed requests answered otherwise or failed with an exception
-   * @param failuresByReason failure count per reason: {@code "HTTP 500"}, {@code "ConnectException"}, ...
+   * @param failuresByReason failure count per reason: {@code "HTTP 500"}, {@code
+   *     "ConnectException"}, ...
    * @param sampleFailures the first failures in detail (at most 20)
    * @param minMillis fastest success
    * @param p50Millis median success latency
@@ -303,12 +338,24 @@ public final class LoadClient implements AutoCloseable {
    * @param maxMillis slowest success
    * @param meanMillis mean success latency
    * @param elapsed time from start to the end of the last thread (or now)
-   * @param byContextServer successes per context server, from the router's {@code x-disagg-ctx-server} header
+   * @param byContextServer successes per context server, from the router's {@code
+   *     x-disagg-ctx-server} header
    * @param byGenerationServer successes per generation server ({@code x-disagg-gen-server})
    */
-  public record Summary(long completed, long succeeded, long failed, Map<String, Long> failuresByReason,
-      List<String> sampleFailures, double minMillis, double p50Millis, double p90Millis, double p99Millis,
-      double maxMillis, double meanMillis, Duration elapsed, Map<String, Long> byContextServer,
+  public record Summary(
+      long completed,
+      long succeeded,
+      long failed,
+      Map<String, Long> failuresByReason,
+      List<String> sampleFailures,
+      double minMillis,
+      double p50Millis,
+      double p90Millis,
+      double p99Millis,
+      double maxMillis,
+      double meanMillis,
+      Duration elapsed,
+      Map<String, Long> byContextServer,
       Map<String, Long> byGenerationServer) {
 
     /** Successful requests per second over {@link #elapsed}. */
@@ -319,10 +366,23 @@ public final class LoadClient implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format("%d requests, %d ok, %d failed %s in %.1f s (%.1f/s); latency ms min %.1f p50 %.1f "
-              + "p90 %.1f p99 %.1f max %.1f; ctx %s gen %s%s", completed, succeeded, failed, failuresByReason,
-          elapsed.toMillis() / 1000.0, throughputPerSecond(), minMillis, p50Millis, p90Millis, p99Millis, maxMillis,
-          byContextServer, byGenerationServer, sampleFailures.isEmpty() ? "" : "; first failures " + sampleFailures);
+      return String.format(
+          "%d requests, %d ok, %d failed %s in %.1f s (%.1f/s); latency ms min %.1f p50 %.1f "
+              + "p90 %.1f p99 %.1f max %.1f; ctx %s gen %s%s",
+          completed,
+          succeeded,
+          failed,
+          failuresByReason,
+          elapsed.toMillis() / 1000.0,
+          throughputPerSecond(),
+          minMillis,
+          p50Millis,
+          p90Millis,
+          p99Millis,
+          maxMillis,
+          byContextServer,
+          byGenerationServer,
+          sampleFailures.isEmpty() ? "" : "; first failures " + sampleFailures);
     }
   }
 

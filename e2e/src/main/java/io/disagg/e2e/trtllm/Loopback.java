@@ -10,11 +10,11 @@ import java.util.regex.Pattern;
 
 /**
  * Guard of the simulators: every address they bind to or dial must be an IPv4 literal in
- * 127.0.0.0/8. Host names are refused rather than resolved (a DNS lookup could leave the
- * machine).
+ * 127.0.0.0/8. Host names are refused rather than resolved (a DNS lookup could leave the machine).
  */
 final class Loopback {
-  private static final Pattern V4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+  private static final Pattern V4 =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
   private Loopback() {}
 
@@ -22,7 +22,8 @@ final class Loopback {
   static InetAddress address(String host) {
     Matcher m = V4.matcher(host == null ? "" : host.strip());
     if (!m.matches()) {
-      throw new IllegalArgumentException("not an IPv4 literal (simulators use loopback addresses only): " + host);
+      throw new IllegalArgumentException(
+          "not an IPv4 literal (simulators use loopback addresses only): " + host);
     }
     byte[] b = new byte[4];
     for (int i = 0; i < 4; i++) {
@@ -53,8 +54,8 @@ final class Loopback {
   }
 
   /**
-   * {@code host:port} of an etcd endpoint written as {@code host:port}, {@code http://host:port}
-   * or {@code etcd://host:port} (one endpoint only); the host must be loopback.
+   * {@code host:port} of an etcd endpoint written as {@code host:port}, {@code http://host:port} or
+   * {@code etcd://host:port} (one endpoint only); the host must be loopback.
    */
   static String etcdHostPort(String endpoint) {
     if (endpoint == null || endpoint.isBlank()) {

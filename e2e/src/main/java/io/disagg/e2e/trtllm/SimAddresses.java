@@ -5,8 +5,8 @@ import java.util.function.Function;
 
 /**
  * Loopback addresses for tests that run simulated workers without a cluster: random ones in
- * 127.1.200.0 - 127.1.249.255, away from the start of the kwok pod IP pool (127.1.0.1 upwards),
- * so tests running at the same time on this machine rarely meet.
+ * 127.1.200.0 - 127.1.249.255, away from the start of the kwok pod IP pool (127.1.0.1 upwards), so
+ * tests running at the same time on this machine rarely meet.
  */
 final class SimAddresses {
   private SimAddresses() {}

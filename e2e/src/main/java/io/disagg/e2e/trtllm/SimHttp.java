@@ -32,7 +32,8 @@ final class SimHttp {
   }
 
   /** Sends a complete response and closes the exchange. */
-  static void send(HttpExchange ex, int status, String contentType, byte[] body, Map<String, String> headers)
+  static void send(
+      HttpExchange ex, int status, String contentType, byte[] body, Map<String, String> headers)
       throws IOException {
     if (contentType != null) {
       ex.getResponseHeaders().set("Content-Type", contentType);
@@ -63,8 +64,14 @@ final class SimHttp {
    * unbounded queue: {@code com.sun.net.httpserver} does not handle a rejecting executor.
    */
   static ThreadPoolExecutor executor(String name, int threads) {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), daemonThreads(name));
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemonThreads(name));
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs simulated TensorRT-LLM workers for the worker pods of one namespace until killed: the
  * stand-in for GPUs and containers in the local demo ({@code e2e/run.sh}). Each worker binds its
- * pod's loopback IP, registers in etcd as {@code trtllm-serve} does and answers
- * {@code /health}, {@code /prometheus/metrics} and {@code /v1/completions}.
+ * pod's loopback IP, registers in etcd as {@code trtllm-serve} does and answers {@code /health},
+ * {@code /prometheus/metrics} and {@code /v1/completions}.
  *
  * <p>Usage: {@code SimulateWorkersMain <namespace> <etcd host:port>}, with {@code KUBECONFIG} set.
  */
@@ -28,16 +28,23 @@ public final class SimulateWorkersMain {
       System.err.println("KUBECONFIG must name a kubeconfig file");
       System.exit(2);
     }
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)))).build();
-    SimulatedKubelet kubelet = SimulatedKubelet.builder(client, args[0], args[1]).serviceTimeMillis(50).start();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(Path.of(kubeconfig))))
+            .build();
+    SimulatedKubelet kubelet =
+        SimulatedKubelet.builder(client, args[0], args[1]).serviceTimeMillis(50).start();
     CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      kubelet.close();
-      client.close();
-      stop.countDown();
-    }));
-    System.out.println("simulating TensorRT-LLM workers for pods in namespace " + args[0] + ", etcd " + args[1]);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  kubelet.close();
+                  client.close();
+                  stop.countDown();
+                }));
+    System.out.println(
+        "simulating TensorRT-LLM workers for pods in namespace " + args[0] + ", etcd " + args[1]);
     stop.await();
   }
 }

@@ -28,29 +28,29 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Plays the kubelet + container runtime for TensorRT-LLM worker pods on the kwok cluster, where
- * no container runs: for each pod labelled {@code app.kubernetes.io/name=trtllm-disagg} with
- * {@code app.kubernetes.io/component} {@code context} or {@code generation} that is Running and
- * has a pod IP, it starts a {@link SimulatedWorker} bound to {@code <podIP>:<port>} (the
- * container port named {@code http} of container {@code worker}, default 8000) with the role of
- * its component label. kwok hands out pod IPs from 127.1.0.0/16, so the worker is reachable at
- * the pod IP on this machine.
+ * Plays the kubelet + container runtime for TensorRT-LLM worker pods on the kwok cluster, where no
+ * container runs: for each pod labelled {@code app.kubernetes.io/name=trtllm-disagg} with {@code
+ * app.kubernetes.io/component} {@code context} or {@code generation} that is Running and has a pod
+ * IP, it starts a {@link SimulatedWorker} bound to {@code <podIP>:<port>} (the container port named
+ * {@code http} of container {@code worker}, default 8000) with the role of its component label.
+ * kwok hands out pod IPs from 127.1.0.0/16, so the worker is reachable at the pod IP on this
+ * machine.
  *
  * <p>The {@code disagg_cluster} settings (cluster name, heartbeat, lease TTL) are the given ones,
- * or else read from the pod's DisaggCluster ConfigMap {@code <instance label>-config}, key
- * {@code <component>.yaml}. The etcd endpoint is always the given (loopback) one, whatever
- * {@code cluster_uri} says.
+ * or else read from the pod's DisaggCluster ConfigMap {@code <instance label>-config}, key {@code
+ * <component>.yaml}. The etcd endpoint is always the given (loopback) one, whatever {@code
+ * cluster_uri} says.
  *
- * <p>When a pod gets a deletion timestamp or disappears, it does what the pod's preStop hook
- * does, deleting the worker's own registration key, then {@link SimulatedWorker#shutdown()}
- * (SIGTERM: refuse new connections, drain, delete the key). kwok removes deleted pods at once,
- * so the drain continues after the pod object is gone (a real pod would stay Terminating). A
- * {@link SimulatedWorker#kill() killed} worker (crash) gets no preStop; with
- * {@link Builder#restartKilledWorkersAfter} it is started again in the same pod, on the same
- * address, like a container restart.
+ * <p>When a pod gets a deletion timestamp or disappears, it does what the pod's preStop hook does,
+ * deleting the worker's own registration key, then {@link SimulatedWorker#shutdown()} (SIGTERM:
+ * refuse new connections, drain, delete the key). kwok removes deleted pods at once, so the drain
+ * continues after the pod object is gone (a real pod would stay Terminating). A {@link
+ * SimulatedWorker#kill() killed} worker (crash) gets no preStop; with {@link
+ * Builder#restartKilledWorkersAfter} it is started again in the same pod, on the same address, like
+ * a container restart.
  *
- * <p>{@link Builder#startupDelay} postpones each worker's start after its pod is Running (a
- * model load). Pods are re-examined every {@link Builder#resyncPeriod}, so a pod whose ConfigMap was
+ * <p>{@link Builder#startupDelay} postpones each worker's start after its pod is Running (a model
+ * load). Pods are re-examined every {@link Builder#resyncPeriod}, so a pod whose ConfigMap was
  * missing or whose address was still taken gets its worker later. {@link #close()} stops
  * everything.
  */
@@ -133,7 +133,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private Duration restartDelay;
     private Duration startupDelay = Duration.ZERO;
     private Duration resyncPeriod = Duration.ofSeconds(1);
-    private BiConsumer<Pod, SimulatedWorker.Builder> customizer = (p, b) -> { };
+    private BiConsumer<Pod, SimulatedWorker.Builder> customizer = (p, b) -> {};
 
     private Builder(KubernetesClient client, String namespace, String etcdEndpoint) {
       this.client = client;
@@ -147,7 +147,9 @@ public final class SimulatedKubelet implements AutoCloseable {
       return this;
     }
 
-    /** Initial service time of new workers, in milliseconds (default 0); change it per worker later. */
+    /**
+     * Initial service time of new workers, in milliseconds (default 0); change it per worker later.
+     */
     public Builder serviceTimeMillis(long ms) {
       this.serviceTimeMillis = ms;
       return this;
@@ -165,7 +167,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       return this;
     }
 
-    /** Restart a killed worker in its pod (same address, new worker id) after this delay; default never. */
+    /**
+     * Restart a killed worker in its pod (same address, new worker id) after this delay; default
+     * never.
+     */
     public Builder restartKilledWorkersAfter(Duration d) {
       this.restartDelay = d;
       return this;
@@ -198,9 +203,16 @@ public final class SimulatedKubelet implements AutoCloseable {
         throw new IllegalArgumentException("client and namespace are required");
       }
       SimulatedKubelet k = new SimulatedKubelet(this);
-      k.informer = client.pods().inNamespace(namespace).withLabel(NAME_LABEL, APP_NAME)
-          .withLabelIn(COMPONENT_LABEL, WorkerRole.CONTEXT.component(), WorkerRole.GENERATION.component())
-          .inform(k.handler(), resyncPeriod.toMillis());
+      k.informer =
+          client
+              .pods()
+              .inNamespace(namespace)
+              .withLabel(NAME_LABEL, APP_NAME)
+              .withLabelIn(
+                  COMPONENT_LABEL,
+                  WorkerRole.CONTEXT.component(),
+                  WorkerRole.GENERATION.component())
+              .inform(k.handler(), resyncPeriod.toMillis());
       return k;
     }
   }
@@ -246,8 +258,13 @@ public final class SimulatedKubelet implements AutoCloseable {
         return pw.worker;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no serving worker for pod " + podName + " after " + timeout
-            + "; kubelet events: " + events());
+        throw new IllegalStateException(
+            "no serving worker for pod "
+                + podName
+                + " after "
+                + timeout
+                + "; kubelet events: "
+                + events());
       }
       try {
         Thread.sleep(50);
@@ -263,7 +280,10 @@ public final class SimulatedKubelet implements AutoCloseable {
     return List.copyOf(events);
   }
 
-  /** Stops informing, then stops every worker (serving ones at once, draining ones bounded by their drain timeout). */
+  /**
+   * Stops informing, then stops every worker (serving ones at once, draining ones bounded by their
+   * drain timeout).
+   */
   @Override
   public void close() {
     closed = true;
@@ -309,14 +329,18 @@ public final class SimulatedKubelet implements AutoCloseable {
       return;
     }
     try {
-      podEvents.execute(() -> {
-        try {
-          reconcile(pod, deleted);
-        } catch (RuntimeException e) {
-          event("ERROR " + pod.getMetadata().getName() + ": " + e);
-          LOG.log(Level.WARNING, "simulated kubelet failed on pod " + pod.getMetadata().getName(), e);
-        }
-      });
+      podEvents.execute(
+          () -> {
+            try {
+              reconcile(pod, deleted);
+            } catch (RuntimeException e) {
+              event("ERROR " + pod.getMetadata().getName() + ": " + e);
+              LOG.log(
+                  Level.WARNING,
+                  "simulated kubelet failed on pod " + pod.getMetadata().getName(),
+                  e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       // closed
     }
@@ -359,8 +383,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
       return;
     }
-    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())
-        || pod.getStatus().getPodIP() == null || pod.getStatus().getPodIP().isBlank()) {
+    if (pod.getStatus() == null
+        || !"Running".equals(pod.getStatus().getPhase())
+        || pod.getStatus().getPodIP() == null
+        || pod.getStatus().getPodIP().isBlank()) {
       return;
     }
     long since = runningSinceByUid.computeIfAbsent(uid, k -> System.nanoTime());
@@ -386,9 +412,13 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
     String ip = pod.getStatus().getPodIP();
     int port = httpPort(pod);
-    SimulatedWorker.Builder b = SimulatedWorker.builder(role, ip, port).settings(settings).etcd(etcd)
-        .serviceTimeMillis(serviceTimeMillis).drainTimeout(drainTimeout)
-        .registrationRetryInterval(registrationRetryInterval);
+    SimulatedWorker.Builder b =
+        SimulatedWorker.builder(role, ip, port)
+            .settings(settings)
+            .etcd(etcd)
+            .serviceTimeMillis(serviceTimeMillis)
+            .drainTimeout(drainTimeout)
+            .registrationRetryInterval(registrationRetryInterval);
     customizer.accept(pod, b);
     SimulatedWorker w;
     try {
@@ -401,7 +431,16 @@ public final class SimulatedKubelet implements AutoCloseable {
     synchronized (this) {
       history.computeIfAbsent(name, k -> new ArrayList<>()).add(w);
     }
-    event(verb.toUpperCase() + " " + name + " " + role + " " + w.endpoint() + " " + w.registrationKey());
+    event(
+        verb.toUpperCase()
+            + " "
+            + name
+            + " "
+            + role
+            + " "
+            + w.endpoint()
+            + " "
+            + w.registrationKey());
   }
 
   private void terminate(String name, PodWorker pw, String why) {
@@ -411,22 +450,36 @@ public final class SimulatedKubelet implements AutoCloseable {
       return;
     }
     event("TERMINATING " + name + " (" + why + ")");
-    // preStop right away (on the pod event thread, so it is never queued behind drains), then SIGTERM
+    // preStop right away (on the pod event thread, so it is never queued behind drains), then
+    // SIGTERM
     try {
       boolean deleted = w.deregister();
-      event("PRESTOP " + name + ": deleted key " + w.registrationKey() + (deleted ? "" : " (was already gone)"));
+      event(
+          "PRESTOP "
+              + name
+              + ": deleted key "
+              + w.registrationKey()
+              + (deleted ? "" : " (was already gone)"));
     } catch (RuntimeException e) {
       event("PRESTOP " + name + " failed: " + e.getMessage());
     }
     try {
-      terminations.execute(() -> {
-        try {
-          w.shutdown();
-          event("STOPPED " + name + " " + w.endpoint() + " after serving " + w.requestsServed() + " requests");
-        } catch (RuntimeException e) {
-          event("STOP " + name + " failed: " + e);
-        }
-      });
+      terminations.execute(
+          () -> {
+            try {
+              w.shutdown();
+              event(
+                  "STOPPED "
+                      + name
+                      + " "
+                      + w.endpoint()
+                      + " after serving "
+                      + w.requestsServed()
+                      + " requests");
+            } catch (RuntimeException e) {
+              event("STOP " + name + " failed: " + e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       w.close();
     }
@@ -435,7 +488,8 @@ public final class SimulatedKubelet implements AutoCloseable {
   private DisaggClusterSettings settingsFromConfigMap(Pod pod, WorkerRole role) {
     String instance = pod.getMetadata().getLabels().get(INSTANCE_LABEL);
     if (instance == null) {
-      throw new IllegalStateException("pod has no " + INSTANCE_LABEL + " label to find its ConfigMap");
+      throw new IllegalStateException(
+          "pod has no " + INSTANCE_LABEL + " label to find its ConfigMap");
     }
     String cmName = instance + "-config";
     ConfigMap cm = client.configMaps().inNamespace(namespace).withName(cmName).get();

@@ -43,8 +43,8 @@ import java.util.logging.Logger;
 
 /**
  * A simulated disaggregated router ({@code trtllm-serve disaggregated} with {@code disagg_cluster}
- * etcd discovery: {@code openai_disagg_server.py}, {@code openai_disagg_service.py},
- * {@code disagg_coordinator.py}, {@code router.py}), listening on 127.0.0.1 on a free port.
+ * etcd discovery: {@code openai_disagg_server.py}, {@code openai_disagg_service.py}, {@code
+ * disagg_coordinator.py}, {@code router.py}), listening on 127.0.0.1 on a free port.
  *
  * <ul>
  *   <li><b>Discovery</b>: lists the prefix {@code /trtllm-disagg/<cluster_name>/workers}, then
@@ -53,35 +53,35 @@ import java.util.logging.Logger;
  *       routing list holds {@code host:port} endpoints, added once per endpoint and removed by
  *       endpoint when any key of that endpoint is deleted ({@link Builder#removeServerByEndpoint},
  *       default true): a worker restarted on the same address before its old lease expired drops
- *       out of routing when the old key expires, as upstream. Unparsable values are ignored.</li>
+ *       out of routing when the old key expires, as upstream. Unparsable values are ignored.
  *   <li><b>{@code POST /v1/completions}</b>: picks a context server round-robin, posts the request
- *       with {@code disaggregated_params.request_type = "context_only"}, checks the answer's
- *       {@code choices[0].disaggregated_params}, then picks a generation server round-robin and
- *       posts the request with the context's parameters ({@code request_type =
- *       "generation_only"}) and {@code prompt = prompt_token_ids}; answers the generation
- *       server's body. A failed call is retried on the same server {@link Builder#maxRetries}
- *       times, {@link Builder#retryInterval} apart (upstream {@code max_retries}, default 1;
- *       here 0 so failures stay visible). Any failure answers HTTP 500
- *       {@code {"detail": "Internal server error ..."}}, as upstream. No streaming.</li>
+ *       with {@code disaggregated_params.request_type = "context_only"}, checks the answer's {@code
+ *       choices[0].disaggregated_params}, then picks a generation server round-robin and posts the
+ *       request with the context's parameters ({@code request_type = "generation_only"}) and {@code
+ *       prompt = prompt_token_ids}; answers the generation server's body. A failed call is retried
+ *       on the same server {@link Builder#maxRetries} times, {@link Builder#retryInterval} apart
+ *       (upstream {@code max_retries}, default 1; here 0 so failures stay visible). Any failure
+ *       answers HTTP 500 {@code {"detail": "Internal server error ..."}}, as upstream. No
+ *       streaming.
  *   <li><b>{@code GET /health}</b>: 200 when at least {@code minimal_instances} servers of each
  *       role are in the routing lists, else {@link Builder#notReadyStatus} (500 as in releases up
  *       to late 2025; newer upstream answers 503). Newer upstream also only counts servers whose
- *       {@code /server_info} it could fetch; this one does not probe workers.</li>
+ *       {@code /server_info} it could fetch; this one does not probe workers.
  *   <li><b>{@code GET /cluster_info}</b>: {@code {"is_ready", "server_lists": {"context": [...],
- *       "generation": [...]}, "current_workers": {"context_servers": [{"worker_id", "host",
- *       "port", "role"}...], "generation_servers": [...]}, "minimal_instances": {...}}}.</li>
- *   <li><b>{@code GET /prometheus/metrics/}</b>: the router's per-role client counters as
- *       upstream ({@code tensorrt_llm/serve/perf_metrics.py} {@code ClientMetricsCollector},
- *       counted in {@code openai_client.py}): {@code ctx_total_requests_total} /
- *       {@code gen_total_requests_total} when a request is sent to a server of the role (once per
- *       request, retries not counted again), {@code ..._completed_requests_total} when that call
- *       ends, successful or not, {@code ..._error_requests_total} when it failed. Total minus
- *       completed is thus the role's requests in flight ({@link #inFlight}). Like upstream's plain
- *       Starlette mount, {@code /prometheus/metrics} without the slash answers 307 to it.</li>
+ *       "generation": [...]}, "current_workers": {"context_servers": [{"worker_id", "host", "port",
+ *       "role"}...], "generation_servers": [...]}, "minimal_instances": {...}}}.
+ *   <li><b>{@code GET /prometheus/metrics/}</b>: the router's per-role client counters as upstream
+ *       ({@code tensorrt_llm/serve/perf_metrics.py} {@code ClientMetricsCollector}, counted in
+ *       {@code openai_client.py}): {@code ctx_total_requests_total} / {@code
+ *       gen_total_requests_total} when a request is sent to a server of the role (once per request,
+ *       retries not counted again), {@code ..._completed_requests_total} when that call ends,
+ *       successful or not, {@code ..._error_requests_total} when it failed. Total minus completed
+ *       is thus the role's requests in flight ({@link #inFlight}). Like upstream's plain Starlette
+ *       mount, {@code /prometheus/metrics} without the slash answers 307 to it.
  * </ul>
  *
- * <p>It only dials registered hosts that are IPv4 literals in 127.0.0.0/8; any other host makes
- * the request fail. It listens on 127.0.0.1 on a free port, or where {@link Builder#listen} says
+ * <p>It only dials registered hosts that are IPv4 literals in 127.0.0.0/8; any other host makes the
+ * request fail. It listens on 127.0.0.1 on a free port, or where {@link Builder#listen} says
  * (loopback only). Start one with {@link #builder}.
  */
 public final class SimulatedRouter implements AutoCloseable {
@@ -116,9 +116,11 @@ public final class SimulatedRouter implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+
   /** Disagg request ids start at a random value, so ids of several routers rarely collide. */
   private final AtomicLong disaggRequestIds =
       new AtomicLong(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 40) << 8);
+
   private Watch.Watcher watcher;
   private long watchGeneration;
   private volatile boolean closed;
@@ -141,16 +143,26 @@ public final class SimulatedRouter implements AutoCloseable {
     this.etcd = b.etcdClient != null ? b.etcdClient : Loopback.etcdClient(b.etcdEndpoint);
     this.ownsEtcd = b.etcdClient == null;
     this.handlers = SimHttp.executor("sim-router", b.maxHandlerThreads);
-    this.clientExecutor = Executors.newFixedThreadPool(4, SimHttp.daemonThreads("sim-router-client"));
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2)).executor(clientExecutor).build();
-    this.resyncer = Executors.newSingleThreadScheduledExecutor(SimHttp.daemonThreads("sim-router-watch"));
-    this.server = HttpServer.create(new InetSocketAddress(Loopback.address(b.listenHost), b.listenPort), 256);
+    this.clientExecutor =
+        Executors.newFixedThreadPool(4, SimHttp.daemonThreads("sim-router-client"));
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .executor(clientExecutor)
+            .build();
+    this.resyncer =
+        Executors.newSingleThreadScheduledExecutor(SimHttp.daemonThreads("sim-router-watch"));
+    this.server =
+        HttpServer.create(new InetSocketAddress(Loopback.address(b.listenHost), b.listenPort), 256);
     server.setExecutor(handlers);
     server.createContext("/", this::route);
   }
 
-  /** A builder of a router for the given {@code disagg_cluster} settings (cluster name, minimal instances). */
+  /**
+   * A builder of a router for the given {@code disagg_cluster} settings (cluster name, minimal
+   * instances).
+   */
   public static Builder builder(DisaggClusterSettings settings) {
     return new Builder(settings);
   }
@@ -183,7 +195,10 @@ public final class SimulatedRouter implements AutoCloseable {
       return this;
     }
 
-    /** etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the router owns its client. */
+    /**
+     * etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the router
+     * owns its client.
+     */
     public Builder etcd(String endpoint) {
       this.etcdEndpoint = endpoint;
       return this;
@@ -226,16 +241,18 @@ public final class SimulatedRouter implements AutoCloseable {
     }
 
     /**
-     * Whether deleting any key removes its {@code host:port} from routing even when another
-     * live key has the same endpoint (default true, upstream behaviour); false keeps the
-     * endpoint while any key of it remains.
+     * Whether deleting any key removes its {@code host:port} from routing even when another live
+     * key has the same endpoint (default true, upstream behaviour); false keeps the endpoint while
+     * any key of it remains.
      */
     public Builder removeServerByEndpoint(boolean b) {
       this.removeServerByEndpoint = b;
       return this;
     }
 
-    /** Lists the registered workers, starts watching and serving; returns once all three are done. */
+    /**
+     * Lists the registered workers, starts watching and serving; returns once all three are done.
+     */
     public SimulatedRouter start() {
       if (settings == null || (etcdEndpoint == null && etcdClient == null)) {
         throw new IllegalArgumentException("settings and an etcd endpoint or client are required");
@@ -328,7 +345,10 @@ public final class SimulatedRouter implements AutoCloseable {
     return m;
   }
 
-  /** Membership changes seen (newest last, at most 1000): {@code "<time> SET|DELETE <key> <endpoint>"}. */
+  /**
+   * Membership changes seen (newest last, at most 1000): {@code "<time> SET|DELETE <key>
+   * <endpoint>"}.
+   */
   public List<String> events() {
     synchronized (lock) {
       return List.copyOf(events);
@@ -359,8 +379,10 @@ public final class SimulatedRouter implements AutoCloseable {
   /** Lists the prefix, reconciles the membership with it, then watches from the next revision. */
   private void resync() throws Exception {
     ByteSequence prefix = SimulatedWorker.bytes(settings.workerKeyPrefix());
-    GetResponse resp = etcd.getKVClient().get(prefix, GetOption.builder().isPrefix(true).build())
-        .get(SimulatedWorker.ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    GetResponse resp =
+        etcd.getKVClient()
+            .get(prefix, GetOption.builder().isPrefix(true).build())
+            .get(SimulatedWorker.ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     long generation;
     synchronized (lock) {
       if (closed) {
@@ -374,23 +396,32 @@ public final class SimulatedRouter implements AutoCloseable {
       }
       Map<String, String> now = new LinkedHashMap<>();
       for (KeyValue kv : resp.getKvs()) {
-        now.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
+        now.put(
+            kv.getKey().toString(StandardCharsets.UTF_8),
+            kv.getValue().toString(StandardCharsets.UTF_8));
       }
       for (String k : List.copyOf(workersByKey.keySet())) {
         if (!now.containsKey(k)) {
           applyDelete(k);
         }
       }
-      now.forEach((k, v) -> {
-        if (!workersByKey.containsKey(k)) {
-          applyPut(k, v);
-        }
-      });
+      now.forEach(
+          (k, v) -> {
+            if (!workersByKey.containsKey(k)) {
+              applyPut(k, v);
+            }
+          });
     }
     long from = resp.getHeader().getRevision() + 1;
-    Watch.Watcher w = etcd.getWatchClient().watch(prefix,
-        WatchOption.builder().isPrefix(true).withRevision(from).build(),
-        Watch.listener(r -> onWatch(generation, r), e -> onWatchEnd(generation, e), () -> onWatchEnd(generation, null)));
+    Watch.Watcher w =
+        etcd.getWatchClient()
+            .watch(
+                prefix,
+                WatchOption.builder().isPrefix(true).withRevision(from).build(),
+                Watch.listener(
+                    r -> onWatch(generation, r),
+                    e -> onWatchEnd(generation, e),
+                    () -> onWatchEnd(generation, null)));
     synchronized (lock) {
       if (closed || generation != watchGeneration) {
         w.close();
@@ -429,14 +460,17 @@ public final class SimulatedRouter implements AutoCloseable {
       return;
     }
     try {
-      resyncer.schedule(() -> {
-        try {
-          resync();
-        } catch (Exception e) {
-          LOG.log(Level.INFO, "router resync failed, retrying in 1 s: " + e);
-          scheduleResync();
-        }
-      }, 500, TimeUnit.MILLISECONDS);
+      resyncer.schedule(
+          () -> {
+            try {
+              resync();
+            } catch (Exception e) {
+              LOG.log(Level.INFO, "router resync failed, retrying in 1 s: " + e);
+              scheduleResync();
+            }
+          },
+          500,
+          TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closed
     }
@@ -447,8 +481,13 @@ public final class SimulatedRouter implements AutoCloseable {
     WorkerInfo info;
     try {
       JsonNode n = SimHttp.JSON.readTree(value);
-      info = new WorkerInfo(key, n.get("worker_id").asText(), n.get("host").asText(), n.get("port").asInt(),
-          WorkerRole.fromNumber(n.get("role").asInt()));
+      info =
+          new WorkerInfo(
+              key,
+              n.get("worker_id").asText(),
+              n.get("host").asText(),
+              n.get("port").asInt(),
+              WorkerRole.fromNumber(n.get("role").asInt()));
     } catch (Exception e) {
       event("IGNORED " + key + " unparsable value " + SimHttp.abbreviate(value, 200));
       return;
@@ -468,8 +507,9 @@ public final class SimulatedRouter implements AutoCloseable {
       event("DELETE " + key + " (unknown)");
       return;
     }
-    boolean stillRegistered = workersByKey.values().stream()
-        .anyMatch(w -> w.role() == info.role() && w.endpoint().equals(info.endpoint()));
+    boolean stillRegistered =
+        workersByKey.values().stream()
+            .anyMatch(w -> w.role() == info.role() && w.endpoint().equals(info.endpoint()));
     if (removeByEndpoint || !stillRegistered) {
       servers.get(info.role()).remove(info.endpoint());
     }
@@ -505,9 +545,15 @@ public final class SimulatedRouter implements AutoCloseable {
       switch (path) {
         case "/health" -> SimHttp.send(ex, isReady() ? 200 : notReadyStatus, null, null, null);
         case "/cluster_info" -> SimHttp.sendJson(ex, 200, clusterInfo());
-        case "/prometheus/metrics" -> SimHttp.send(ex, 307, null, null, Map.of("Location", "/prometheus/metrics/"));
-        case "/prometheus/metrics/" -> SimHttp.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-            prometheusText().getBytes(StandardCharsets.UTF_8), null);
+        case "/prometheus/metrics" ->
+            SimHttp.send(ex, 307, null, null, Map.of("Location", "/prometheus/metrics/"));
+        case "/prometheus/metrics/" ->
+            SimHttp.send(
+                ex,
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                prometheusText().getBytes(StandardCharsets.UTF_8),
+                null);
         case "/v1/completions" -> {
           if (!"POST".equals(method)) {
             SimHttp.sendJson(ex, 405, Map.of("detail", "Method Not Allowed"));
@@ -523,15 +569,23 @@ public final class SimulatedRouter implements AutoCloseable {
     }
   }
 
-  /** The counters as prometheus_client renders them (multiprocess mode: no {@code _created} samples). */
+  /**
+   * The counters as prometheus_client renders them (multiprocess mode: no {@code _created}
+   * samples).
+   */
   private String prometheusText() {
     StringBuilder b = new StringBuilder();
     for (WorkerRole role : WorkerRole.values()) {
       String p = role == WorkerRole.CONTEXT ? "ctx" : "gen";
       counter(b, p + "_total_requests", "Total number of requests", roleTotal.get(role).get());
-      counter(b, p + "_error_requests", "Total number of error requests", roleErrors.get(role).get());
+      counter(
+          b, p + "_error_requests", "Total number of error requests", roleErrors.get(role).get());
       counter(b, p + "_retry_requests", "Total number of retry requests", 0);
-      counter(b, p + "_completed_requests", "Total number of completed requests", roleCompleted.get(role).get());
+      counter(
+          b,
+          p + "_completed_requests",
+          "Total number of completed requests",
+          roleCompleted.get(role).get());
     }
     counter(b, "total_requests", "Total number of requests", requests.get());
     return b.toString();
@@ -597,10 +651,13 @@ public final class SimulatedRouter implements AutoCloseable {
       Call ctx = post(WorkerRole.CONTEXT, ctxServer, ctxReq);
       JsonNode choices = ctx.json.path("choices");
       if (choices.size() != 1) {
-        throw new RouterException("Context server returned " + choices.size() + " choices, expecting 1.");
+        throw new RouterException(
+            "Context server returned " + choices.size() + " choices, expecting 1.");
       }
       JsonNode params = choices.get(0).get("disaggregated_params");
-      if (params == null || !params.isObject() || params.path("ctx_request_id").isNull()
+      if (params == null
+          || !params.isObject()
+          || params.path("ctx_request_id").isNull()
           || params.path("ctx_request_id").isMissingNode()) {
         throw new RouterException("Context server did not return valid disaggregated params");
       }
@@ -640,10 +697,12 @@ public final class SimulatedRouter implements AutoCloseable {
 
   private record Call(JsonNode json, byte[] body) {}
 
-  private Call post(WorkerRole role, String endpoint, ObjectNode body) throws RouterException, InterruptedException {
+  private Call post(WorkerRole role, String endpoint, ObjectNode body)
+      throws RouterException, InterruptedException {
     String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
     if (!Loopback.isLoopback(host)) {
-      throw new RouterException("refusing to call " + role + " server " + endpoint + ": not a loopback address");
+      throw new RouterException(
+          "refusing to call " + role + " server " + endpoint + ": not a loopback address");
     }
     byte[] payload;
     try {
@@ -651,9 +710,12 @@ public final class SimulatedRouter implements AutoCloseable {
     } catch (IOException e) {
       throw new RouterException(e.toString());
     }
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + endpoint + "/v1/completions"))
-        .timeout(requestTimeout).header("Content-Type", SimHttp.JSON_TYPE)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://" + endpoint + "/v1/completions"))
+            .timeout(requestTimeout)
+            .header("Content-Type", SimHttp.JSON_TYPE)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
+            .build();
     String last = null;
     roleTotal.get(role).incrementAndGet();
     try {
@@ -671,8 +733,14 @@ public final class SimulatedRouter implements AutoCloseable {
               last = role + " server " + endpoint + " answered invalid JSON";
             }
           } else {
-            last = role + " server " + endpoint + " answered HTTP " + r.statusCode() + ": "
-                + SimHttp.abbreviate(new String(r.body(), StandardCharsets.UTF_8), 200);
+            last =
+                role
+                    + " server "
+                    + endpoint
+                    + " answered HTTP "
+                    + r.statusCode()
+                    + ": "
+                    + SimHttp.abbreviate(new String(r.body(), StandardCharsets.UTF_8), 200);
           }
         } catch (IOException e) {
           last = "cannot call " + role + " server " + endpoint + ": " + SimHttp.describe(e);

@@ -37,46 +37,48 @@ import java.util.logging.Logger;
  * operator and the router can observe behaves like the real process:
  *
  * <ul>
- *   <li><b>Registration</b> ({@code DisaggClusterWorker} in
- *       {@code tensorrt_llm/serve/disagg_auto_scaling.py}): key
- *       {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>} with
- *       {@code worker_id = "<ROLE>-<host>:<port>-<epoch ms>-<pid>-<000..1000>"} and the value
- *       {@code {"worker_id": ..., "host": ..., "port": ..., "role": 0|1}} written as Python's
- *       {@code json.dumps} writes it, put only if absent, attached to a lease of TTL
- *       {@code inactive_timeout_sec}. Every {@code heartbeat_interval_sec} the lease is
- *       refreshed; when a refresh fails (etcd unreachable, lease gone) the worker registers again
- *       under the same key with a new lease, retrying every {@link Builder#registrationRetryInterval}
- *       (upstream: 5 s). Heartbeats are off unless {@code 0 < heartbeat < timeout}, as upstream.</li>
- *   <li><b>HTTP</b> on {@code host:port} (JDK {@code HttpServer}, bounded handler threads):
- *       {@code GET /health} (200 while serving), {@code GET /prometheus/metrics} (gauges
- *       {@code trtllm_num_requests_running} = in-flight requests + {@link #setExtraRunningRequests},
- *       {@code trtllm_num_requests_waiting} = {@link #setWaitingRequests},
- *       {@code trtllm_kv_cache_utilization} = {@link #setKvCacheUtilization}; counter
- *       {@code trtllm_request_success_total}), {@code POST /v1/completions} taking
- *       {@link #setServiceTimeMillis} per request. A context worker answers a completion whose
- *       {@code choices[0].disaggregated_params} (upstream's "ctx params") carries
- *       {@code request_type: "context_only"}, {@code ctx_request_id}, {@code first_gen_tokens}, plus
- *       {@code prompt_token_ids}; a generation worker answers an OpenAI-style completion.</li>
+ *   <li><b>Registration</b> ({@code DisaggClusterWorker} in {@code
+ *       tensorrt_llm/serve/disagg_auto_scaling.py}): key {@code
+ *       /trtllm-disagg/<cluster_name>/workers/<worker_id>} with {@code worker_id =
+ *       "<ROLE>-<host>:<port>-<epoch ms>-<pid>-<000..1000>"} and the value {@code {"worker_id":
+ *       ..., "host": ..., "port": ..., "role": 0|1}} written as Python's {@code json.dumps} writes
+ *       it, put only if absent, attached to a lease of TTL {@code inactive_timeout_sec}. Every
+ *       {@code heartbeat_interval_sec} the lease is refreshed; when a refresh fails (etcd
+ *       unreachable, lease gone) the worker registers again under the same key with a new lease,
+ *       retrying every {@link Builder#registrationRetryInterval} (upstream: 5 s). Heartbeats are
+ *       off unless {@code 0 < heartbeat < timeout}, as upstream.
+ *   <li><b>HTTP</b> on {@code host:port} (JDK {@code HttpServer}, bounded handler threads): {@code
+ *       GET /health} (200 while serving), {@code GET /prometheus/metrics} (gauges {@code
+ *       trtllm_num_requests_running} = in-flight requests + {@link #setExtraRunningRequests},
+ *       {@code trtllm_num_requests_waiting} = {@link #setWaitingRequests}, {@code
+ *       trtllm_kv_cache_utilization} = {@link #setKvCacheUtilization}; counter {@code
+ *       trtllm_request_success_total}), {@code POST /v1/completions} taking {@link
+ *       #setServiceTimeMillis} per request. A context worker answers a completion whose {@code
+ *       choices[0].disaggregated_params} (upstream's "ctx params") carries {@code request_type:
+ *       "context_only"}, {@code ctx_request_id}, {@code first_gen_tokens}, plus {@code
+ *       prompt_token_ids}; a generation worker answers an OpenAI-style completion.
  *   <li><b>{@link #shutdown()}</b> is trtllm-serve on SIGTERM (uvicorn graceful shutdown, then the
- *       FastAPI lifespan deregisters): new connections are refused at once, requests already in
- *       a handler finish (bounded by {@link Builder#drainTimeout}), and only then is the worker's
- *       own key deleted. A request arriving meanwhile on an already open keep-alive connection
- *       gets its connection closed without an answer (uvicorn closes idle connections).</li>
+ *       FastAPI lifespan deregisters): new connections are refused at once, requests already in a
+ *       handler finish (bounded by {@link Builder#drainTimeout}), and only then is the worker's own
+ *       key deleted. A request arriving meanwhile on an already open keep-alive connection gets its
+ *       connection closed without an answer (uvicorn closes idle connections).
  *   <li><b>{@link #kill()}</b> is a crash: serving stops at once (in-flight requests fail),
- *       heartbeats stop, the key stays until its lease expires.</li>
- *   <li><b>{@link #deregister()}</b> is what a preStop hook does: delete the worker's own key
- *       while it keeps serving (heartbeats go on refreshing the lease, which does not bring the
- *       key back).</li>
+ *       heartbeats stop, the key stays until its lease expires.
+ *   <li><b>{@link #deregister()}</b> is what a preStop hook does: delete the worker's own key while
+ *       it keeps serving (heartbeats go on refreshing the lease, which does not bring the key
+ *       back).
  * </ul>
  *
- * <p>Addresses must be IPv4 literals in 127.0.0.0/8 (pod IPs of the kwok cluster are
- * 127.1.x.y); the etcd endpoint too. Start one with {@link #builder}.
+ * <p>Addresses must be IPv4 literals in 127.0.0.0/8 (pod IPs of the kwok cluster are 127.1.x.y);
+ * the etcd endpoint too. Start one with {@link #builder}.
  */
 public final class SimulatedWorker implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(SimulatedWorker.class.getName());
+
   /** Timeout of each etcd call, in seconds. */
   static final long ETCD_TIMEOUT_SECONDS = 5;
+
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
   private static final int MAX_TOKENS_CAP = 4096;
 
@@ -152,12 +154,32 @@ public final class SimulatedWorker implements AutoCloseable {
       metricLabels.put("model_name", model);
       metricLabels.put("engine_type", "trtllm");
     }
-    // ROLE-host:port-<ms>-<pid>-<random 0..1000, at least 3 digits>, as DisaggClusterWorker builds it.
-    this.workerId = role.name() + "-" + endpoint + "-" + System.currentTimeMillis() + "-"
-        + ProcessHandle.current().pid() + "-" + String.format("%03d", ThreadLocalRandom.current().nextInt(1001));
-    this.key = (settings != null ? settings.workerKeyPrefix() : "/trtllm-disagg/-/workers") + "/" + workerId;
-    this.registrationJson = "{\"worker_id\": " + quote(workerId) + ", \"host\": " + quote(host)
-        + ", \"port\": " + port + ", \"role\": " + role.number() + "}";
+    // ROLE-host:port-<ms>-<pid>-<random 0..1000, at least 3 digits>, as DisaggClusterWorker builds
+    // it.
+    this.workerId =
+        role.name()
+            + "-"
+            + endpoint
+            + "-"
+            + System.currentTimeMillis()
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + String.format("%03d", ThreadLocalRandom.current().nextInt(1001));
+    this.key =
+        (settings != null ? settings.workerKeyPrefix() : "/trtllm-disagg/-/workers")
+            + "/"
+            + workerId;
+    this.registrationJson =
+        "{\"worker_id\": "
+            + quote(workerId)
+            + ", \"host\": "
+            + quote(host)
+            + ", \"port\": "
+            + port
+            + ", \"role\": "
+            + role.number()
+            + "}";
     if (register) {
       this.etcd = b.etcdClient != null ? b.etcdClient : Loopback.etcdClient(b.etcdEndpoint);
       this.ownsEtcd = b.etcdClient == null;
@@ -201,13 +223,19 @@ public final class SimulatedWorker implements AutoCloseable {
       this.port = port;
     }
 
-    /** The {@code disagg_cluster} settings (cluster name, heartbeat, lease TTL). Required when registering. */
+    /**
+     * The {@code disagg_cluster} settings (cluster name, heartbeat, lease TTL). Required when
+     * registering.
+     */
     public Builder settings(DisaggClusterSettings s) {
       this.settings = s;
       return this;
     }
 
-    /** etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the worker owns its client. */
+    /**
+     * etcd endpoint ({@code 127.0.0.1:port}, {@code http://...} or {@code etcd://...}); the worker
+     * owns its client.
+     */
     public Builder etcd(String endpoint) {
       this.etcdEndpoint = endpoint;
       return this;
@@ -243,7 +271,10 @@ public final class SimulatedWorker implements AutoCloseable {
       return this;
     }
 
-    /** Pause between failed registration attempts (default 5 s, as upstream's {@code retry_interval}). */
+    /**
+     * Pause between failed registration attempts (default 5 s, as upstream's {@code
+     * retry_interval}).
+     */
     public Builder registrationRetryInterval(Duration d) {
       this.registrationRetryInterval = d;
       return this;
@@ -255,15 +286,18 @@ public final class SimulatedWorker implements AutoCloseable {
       return this;
     }
 
-    /** Labels of every metric, in iteration order (default {@code model_name=<model>}, {@code engine_type="trtllm"}). */
+    /**
+     * Labels of every metric, in iteration order (default {@code model_name=<model>}, {@code
+     * engine_type="trtllm"}).
+     */
     public Builder metricLabels(Map<String, String> labels) {
       this.metricLabels = labels;
       return this;
     }
 
     /**
-     * Binds the HTTP server, starts serving, then registers in etcd (one attempt here; if it
-     * fails, retries continue in the background like upstream).
+     * Binds the HTTP server, starts serving, then registers in etcd (one attempt here; if it fails,
+     * retries continue in the background like upstream).
      *
      * @throws IllegalStateException when the address cannot be bound
      */
@@ -283,7 +317,8 @@ public final class SimulatedWorker implements AutoCloseable {
       try {
         w = new SimulatedWorker(this);
       } catch (IOException e) {
-        throw new IllegalStateException("cannot bind simulated worker to " + host + ":" + port + ": " + e, e);
+        throw new IllegalStateException(
+            "cannot bind simulated worker to " + host + ":" + port + ": " + e, e);
       }
       w.begin();
       return w;
@@ -381,7 +416,8 @@ public final class SimulatedWorker implements AutoCloseable {
   /** Value of {@code trtllm_kv_cache_utilization}, a fraction in [0, 1]. */
   public void setKvCacheUtilization(double fraction) {
     if (!(fraction >= 0 && fraction <= 1)) {
-      throw new IllegalArgumentException("KV-cache utilization is a fraction in [0, 1]: " + fraction);
+      throw new IllegalArgumentException(
+          "KV-cache utilization is a fraction in [0, 1]: " + fraction);
     }
     this.kvCacheUtilization = fraction;
   }
@@ -443,22 +479,24 @@ public final class SimulatedWorker implements AutoCloseable {
       return false;
     }
     try {
-      return etcd.getKVClient().delete(bytes(key)).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS).getDeleted() > 0;
+      return etcd.getKVClient()
+              .delete(bytes(key))
+              .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .getDeleted()
+          > 0;
     } catch (Exception e) {
       throw new IllegalStateException("cannot delete " + key + ": " + e, e);
     }
   }
 
-  /**
-   * Graceful stop (SIGTERM), blocking until done: see {@link #shutdownAsync()}.
-   */
+  /** Graceful stop (SIGTERM), blocking until done: see {@link #shutdownAsync()}. */
   public void shutdown() {
     shutdownAsync().join();
   }
 
   /**
-   * Starts a graceful stop and returns once new connections are refused. The future completes
-   * when in-flight requests have finished (or {@link Builder#drainTimeout} passed), the server is
+   * Starts a graceful stop and returns once new connections are refused. The future completes when
+   * in-flight requests have finished (or {@link Builder#drainTimeout} passed), the server is
    * stopped and the worker's own key deleted. Calling it again returns the same future.
    */
   public synchronized CompletableFuture<Void> shutdownAsync() {
@@ -471,39 +509,46 @@ public final class SimulatedWorker implements AutoCloseable {
     }
     long drainSeconds = Math.max(1, (drainTimeout.toMillis() + 999) / 1000);
     // HttpServer.stop closes the listening socket first, then waits for exchanges in flight.
-    Thread stopper = new Thread(() -> server.stop((int) Math.min(Integer.MAX_VALUE, drainSeconds)),
-        "sim-stop-" + endpoint());
+    Thread stopper =
+        new Thread(
+            () -> server.stop((int) Math.min(Integer.MAX_VALUE, drainSeconds)),
+            "sim-stop-" + endpoint());
     stopper.setDaemon(true);
     stopper.start();
     awaitListenerClosed();
     CompletableFuture<Void> done = new CompletableFuture<>();
     shutdownDone = done;
-    Thread drainer = new Thread(() -> {
-      try {
-        awaitDrained();
-        if (state.get() == State.KILLED) {
-          done.complete(null);
-          return;
-        }
-        server.stop(0);
-        stopper.join(5_000);
-        stopLifecycle();
-        if (register) {
-          try {
-            etcd.getKVClient().delete(bytes(key)).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-          } catch (Exception e) {
-            LOG.log(Level.WARNING, "worker " + workerId + " deregistration failed", e);
-          }
-        }
-        state.compareAndSet(State.DRAINING, State.STOPPED);
-        release();
-        done.complete(null);
-      } catch (Throwable t) {
-        state.compareAndSet(State.DRAINING, State.STOPPED);
-        release();
-        done.completeExceptionally(t);
-      }
-    }, "sim-drain-" + endpoint());
+    Thread drainer =
+        new Thread(
+            () -> {
+              try {
+                awaitDrained();
+                if (state.get() == State.KILLED) {
+                  done.complete(null);
+                  return;
+                }
+                server.stop(0);
+                stopper.join(5_000);
+                stopLifecycle();
+                if (register) {
+                  try {
+                    etcd.getKVClient()
+                        .delete(bytes(key))
+                        .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    LOG.log(Level.WARNING, "worker " + workerId + " deregistration failed", e);
+                  }
+                }
+                state.compareAndSet(State.DRAINING, State.STOPPED);
+                release();
+                done.complete(null);
+              } catch (Throwable t) {
+                state.compareAndSet(State.DRAINING, State.STOPPED);
+                release();
+                done.completeExceptionally(t);
+              }
+            },
+            "sim-drain-" + endpoint());
     drainer.setDaemon(true);
     drainer.start();
     return done;
@@ -511,9 +556,9 @@ public final class SimulatedWorker implements AutoCloseable {
 
   /**
    * Crash: stops serving at once (connections closed, in-flight requests fail, new connections
-   * refused) and stops heartbeats; the registration stays until its lease expires after
-   * {@code inactive_timeout_sec}. Also ends a shutdown in progress (its key is then not deleted).
-   * No-op once stopped.
+   * refused) and stops heartbeats; the registration stays until its lease expires after {@code
+   * inactive_timeout_sec}. Also ends a shutdown in progress (its key is then not deleted). No-op
+   * once stopped.
    */
   public synchronized void kill() {
     State s = state.get();
@@ -581,7 +626,8 @@ public final class SimulatedWorker implements AutoCloseable {
       }
       sleepQuietly(5);
     }
-    LOG.warning("listener of " + endpoint() + " still accepts connections 5 s after shutdown started");
+    LOG.warning(
+        "listener of " + endpoint() + " still accepts connections 5 s after shutdown started");
   }
 
   private void awaitDrained() {
@@ -590,7 +636,12 @@ public final class SimulatedWorker implements AutoCloseable {
       while (inFlight.get() > 0) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          LOG.warning("worker " + workerId + ": " + inFlight.get() + " requests still in flight after drain timeout");
+          LOG.warning(
+              "worker "
+                  + workerId
+                  + ": "
+                  + inFlight.get()
+                  + " requests still in flight after drain timeout");
           return;
         }
         try {
@@ -609,13 +660,21 @@ public final class SimulatedWorker implements AutoCloseable {
   private boolean tryRegister() {
     long lease = 0;
     try {
-      lease = etcd.getLeaseClient().grant(settings.inactiveTimeoutSec())
-          .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS).getID();
+      lease =
+          etcd.getLeaseClient()
+              .grant(settings.inactiveTimeoutSec())
+              .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .getID();
       ByteSequence k = bytes(key);
-      TxnResponse r = etcd.getKVClient().txn()
-          .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-          .Then(Op.put(k, bytes(registrationJson), PutOption.builder().withLeaseId(lease).build()))
-          .commit().get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      TxnResponse r =
+          etcd.getKVClient()
+              .txn()
+              .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+              .Then(
+                  Op.put(
+                      k, bytes(registrationJson), PutOption.builder().withLeaseId(lease).build()))
+              .commit()
+              .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (!r.isSucceeded()) {
         LOG.info("worker " + workerId + ": key exists, registration not done");
         revokeQuietly(lease);
@@ -650,8 +709,14 @@ public final class SimulatedWorker implements AutoCloseable {
         registerUntilDone();
       }
       if (!settings.heartbeatEnabled()) {
-        LOG.warning("worker " + workerId + ": heartbeat interval " + settings.heartbeatIntervalSec()
-            + " s is not in (0, inactive timeout " + settings.inactiveTimeoutSec() + " s): heartbeat disabled");
+        LOG.warning(
+            "worker "
+                + workerId
+                + ": heartbeat interval "
+                + settings.heartbeatIntervalSec()
+                + " s is not in (0, inactive timeout "
+                + settings.inactiveTimeoutSec()
+                + " s): heartbeat disabled");
         return;
       }
       long interval = TimeUnit.SECONDS.toNanos(settings.heartbeatIntervalSec());
@@ -732,8 +797,13 @@ public final class SimulatedWorker implements AutoCloseable {
             SimHttp.send(ex, 200, null, null, null);
           }
         }
-        case "/prometheus/metrics", "/prometheus/metrics/" -> SimHttp.send(ex, 200,
-            "text/plain; version=0.0.4; charset=utf-8", metricsText().getBytes(StandardCharsets.UTF_8), null);
+        case "/prometheus/metrics", "/prometheus/metrics/" ->
+            SimHttp.send(
+                ex,
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                metricsText().getBytes(StandardCharsets.UTF_8),
+                null);
         case "/v1/completions" -> {
           if (!"POST".equals(method)) {
             SimHttp.sendText(ex, 405, "method not allowed");
@@ -760,8 +830,18 @@ public final class SimulatedWorker implements AutoCloseable {
       }
       if (req == null || !req.isObject()) {
         badRequests.incrementAndGet();
-        SimHttp.sendJson(ex, 400, Map.of("object", "error", "message", "request body must be a JSON object",
-            "type", "BadRequestError", "code", 400));
+        SimHttp.sendJson(
+            ex,
+            400,
+            Map.of(
+                "object",
+                "error",
+                "message",
+                "request body must be a JSON object",
+                "type",
+                "BadRequestError",
+                "code",
+                400));
         return;
       }
       lastRequest.set(req);
@@ -780,7 +860,11 @@ public final class SimulatedWorker implements AutoCloseable {
         return;
       }
       ObjectNode resp = role == WorkerRole.CONTEXT ? contextResponse(req) : generationResponse(req);
-      SimHttp.send(ex, 200, SimHttp.JSON_TYPE, SimHttp.JSON.writeValueAsBytes(resp),
+      SimHttp.send(
+          ex,
+          200,
+          SimHttp.JSON_TYPE,
+          SimHttp.JSON.writeValueAsBytes(resp),
           Map.of("x-simulated-worker", endpoint()));
       served.incrementAndGet();
     } finally {
@@ -794,8 +878,10 @@ public final class SimulatedWorker implements AutoCloseable {
   private ObjectNode contextResponse(JsonNode req) {
     long[] prompt = promptTokens(req);
     JsonNode dp = req.path("disaggregated_params");
-    long disaggId = dp.path("disagg_request_id").isIntegralNumber() ? dp.path("disagg_request_id").asLong()
-        : localRequestIds.incrementAndGet();
+    long disaggId =
+        dp.path("disagg_request_id").isIntegralNumber()
+            ? dp.path("disagg_request_id").asLong()
+            : localRequestIds.incrementAndGet();
     long firstToken = 1000 + Math.floorMod(disaggId * 31 + prompt.length, 30000);
     ObjectNode r = completionEnvelope("cmpl-ctx-" + disaggId);
     ObjectNode choice = ((ArrayNode) r.get("choices")).addObject();
@@ -809,8 +895,10 @@ public final class SimulatedWorker implements AutoCloseable {
     params.putArray("first_gen_tokens").add(firstToken);
     params.put("ctx_request_id", disaggId);
     params.put("disagg_request_id", disaggId);
-    params.put("encoded_opaque_state", java.util.Base64.getEncoder()
-        .encodeToString(("ctx=" + endpoint()).getBytes(StandardCharsets.UTF_8)));
+    params.put(
+        "encoded_opaque_state",
+        java.util.Base64.getEncoder()
+            .encodeToString(("ctx=" + endpoint()).getBytes(StandardCharsets.UTF_8)));
     params.putNull("draft_tokens");
     ArrayNode ids = r.putArray("prompt_token_ids");
     for (long t : prompt) {
@@ -882,22 +970,44 @@ public final class SimulatedWorker implements AutoCloseable {
 
   private String metricsText() {
     StringBuilder labels = new StringBuilder();
-    metricLabels.forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",").append(k).append("=\"")
-        .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"'));
+    metricLabels.forEach(
+        (k, v) ->
+            labels
+                .append(labels.length() == 0 ? "" : ",")
+                .append(k)
+                .append("=\"")
+                .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                .append('"'));
     String l = "{" + labels + "}";
     String lf = "{" + labels + (labels.length() == 0 ? "" : ",") + "finished_reason=\"length\"}";
     return "# HELP trtllm_num_requests_running Number of active requests\n"
         + "# TYPE trtllm_num_requests_running gauge\n"
-        + "trtllm_num_requests_running" + l + " " + (double) runningRequestsMetric() + "\n"
+        + "trtllm_num_requests_running"
+        + l
+        + " "
+        + (double) runningRequestsMetric()
+        + "\n"
         + "# HELP trtllm_num_requests_waiting Number of queued requests\n"
         + "# TYPE trtllm_num_requests_waiting gauge\n"
-        + "trtllm_num_requests_waiting" + l + " " + (double) waiting + "\n"
+        + "trtllm_num_requests_waiting"
+        + l
+        + " "
+        + (double) waiting
+        + "\n"
         + "# HELP trtllm_kv_cache_utilization KV cache utilization\n"
         + "# TYPE trtllm_kv_cache_utilization gauge\n"
-        + "trtllm_kv_cache_utilization" + l + " " + kvCacheUtilization + "\n"
+        + "trtllm_kv_cache_utilization"
+        + l
+        + " "
+        + kvCacheUtilization
+        + "\n"
         + "# HELP trtllm_request_success_total Count of successfully processed requests.\n"
         + "# TYPE trtllm_request_success_total counter\n"
-        + "trtllm_request_success_total" + lf + " " + (double) served.get() + "\n";
+        + "trtllm_request_success_total"
+        + lf
+        + " "
+        + (double) served.get()
+        + "\n";
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 package io.disagg.e2e.trtllm;
 
 /**
- * A worker registration as the router parsed it from etcd ({@code WorkerInfo} in
- * {@code disagg_auto_scaling.py}).
+ * A worker registration as the router parsed it from etcd ({@code WorkerInfo} in {@code
+ * disagg_auto_scaling.py}).
  *
  * @param key the etcd key {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>}
  * @param workerId {@code worker_id}

@@ -3,9 +3,9 @@ package io.disagg.e2e.trtllm;
 import java.util.Locale;
 
 /**
- * Role of a simulated TensorRT-LLM worker: the {@code --server_role} of {@code trtllm-serve} and the
- * {@code role} number in its etcd registration ({@code ServerRole} in
- * {@code tensorrt_llm/llmapi/disagg_utils.py}: 0 = CONTEXT, 1 = GENERATION).
+ * Role of a simulated TensorRT-LLM worker: the {@code --server_role} of {@code trtllm-serve} and
+ * the {@code role} number in its etcd registration ({@code ServerRole} in {@code
+ * tensorrt_llm/llmapi/disagg_utils.py}: 0 = CONTEXT, 1 = GENERATION).
  *
  * <p>Deliberately independent of the operator's own {@code Pool} enum, so the simulators are an
  * oracle for the operator rather than a copy of its assumptions.

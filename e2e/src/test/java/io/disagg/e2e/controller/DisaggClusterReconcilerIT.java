@@ -1,22 +1,21 @@
 package io.disagg.e2e.controller;
 
-import io.disagg.operator.status.ConditionType;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.disagg.e2e.testing.Testbed;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.model.Labels;
+import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
-import io.disagg.e2e.testing.Testbed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -34,8 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The reconciler end to end on a real API server with simulated GPU nodes: samples become Ready
- * with the exact children, spec changes roll only what they affect, deleted children come back,
- * an unchanged cluster costs no writes, and bad input is refused where the user looks.
+ * with the exact children, spec changes roll only what they affect, deleted children come back, an
+ * unchanged cluster costs no writes, and bad input is refused where the user looks.
  */
 @ClusterTest
 class DisaggClusterReconcilerIT {
@@ -57,19 +56,24 @@ class DisaggClusterReconcilerIT {
       DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       awaitReady(ns, cr);
       // Ready needs minimalInstances (1) registered; wait for every worker to have registered.
-      await().atMost(TIMEOUT).untilAsserted(() -> {
-        DisaggCluster d = get(ns, "tinyllama");
-        assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
-        assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
-      });
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                DisaggCluster d = get(ns, "tinyllama");
+                assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
+                assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
+              });
       DisaggCluster ready = get(ns, "tinyllama");
 
-      assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+      assertThat(ready.getStatus().getObservedGeneration())
+          .isEqualTo(ready.getMetadata().getGeneration());
       assertThat(ready.getStatus().getContext().getReadyReplicas()).isEqualTo(2);
       assertThat(ready.getStatus().getContext().getDesiredReplicas()).isEqualTo(2);
       assertThat(ready.getStatus().getGeneration().getReadyReplicas()).isEqualTo(1);
       assertThat(ready.getStatus().getRouter().getReadyReplicas()).isEqualTo(1);
-      assertThat(ready.getStatus().getRouter().getEndpoint()).isEqualTo("http://tinyllama-router." + ns.name() + ".svc:8000");
+      assertThat(ready.getStatus().getRouter().getEndpoint())
+          .isEqualTo("http://tinyllama-router." + ns.name() + ".svc:8000");
       assertThat(ready.getStatus().getClusterName()).isEqualTo(ns.name() + ".tinyllama");
       // What the router sees: every worker registered in etcd, each matching one of our pods.
       assertThat(ready.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
@@ -78,32 +82,45 @@ class DisaggClusterReconcilerIT {
       assertThat(ready.getStatus().getDiscovery().getUnmatched()).isEmpty();
 
       KubernetesClient c = ns.client();
-      assertThat(names(c.configMaps().inNamespace(ns.name()).withLabel(Labels.MANAGED_BY, Labels.MANAGER).list().getItems()))
+      assertThat(
+              names(
+                  c.configMaps()
+                      .inNamespace(ns.name())
+                      .withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+                      .list()
+                      .getItems()))
           .containsExactlyInAnyOrder("tinyllama-config", "tinyllama-fabric");
       assertThat(names(c.apps().statefulSets().inNamespace(ns.name()).list().getItems()))
           .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation");
       assertThat(names(c.services().inNamespace(ns.name()).list().getItems()))
-          .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation", "tinyllama-router");
-      assertThat(names(c.policy().v1().podDisruptionBudget().inNamespace(ns.name()).list().getItems()))
+          .containsExactlyInAnyOrder(
+              "tinyllama-context", "tinyllama-generation", "tinyllama-router");
+      assertThat(
+              names(c.policy().v1().podDisruptionBudget().inNamespace(ns.name()).list().getItems()))
           .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation");
-      assertThat(names(c.apps().deployments().inNamespace(ns.name()).list().getItems())).containsExactly("tinyllama-router");
-      for (HasMetadata child : List.<HasMetadata>of(
-          c.apps().statefulSets().inNamespace(ns.name()).withName("tinyllama-context").get(),
-          c.configMaps().inNamespace(ns.name()).withName("tinyllama-config").get(),
-          c.apps().deployments().inNamespace(ns.name()).withName("tinyllama-router").get())) {
-        assertThat(child.getMetadata().getOwnerReferences()).singleElement()
+      assertThat(names(c.apps().deployments().inNamespace(ns.name()).list().getItems()))
+          .containsExactly("tinyllama-router");
+      for (HasMetadata child :
+          List.<HasMetadata>of(
+              c.apps().statefulSets().inNamespace(ns.name()).withName("tinyllama-context").get(),
+              c.configMaps().inNamespace(ns.name()).withName("tinyllama-config").get(),
+              c.apps().deployments().inNamespace(ns.name()).withName("tinyllama-router").get())) {
+        assertThat(child.getMetadata().getOwnerReferences())
+            .singleElement()
             .satisfies(o -> assertThat(o.getUid()).isEqualTo(ready.getMetadata().getUid()));
       }
 
       // The generated YAML is what trtllm-serve parses, with the code's field names.
-      Map<String, String> data = c.configMaps().inNamespace(ns.name()).withName("tinyllama-config").get().getData();
+      Map<String, String> data =
+          c.configMaps().inNamespace(ns.name()).withName("tinyllama-config").get().getData();
       JsonNode ctx = YAML.readTree(data.get("context.yaml"));
       JsonNode gen = YAML.readTree(data.get("generation.yaml"));
       JsonNode router = YAML.readTree(data.get("router.yaml"));
       assertThat(ctx.path("disable_overlap_scheduler").asBoolean()).isTrue();
       assertThat(gen.has("disable_overlap_scheduler")).isFalse();
       assertThat(ctx.path("cache_transceiver_config").path("backend").asText()).isEqualTo("UCX");
-      assertThat(ctx.path("cache_transceiver_config").path("max_tokens_in_buffer").asInt()).isEqualTo(2048);
+      assertThat(ctx.path("cache_transceiver_config").path("max_tokens_in_buffer").asInt())
+          .isEqualTo(2048);
       for (JsonNode n : List.of(ctx, gen, router)) {
         JsonNode dc = n.path("disagg_cluster");
         assertThat(dc.path("inactive_timeout_sec").asInt()).isEqualTo(10);
@@ -118,8 +135,11 @@ class DisaggClusterReconcilerIT {
       Pod worker = c.pods().inNamespace(ns.name()).withName("tinyllama-context-0").get();
       assertThat(worker.getSpec().getNodeName()).isNotBlank();
       var container = worker.getSpec().getContainers().get(0);
-      assertThat(container.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
-      assertThat(String.join(" ", container.getCommand())).contains("--server_role CONTEXT").contains("$POD_IP")
+      assertThat(container.getResources().getLimits())
+          .containsEntry("nvidia.com/gpu", new Quantity("1"));
+      assertThat(String.join(" ", container.getCommand()))
+          .contains("--server_role CONTEXT")
+          .contains("$POD_IP")
           .doesNotContain("0.0.0.0");
     }
   }
@@ -131,21 +151,40 @@ class DisaggClusterReconcilerIT {
       DisaggCluster cr = create(ns, bed.sample("aws-efa-p5.yaml"));
       awaitReady(ns, cr);
       KubernetesClient c = ns.client();
-      List<Pod> workers = c.pods().inNamespace(ns.name()).withLabel(Labels.PART_OF, "llama-70b-efa-workers").list().getItems();
+      List<Pod> workers =
+          c.pods()
+              .inNamespace(ns.name())
+              .withLabel(Labels.PART_OF, "llama-70b-efa-workers")
+              .list()
+              .getItems();
       assertThat(workers).hasSize(2);
       for (Pod p : workers) {
         var limits = p.getSpec().getContainers().get(0).getResources().getLimits();
-        assertThat(limits).containsEntry("nvidia.com/gpu", new Quantity("8"))
+        assertThat(limits)
+            .containsEntry("nvidia.com/gpu", new Quantity("8"))
             .containsEntry("vpc.amazonaws.com/efa", new Quantity("32"))
             .containsEntry("hugepages-2Mi", new Quantity("5120Mi"));
-        assertThat(p.getSpec().getContainers().get(0).getSecurityContext().getCapabilities().getAdd())
+        assertThat(
+                p.getSpec().getContainers().get(0).getSecurityContext().getCapabilities().getAdd())
             .contains("IPC_LOCK", "SYS_RESOURCE");
       }
-      var zones = workers.stream().map(p -> c.nodes().withName(p.getSpec().getNodeName()).get()
-          .getMetadata().getLabels().get("topology.kubernetes.io/zone")).collect(Collectors.toSet());
+      var zones =
+          workers.stream()
+              .map(
+                  p ->
+                      c.nodes()
+                          .withName(p.getSpec().getNodeName())
+                          .get()
+                          .getMetadata()
+                          .getLabels()
+                          .get("topology.kubernetes.io/zone"))
+              .collect(Collectors.toSet());
       assertThat(zones).hasSize(1);
-      Map<String, String> env = c.configMaps().inNamespace(ns.name()).withName("llama-70b-efa-fabric").get().getData();
-      assertThat(env).containsEntry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC").containsEntry("FI_PROVIDER", "efa")
+      Map<String, String> env =
+          c.configMaps().inNamespace(ns.name()).withName("llama-70b-efa-fabric").get().getData();
+      assertThat(env)
+          .containsEntry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC")
+          .containsEntry("FI_PROVIDER", "efa")
           .containsEntry("FI_EFA_USE_DEVICE_RDMA", "1");
     }
   }
@@ -160,29 +199,59 @@ class DisaggClusterReconcilerIT {
       StatefulSet ctxBefore = sts(ns, "tinyllama-context");
       StatefulSet genBefore = sts(ns, "tinyllama-generation");
 
-      mergePatch(ns, "tinyllama", "{\"spec\":{\"generation\":{\"llmApiOptions\":{\"max_batch_size\":64}}}}");
-      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(configHash(sts(ns, "tinyllama-generation")))
-          .isNotEqualTo(configHash(genBefore)));
+      mergePatch(
+          ns,
+          "tinyllama",
+          "{\"spec\":{\"generation\":{\"llmApiOptions\":{\"max_batch_size\":64}}}}");
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () ->
+                  assertThat(configHash(sts(ns, "tinyllama-generation")))
+                      .isNotEqualTo(configHash(genBefore)));
       assertThat(configHash(sts(ns, "tinyllama-context"))).isEqualTo(configHash(ctxBefore));
-      assertThat(sts(ns, "tinyllama-context").getMetadata().getGeneration()).isEqualTo(ctxBefore.getMetadata().getGeneration());
+      assertThat(sts(ns, "tinyllama-context").getMetadata().getGeneration())
+          .isEqualTo(ctxBefore.getMetadata().getGeneration());
 
-      mergePatch(ns, "tinyllama", "{\"spec\":{\"image\":\"nvcr.io/nvidia/tensorrt-llm/release:1.2.0\"}}");
-      await().atMost(TIMEOUT).untilAsserted(() -> {
-        assertThat(sts(ns, "tinyllama-context").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-            .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
-        assertThat(sts(ns, "tinyllama-generation").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-            .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
-      });
+      mergePatch(
+          ns, "tinyllama", "{\"spec\":{\"image\":\"nvcr.io/nvidia/tensorrt-llm/release:1.2.0\"}}");
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                assertThat(
+                        sts(ns, "tinyllama-context")
+                            .getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getImage())
+                    .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
+                assertThat(
+                        sts(ns, "tinyllama-generation")
+                            .getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getImage())
+                    .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
+              });
 
       String oldUid = sts(ns, "tinyllama-context").getMetadata().getUid();
       c.apps().statefulSets().inNamespace(ns.name()).withName("tinyllama-context").delete();
       c.configMaps().inNamespace(ns.name()).withName("tinyllama-fabric").delete();
-      await().atMost(TIMEOUT).untilAsserted(() -> {
-        StatefulSet again = sts(ns, "tinyllama-context");
-        assertThat(again).isNotNull();
-        assertThat(again.getMetadata().getUid()).isNotEqualTo(oldUid);
-        assertThat(c.configMaps().inNamespace(ns.name()).withName("tinyllama-fabric").get()).isNotNull();
-      });
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                StatefulSet again = sts(ns, "tinyllama-context");
+                assertThat(again).isNotNull();
+                assertThat(again.getMetadata().getUid()).isNotEqualTo(oldUid);
+                assertThat(c.configMaps().inNamespace(ns.name()).withName("tinyllama-fabric").get())
+                    .isNotNull();
+              });
       awaitReady(ns, cr);
     }
   }
@@ -193,7 +262,12 @@ class DisaggClusterReconcilerIT {
       OperatorRunner op = bed.operator();
       DisaggCluster cr = create(ns, bed.sample("minimal.yaml"));
       awaitReady(ns, cr);
-      await().atMost(TIMEOUT).until(() -> !Conditions.isTrue(get(ns, "tinyllama").getStatus().getConditions(), ConditionType.PROGRESSING));
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  !Conditions.isTrue(
+                      get(ns, "tinyllama").getStatus().getConditions(), ConditionType.PROGRESSING));
       // Let in-flight reconciles settle, then count.
       await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
       op.requests().reset();
@@ -202,12 +276,19 @@ class DisaggClusterReconcilerIT {
       // Pod events wake the reconciler without changing anything it owns.
       for (int i = 0; i < 3; i++) {
         final int n = i;
-        ns.client().pods().inNamespace(ns.name()).withName("tinyllama-context-0")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
+        ns.client()
+            .pods()
+            .inNamespace(ns.name())
+            .withName("tinyllama-context-0")
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
         await().atMost(TIMEOUT).until(() -> op.reconciles() > before + n);
       }
       assertThat(op.reconciles()).isGreaterThanOrEqualTo(before + 3);
-      assertThat(op.requests().writes()).as("writes by the operator during unchanged reconciles").isEmpty();
+      assertThat(op.requests().writes())
+          .as("writes by the operator during unchanged reconciles")
+          .isEmpty();
     }
   }
 
@@ -218,23 +299,29 @@ class DisaggClusterReconcilerIT {
     DisaggCluster minAboveMax = Samples.load("minimal.yaml");
     minAboveMax.getSpec().getContext().setMinimalInstances(5);
     minAboveMax.getSpec().getContext().setReplicas(null);
-    assertThatThrownBy(() -> api.resource(minAboveMax).create()).isInstanceOf(KubernetesClientException.class)
-        .hasMessageContaining("spec.context").hasMessageContaining("minimalInstances must be less than or equal to maxInstances");
+    assertThatThrownBy(() -> api.resource(minAboveMax).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.context")
+        .hasMessageContaining("minimalInstances must be less than or equal to maxInstances");
 
     DisaggCluster heartbeat = Samples.load("minimal.yaml");
     heartbeat.getSpec().getDiscovery().setHeartbeatIntervalSeconds(10);
     heartbeat.getSpec().getDiscovery().setInactiveTimeoutSeconds(10);
-    assertThatThrownBy(() -> api.resource(heartbeat).create()).isInstanceOf(KubernetesClientException.class)
-        .hasMessageContaining("spec.discovery.heartbeatIntervalSeconds must be less than spec.discovery.inactiveTimeoutSeconds");
+    assertThatThrownBy(() -> api.resource(heartbeat).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(
+            "spec.discovery.heartbeatIntervalSeconds must be less than spec.discovery.inactiveTimeoutSeconds");
 
     DisaggCluster badRouter = Samples.load("minimal.yaml");
     badRouter.getSpec().getRouter().setPort(70000);
-    assertThatThrownBy(() -> api.resource(badRouter).create()).isInstanceOf(KubernetesClientException.class)
+    assertThatThrownBy(() -> api.resource(badRouter).create())
+        .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.router.port");
 
     DisaggCluster longName = Samples.load("minimal.yaml");
     longName.getMetadata().setName("a-very-long-name-that-would-break-child-names-x");
-    assertThatThrownBy(() -> api.resource(longName).create()).isInstanceOf(KubernetesClientException.class)
+    assertThatThrownBy(() -> api.resource(longName).create())
+        .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("metadata.name must be at most 40 characters");
   }
 
@@ -245,24 +332,35 @@ class DisaggClusterReconcilerIT {
       DisaggCluster cr = bed.sample("minimal.yaml");
       cr.getSpec().getContext().getResources().getLimits().put("nvidia.com/gpu", new Quantity("2"));
       create(ns, cr);
-      await().atMost(TIMEOUT).untilAsserted(() -> {
-        DisaggCluster d = get(ns, "tinyllama");
-        assertThat(d.getStatus()).isNotNull();
-        assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(degraded -> {
-          assertThat(degraded.getStatus()).isEqualTo("True");
-          assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
-          assertThat(degraded.getMessage()).contains("spec.context.resources");
-        });
-      });
-      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
-          .anySatisfy(e -> {
-            assertThat(e.getType()).isEqualTo("Warning");
-            assertThat(e.getReason()).isEqualTo("SpecInvalid");
-            assertThat(e.getInvolvedObject().getName()).isEqualTo("tinyllama");
-            assertThat(e.getMessage()).contains("spec.context.resources");
-          }));
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                DisaggCluster d = get(ns, "tinyllama");
+                assertThat(d.getStatus()).isNotNull();
+                assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.DEGRADED))
+                    .hasValueSatisfying(
+                        degraded -> {
+                          assertThat(degraded.getStatus()).isEqualTo("True");
+                          assertThat(degraded.getReason()).isEqualTo("SpecInvalid");
+                          assertThat(degraded.getMessage()).contains("spec.context.resources");
+                        });
+              });
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () ->
+                  assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
+                      .anySatisfy(
+                          e -> {
+                            assertThat(e.getType()).isEqualTo("Warning");
+                            assertThat(e.getReason()).isEqualTo("SpecInvalid");
+                            assertThat(e.getInvolvedObject().getName()).isEqualTo("tinyllama");
+                            assertThat(e.getMessage()).contains("spec.context.resources");
+                          }));
       // Nothing was created from an invalid spec.
-      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems()).isEmpty();
+      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems())
+          .isEmpty();
     }
   }
 

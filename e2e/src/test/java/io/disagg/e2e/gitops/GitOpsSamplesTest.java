@@ -16,9 +16,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Argo CD and Flux samples under config-samples/ point at things that exist in this
- * repository (chart, sample directory, kustomization resources) and carry the settings
- * docs/gitops.md relies on.
+ * The Argo CD and Flux samples under config-samples/ point at things that exist in this repository
+ * (chart, sample directory, kustomization resources) and carry the settings docs/gitops.md relies
+ * on.
  */
 class GitOpsSamplesTest {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -49,16 +49,26 @@ class GitOpsSamplesTest {
   void argoCdApplicationsPointAtTheChartAndTheSamples() throws IOException {
     List<JsonNode> all = load("config-samples/argocd");
     List<JsonNode> apps = ofKind(all, "Application");
-    assertThat(apps).extracting(a -> a.path("spec").path("source").path("path").asText())
+    assertThat(apps)
+        .extracting(a -> a.path("spec").path("source").path("path").asText())
         .containsExactlyInAnyOrder("helm/disagg-operator", "config-samples");
     apps.forEach(a -> assertDirInRepo(a.path("spec").path("source").path("path").asText()));
-    JsonNode operator = apps.stream().filter(a -> a.path("metadata").path("name").asText().equals("disagg-operator"))
-        .findFirst().orElseThrow();
+    JsonNode operator =
+        apps.stream()
+            .filter(a -> a.path("metadata").path("name").asText().equals("disagg-operator"))
+            .findFirst()
+            .orElseThrow();
     assertThat(operator.path("spec").path("syncPolicy").path("syncOptions").toString())
-        .as("the CRD is over 256 KiB: client-side apply fails").contains("ServerSideApply=true");
-    assertThat(Files.size(ROOT.resolve("crds/disaggclusters.serving.disagg.io-v1.yml"))).isGreaterThan(262_144);
-    assertThat(ofKind(all, "ConfigMap")).singleElement()
-        .satisfies(cm -> assertThat(cm.path("data").path(GitOpsHealth.ARGOCD_KEY).asText()).contains("obj.status"));
+        .as("the CRD is over 256 KiB: client-side apply fails")
+        .contains("ServerSideApply=true");
+    assertThat(Files.size(ROOT.resolve("crds/disaggclusters.serving.disagg.io-v1.yml")))
+        .isGreaterThan(262_144);
+    assertThat(ofKind(all, "ConfigMap"))
+        .singleElement()
+        .satisfies(
+            cm ->
+                assertThat(cm.path("data").path(GitOpsHealth.ARGOCD_KEY).asText())
+                    .contains("obj.status"));
   }
 
   @Test
@@ -66,23 +76,36 @@ class GitOpsSamplesTest {
     List<JsonNode> all = load("config-samples/flux");
     JsonNode release = ofKind(all, "HelmRelease").get(0);
     assertDirInRepo(release.path("spec").path("chart").path("spec").path("chart").asText());
-    assertThat(release.path("spec").path("upgrade").path("crds").asText()).isEqualTo("CreateReplace");
+    assertThat(release.path("spec").path("upgrade").path("crds").asText())
+        .isEqualTo("CreateReplace");
     List<JsonNode> ks = ofKind(all, "Kustomization");
     assertThat(ks).hasSize(2);
-    ks.forEach(k -> {
-      assertDirInRepo(k.path("spec").path("path").asText());
-      assertThat(k.path("spec").path("wait").asBoolean()).as("health checks with kstatus").isTrue();
-    });
-    JsonNode clusters = ks.stream().filter(k -> k.path("spec").path("path").asText().equals("./config-samples"))
-        .findFirst().orElseThrow();
-    assertThat(clusters.path("spec").path("dependsOn").get(0).path("name").asText()).isEqualTo("disagg-operator");
+    ks.forEach(
+        k -> {
+          assertDirInRepo(k.path("spec").path("path").asText());
+          assertThat(k.path("spec").path("wait").asBoolean())
+              .as("health checks with kstatus")
+              .isTrue();
+        });
+    JsonNode clusters =
+        ks.stream()
+            .filter(k -> k.path("spec").path("path").asText().equals("./config-samples"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(clusters.path("spec").path("dependsOn").get(0).path("name").asText())
+        .isEqualTo("disagg-operator");
     // The operator's Kustomization applies the directory that holds the HelmRelease.
     JsonNode operator = ks.stream().filter(k -> k != clusters).findFirst().orElseThrow();
-    assertThat(ROOT.resolve(operator.path("spec").path("path").asText().replaceFirst("^\\./", ""))
-        .resolve("helmrelease.yaml")).isRegularFile();
+    assertThat(
+            ROOT.resolve(operator.path("spec").path("path").asText().replaceFirst("^\\./", ""))
+                .resolve("helmrelease.yaml"))
+        .isRegularFile();
     String url = ofKind(all, "GitRepository").get(0).path("spec").path("url").asText();
-    assertThat(load("config-samples/argocd").stream().filter(n -> n.path("kind").asText().equals("Application"))
-        .map(a -> a.path("spec").path("source").path("repoURL").asText())).as("one repository in every sample")
+    assertThat(
+            load("config-samples/argocd").stream()
+                .filter(n -> n.path("kind").asText().equals("Application"))
+                .map(a -> a.path("spec").path("source").path("repoURL").asText()))
+        .as("one repository in every sample")
         .containsOnly(url);
   }
 
@@ -93,7 +116,9 @@ class GitOpsSamplesTest {
     for (JsonNode r : k.path("resources")) {
       JsonNode sample = YAML.readTree(ROOT.resolve("config-samples").resolve(r.asText()).toFile());
       assertThat(sample.path("kind").asText()).isEqualTo("DisaggCluster");
-      assertThat(sample.path("metadata").has("namespace")).as("the GitOps tool sets the namespace").isFalse();
+      assertThat(sample.path("metadata").has("namespace"))
+          .as("the GitOps tool sets the namespace")
+          .isFalse();
     }
   }
 }

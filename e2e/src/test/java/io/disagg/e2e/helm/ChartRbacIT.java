@@ -1,23 +1,21 @@
 package io.disagg.e2e.helm;
 
-import io.disagg.operator.status.ConditionType;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
+import io.disagg.e2e.testing.Helm;
+import io.disagg.e2e.testing.HelmTest;
+import io.disagg.e2e.testing.Testbed;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.runtime.LeaderElectionSettings;
 import io.disagg.operator.testing.ApiRequest;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
-import io.disagg.e2e.testing.Helm;
-import io.disagg.e2e.testing.HelmTest;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
-import io.disagg.e2e.testing.Testbed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -51,8 +49,8 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  *   <li>Enough: no request of the operator is refused (403), and every step completes.
- *   <li>No more: every verb the Roles grant was used by the operator in that run (measured from
- *       its requests), so no grant is there "just in case".
+ *   <li>No more: every verb the Roles grant was used by the operator in that run (measured from its
+ *       requests), so no grant is there "just in case".
  *   <li>Each rule matters: with any one rule removed from the rendered Roles, the same run fails.
  * </ul>
  */
@@ -63,12 +61,14 @@ class ChartRbacIT {
   private static final String RELEASE = "disagg-operator";
   private static final String NAME = "tinyllama";
   private static final Duration STEP = Duration.ofSeconds(120);
+
   /**
-   * Granted although no request uses it: JOSDK's LeaderElectionManager asks (SelfSubjectRulesReview)
-   * for get, create and update on leases before it elects and refuses to start without update,
-   * while Fabric8's LeaseLock renews with patch.
+   * Granted although no request uses it: JOSDK's LeaderElectionManager asks
+   * (SelfSubjectRulesReview) for get, create and update on leases before it elects and refuses to
+   * start without update, while Fabric8's LeaseLock renews with patch.
    */
-  private static final Set<String> NEEDED_BUT_NOT_SENT = Set.of("update coordination.k8s.io/leases");
+  private static final Set<String> NEEDED_BUT_NOT_SENT =
+      Set.of("update coordination.k8s.io/leases");
 
   @BeforeAll
   static void crd() {
@@ -81,7 +81,9 @@ class ChartRbacIT {
   void theChartsRolesAreEnoughAndNoMore(TestNamespace ns) {
     List<HasMetadata> rbac = renderRbac(ns);
     List<Role> roles = rbac.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
-    assertThat(roles).as("namespaced mode renders Roles: the watched namespace's and the leader election's").hasSize(2);
+    assertThat(roles)
+        .as("namespaced mode renders Roles: the watched namespace's and the leader election's")
+        .hasSize(2);
     apply(ns, rbac);
 
     OperatorRunner op;
@@ -91,8 +93,11 @@ class ChartRbacIT {
       assertThat(op.requests().forbidden()).as("requests the API server refused").isEmpty();
     }
 
-    Set<String> used = op.requests().answered().stream().filter(r -> r.status() != 403)
-        .flatMap(r -> r.permissions().stream()).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> used =
+        op.requests().answered().stream()
+            .filter(r -> r.status() != 403)
+            .flatMap(r -> r.permissions().stream())
+            .collect(Collectors.toCollection(TreeSet::new));
     Set<String> granted = new TreeSet<>();
     for (Role role : roles) {
       for (PolicyRule rule : role.getRules()) {
@@ -105,28 +110,55 @@ class ChartRbacIT {
         }
       }
     }
-    assertThat(used).as("permissions the operator used (all granted, or it would have been refused)").isNotEmpty();
+    assertThat(used)
+        .as("permissions the operator used (all granted, or it would have been refused)")
+        .isNotEmpty();
     Set<String> unused = new TreeSet<>(granted);
     unused.removeAll(used);
-    assertThat(unused).as("granted but never used in a full life cycle: remove them from helm/disagg-operator")
+    assertThat(unused)
+        .as("granted but never used in a full life cycle: remove them from helm/disagg-operator")
         .isEqualTo(NEEDED_BUT_NOT_SENT);
   }
 
   @Test
   void clusterWideTheClusterRoleIsEnough(TestNamespace ns) {
-    String yaml = Helm.run("template", RELEASE, Helm.chartDir().toString(), "--namespace", ns.name()).orFail();
-    List<HasMetadata> rbac = ns.client().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()
-        .stream().filter(o -> Set.of("ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
-            .contains(o.getKind())).toList();
+    String yaml =
+        Helm.run("template", RELEASE, Helm.chartDir().toString(), "--namespace", ns.name())
+            .orFail();
+    List<HasMetadata> rbac =
+        ns
+            .client()
+            .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+            .items()
+            .stream()
+            .filter(
+                o ->
+                    Set.of(
+                            "ServiceAccount",
+                            "Role",
+                            "RoleBinding",
+                            "ClusterRole",
+                            "ClusterRoleBinding")
+                        .contains(o.getKind()))
+            .toList();
     assertThat(rbac).extracting(HasMetadata::getKind).contains("ClusterRole", "ClusterRoleBinding");
-    List<HasMetadata> clusterScoped = rbac.stream().filter(o -> o.getKind().startsWith("Cluster")).toList();
+    List<HasMetadata> clusterScoped =
+        rbac.stream().filter(o -> o.getKind().startsWith("Cluster")).toList();
     try {
       apply(ns, rbac);
-      try (Testbed bed = Testbed.start(ns, b -> asChartServiceAccount(ns, b, rbac).watchAllNamespaces())) {
+      try (Testbed bed =
+          Testbed.start(ns, b -> asChartServiceAccount(ns, b, rbac).watchAllNamespaces())) {
         lifecycle(ns, bed);
-        assertThat(bed.operator().requests().forbidden()).as("requests the API server refused").isEmpty();
-        assertThat(bed.operator().requests().answered()).as("it watched every namespace")
-            .anyMatch(r -> r.resource().equals("disaggclusters") && r.namespace() == null && r.verb().equals("watch"));
+        assertThat(bed.operator().requests().forbidden())
+            .as("requests the API server refused")
+            .isEmpty();
+        assertThat(bed.operator().requests().answered())
+            .as("it watched every namespace")
+            .anyMatch(
+                r ->
+                    r.resource().equals("disaggclusters")
+                        && r.namespace() == null
+                        && r.verb().equals("watch"));
       }
     } finally {
       clusterScoped.forEach(o -> ns.client().resource(o).delete());
@@ -146,11 +178,27 @@ class ChartRbacIT {
         PolicyRule removed = role.getRules().get(i);
         List<PolicyRule> rest = new ArrayList<>(role.getRules());
         rest.remove(i);
-        ns.client().rbac().roles().inNamespace(ns.name())
-            .resource(new RoleBuilder(role).editMetadata().withResourceVersion(null).endMetadata().withRules(rest).build())
-            .forceConflicts().serverSideApply();
-        String what = role.getMetadata().getName() + " without " + removed.getApiGroups() + " " + removed.getResources()
-            + " " + removed.getVerbs();
+        ns.client()
+            .rbac()
+            .roles()
+            .inNamespace(ns.name())
+            .resource(
+                new RoleBuilder(role)
+                    .editMetadata()
+                    .withResourceVersion(null)
+                    .endMetadata()
+                    .withRules(rest)
+                    .build())
+            .forceConflicts()
+            .serverSideApply();
+        String what =
+            role.getMetadata().getName()
+                + " without "
+                + removed.getApiGroups()
+                + " "
+                + removed.getResources()
+                + " "
+                + removed.getVerbs();
         String failure = null;
         try (Testbed bed = Testbed.start(ns, b -> asChartServiceAccount(ns, b, rbac))) {
           lifecycle(ns, bed);
@@ -163,30 +211,43 @@ class ChartRbacIT {
         } finally {
           cleanUp(ns);
         }
-        System.out.println("[rbac] " + what + ": " + (failure == null ? "NOT NOTICED" : "fails: " + failure));
+        System.out.println(
+            "[rbac] " + what + ": " + (failure == null ? "NOT NOTICED" : "fails: " + failure));
         if (failure == null) {
           survived.add(what);
         }
         // Put the full Role back for the next round.
-        ns.client().rbac().roles().inNamespace(ns.name())
-            .resource(new RoleBuilder(role).editMetadata().withResourceVersion(null).endMetadata().build())
-            .forceConflicts().serverSideApply();
+        ns.client()
+            .rbac()
+            .roles()
+            .inNamespace(ns.name())
+            .resource(
+                new RoleBuilder(role)
+                    .editMetadata()
+                    .withResourceVersion(null)
+                    .endMetadata()
+                    .build())
+            .forceConflicts()
+            .serverSideApply();
       }
     }
-    assertThat(survived).as("rules whose removal the operator's life cycle did not notice").isEmpty();
+    assertThat(survived)
+        .as("rules whose removal the operator's life cycle did not notice")
+        .isEmpty();
   }
 
   /**
-   * Create → Ready, a config change (rolls the context pool), scale generation 1 → 2, drain
-   * 2 → 1, delete → children gone. Fails at once (instead of at the step's timeout) when a
-   * request of the operator was refused.
+   * Create → Ready, a config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1,
+   * delete → children gone. Fails at once (instead of at the step's timeout) when a request of the
+   * operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
     DisaggClusters.create(ns, bed.sample("minimal.yaml"));
     until(op, () -> ready(ns, 1));
     String before = configYaml(ns);
-    DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"context\":{\"llmApiOptions\":{\"max_num_tokens\":4096}}}}");
+    DisaggClusters.mergePatch(
+        ns, NAME, "{\"spec\":{\"context\":{\"llmApiOptions\":{\"max_num_tokens\":4096}}}}");
     until(op, () -> ready(ns, 1) && !configYaml(ns).equals(before));
     DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"generation\":{\"replicas\":2}}}");
     until(op, () -> ready(ns, 2));
@@ -194,29 +255,57 @@ class ChartRbacIT {
     until(op, () -> ready(ns, 1) && statefulSetReplicas(ns) == 1);
     DisaggClusters.delete(ns, NAME);
     // Nothing left behind: children (garbage collection) and the workers' registrations in etcd.
-    until(op, () -> DisaggClusters.get(ns, NAME) == null
-        && ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().isEmpty()
-        && ns.client().configMaps().inNamespace(ns.name()).withLabel("app.kubernetes.io/managed-by").list().getItems().isEmpty()
-        && bed.etcd().workerRegistrations(ns.name() + "." + NAME).isEmpty());
+    until(
+        op,
+        () ->
+            DisaggClusters.get(ns, NAME) == null
+                && ns.client()
+                    .apps()
+                    .statefulSets()
+                    .inNamespace(ns.name())
+                    .list()
+                    .getItems()
+                    .isEmpty()
+                && ns.client()
+                    .configMaps()
+                    .inNamespace(ns.name())
+                    .withLabel("app.kubernetes.io/managed-by")
+                    .list()
+                    .getItems()
+                    .isEmpty()
+                && bed.etcd().workerRegistrations(ns.name() + "." + NAME).isEmpty());
   }
 
   private static void until(OperatorRunner op, Callable<Boolean> done) {
-    await().atMost(STEP).pollInterval(Duration.ofMillis(250)).until(() -> {
-      List<ApiRequest> refused = op.requests().forbidden();
-      if (!refused.isEmpty()) {
-        fail("the API server refused the operator: " + refused.stream().map(ApiRequest::permission).distinct().toList());
-      }
-      return done.call();
-    });
+    await()
+        .atMost(STEP)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              List<ApiRequest> refused = op.requests().forbidden();
+              if (!refused.isEmpty()) {
+                fail(
+                    "the API server refused the operator: "
+                        + refused.stream().map(ApiRequest::permission).distinct().toList());
+              }
+              return done.call();
+            });
   }
 
-  /** Ready for the current generation with {@code generation} workers registered in the generation pool. */
+  /**
+   * Ready for the current generation with {@code generation} workers registered in the generation
+   * pool.
+   */
   private static boolean ready(TestNamespace ns, int generation) {
     DisaggCluster d = DisaggClusters.get(ns, NAME);
-    return d != null && d.getStatus() != null && d.getStatus().getGeneration() != null
+    return d != null
+        && d.getStatus() != null
+        && d.getStatus().getGeneration() != null
         && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
-        && io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.READY)
-        && !io.disagg.operator.status.Conditions.isTrue(d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.PROGRESSING)
+        && io.disagg.operator.status.Conditions.isTrue(
+            d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.READY)
+        && !io.disagg.operator.status.Conditions.isTrue(
+            d.getStatus().getConditions(), io.disagg.operator.status.ConditionType.PROGRESSING)
         && d.getStatus().getGeneration().getRegisteredInstances() == generation;
   }
 
@@ -226,31 +315,73 @@ class ChartRbacIT {
   }
 
   private static int statefulSetReplicas(TestNamespace ns) {
-    var s = ns.client().apps().statefulSets().inNamespace(ns.name()).withName(NAME + "-generation").get();
+    var s =
+        ns.client()
+            .apps()
+            .statefulSets()
+            .inNamespace(ns.name())
+            .withName(NAME + "-generation")
+            .get();
     return s == null ? -1 : s.getSpec().getReplicas();
   }
 
   private static void cleanUp(TestNamespace ns) {
     DisaggClusters.delete(ns, NAME);
-    await().atMost(STEP).until(() -> DisaggClusters.get(ns, NAME) == null
-        && ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().isEmpty());
+    await()
+        .atMost(STEP)
+        .until(
+            () ->
+                DisaggClusters.get(ns, NAME) == null
+                    && ns.client()
+                        .apps()
+                        .statefulSets()
+                        .inNamespace(ns.name())
+                        .list()
+                        .getItems()
+                        .isEmpty());
   }
 
-  /** The ServiceAccount, Roles and RoleBindings of {@code helm template} with the test namespace as the only watched one. */
+  /**
+   * The ServiceAccount, Roles and RoleBindings of {@code helm template} with the test namespace as
+   * the only watched one.
+   */
   private static List<HasMetadata> renderRbac(TestNamespace ns) {
-    String yaml = Helm.run("template", RELEASE, Helm.chartDir().toString(), "--namespace", ns.name(),
-        "--set", "watchNamespaces={" + ns.name() + "}").orFail();
-    List<HasMetadata> all = ns.client().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
-    List<HasMetadata> rbac = all.stream().filter(o -> Set.of("ServiceAccount", "Role", "RoleBinding", "ClusterRole",
-        "ClusterRoleBinding").contains(o.getKind())).toList();
-    assertThat(rbac).as("namespaced mode needs no cluster-scoped grant")
+    String yaml =
+        Helm.run(
+                "template",
+                RELEASE,
+                Helm.chartDir().toString(),
+                "--namespace",
+                ns.name(),
+                "--set",
+                "watchNamespaces={" + ns.name() + "}")
+            .orFail();
+    List<HasMetadata> all =
+        ns.client().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+    List<HasMetadata> rbac =
+        all.stream()
+            .filter(
+                o ->
+                    Set.of(
+                            "ServiceAccount",
+                            "Role",
+                            "RoleBinding",
+                            "ClusterRole",
+                            "ClusterRoleBinding")
+                        .contains(o.getKind()))
+            .toList();
+    assertThat(rbac)
+        .as("namespaced mode needs no cluster-scoped grant")
         .noneMatch(o -> o.getKind().startsWith("Cluster"));
     return rbac;
   }
 
   private static void apply(TestNamespace ns, List<HasMetadata> objects) {
     for (HasMetadata o : objects) {
-      var r = o.getKind().startsWith("Cluster") ? ns.client().resource(o) : ns.client().resource(o).inNamespace(ns.name());
+      var r =
+          o.getKind().startsWith("Cluster")
+              ? ns.client().resource(o)
+              : ns.client().resource(o).inNamespace(ns.name());
       r.forceConflicts().serverSideApply();
     }
   }
@@ -259,24 +390,63 @@ class ChartRbacIT {
    * The operator as the chart runs it: the chart's ServiceAccount's token (no client certificate,
    * no admin), and leader election with its Lease in the release namespace.
    */
-  private static OperatorRunner.Builder asChartServiceAccount(TestNamespace ns, OperatorRunner.Builder b,
-      List<HasMetadata> rbac) {
-    String sa = rbac.stream().filter(ServiceAccount.class::isInstance).findFirst().orElseThrow().getMetadata().getName();
+  private static OperatorRunner.Builder asChartServiceAccount(
+      TestNamespace ns, OperatorRunner.Builder b, List<HasMetadata> rbac) {
+    String sa =
+        rbac.stream()
+            .filter(ServiceAccount.class::isInstance)
+            .findFirst()
+            .orElseThrow()
+            .getMetadata()
+            .getName();
     assertThat(rbac.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast))
-        .allSatisfy(rb -> assertThat(rb.getSubjects()).anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
-    assertThat(rbac.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast))
-        .allSatisfy(rb -> assertThat(rb.getSubjects()).anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
-    String token = ns.client().serviceAccounts().inNamespace(ns.name()).withName(sa)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+        .allSatisfy(
+            rb ->
+                assertThat(rb.getSubjects())
+                    .anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
+    assertThat(
+            rbac.stream()
+                .filter(ClusterRoleBinding.class::isInstance)
+                .map(ClusterRoleBinding.class::cast))
+        .allSatisfy(
+            rb ->
+                assertThat(rb.getSubjects())
+                    .anySatisfy(s -> assertThat(s.getName()).isEqualTo(sa)));
+    String token =
+        ns.client()
+            .serviceAccounts()
+            .inNamespace(ns.name())
+            .withName(sa)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
     Config admin = ns.client().getConfiguration();
-    Config asServiceAccount = new ConfigBuilder(admin)
-        .withClientCertData(null).withClientCertFile(null).withClientKeyData(null).withClientKeyFile(null)
-        .withUsername(null).withPassword(null).withOauthToken(token).withNamespace(ns.name())
-        .build();
-    LeaderElectionSettings election = new LeaderElectionSettings(true, LeaderElectionSettings.DEFAULT_LEASE_NAME,
-        Optional.of(ns.name()), "rbac-test", Duration.ofSeconds(4), Duration.ofSeconds(3),
-        Duration.ofMillis(500));
-    return b.config(asServiceAccount).leaderElection(election.toConfiguration(() -> {}).orElseThrow());
+    Config asServiceAccount =
+        new ConfigBuilder(admin)
+            .withClientCertData(null)
+            .withClientCertFile(null)
+            .withClientKeyData(null)
+            .withClientKeyFile(null)
+            .withUsername(null)
+            .withPassword(null)
+            .withOauthToken(token)
+            .withNamespace(ns.name())
+            .build();
+    LeaderElectionSettings election =
+        new LeaderElectionSettings(
+            true,
+            LeaderElectionSettings.DEFAULT_LEASE_NAME,
+            Optional.of(ns.name()),
+            "rbac-test",
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(3),
+            Duration.ofMillis(500));
+    return b.config(asServiceAccount)
+        .leaderElection(election.toConfiguration(() -> {}).orElseThrow());
   }
 }

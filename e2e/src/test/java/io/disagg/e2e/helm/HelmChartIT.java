@@ -3,9 +3,9 @@ package io.disagg.e2e.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.disagg.operator.testing.ClusterTest;
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
+import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * The chart on a real API server: every rendered object passes a server-side dry run, {@code helm
  * install --wait} succeeds, the installed RBAC grants what the operator needs (checked with
  * SubjectAccessReviews) and no more, and {@code helm uninstall} removes everything but the CRD,
- * cluster-scoped objects included. The CRD is installed first, as the other cluster tests do:
- * Helm skips a CRD of its {@code crds/} that already exists, and never deletes one.
+ * cluster-scoped objects included. The CRD is installed first, as the other cluster tests do: Helm
+ * skips a CRD of its {@code crds/} that already exists, and never deletes one.
  */
 @ClusterTest
 @HelmTest
@@ -43,8 +43,12 @@ class HelmChartIT {
     KubernetesClient client = ns.client();
     Samples.installCrd(client);
     try {
-      for (List<String> values : List.of(List.<String>of(), List.of("--set", "rbac.readEtcdSecrets=true", "--set", "replicas=2"),
-          List.of("--set", "etcd.enabled=true"), List.of("--set", "watchNamespaces={" + ns.name() + "}"))) {
+      for (List<String> values :
+          List.of(
+              List.<String>of(),
+              List.of("--set", "rbac.readEtcdSecrets=true", "--set", "replicas=2"),
+              List.of("--set", "etcd.enabled=true"),
+              List.of("--set", "watchNamespaces={" + ns.name() + "}"))) {
         dryRunOnServer(client, ns.name(), values);
       }
 
@@ -53,24 +57,46 @@ class HelmChartIT {
       List<HasMetadata> installed = manifest(ns);
       assertAllExist(client, installed);
       assertThat(installed.stream().map(HasMetadata::getKind).distinct())
-          .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment");
+          .containsExactlyInAnyOrder(
+              "ServiceAccount",
+              "ClusterRole",
+              "ClusterRoleBinding",
+              "Role",
+              "RoleBinding",
+              "Service",
+              "Deployment");
       if (simulatedNodes(client)) {
         Deployment d = client.apps().deployments().inNamespace(ns.name()).withName(FULLNAME).get();
-        assertThat(d.getStatus().getReadyReplicas()).as("helm install --wait waited for the Deployment").isEqualTo(1);
+        assertThat(d.getStatus().getReadyReplicas())
+            .as("helm install --wait waited for the Deployment")
+            .isEqualTo(1);
       }
 
-      // What the installed RBAC lets the operator's ServiceAccount do, as the API server decides it.
+      // What the installed RBAC lets the operator's ServiceAccount do, as the API server decides
+      // it.
       String sa = "system:serviceaccount:" + ns.name() + ":" + FULLNAME;
-      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "watch")).isTrue();
+      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "watch"))
+          .isTrue();
       assertThat(allowed(client, sa, "kube-public", "apps", "statefulsets", "create")).isTrue();
-      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters/status", "patch")).isTrue();
+      assertThat(
+              allowed(client, sa, "default", "serving.disagg.io", "disaggclusters/status", "patch"))
+          .isTrue();
       assertThat(allowed(client, sa, "default", "", "events", "create")).isTrue();
-      assertThat(allowed(client, sa, ns.name(), "coordination.k8s.io", "leases", "update")).isTrue();
-      assertThat(allowed(client, sa, "default", "", "secrets", "get")).as("secrets only with rbac.readEtcdSecrets").isFalse();
-      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "delete")).isFalse();
+      assertThat(allowed(client, sa, ns.name(), "coordination.k8s.io", "leases", "update"))
+          .isTrue();
+      assertThat(allowed(client, sa, "default", "", "secrets", "get"))
+          .as("secrets only with rbac.readEtcdSecrets")
+          .isFalse();
+      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "delete"))
+          .isFalse();
       assertThat(allowed(client, sa, "default", "", "pods", "delete")).isFalse();
-      assertThat(allowed(client, sa, "default", "coordination.k8s.io", "leases", "update")).as("leases only in the release namespace").isFalse();
-      assertThat(allowed(client, sa, null, "apiextensions.k8s.io", "customresourcedefinitions", "get")).as("no CRD read").isFalse();
+      assertThat(allowed(client, sa, "default", "coordination.k8s.io", "leases", "update"))
+          .as("leases only in the release namespace")
+          .isFalse();
+      assertThat(
+              allowed(client, sa, null, "apiextensions.k8s.io", "customresourcedefinitions", "get"))
+          .as("no CRD read")
+          .isFalse();
 
       uninstallAndAssertOnlyTheCrdStays(client, ns, installed);
     } finally {
@@ -83,28 +109,68 @@ class HelmChartIT {
     KubernetesClient client = ns.client();
     Samples.installCrd(client);
     String watched = ns.name() + "-w";
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(watched)
-        .addToLabels("serving.disagg.io/test", "true").endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(watched)
+                .addToLabels("serving.disagg.io/test", "true")
+                .endMetadata()
+                .build())
+        .create();
     try {
-      // etcd without persistence: the local cluster has no volume provisioner, a PVC would stay Pending.
-      List<String> values = List.of("--set", "watchNamespaces={" + ns.name() + "," + watched + "}", "--set", "etcd.enabled=true",
-          "--set", "etcd.persistence.enabled=false", "--set", "replicas=2", "--set", "rbac.readEtcdSecrets=true");
+      // etcd without persistence: the local cluster has no volume provisioner, a PVC would stay
+      // Pending.
+      List<String> values =
+          List.of(
+              "--set",
+              "watchNamespaces={" + ns.name() + "," + watched + "}",
+              "--set",
+              "etcd.enabled=true",
+              "--set",
+              "etcd.persistence.enabled=false",
+              "--set",
+              "replicas=2",
+              "--set",
+              "rbac.readEtcdSecrets=true");
       dryRunOnServer(client, ns.name(), values);
       Helm.Result install = helm(ns, installArgs(client, values));
-      assertThat(install.stdout()).contains("EVALUATION").contains("connect to etcd without TLS/auth")
+      assertThat(install.stdout())
+          .contains("EVALUATION")
+          .contains("connect to etcd without TLS/auth")
           .contains("kubectl apply -n " + ns.name() + " -f config-samples/minimal.yaml")
-          .contains("DisaggClusters without spec.discovery.etcd.endpoints use " + FULLNAME + "-etcd." + ns.name() + ".svc:2379");
+          .contains(
+              "DisaggClusters without spec.discovery.etcd.endpoints use "
+                  + FULLNAME
+                  + "-etcd."
+                  + ns.name()
+                  + ".svc:2379");
 
       List<HasMetadata> installed = manifest(ns);
       assertAllExist(client, installed);
       assertThat(installed).noneMatch(o -> o.getKind().startsWith("Cluster"));
-      assertThat(installed.stream().filter(o -> o.getKind().equals("Role")).map(o -> o.getMetadata().getNamespace()))
+      assertThat(
+              installed.stream()
+                  .filter(o -> o.getKind().equals("Role"))
+                  .map(o -> o.getMetadata().getNamespace()))
           .containsExactlyInAnyOrder(ns.name(), ns.name(), watched);
       if (simulatedNodes(client)) {
-        StatefulSet etcd = client.apps().statefulSets().inNamespace(ns.name()).withName(FULLNAME + "-etcd").get();
-        assertThat(etcd.getStatus().getReadyReplicas()).as("helm install --wait waited for etcd").isEqualTo(1);
+        StatefulSet etcd =
+            client.apps().statefulSets().inNamespace(ns.name()).withName(FULLNAME + "-etcd").get();
+        assertThat(etcd.getStatus().getReadyReplicas())
+            .as("helm install --wait waited for etcd")
+            .isEqualTo(1);
       }
-      assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns.name()).withName(FULLNAME).get()).isNotNull();
+      assertThat(
+              client
+                  .policy()
+                  .v1()
+                  .podDisruptionBudget()
+                  .inNamespace(ns.name())
+                  .withName(FULLNAME)
+                  .get())
+          .isNotNull();
 
       String sa = "system:serviceaccount:" + ns.name() + ":" + FULLNAME;
       for (String n : List.of(ns.name(), watched)) {
@@ -112,23 +178,29 @@ class HelmChartIT {
         assertThat(allowed(client, sa, n, "", "secrets", "get")).as("in %s", n).isTrue();
         assertThat(allowed(client, sa, n, "", "secrets", "list")).as("in %s", n).isFalse();
       }
-      assertThat(allowed(client, sa, "default", "apps", "deployments", "patch")).as("unwatched namespace").isFalse();
-      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "list")).as("unwatched namespace").isFalse();
+      assertThat(allowed(client, sa, "default", "apps", "deployments", "patch"))
+          .as("unwatched namespace")
+          .isFalse();
+      assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "list"))
+          .as("unwatched namespace")
+          .isFalse();
 
       uninstallAndAssertOnlyTheCrdStays(client, ns, installed);
-      assertThat(client.persistentVolumeClaims().inNamespace(ns.name()).list().getItems()).isEmpty();
+      assertThat(client.persistentVolumeClaims().inNamespace(ns.name()).list().getItems())
+          .isEmpty();
     } finally {
       deleteClusterScoped(client, ns.name());
       client.namespaces().withName(watched).delete();
     }
   }
 
-  // --- helpers ---------------------------------------------------------------------------------------------------
+  // --- helpers
+  // ---------------------------------------------------------------------------------------------------
 
   /**
-   * {@code helm install}; with {@code --wait} on the local cluster, whose simulated nodes make every pod
-   * Ready without pulling an image. A real cluster (e.g. Kind) would have to pull an operator image that
-   * is not published, so there the install does not wait for readiness.
+   * {@code helm install}; with {@code --wait} on the local cluster, whose simulated nodes make
+   * every pod Ready without pulling an image. A real cluster (e.g. Kind) would have to pull an
+   * operator image that is not published, so there the install does not wait for readiness.
    */
   private static String[] installArgs(KubernetesClient client, List<String> values) {
     List<String> args = new ArrayList<>(List.of("install", RELEASE, Helm.chartDir().toString()));
@@ -141,78 +213,182 @@ class HelmChartIT {
 
   private static boolean simulatedNodes(KubernetesClient client) {
     var nodes = client.nodes().list().getItems();
-    return !nodes.isEmpty() && nodes.stream().allMatch(n -> n.getMetadata().getLabels() != null
-        && n.getMetadata().getLabels().containsKey("kwok.x-k8s.io/node"));
+    return !nodes.isEmpty()
+        && nodes.stream()
+            .allMatch(
+                n ->
+                    n.getMetadata().getLabels() != null
+                        && n.getMetadata().getLabels().containsKey("kwok.x-k8s.io/node"));
   }
 
   private static Helm.Result helm(TestNamespace ns, String... args) {
     List<String> a = new ArrayList<>(List.of(args));
-    a.addAll(List.of("--namespace", ns.name(), "--kubeconfig", LocalCluster.availability().kubeconfig().toString()));
+    a.addAll(
+        List.of(
+            "--namespace",
+            ns.name(),
+            "--kubeconfig",
+            LocalCluster.availability().kubeconfig().toString()));
     Helm.Result r = Helm.run(Duration.ofMinutes(4), a);
     r.orFail();
     return r;
   }
 
-  /** {@code helm template} of these values, every object sent to the API server as a server-side-apply dry run. */
-  private static void dryRunOnServer(KubernetesClient client, String namespace, List<String> values) {
-    List<String> args = new ArrayList<>(List.of("template", RELEASE, Helm.chartDir().toString(), "--namespace", namespace, "--include-crds"));
+  /**
+   * {@code helm template} of these values, every object sent to the API server as a
+   * server-side-apply dry run.
+   */
+  private static void dryRunOnServer(
+      KubernetesClient client, String namespace, List<String> values) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "template",
+                RELEASE,
+                Helm.chartDir().toString(),
+                "--namespace",
+                namespace,
+                "--include-crds"));
     args.addAll(values);
     Rendered r = Rendered.parse(Helm.run(Duration.ofMinutes(2), args).orFail());
-    assertThat(r.ofKind("CustomResourceDefinition")).as("--include-crds renders the chart's CRD").hasSize(1);
+    assertThat(r.ofKind("CustomResourceDefinition"))
+        .as("--include-crds renders the chart's CRD")
+        .hasSize(1);
     for (ObjectNode node : r.objects) {
       HasMetadata obj = Rendered.SERIALIZATION.convertValue(node, HasMetadata.class);
-      HasMetadata accepted = client.resource(obj).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-      assertThat(accepted.getMetadata().getName()).as("%s %s %s", values, obj.getKind(), obj.getMetadata().getName())
+      HasMetadata accepted =
+          client
+              .resource(obj)
+              .dryRun()
+              .fieldManager(FIELD_MANAGER)
+              .forceConflicts()
+              .serverSideApply();
+      assertThat(accepted.getMetadata().getName())
+          .as("%s %s %s", values, obj.getKind(), obj.getMetadata().getName())
           .isEqualTo(obj.getMetadata().getName());
     }
     // a dry run creates nothing
-    assertThat(client.apps().deployments().inNamespace(namespace).withName(FULLNAME).get()).isNull();
+    assertThat(client.apps().deployments().inNamespace(namespace).withName(FULLNAME).get())
+        .isNull();
   }
 
   private static List<HasMetadata> manifest(TestNamespace ns) {
     Rendered r = Rendered.parse(helm(ns, "get", "manifest", RELEASE).stdout());
     assertThat(r.objects).isNotEmpty();
-    return r.objects.stream().map(o -> (HasMetadata) Rendered.SERIALIZATION.convertValue(o, HasMetadata.class)).toList();
+    return r.objects.stream()
+        .map(o -> (HasMetadata) Rendered.SERIALIZATION.convertValue(o, HasMetadata.class))
+        .toList();
   }
 
   private static void assertAllExist(KubernetesClient client, List<HasMetadata> objects) {
     for (HasMetadata o : objects) {
       HasMetadata live = client.resource(o).get();
-      assertThat(live).as("%s %s/%s in the cluster", o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName()).isNotNull();
-      assertThat(live.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "Helm");
-      assertThat(live.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", RELEASE);
+      assertThat(live)
+          .as(
+              "%s %s/%s in the cluster",
+              o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName())
+          .isNotNull();
+      assertThat(live.getMetadata().getLabels())
+          .containsEntry("app.kubernetes.io/managed-by", "Helm");
+      assertThat(live.getMetadata().getAnnotations())
+          .containsEntry("meta.helm.sh/release-name", RELEASE);
     }
   }
 
-  private static void uninstallAndAssertOnlyTheCrdStays(KubernetesClient client, TestNamespace ns, List<HasMetadata> installed) {
-    assertThat(helm(ns, "uninstall", RELEASE, "--wait", "--timeout", "2m").stdout()).contains("uninstalled");
-    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-      for (HasMetadata o : installed) {
-        assertThat(client.resource(o).get()).as("%s %s/%s after helm uninstall", o.getKind(), o.getMetadata().getNamespace(),
-            o.getMetadata().getName()).isNull();
-      }
-      assertThat(client.pods().inNamespace(ns.name()).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
-    });
-    assertThat(client.secrets().inNamespace(ns.name()).withLabel("owner", "helm").list().getItems()).as("release records").isEmpty();
-    assertThat(client.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems())
+  private static void uninstallAndAssertOnlyTheCrdStays(
+      KubernetesClient client, TestNamespace ns, List<HasMetadata> installed) {
+    assertThat(helm(ns, "uninstall", RELEASE, "--wait", "--timeout", "2m").stdout())
+        .contains("uninstalled");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              for (HasMetadata o : installed) {
+                assertThat(client.resource(o).get())
+                    .as(
+                        "%s %s/%s after helm uninstall",
+                        o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName())
+                    .isNull();
+              }
+              assertThat(
+                      client
+                          .pods()
+                          .inNamespace(ns.name())
+                          .withLabel("app.kubernetes.io/instance", RELEASE)
+                          .list()
+                          .getItems())
+                  .isEmpty();
+            });
+    assertThat(client.secrets().inNamespace(ns.name()).withLabel("owner", "helm").list().getItems())
+        .as("release records")
+        .isEmpty();
+    assertThat(
+            client
+                .rbac()
+                .clusterRoles()
+                .withLabel("app.kubernetes.io/instance", RELEASE)
+                .list()
+                .getItems())
         .noneMatch(r -> r.getMetadata().getName().endsWith("-" + ns.name()));
-    assertThat(client.apiextensions().v1().customResourceDefinitions().withName(CRD).get()).as("Helm never deletes crds/").isNotNull();
+    assertThat(client.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
+        .as("Helm never deletes crds/")
+        .isNotNull();
   }
 
-  private static boolean allowed(KubernetesClient client, String user, String namespace, String group, String resource, String verb) {
+  private static boolean allowed(
+      KubernetesClient client,
+      String user,
+      String namespace,
+      String group,
+      String resource,
+      String verb) {
     String[] parts = resource.split("/", 2);
-    SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec().withUser(user)
-        .withGroups("system:serviceaccounts", "system:authenticated")
-        .withNewResourceAttributes().withNamespace(namespace).withGroup(group).withResource(parts[0])
-        .withSubresource(parts.length > 1 ? parts[1] : null).withVerb(verb).endResourceAttributes().endSpec().build();
-    return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+    SubjectAccessReview review =
+        new SubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withUser(user)
+            .withGroups("system:serviceaccounts", "system:authenticated")
+            .withNewResourceAttributes()
+            .withNamespace(namespace)
+            .withGroup(group)
+            .withResource(parts[0])
+            .withSubresource(parts.length > 1 ? parts[1] : null)
+            .withVerb(verb)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    return client
+        .authorization()
+        .v1()
+        .subjectAccessReview()
+        .create(review)
+        .getStatus()
+        .getAllowed();
   }
 
-  /** Cluster-scoped objects of this test's release (their names end with the release namespace), if a test left any. */
+  /**
+   * Cluster-scoped objects of this test's release (their names end with the release namespace), if
+   * a test left any.
+   */
   private static void deleteClusterScoped(KubernetesClient client, String namespace) {
-    client.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream()
-        .filter(b -> b.getMetadata().getName().endsWith("-" + namespace)).forEach(b -> client.resource(b).delete());
-    client.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream()
-        .filter(r -> r.getMetadata().getName().endsWith("-" + namespace)).forEach(r -> client.resource(r).delete());
+    client
+        .rbac()
+        .clusterRoleBindings()
+        .withLabel("app.kubernetes.io/instance", RELEASE)
+        .list()
+        .getItems()
+        .stream()
+        .filter(b -> b.getMetadata().getName().endsWith("-" + namespace))
+        .forEach(b -> client.resource(b).delete());
+    client
+        .rbac()
+        .clusterRoles()
+        .withLabel("app.kubernetes.io/instance", RELEASE)
+        .list()
+        .getItems()
+        .stream()
+        .filter(r -> r.getMetadata().getName().endsWith("-" + namespace))
+        .forEach(r -> client.resource(r).delete());
   }
 }

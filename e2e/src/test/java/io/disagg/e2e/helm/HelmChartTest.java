@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The chart in {@code helm/disagg-operator}, rendered by the pinned helm ({@code helm lint
- * --strict}, {@code helm template} with several value sets, schema validation). What the API
- * server makes of the rendered objects is {@code HelmChartIT}'s part.
+ * --strict}, {@code helm template} with several value sets, schema validation). What the API server
+ * makes of the rendered objects is {@code HelmChartIT}'s part.
  */
 @HelmTest
 class HelmChartTest {
@@ -68,25 +68,39 @@ class HelmChartTest {
   }
 
   /** Value sets that must all lint cleanly and render. */
-  static final List<List<String>> VALUE_SETS = List.of(
-      List.of(),
-      List.of("--set", "watchNamespaces={team-a,team-b}"),
-      List.of("--set", "etcd.enabled=true"),
-      List.of("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false"),
-      List.of("--set", "metrics.serviceMonitor.enabled=true"),
-      List.of("--set", "rbac.readEtcdSecrets=true"),
-      List.of("--set", "replicas=2", "--set", "leaderElection.enabled=true"),
-      List.of("--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing", "--set", "rbac.create=false"));
+  static final List<List<String>> VALUE_SETS =
+      List.of(
+          List.of(),
+          List.of("--set", "watchNamespaces={team-a,team-b}"),
+          List.of("--set", "etcd.enabled=true"),
+          List.of("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false"),
+          List.of("--set", "metrics.serviceMonitor.enabled=true"),
+          List.of("--set", "rbac.readEtcdSecrets=true"),
+          List.of("--set", "replicas=2", "--set", "leaderElection.enabled=true"),
+          List.of(
+              "--set",
+              "serviceAccount.create=false",
+              "--set",
+              "serviceAccount.name=existing",
+              "--set",
+              "rbac.create=false"));
 
   @Test
   void lintStrictIsCleanForEveryValueSet() {
     for (List<String> set : VALUE_SETS) {
-      List<String> args = new java.util.ArrayList<>(List.of("lint", "--strict", Helm.chartDir().toString(), "--namespace", NAMESPACE));
+      List<String> args =
+          new java.util.ArrayList<>(
+              List.of("lint", "--strict", Helm.chartDir().toString(), "--namespace", NAMESPACE));
       args.addAll(set);
       Helm.Result r = Helm.run(java.time.Duration.ofMinutes(2), args);
-      assertThat(r.exitCode()).as("helm lint --strict %s:\n%s%s", set, r.stdout(), r.stderr()).isZero();
-      assertThat(r.stdout()).as("helm lint --strict %s", set).contains("0 chart(s) failed")
-          .doesNotContain("[WARNING]").doesNotContain("[ERROR]");
+      assertThat(r.exitCode())
+          .as("helm lint --strict %s:\n%s%s", set, r.stdout(), r.stderr())
+          .isZero();
+      assertThat(r.stdout())
+          .as("helm lint --strict %s", set)
+          .contains("0 chart(s) failed")
+          .doesNotContain("[WARNING]")
+          .doesNotContain("[ERROR]");
     }
   }
 
@@ -94,15 +108,32 @@ class HelmChartTest {
   void defaultsRenderAClusterWideOperatorAndNothingOptional() {
     Rendered r = Rendered.template();
     assertThat(r.objects.stream().map(o -> o.path("kind").asText()).collect(Collectors.toSet()))
-        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment");
+        .containsExactlyInAnyOrder(
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "Deployment");
     for (ObjectNode o : r.objects) {
       String what = o.path("kind").asText() + " " + o.path("metadata").path("name").asText();
-      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/name").asText()).as(what).isEqualTo("disagg-operator");
-      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/instance").asText()).as(what).isEqualTo(Rendered.RELEASE);
-      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/managed-by").asText()).as(what).isEqualTo("Helm");
-      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/version").asText()).as(what).isEqualTo("0.1.0");
+      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/name").asText())
+          .as(what)
+          .isEqualTo("disagg-operator");
+      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/instance").asText())
+          .as(what)
+          .isEqualTo(Rendered.RELEASE);
+      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/managed-by").asText())
+          .as(what)
+          .isEqualTo("Helm");
+      assertThat(o.path("metadata").path("labels").path("app.kubernetes.io/version").asText())
+          .as(what)
+          .isEqualTo("0.1.0");
       if (!o.path("kind").asText().startsWith("Cluster")) {
-        assertThat(o.path("metadata").path("namespace").asText()).as("namespace of %s", what).isEqualTo(NAMESPACE);
+        assertThat(o.path("metadata").path("namespace").asText())
+            .as("namespace of %s", what)
+            .isEqualTo(NAMESPACE);
       }
     }
     ServiceAccount sa = r.only("ServiceAccount", ServiceAccount.class);
@@ -132,17 +163,26 @@ class HelmChartTest {
     assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
 
     // /tmp is writable on a read-only root filesystem
-    assertThat(c.getVolumeMounts()).anySatisfy(m -> {
-      assertThat(m.getMountPath()).isEqualTo("/tmp");
-      Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
-      assertThat(v.getEmptyDir()).isNotNull();
-    });
+    assertThat(c.getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/tmp");
+              Volume v =
+                  pod.getVolumes().stream()
+                      .filter(x -> x.getName().equals(m.getName()))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(v.getEmptyDir()).isNotNull();
+            });
 
     // probes on Quarkus SmallRye Health, port http = 8080
-    assertThat(c.getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getContainerPort()).isEqualTo(8080);
-    });
+    assertThat(c.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getContainerPort()).isEqualTo(8080);
+            });
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/started");
@@ -153,18 +193,24 @@ class HelmChartTest {
     assertThat(c.getResources().getLimits()).containsKey("memory");
 
     Map<String, EnvVar> env = env(c);
-    assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-    assertThat(values(c)).contains(
-        entry("DISAGG_LEADER_ELECTION_ENABLED", "true"),
-        entry("DISAGG_LEADER_ELECTION_LEASE_NAMESPACE", NAMESPACE),
-        entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "disagg-operator-leader"),
-        entry("DISAGG_LEADER_ELECTION_LEASE_DURATION_SECONDS", "15"),
-        entry("DISAGG_LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "10"),
-        entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "2"),
-        entry("QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES", "JOSDK_ALL_NAMESPACES"));
+    assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(values(c))
+        .contains(
+            entry("DISAGG_LEADER_ELECTION_ENABLED", "true"),
+            entry("DISAGG_LEADER_ELECTION_LEASE_NAMESPACE", NAMESPACE),
+            entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "disagg-operator-leader"),
+            entry("DISAGG_LEADER_ELECTION_LEASE_DURATION_SECONDS", "15"),
+            entry("DISAGG_LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "10"),
+            entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "2"),
+            entry(
+                "QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES",
+                "JOSDK_ALL_NAMESPACES"));
     assertThat(d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
-        .as("room for the reconcile termination timeout (10 s) and the Lease release").isEqualTo(30L);
-    assertThat(env).as("build-time Quarkus properties cannot be set by environment")
+        .as("room for the reconcile termination timeout (10 s) and the Lease release")
+        .isEqualTo(30L);
+    assertThat(env)
+        .as("build-time Quarkus properties cannot be set by environment")
         .doesNotContainKey("QUARKUS_OPERATOR_SDK_CRD_VALIDATE");
     assertThat(env.get("JAVA_OPTS").getValue()).contains("MaxRAMPercentage");
     assertThat(env).doesNotContainKey("DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS");
@@ -175,33 +221,73 @@ class HelmChartTest {
 
   @Test
   void podSettingsComeFromValues() {
-    Deployment d = Rendered.template(
-        "--set", "image.repository=registry.example/disagg-operator", "--set", "image.tag=1.2.3", "--set", "image.pullPolicy=Always",
-        "--set", "imagePullSecrets[0].name=pull", "--set", "podSecurityContext.runAsUser=4242",
-        "--set", "nodeSelector.pool=system", "--set", "tolerations[0].key=dedicated", "--set", "tolerations[0].operator=Exists",
-        "--set", "priorityClassName=system-cluster-critical", "--set", "podAnnotations.a=b", "--set", "podLabels.team=ml",
-        "--set", "extraEnv[0].name=QUARKUS_LOG_LEVEL", "--set", "extraEnv[0].value=DEBUG", "--set", "javaOpts=-Xmx300m",
-        "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=k",
-        "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
-        "--set", "leaderElection.leaseName=my-lease", "--set", "resources.limits.cpu=2",
-        "--set", "leaderElection.retryPeriodSeconds=1", "--set", "terminationGracePeriodSeconds=60")
-        .only("Deployment", Deployment.class);
+    Deployment d =
+        Rendered.template(
+                "--set",
+                "image.repository=registry.example/disagg-operator",
+                "--set",
+                "image.tag=1.2.3",
+                "--set",
+                "image.pullPolicy=Always",
+                "--set",
+                "imagePullSecrets[0].name=pull",
+                "--set",
+                "podSecurityContext.runAsUser=4242",
+                "--set",
+                "nodeSelector.pool=system",
+                "--set",
+                "tolerations[0].key=dedicated",
+                "--set",
+                "tolerations[0].operator=Exists",
+                "--set",
+                "priorityClassName=system-cluster-critical",
+                "--set",
+                "podAnnotations.a=b",
+                "--set",
+                "podLabels.team=ml",
+                "--set",
+                "extraEnv[0].name=QUARKUS_LOG_LEVEL",
+                "--set",
+                "extraEnv[0].value=DEBUG",
+                "--set",
+                "javaOpts=-Xmx300m",
+                "--set",
+                "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=k",
+                "--set",
+                "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
+                "--set",
+                "leaderElection.leaseName=my-lease",
+                "--set",
+                "resources.limits.cpu=2",
+                "--set",
+                "leaderElection.retryPeriodSeconds=1",
+                "--set",
+                "terminationGracePeriodSeconds=60")
+            .only("Deployment", Deployment.class);
     PodSpec pod = d.getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().get(0);
     assertThat(c.getImage()).isEqualTo("registry.example/disagg-operator:1.2.3");
     assertThat(c.getImagePullPolicy()).isEqualTo("Always");
-    assertThat(pod.getImagePullSecrets()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("pull"));
+    assertThat(pod.getImagePullSecrets())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo("pull"));
     assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(4242L);
     assertThat(pod.getNodeSelector()).containsEntry("pool", "system");
-    assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
+    assertThat(pod.getTolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
     assertThat(pod.getPriorityClassName()).isEqualTo("system-cluster-critical");
     assertThat(pod.getAffinity().getNodeAffinity()).isNotNull();
     assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("a", "b");
     assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "ml");
     // extra labels must not leak into the selector (it is immutable)
     assertThat(d.getSpec().getSelector().getMatchLabels()).doesNotContainKey("team");
-    assertThat(values(c)).contains(entry("QUARKUS_LOG_LEVEL", "DEBUG"), entry("JAVA_OPTS", "-Xmx300m"),
-        entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "my-lease"), entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "1"));
+    assertThat(values(c))
+        .contains(
+            entry("QUARKUS_LOG_LEVEL", "DEBUG"),
+            entry("JAVA_OPTS", "-Xmx300m"),
+            entry("DISAGG_LEADER_ELECTION_LEASE_NAME", "my-lease"),
+            entry("DISAGG_LEADER_ELECTION_RETRY_PERIOD_SECONDS", "1"));
     assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(60L);
     assertThat(c.getResources().getLimits().get("cpu").toString()).isEqualTo("2");
   }
@@ -210,26 +296,35 @@ class HelmChartTest {
   void clusterWideRbacHasOneRulePerResourceAndNothingMore() {
     Rendered r = Rendered.template();
     ClusterRole role = r.only("ClusterRole", ClusterRole.class);
-    assertThat(role.getMetadata().getName()).as("cluster-scoped names carry the release namespace").isEqualTo(CLUSTER_SCOPED_NAME);
+    assertThat(role.getMetadata().getName())
+        .as("cluster-scoped names carry the release namespace")
+        .isEqualTo(CLUSTER_SCOPED_NAME);
     assertThat(rules(role.getRules())).containsExactlyInAnyOrderEntriesOf(EXPECTED_RULES);
     assertThat(r.yaml).as("no secrets grant unless rbac.readEtcdSecrets").doesNotContain("secrets");
 
     ClusterRoleBinding b = r.only("ClusterRoleBinding", ClusterRoleBinding.class);
     assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
     assertThat(b.getRoleRef().getName()).isEqualTo(CLUSTER_SCOPED_NAME);
-    assertThat(b.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getKind()).isEqualTo("ServiceAccount");
-      assertThat(s.getName()).isEqualTo(FULLNAME);
-      assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-    });
+    assertThat(b.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(FULLNAME);
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
 
     // leader election: its own Role in the release namespace
     Role le = r.only("Role", Role.class);
     assertThat(le.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-    assertThat(rules(le.getRules())).containsExactly(entry("coordination.k8s.io/leases", List.of("get", "create", "update", "patch")));
+    assertThat(rules(le.getRules()))
+        .containsExactly(
+            entry("coordination.k8s.io/leases", List.of("get", "create", "update", "patch")));
     RoleBinding leb = r.only("RoleBinding", RoleBinding.class);
     assertThat(leb.getRoleRef().getName()).isEqualTo(le.getMetadata().getName());
-    assertThat(leb.getSubjects()).singleElement().satisfies(s -> assertThat(s.getNamespace()).isEqualTo(NAMESPACE));
+    assertThat(leb.getSubjects())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(NAMESPACE));
   }
 
   @Test
@@ -239,41 +334,90 @@ class HelmChartTest {
     assertThat(r.ofKind("ClusterRoleBinding")).isEmpty();
     for (String ns : List.of("team-a", "team-b")) {
       Role role = r.get("Role", ns, FULLNAME, Role.class);
-      assertThat(rules(role.getRules())).as("Role in %s", ns).containsExactlyInAnyOrderEntriesOf(EXPECTED_RULES);
+      assertThat(rules(role.getRules()))
+          .as("Role in %s", ns)
+          .containsExactlyInAnyOrderEntriesOf(EXPECTED_RULES);
       RoleBinding b = r.get("RoleBinding", ns, FULLNAME, RoleBinding.class);
       assertThat(b.getRoleRef().getKind()).isEqualTo("Role");
       assertThat(b.getRoleRef().getName()).isEqualTo(FULLNAME);
-      assertThat(b.getSubjects()).singleElement().satisfies(s -> {
-        assertThat(s.getName()).isEqualTo(FULLNAME);
-        assertThat(s.getNamespace()).as("the ServiceAccount lives in the release namespace").isEqualTo(NAMESPACE);
-      });
+      assertThat(b.getSubjects())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.getName()).isEqualTo(FULLNAME);
+                assertThat(s.getNamespace())
+                    .as("the ServiceAccount lives in the release namespace")
+                    .isEqualTo(NAMESPACE);
+              });
     }
-    // the two watched namespaces plus the leader-election Role in the release namespace, nothing else
-    assertThat(r.ofKind("Role").stream().map(o -> o.path("metadata").path("namespace").asText()).toList())
+    // the two watched namespaces plus the leader-election Role in the release namespace, nothing
+    // else
+    assertThat(
+            r.ofKind("Role").stream()
+                .map(o -> o.path("metadata").path("namespace").asText())
+                .toList())
         .containsExactlyInAnyOrder("team-a", "team-b", NAMESPACE);
-    assertThat(r.find("Role", NAMESPACE, FULLNAME)).as("no operator Role in the unwatched release namespace").isEmpty();
-    assertThat(values(r.only("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)))
-        .containsEntry("QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES", "team-a,team-b");
+    assertThat(r.find("Role", NAMESPACE, FULLNAME))
+        .as("no operator Role in the unwatched release namespace")
+        .isEmpty();
+    assertThat(
+            values(
+                r.only("Deployment", Deployment.class)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
+        .containsEntry(
+            "QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES", "team-a,team-b");
   }
 
   @Test
   void readEtcdSecretsAddsOnlySecretsGet() {
-    assertThat(rules(Rendered.template("--set", "rbac.readEtcdSecrets=true").only("ClusterRole", ClusterRole.class).getRules()))
+    assertThat(
+            rules(
+                Rendered.template("--set", "rbac.readEtcdSecrets=true")
+                    .only("ClusterRole", ClusterRole.class)
+                    .getRules()))
         .containsExactlyInAnyOrderEntriesOf(expectedRules(true));
-    Rendered ns = Rendered.template("--set", "rbac.readEtcdSecrets=true", "--set", "watchNamespaces={team-a}");
-    assertThat(rules(ns.get("Role", "team-a", FULLNAME, Role.class).getRules())).containsEntry("/secrets", List.of("get"));
+    Rendered ns =
+        Rendered.template(
+            "--set", "rbac.readEtcdSecrets=true", "--set", "watchNamespaces={team-a}");
+    assertThat(rules(ns.get("Role", "team-a", FULLNAME, Role.class).getRules()))
+        .containsEntry("/secrets", List.of("get"));
   }
 
   @Test
   void rbacAndServiceAccountCanBeLeftToTheUser() {
-    Rendered r = Rendered.template("--set", "rbac.create=false", "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing");
+    Rendered r =
+        Rendered.template(
+            "--set",
+            "rbac.create=false",
+            "--set",
+            "serviceAccount.create=false",
+            "--set",
+            "serviceAccount.name=existing");
     assertThat(r.objects.stream().map(o -> o.path("kind").asText()).collect(Collectors.toSet()))
         .containsExactlyInAnyOrder("Service", "Deployment");
-    assertThat(r.only("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("existing");
+    assertThat(
+            r.only("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getServiceAccountName())
+        .isEqualTo("existing");
 
-    Rendered existing = Rendered.template("--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing");
+    Rendered existing =
+        Rendered.template(
+            "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing");
     assertThat(existing.ofKind("ServiceAccount")).isEmpty();
-    assertThat(existing.only("ClusterRoleBinding", ClusterRoleBinding.class).getSubjects().get(0).getName()).isEqualTo("existing");
+    assertThat(
+            existing
+                .only("ClusterRoleBinding", ClusterRoleBinding.class)
+                .getSubjects()
+                .get(0)
+                .getName())
+        .isEqualTo("existing");
 
     assertThat(Rendered.templateError("--set", "serviceAccount.create=false"))
         .contains("serviceAccount.name is required when serviceAccount.create is false");
@@ -282,7 +426,14 @@ class HelmChartTest {
   @Test
   void leaderElectionCanBeTurnedOffAndTwoReplicasGetAPdb() {
     Rendered off = Rendered.template("--set", "leaderElection.enabled=false");
-    assertThat(values(off.only("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)))
+    assertThat(
+            values(
+                off.only("Deployment", Deployment.class)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
         .containsEntry("DISAGG_LEADER_ELECTION_ENABLED", "false");
     assertThat(off.ofKind("Role")).isEmpty();
     assertThat(off.ofKind("RoleBinding")).isEmpty();
@@ -292,42 +443,75 @@ class HelmChartTest {
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
     PodDisruptionBudget pdb = two.only("PodDisruptionBudget", PodDisruptionBudget.class);
     assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
-    assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
-    assertThat(Rendered.template("--set", "replicas=2", "--set", "podDisruptionBudget.enabled=false").ofKind("PodDisruptionBudget")).isEmpty();
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+    assertThat(
+            Rendered.template("--set", "replicas=2", "--set", "podDisruptionBudget.enabled=false")
+                .ofKind("PodDisruptionBudget"))
+        .isEmpty();
   }
 
   @Test
   void metricsServiceSelectsTheOperatorAndServiceMonitorIsOptIn() {
     Rendered r = Rendered.template();
     Service svc = r.only("Service", Service.class);
-    assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getPort()).isEqualTo(8080);
-      assertThat(p.getName()).isEqualTo("http-metrics");
-      assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
-    });
+    assertThat(svc.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getPort()).isEqualTo(8080);
+              assertThat(p.getName()).isEqualTo("http-metrics");
+              assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+            });
     Deployment d = r.only("Deployment", Deployment.class);
-    assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(svc.getSpec().getSelector());
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(svc.getSpec().getSelector());
     assertThat(r.ofKind("ServiceMonitor")).isEmpty();
 
-    Rendered sm = Rendered.template("--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.interval=15s",
-        "--set", "metrics.serviceMonitor.labels.release=prometheus");
+    Rendered sm =
+        Rendered.template(
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--set",
+            "metrics.serviceMonitor.interval=15s",
+            "--set",
+            "metrics.serviceMonitor.labels.release=prometheus");
     ObjectNode mon = sm.ofKind("ServiceMonitor").get(0);
     assertThat(sm.ofKind("ServiceMonitor")).hasSize(1);
     assertThat(mon.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
-    assertThat(mon.path("metadata").path("labels").path("release").asText()).isEqualTo("prometheus");
-    assertThat(mon.path("spec").path("endpoints").get(0).path("port").asText()).isEqualTo("http-metrics");
-    assertThat(mon.path("spec").path("endpoints").get(0).path("path").asText()).isEqualTo("/q/metrics");
-    assertThat(mon.path("spec").path("endpoints").get(0).path("interval").asText()).isEqualTo("15s");
-    Map<String, String> selector = Rendered.SERIALIZATION.convertValue(mon.path("spec").path("selector").path("matchLabels"), Map.class);
-    assertThat(sm.only("Service", Service.class).getMetadata().getLabels()).containsAllEntriesOf(selector);
+    assertThat(mon.path("metadata").path("labels").path("release").asText())
+        .isEqualTo("prometheus");
+    assertThat(mon.path("spec").path("endpoints").get(0).path("port").asText())
+        .isEqualTo("http-metrics");
+    assertThat(mon.path("spec").path("endpoints").get(0).path("path").asText())
+        .isEqualTo("/q/metrics");
+    assertThat(mon.path("spec").path("endpoints").get(0).path("interval").asText())
+        .isEqualTo("15s");
+    Map<String, String> selector =
+        Rendered.SERIALIZATION.convertValue(
+            mon.path("spec").path("selector").path("matchLabels"), Map.class);
+    assertThat(sm.only("Service", Service.class).getMetadata().getLabels())
+        .containsAllEntriesOf(selector);
 
-    assertThat(Rendered.templateError("--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.service.enabled=false"))
+    assertThat(
+            Rendered.templateError(
+                "--set",
+                "metrics.serviceMonitor.enabled=true",
+                "--set",
+                "metrics.service.enabled=false"))
         .contains("metrics.serviceMonitor.enabled needs metrics.service.enabled");
   }
 
   @Test
   void bundledEtcdIsAnOptInSingleNodeStatefulSetAndBecomesTheDefaultEndpoint() {
-    Rendered r = Rendered.template("--set", "etcd.enabled=true", "--set", "etcd.persistence.size=5Gi", "--set", "etcd.persistence.storageClass=fast");
+    Rendered r =
+        Rendered.template(
+            "--set",
+            "etcd.enabled=true",
+            "--set",
+            "etcd.persistence.size=5Gi",
+            "--set",
+            "etcd.persistence.storageClass=fast");
     String etcdName = FULLNAME + "-etcd";
     StatefulSet sts = r.only("StatefulSet", StatefulSet.class);
     assertThat(sts.getMetadata().getName()).isEqualTo(etcdName);
@@ -339,59 +523,104 @@ class HelmChartTest {
     assertThat(pod.getSecurityContext().getRunAsUser()).isNotZero();
     assertThat(etcd.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(etcd.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-    assertThat(etcd.getCommand()).contains("--listen-client-urls=http://0.0.0.0:2379")
+    assertThat(etcd.getCommand())
+        .contains("--listen-client-urls=http://0.0.0.0:2379")
         .noneMatch(a -> a.contains("--client-cert-auth") || a.contains("https://"));
-    assertThat(sts.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(pvc -> {
-      assertThat(pvc.getMetadata().getName()).isEqualTo("data");
-      assertThat(pvc.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("5Gi");
-      assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast");
-    });
-    assertThat(sts.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Delete");
+    assertThat(sts.getSpec().getVolumeClaimTemplates())
+        .singleElement()
+        .satisfies(
+            pvc -> {
+              assertThat(pvc.getMetadata().getName()).isEqualTo("data");
+              assertThat(pvc.getSpec().getResources().getRequests().get("storage").toString())
+                  .isEqualTo("5Gi");
+              assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast");
+            });
+    assertThat(sts.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted())
+        .isEqualTo("Delete");
 
     Service client = r.get("Service", NAMESPACE, etcdName, Service.class);
-    assertThat(client.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(2379));
+    assertThat(client.getSpec().getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort()).isEqualTo(2379));
     Map<String, String> etcdPodLabels = sts.getSpec().getTemplate().getMetadata().getLabels();
     assertThat(etcdPodLabels).containsAllEntriesOf(client.getSpec().getSelector());
-    // the operator's metrics Service and Deployment must not select etcd pods, nor etcd's Service operator pods
+    // the operator's metrics Service and Deployment must not select etcd pods, nor etcd's Service
+    // operator pods
     Service metrics = r.get("Service", NAMESPACE, FULLNAME + "-metrics", Service.class);
     assertThat(selects(metrics.getSpec().getSelector(), etcdPodLabels)).isFalse();
     Deployment d = r.only("Deployment", Deployment.class);
     assertThat(selects(d.getSpec().getSelector().getMatchLabels(), etcdPodLabels)).isFalse();
-    assertThat(selects(client.getSpec().getSelector(), d.getSpec().getTemplate().getMetadata().getLabels())).isFalse();
+    assertThat(
+            selects(
+                client.getSpec().getSelector(),
+                d.getSpec().getTemplate().getMetadata().getLabels()))
+        .isFalse();
 
     assertThat(values(d.getSpec().getTemplate().getSpec().getContainers().get(0)))
-        .containsEntry("DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS", etcdName + "." + NAMESPACE + ".svc:2379");
+        .containsEntry(
+            "DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS", etcdName + "." + NAMESPACE + ".svc:2379");
 
     // without persistence: an emptyDir, no PVCs
-    StatefulSet eph = Rendered.template("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false").only("StatefulSet", StatefulSet.class);
+    StatefulSet eph =
+        Rendered.template("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false")
+            .only("StatefulSet", StatefulSet.class);
     assertThat(eph.getSpec().getVolumeClaimTemplates()).isNullOrEmpty();
-    assertThat(eph.getSpec().getTemplate().getSpec().getVolumes()).singleElement().satisfies(v -> {
-      assertThat(v.getName()).isEqualTo("data");
-      assertThat(v.getEmptyDir()).isNotNull();
-    });
+    assertThat(eph.getSpec().getTemplate().getSpec().getVolumes())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("data");
+              assertThat(v.getEmptyDir()).isNotNull();
+            });
   }
 
   @Test
   void explicitDefaultEtcdEndpointsWinOverTheBundledEtcd() {
-    Rendered r = Rendered.template("--set", "etcd.enabled=true", "--set", "discovery.defaultEtcdEndpoints={etcd-0.infra:2379,etcd-1.infra:2379}");
-    assertThat(values(r.only("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)))
-        .containsEntry("DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS", "etcd-0.infra:2379,etcd-1.infra:2379");
+    Rendered r =
+        Rendered.template(
+            "--set",
+            "etcd.enabled=true",
+            "--set",
+            "discovery.defaultEtcdEndpoints={etcd-0.infra:2379,etcd-1.infra:2379}");
+    assertThat(
+            values(
+                r.only("Deployment", Deployment.class)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
+        .containsEntry(
+            "DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS", "etcd-0.infra:2379,etcd-1.infra:2379");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"replicas=-1|/replicas", "replica=2|'replica'", "image.pullPolicy=Sometimes|/image/pullPolicy",
-      "watchNamespaces={Team_A}|/watchNamespaces/0", "discovery.defaultEtcdEndpoints={http://etcd:2379}|/discovery/defaultEtcdEndpoints/0",
-      "rbac.readEtcdSecret=true|'readEtcdSecret'", "etcd.enabled=yes|/etcd/enabled"})
+  @ValueSource(
+      strings = {
+        "replicas=-1|/replicas",
+        "replica=2|'replica'",
+        "image.pullPolicy=Sometimes|/image/pullPolicy",
+        "watchNamespaces={Team_A}|/watchNamespaces/0",
+        "discovery.defaultEtcdEndpoints={http://etcd:2379}|/discovery/defaultEtcdEndpoints/0",
+        "rbac.readEtcdSecret=true|'readEtcdSecret'",
+        "etcd.enabled=yes|/etcd/enabled"
+      })
   void schemaRejectsBadValuesNamingTheKey(String caseSpec) {
     String[] parts = caseSpec.split("\\|");
     String message = Rendered.templateError("--set", parts[0]);
-    assertThat(message).as("helm template --set %s", parts[0])
-        .contains("values don't meet the specifications of the schema").contains(parts[1]);
+    assertThat(message)
+        .as("helm template --set %s", parts[0])
+        .contains("values don't meet the specifications of the schema")
+        .contains(parts[1]);
   }
 
-  // --- helpers ---------------------------------------------------------------------------------------------------
+  // --- helpers
+  // ---------------------------------------------------------------------------------------------------
 
-  /** group/resource -> verbs; fails unless every rule names exactly one group and one resource, each once, no wildcards. */
+  /**
+   * group/resource -> verbs; fails unless every rule names exactly one group and one resource, each
+   * once, no wildcards.
+   */
   static Map<String, List<String>> rules(List<PolicyRule> rules) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     for (PolicyRule rule : rules) {

@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The chart's {@code crds/} holds exactly the files of the repository's {@code crds/} (which
- * {@code CommittedCrdIT} compares with the CRD generated from the API classes). No helm needed.
+ * The chart's {@code crds/} holds exactly the files of the repository's {@code crds/} (which {@code
+ * CommittedCrdIT} compares with the CRD generated from the API classes). No helm needed.
  */
 class HelmCrdSyncTest {
 
@@ -25,7 +25,8 @@ class HelmCrdSyncTest {
     Path chart = root.resolve("helm/disagg-operator/crds");
     List<String> names = names(committed);
     assertThat(names).as("CRD files in crds/").isNotEmpty();
-    assertThat(names(chart)).as("helm/disagg-operator/crds/ must hold the same files as crds/; %s", FIX)
+    assertThat(names(chart))
+        .as("helm/disagg-operator/crds/ must hold the same files as crds/; %s", FIX)
         .containsExactlyElementsOf(names);
     for (String name : names) {
       assertThat(Files.readString(chart.resolve(name)))

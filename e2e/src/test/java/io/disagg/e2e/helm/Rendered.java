@@ -13,11 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The objects of a {@code helm template} run, parsed with Jackson YAML, typed with Fabric8's model on demand. */
+/**
+ * The objects of a {@code helm template} run, parsed with Jackson YAML, typed with Fabric8's model
+ * on demand.
+ */
 final class Rendered {
 
   static final String RELEASE = "ops";
   static final String NAMESPACE = "disagg-system";
+
   /** Full name of the release's objects: {@code <release>-<chart>}. */
   static final String FULLNAME = RELEASE + "-disagg-operator";
 
@@ -33,22 +37,30 @@ final class Rendered {
     this.objects = objects;
   }
 
-  /** {@code helm template ops <chart> --namespace disagg-system <extra args>}; fails the test when helm fails. */
+  /**
+   * {@code helm template ops <chart> --namespace disagg-system <extra args>}; fails the test when
+   * helm fails.
+   */
   static Rendered template(String... extraArgs) {
     return parse(Helm.run(TIMEOUT, args(extraArgs)).orFail());
   }
 
-  /** The failing {@code helm template} run's combined output, failing the test if helm succeeded. */
+  /**
+   * The failing {@code helm template} run's combined output, failing the test if helm succeeded.
+   */
   static String templateError(String... extraArgs) {
     Helm.Result r = Helm.run(TIMEOUT, args(extraArgs));
     if (r.ok()) {
-      throw new AssertionError("helm template succeeded but should have failed: " + String.join(" ", r.command()));
+      throw new AssertionError(
+          "helm template succeeded but should have failed: " + String.join(" ", r.command()));
     }
     return r.stderr() + r.stdout();
   }
 
   private static List<String> args(String... extraArgs) {
-    List<String> a = new ArrayList<>(List.of("template", RELEASE, Helm.chartDir().toString(), "--namespace", NAMESPACE));
+    List<String> a =
+        new ArrayList<>(
+            List.of("template", RELEASE, Helm.chartDir().toString(), "--namespace", NAMESPACE));
     a.addAll(List.of(extraArgs));
     return a;
   }
@@ -63,7 +75,8 @@ final class Rendered {
         }
       }
     } catch (IOException e) {
-      throw new AssertionError("rendered manifests are not YAML: " + e.getMessage() + "\n" + yaml, e);
+      throw new AssertionError(
+          "rendered manifests are not YAML: " + e.getMessage() + "\n" + yaml, e);
     }
     return new Rendered(yaml, out);
   }
@@ -75,7 +88,10 @@ final class Rendered {
   Optional<ObjectNode> find(String kind, String namespace, String name) {
     return ofKind(kind).stream()
         .filter(o -> name.equals(o.path("metadata").path("name").asText()))
-        .filter(o -> namespace == null || namespace.equals(o.path("metadata").path("namespace").asText()))
+        .filter(
+            o ->
+                namespace == null
+                    || namespace.equals(o.path("metadata").path("namespace").asText()))
         .findFirst();
   }
 
@@ -83,18 +99,25 @@ final class Rendered {
   <T> T only(String kind, Class<T> type) {
     List<ObjectNode> all = ofKind(kind);
     if (all.size() != 1) {
-      throw new AssertionError("expected exactly one " + kind + " but found " + all.size() + ":\n" + yaml);
+      throw new AssertionError(
+          "expected exactly one " + kind + " but found " + all.size() + ":\n" + yaml);
     }
     return SERIALIZATION.convertValue(all.get(0), type);
   }
 
   <T> T get(String kind, String namespace, String name, Class<T> type) {
-    return SERIALIZATION.convertValue(find(kind, namespace, name)
-        .orElseThrow(() -> new AssertionError("no " + kind + " " + namespace + "/" + name + " in:\n" + yaml)), type);
+    return SERIALIZATION.convertValue(
+        find(kind, namespace, name)
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no " + kind + " " + namespace + "/" + name + " in:\n" + yaml)),
+        type);
   }
 
   List<GenericKubernetesResource> generic() {
-    return objects.stream().map(o -> SERIALIZATION.convertValue(o, GenericKubernetesResource.class)).toList();
+    return objects.stream()
+        .map(o -> SERIALIZATION.convertValue(o, GenericKubernetesResource.class))
+        .toList();
   }
-
 }

@@ -14,14 +14,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How Flux and Argo CD judge an object's health, computed by their own code: the project's
- * {@code e2e/tools/gitops-health} runs Flux's kstatus library and Argo CD's Lua interpreter
- * (gopher-lua) with the health script of {@code config-samples/argocd/argocd-cm-health.yaml}.
- * The tool is built (once, cached) by {@code e2e/tools/build.sh}.
+ * How Flux and Argo CD judge an object's health, computed by their own code: the project's {@code
+ * e2e/tools/gitops-health} runs Flux's kstatus library and Argo CD's Lua interpreter (gopher-lua)
+ * with the health script of {@code config-samples/argocd/argocd-cm-health.yaml}. The tool is built
+ * (once, cached) by {@code e2e/tools/build.sh}.
  */
 public final class GitOpsHealth {
   /** The argocd-cm key that holds the DisaggCluster health script. */
-  public static final String ARGOCD_KEY = "resource.customizations.health.serving.disagg.io_DisaggCluster";
+  public static final String ARGOCD_KEY =
+      "resource.customizations.health.serving.disagg.io_DisaggCluster";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static Path tool;
@@ -30,7 +32,8 @@ public final class GitOpsHealth {
   private GitOpsHealth() {}
 
   /** Flux's (kstatus) and Argo CD's verdict on an object. */
-  public record Verdict(String kstatus, String kstatusMessage, String argocd, String argocdMessage) {}
+  public record Verdict(
+      String kstatus, String kstatusMessage, String argocd, String argocdMessage) {}
 
   /** Judges the object as both tools would. */
   public static Verdict of(HasMetadata object) {
@@ -40,8 +43,10 @@ public final class GitOpsHealth {
   /** Judges the object (JSON) as both tools would. */
   public static synchronized Verdict of(String json) {
     try {
-      Process p = new ProcessBuilder(tool().toString(), "-argocd-lua", script().toString())
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Process p =
+          new ProcessBuilder(tool().toString(), "-argocd-lua", script().toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       p.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -49,8 +54,11 @@ public final class GitOpsHealth {
         throw new IllegalStateException("gitops-health failed on " + json);
       }
       JsonNode n = JSON.readTree(out);
-      return new Verdict(n.path("kstatus").path("status").asText(), n.path("kstatus").path("message").asText(),
-          n.path("argocd").path("status").asText(), n.path("argocd").path("message").asText());
+      return new Verdict(
+          n.path("kstatus").path("status").asText(),
+          n.path("kstatus").path("message").asText(),
+          n.path("argocd").path("status").asText(),
+          n.path("argocd").path("message").asText());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
@@ -63,7 +71,8 @@ public final class GitOpsHealth {
   private static Path script() throws IOException {
     if (script == null) {
       Path sample = LocalCluster.repoRoot().resolve("config-samples/argocd/argocd-cm-health.yaml");
-      String lua = new YAMLMapper().readTree(sample.toFile()).path("data").path(ARGOCD_KEY).asText();
+      String lua =
+          new YAMLMapper().readTree(sample.toFile()).path("data").path(ARGOCD_KEY).asText();
       if (lua.isBlank()) {
         throw new IllegalStateException(sample + " has no data." + ARGOCD_KEY);
       }
@@ -77,8 +86,10 @@ public final class GitOpsHealth {
   private static Path tool() throws IOException, InterruptedException {
     if (tool == null) {
       Path build = LocalCluster.repoRoot().resolve("e2e/tools/build.sh");
-      Process p = new ProcessBuilder(List.of("bash", build.toString(), "gitops-health"))
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Process p =
+          new ProcessBuilder(List.of("bash", build.toString(), "gitops-health"))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
         throw new IllegalStateException("e2e/tools/build.sh gitops-health failed");

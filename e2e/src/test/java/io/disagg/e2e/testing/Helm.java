@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pinned helm binary the chart tests run, and a way to run it.
  *
- * <p>Found like the harness finds the control plane: {@code $DISAGG_HELM} when set, else
- * {@code $HELM_BIN} of {@code e2e/cluster/lib.sh}, i.e.
- * {@code ~/.cache/disagg-operator/bin/helm-<HELM_VERSION>/helm}, which {@code e2e/cluster/build.sh}
+ * <p>Found like the harness finds the control plane: {@code $DISAGG_HELM} when set, else {@code
+ * $HELM_BIN} of {@code e2e/cluster/lib.sh}, i.e. {@code
+ * ~/.cache/disagg-operator/bin/helm-<HELM_VERSION>/helm}, which {@code e2e/cluster/build.sh}
  * compiles from the Go module pinned in {@code e2e/cluster/helm/}. A helm on {@code PATH} is not
  * used: the tests pin the version. Helm's own config, cache and data directories are redirected
- * under {@code e2e/target/helm-home}, so the tests neither read nor change the user's helm
- * set-up (repositories, plugins).
+ * under {@code e2e/target/helm-home}, so the tests neither read nor change the user's helm set-up
+ * (repositories, plugins).
  */
 public final class Helm {
 
@@ -29,7 +29,9 @@ public final class Helm {
 
   private Helm() {}
 
-  /** Whether the pinned helm binary exists, its path, and where it came from or why it is missing. */
+  /**
+   * Whether the pinned helm binary exists, its path, and where it came from or why it is missing.
+   */
   public record Availability(boolean available, Path binary, String reason) {}
 
   /** The outcome of one helm command. */
@@ -41,7 +43,14 @@ public final class Helm {
     /** stdout, or an {@link AssertionError} with the command and its stderr when helm failed. */
     public String orFail() {
       if (!ok()) {
-        throw new AssertionError("helm failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + stderr + stdout);
+        throw new AssertionError(
+            "helm failed (exit "
+                + exitCode
+                + "): "
+                + String.join(" ", command)
+                + "\n"
+                + stderr
+                + stdout);
       }
       return stdout;
     }
@@ -81,7 +90,8 @@ public final class Helm {
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError("helm did not finish within " + timeout + ": " + String.join(" ", cmd));
+        throw new AssertionError(
+            "helm did not finish within " + timeout + ": " + String.join(" ", cmd));
       }
       return new Result(p.exitValue(), out.get(), err.get(), cmd);
     } catch (IOException | ExecutionException e) {
@@ -109,7 +119,8 @@ public final class Helm {
     String env = System.getenv("DISAGG_HELM");
     if (env != null && !env.isBlank()) {
       Path p = Path.of(env);
-      return Files.isExecutable(p) ? new Availability(true, p, "DISAGG_HELM")
+      return Files.isExecutable(p)
+          ? new Availability(true, p, "DISAGG_HELM")
           : new Availability(false, null, "DISAGG_HELM=" + env + " is not an executable file");
     }
     Path root;
@@ -119,8 +130,14 @@ public final class Helm {
       return new Availability(false, null, e.getMessage());
     }
     try {
-      Process p = new ProcessBuilder("bash", "-c", ". \"$0\"; printf %s \"$HELM_BIN\"",
-          root.resolve("e2e/cluster/lib.sh").toString()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  ". \"$0\"; printf %s \"$HELM_BIN\"",
+                  root.resolve("e2e/cluster/lib.sh").toString())
+              .redirectErrorStream(true)
+              .start();
       String path = read(p.getInputStream()).trim();
       p.waitFor(30, TimeUnit.SECONDS);
       if (path.isEmpty()) {
@@ -130,8 +147,13 @@ public final class Helm {
       if (Files.isExecutable(bin)) {
         return new Availability(true, bin, "e2e/cluster/build.sh cache");
       }
-      return new Availability(false, null, "no helm at " + bin + "; build it with e2e/cluster/build.sh"
-          + " (compiles the pinned helm from its Go module, a few minutes the first time) or set DISAGG_HELM");
+      return new Availability(
+          false,
+          null,
+          "no helm at "
+              + bin
+              + "; build it with e2e/cluster/build.sh"
+              + " (compiles the pinned helm from its Go module, a few minutes the first time) or set DISAGG_HELM");
     } catch (IOException e) {
       return new Availability(false, null, "cannot read e2e/cluster/lib.sh: " + e.getMessage());
     } catch (InterruptedException e) {

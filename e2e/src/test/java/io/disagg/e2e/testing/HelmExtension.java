@@ -5,9 +5,9 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Runs a test only when the pinned helm binary is there ({@link Helm}). Like
- * {@link ClusterExtension}: without it the test is skipped with the reason, except when the
- * environment variable {@code CI} is set: then it fails, because CI must run the chart tests.
+ * Runs a test only when the pinned helm binary is there ({@link Helm}). Like {@link
+ * ClusterExtension}: without it the test is skipped with the reason, except when the environment
+ * variable {@code CI} is set: then it fails, because CI must run the chart tests.
  */
 public class HelmExtension implements ExecutionCondition {
 

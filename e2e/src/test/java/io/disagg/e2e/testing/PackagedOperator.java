@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged operator (the Quarkus application the images run, {@code quarkus-run.jar}) started
- * as a separate process exactly as the chart's Deployment configures its container: the
- * container's environment read from the installed Deployment, {@code POD_NAMESPACE} and
- * {@code POD_NAME} as the downward API gives them, and a kubeconfig holding only a token of the
- * chart's ServiceAccount. HTTP on a free loopback port. {@link #close()} sends SIGTERM, as the
- * kubelet does, and kills the process if it has not exited after 30 seconds.
+ * as a separate process exactly as the chart's Deployment configures its container: the container's
+ * environment read from the installed Deployment, {@code POD_NAMESPACE} and {@code POD_NAME} as the
+ * downward API gives them, and a kubeconfig holding only a token of the chart's ServiceAccount.
+ * HTTP on a free loopback port. {@link #close()} sends SIGTERM, as the kubelet does, and kills the
+ * process if it has not exited after 30 seconds.
  */
 public final class PackagedOperator implements AutoCloseable {
 
@@ -51,14 +51,22 @@ public final class PackagedOperator implements AutoCloseable {
   /** {@code operator/target/quarkus-app/quarkus-run.jar}, packaged before the integration tests. */
   public static Path jar() {
     Path jar = LocalCluster.repoRoot().resolve("operator/target/quarkus-app/quarkus-run.jar");
-    assertThat(jar).as("packaged by the package phase before the integration tests").isRegularFile();
+    assertThat(jar)
+        .as("packaged by the package phase before the integration tests")
+        .isRegularFile();
     return jar;
   }
 
   /** The Deployment the chart release installed in the namespace. */
   public static Deployment chartDeployment(TestNamespace ns, String release) {
-    return ns.client().apps().deployments().inNamespace(ns.name())
-        .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0);
+    return ns.client()
+        .apps()
+        .deployments()
+        .inNamespace(ns.name())
+        .withLabel("app.kubernetes.io/instance", release)
+        .list()
+        .getItems()
+        .get(0);
   }
 
   /**
@@ -66,18 +74,26 @@ public final class PackagedOperator implements AutoCloseable {
    *
    * @param extraEnv further environment, e.g. shorter Lease timings
    */
-  public static PackagedOperator start(TestNamespace ns, Deployment d, String podName, Map<String, String> extraEnv) {
+  public static PackagedOperator start(
+      TestNamespace ns, Deployment d, String podName, Map<String, String> extraEnv) {
     try {
       Path work = Files.createTempDirectory("operator-" + podName);
       Path log = work.resolve("operator.log");
       Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
       String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
       int port = freePort();
-      ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar().toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder("java", "-jar", jar().toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       Map<String, String> env = pb.environment();
-      env.keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("DISAGG_") || k.equals("KUBECONFIG")
-          || k.equals("JAVA_OPTS"));
+      env.keySet()
+          .removeIf(
+              k ->
+                  k.startsWith("QUARKUS_")
+                      || k.startsWith("DISAGG_")
+                      || k.equals("KUBECONFIG")
+                      || k.equals("JAVA_OPTS"));
       for (EnvVar e : c.getEnv()) {
         if (e.getValue() != null) {
           env.put(e.getName(), e.getValue());
@@ -122,8 +138,12 @@ public final class PackagedOperator implements AutoCloseable {
   public Optional<HttpResponse<String>> get(String path) {
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      return Optional.of(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()));
+      return Optional.of(
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
@@ -176,16 +196,28 @@ public final class PackagedOperator implements AutoCloseable {
   }
 
   /** A kubeconfig with the API server and CA of the admin's, and the ServiceAccount's token. */
-  private static Path serviceAccountKubeconfig(TestNamespace ns, String sa, Path dir) throws IOException {
-    String token = ns.client().serviceAccounts().inNamespace(ns.name()).withName(sa)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+  private static Path serviceAccountKubeconfig(TestNamespace ns, String sa, Path dir)
+      throws IOException {
+    String token =
+        ns.client()
+            .serviceAccounts()
+            .inNamespace(ns.name())
+            .withName(sa)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
     var admin = ns.client().getConfiguration();
     String ca = admin.getCaCertData();
     if (ca == null && admin.getCaCertFile() != null) {
       ca = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
     }
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -201,7 +233,8 @@ public final class PackagedOperator implements AutoCloseable {
         - name: operator
           context: {cluster: local, user: %s, namespace: %s}
         current-context: operator
-        """.formatted(admin.getMasterUrl(), ca, sa, token, sa, ns.name());
+        """
+            .formatted(admin.getMasterUrl(), ca, sa, token, sa, ns.name());
     Path f = dir.resolve("operator-sa.kubeconfig");
     Files.writeString(f, yaml);
     return f;

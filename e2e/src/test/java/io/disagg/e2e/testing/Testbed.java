@@ -1,7 +1,7 @@
 package io.disagg.e2e.testing;
 
-import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real
- * reconciler, in this JVM), and a simulated kubelet that runs a simulated TensorRT-LLM worker for
- * every worker pod, bound to the pod's loopback IP and registering in that etcd. Closing it stops
- * all three, operator first.
+ * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real reconciler,
+ * in this JVM), and a simulated kubelet that runs a simulated TensorRT-LLM worker for every worker
+ * pod, bound to the pod's loopback IP and registering in that etcd. Closing it stops all three,
+ * operator first.
  */
 public final class Testbed implements AutoCloseable {
 
@@ -25,7 +25,10 @@ public final class Testbed implements AutoCloseable {
   private final SimulatedKubelet kubelet;
   private final UnaryOperator<OperatorRunner.Builder> operatorOptions;
 
-  private Testbed(TestNamespace ns, long serviceTimeMillis, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+  private Testbed(
+      TestNamespace ns,
+      long serviceTimeMillis,
+      UnaryOperator<OperatorRunner.Builder> operatorOptions) {
     this.ns = ns;
     this.operatorOptions = operatorOptions;
     this.etcd = EtcdServer.start();
@@ -35,10 +38,11 @@ public final class Testbed implements AutoCloseable {
       etcd.close();
       throw e;
     }
-    this.kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
-        .serviceTimeMillis(serviceTimeMillis)
-        .drainTimeout(Duration.ofSeconds(60))
-        .start();
+    this.kubelet =
+        SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
+            .serviceTimeMillis(serviceTimeMillis)
+            .drainTimeout(Duration.ofSeconds(60))
+            .start();
   }
 
   /** A testbed whose workers answer each request after 20 ms. */
@@ -50,7 +54,8 @@ public final class Testbed implements AutoCloseable {
    * A testbed whose workers answer each request after 20 ms, and whose operator (now and after
    * {@link #startOperator()}) has these options, e.g. another identity or leader election.
    */
-  public static Testbed start(TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+  public static Testbed start(
+      TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
     return new Testbed(ns, 20, operatorOptions);
   }
 
@@ -98,8 +103,10 @@ public final class Testbed implements AutoCloseable {
   public void close() {
     stopOperator();
     // Workers that could not start say why; shown in the test output for diagnosis.
-    kubelet.events().stream().filter(e -> e.contains("WAITING") || e.contains("failed"))
-        .limit(20).forEach(e -> System.out.println("[simulated kubelet] " + e));
+    kubelet.events().stream()
+        .filter(e -> e.contains("WAITING") || e.contains("failed"))
+        .limit(20)
+        .forEach(e -> System.out.println("[simulated kubelet] " + e));
     kubelet.close();
     etcd.close();
   }

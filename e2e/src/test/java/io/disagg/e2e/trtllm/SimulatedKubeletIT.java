@@ -37,8 +37,11 @@ import org.junit.jupiter.api.Test;
 class SimulatedKubeletIT {
 
   private static final Duration POD_TIMEOUT = Duration.ofSeconds(90);
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   private static String workerYaml(String clusterName, String etcdEndpoint) {
     return """
@@ -52,50 +55,90 @@ class SimulatedKubeletIT {
             generation_servers: 1
           heartbeat_interval_sec: 1
           inactive_timeout_sec: 4
-        """.formatted(etcdEndpoint, clusterName);
+        """
+        .formatted(etcdEndpoint, clusterName);
   }
 
   private static Pod pod(String name, String instance, String component) {
-    return new PodBuilder().withNewMetadata().withName(name)
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
         .addToLabels(SimulatedKubelet.NAME_LABEL, SimulatedKubelet.APP_NAME)
         .addToLabels(SimulatedKubelet.INSTANCE_LABEL, instance)
-        .addToLabels(SimulatedKubelet.COMPONENT_LABEL, component).endMetadata()
-        .withNewSpec().addNewContainer().withName("worker").withImage("example.invalid/trtllm:none")
-        .addNewPort().withName("http").withContainerPort(8000).endPort().endContainer().endSpec().build();
+        .addToLabels(SimulatedKubelet.COMPONENT_LABEL, component)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("worker")
+        .withImage("example.invalid/trtllm:none")
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(8000)
+        .endPort()
+        .endContainer()
+        .endSpec()
+        .build();
   }
 
   private static KeyValue key(Client etcd, String key) throws Exception {
-    List<KeyValue> kvs = etcd.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS).getKvs();
+    List<KeyValue> kvs =
+        etcd.getKVClient()
+            .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+            .get(5, TimeUnit.SECONDS)
+            .getKvs();
     return kvs.isEmpty() ? null : kvs.get(0);
   }
 
   @Test
-  void startsWorkersOnPodIpsAndOnDeletionDeregistersBeforeDraining(TestNamespace ns) throws Exception {
-    try (EtcdServer etcdServer = EtcdServer.start(); Client etcd = etcdServer.newClient()) {
+  void startsWorkersOnPodIpsAndOnDeletionDeregistersBeforeDraining(TestNamespace ns)
+      throws Exception {
+    try (EtcdServer etcdServer = EtcdServer.start();
+        Client etcd = etcdServer.newClient()) {
       String clusterName = ns.name() + ".sim";
       String yaml = workerYaml(clusterName, etcdServer.endpoint());
-      ns.client().configMaps().inNamespace(ns.name()).resource(new ConfigMapBuilder().withNewMetadata()
-          .withName("sim-config").endMetadata().addToData("context.yaml", yaml).addToData("generation.yaml", yaml)
-          .addToData("router.yaml", yaml).build()).create();
-      for (Pod p : List.of(pod("sim-context-0", "sim", "context"), pod("sim-generation-0", "sim", "generation"),
-          pod("sim-router-0", "sim", "router"))) {
+      ns.client()
+          .configMaps()
+          .inNamespace(ns.name())
+          .resource(
+              new ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName("sim-config")
+                  .endMetadata()
+                  .addToData("context.yaml", yaml)
+                  .addToData("generation.yaml", yaml)
+                  .addToData("router.yaml", yaml)
+                  .build())
+          .create();
+      for (Pod p :
+          List.of(
+              pod("sim-context-0", "sim", "context"),
+              pod("sim-generation-0", "sim", "generation"),
+              pod("sim-router-0", "sim", "router"))) {
         ns.client().pods().inNamespace(ns.name()).resource(p).create();
       }
 
-      try (SimulatedKubelet kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint()).start()) {
+      try (SimulatedKubelet kubelet =
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint()).start()) {
         SimulatedWorker ctx = kubelet.awaitWorker("sim-context-0", POD_TIMEOUT);
         SimulatedWorker gen = kubelet.awaitWorker("sim-generation-0", POD_TIMEOUT);
         for (SimulatedWorker w : List.of(ctx, gen)) {
-          Pod p = ns.client().pods().inNamespace(ns.name())
-              .withName(w == ctx ? "sim-context-0" : "sim-generation-0").get();
-          assertThat(p.getStatus().getPodIP()).as("pod IPs are loopback (kwokctl.yaml)").startsWith("127.");
+          Pod p =
+              ns.client()
+                  .pods()
+                  .inNamespace(ns.name())
+                  .withName(w == ctx ? "sim-context-0" : "sim-generation-0")
+                  .get();
+          assertThat(p.getStatus().getPodIP())
+              .as("pod IPs are loopback (kwokctl.yaml)")
+              .startsWith("127.");
           assertThat(w.host()).isEqualTo(p.getStatus().getPodIP());
           assertThat(w.port()).isEqualTo(8000);
           assertThat(w.settings().clusterName()).isEqualTo(clusterName);
           assertThat(w.settings().inactiveTimeoutSec()).isEqualTo(4);
           KeyValue kv = key(etcd, w.registrationKey());
           assertThat(kv).isNotNull();
-          assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).contains("\"host\": \"" + p.getStatus().getPodIP() + "\"");
+          assertThat(kv.getValue().toString(StandardCharsets.UTF_8))
+              .contains("\"host\": \"" + p.getStatus().getPodIP() + "\"");
         }
         assertThat(ctx.role()).isEqualTo(WorkerRole.CONTEXT);
         assertThat(gen.role()).isEqualTo(WorkerRole.GENERATION);
@@ -104,16 +147,31 @@ class SimulatedKubeletIT {
         // per-pod load as an autoscaler would scrape it from the pod IP
         gen.setKvCacheUtilization(0.6);
         gen.setWaitingRequests(2);
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + gen.endpoint() + "/prometheus/metrics"))
-            .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("trtllm_kv_cache_utilization{model_name=\"simulated-model\",engine_type=\"trtllm\"} 0.6",
-            "trtllm_num_requests_waiting{model_name=\"simulated-model\",engine_type=\"trtllm\"} 2.0");
+        String metrics =
+            HTTP.send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://" + gen.endpoint() + "/prometheus/metrics"))
+                        .timeout(Duration.ofSeconds(5))
+                        .GET()
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+            .contains(
+                "trtllm_kv_cache_utilization{model_name=\"simulated-model\",engine_type=\"trtllm\"} 0.6",
+                "trtllm_num_requests_waiting{model_name=\"simulated-model\",engine_type=\"trtllm\"} 2.0");
 
-        try (SimulatedRouter router = SimulatedRouter.builder(DisaggClusterSettings.fromYaml(yaml))
-            .etcd(etcdServer.endpoint()).start()) {
+        try (SimulatedRouter router =
+            SimulatedRouter.builder(DisaggClusterSettings.fromYaml(yaml))
+                .etcd(etcdServer.endpoint())
+                .start()) {
           assertThat(router.isReady()).isTrue();
-          LoadClient load = LoadClient.builder(router.baseUri()).concurrency(2).maxRequests(10)
-              .maxDuration(Duration.ofSeconds(20)).start();
+          LoadClient load =
+              LoadClient.builder(router.baseUri())
+                  .concurrency(2)
+                  .maxRequests(10)
+                  .maxDuration(Duration.ofSeconds(20))
+                  .start();
           assertThat(load.awaitCompletion(Duration.ofSeconds(30))).isTrue();
           LoadClient.Summary sum = load.stop();
           assertThat(sum.succeeded()).as(sum.toString()).isEqualTo(10);
@@ -121,26 +179,46 @@ class SimulatedKubeletIT {
           // delete the context pod while a request is in flight on it
           ctx.setServiceTimeMillis(2000);
           AtomicLong servedWhenDeregistered = new AtomicLong(-1);
-          Watch.Watcher watch = etcd.getWatchClient().watch(ByteSequence.from(ctx.registrationKey(), StandardCharsets.UTF_8),
-              WatchOption.DEFAULT, r -> r.getEvents().stream().filter(e -> e.getEventType() == WatchEvent.EventType.DELETE)
-                  .findFirst().ifPresent(e -> servedWhenDeregistered.compareAndSet(-1, ctx.requestsServed())));
+          Watch.Watcher watch =
+              etcd.getWatchClient()
+                  .watch(
+                      ByteSequence.from(ctx.registrationKey(), StandardCharsets.UTF_8),
+                      WatchOption.DEFAULT,
+                      r ->
+                          r.getEvents().stream()
+                              .filter(e -> e.getEventType() == WatchEvent.EventType.DELETE)
+                              .findFirst()
+                              .ifPresent(
+                                  e ->
+                                      servedWhenDeregistered.compareAndSet(
+                                          -1, ctx.requestsServed())));
           try {
             long servedBefore = ctx.requestsServed();
-            CompletableFuture<HttpResponse<String>> inFlight = HTTP.sendAsync(HttpRequest.newBuilder(
-                    router.baseUri().resolve("/v1/completions")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\", \"max_tokens\": 2}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> inFlight =
+                HTTP.sendAsync(
+                    HttpRequest.newBuilder(router.baseUri().resolve("/v1/completions"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(
+                            HttpRequest.BodyPublishers.ofString(
+                                "{\"prompt\": \"hi\", \"max_tokens\": 2}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
             await().atMost(Duration.ofSeconds(5)).until(() -> ctx.inFlight() == 1);
             ns.client().pods().inNamespace(ns.name()).withName("sim-context-0").delete();
 
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> router.servers(WorkerRole.CONTEXT).isEmpty());
             HttpResponse<String> r = inFlight.get(15, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> ctx.state() == SimulatedWorker.State.STOPPED);
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> ctx.state() == SimulatedWorker.State.STOPPED);
             await().atMost(Duration.ofSeconds(5)).until(() -> servedWhenDeregistered.get() != -1);
-            assertThat(servedWhenDeregistered.get()).as("preStop deleted the key before the in-flight request ended")
+            assertThat(servedWhenDeregistered.get())
+                .as("preStop deleted the key before the in-flight request ended")
                 .isEqualTo(servedBefore);
             assertThat(ctx.requestsServed()).isEqualTo(servedBefore + 1);
             assertThat(key(etcd, ctx.registrationKey())).isNull();
@@ -149,37 +227,61 @@ class SimulatedKubeletIT {
           }
           assertThat(kubelet.worker("sim-context-0")).isEmpty();
           assertThat(kubelet.history("sim-context-0")).containsExactly(ctx);
-          assertThat(kubelet.events()).anySatisfy(e -> assertThat(e).contains("PRESTOP sim-context-0"));
+          assertThat(kubelet.events())
+              .anySatisfy(e -> assertThat(e).contains("PRESTOP sim-context-0"));
         }
       }
       // close() stopped the remaining worker and deleted its key
-      assertThat(etcd.getKVClient().get(ByteSequence.from("/trtllm-disagg/" + clusterName + "/workers/", StandardCharsets.UTF_8),
-          io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs()).isEmpty();
+      assertThat(
+              etcd.getKVClient()
+                  .get(
+                      ByteSequence.from(
+                          "/trtllm-disagg/" + clusterName + "/workers/", StandardCharsets.UTF_8),
+                      io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+                  .get(5, TimeUnit.SECONDS)
+                  .getKvs())
+          .isEmpty();
     }
   }
 
   @Test
   void restartsACrashedWorkerInItsPodOnTheSameAddress(TestNamespace ns) throws Exception {
-    try (EtcdServer etcdServer = EtcdServer.start(); Client etcd = etcdServer.newClient()) {
+    try (EtcdServer etcdServer = EtcdServer.start();
+        Client etcd = etcdServer.newClient()) {
       DisaggClusterSettings settings = DisaggClusterSettings.of(ns.name() + ".crash", 1, 4);
       long created = System.nanoTime();
-      ns.client().pods().inNamespace(ns.name()).resource(pod("crash-generation-0", "crash", "generation")).create();
-      try (SimulatedKubelet kubelet = SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
-          .settings(settings).restartKilledWorkersAfter(Duration.ofSeconds(1)).startupDelay(Duration.ofSeconds(2))
-          .workerCustomizer((pod, b) -> b.serviceTimeMillis(5)).start()) {
+      ns.client()
+          .pods()
+          .inNamespace(ns.name())
+          .resource(pod("crash-generation-0", "crash", "generation"))
+          .create();
+      try (SimulatedKubelet kubelet =
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
+              .settings(settings)
+              .restartKilledWorkersAfter(Duration.ofSeconds(1))
+              .startupDelay(Duration.ofSeconds(2))
+              .workerCustomizer((pod, b) -> b.serviceTimeMillis(5))
+              .start()) {
         SimulatedWorker first = kubelet.awaitWorker("crash-generation-0", POD_TIMEOUT);
-        assertThat(Duration.ofNanos(System.nanoTime() - created)).as("startup delay").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - created))
+            .as("startup delay")
+            .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
         assertThat(first.serviceTimeMillis()).isEqualTo(5);
         first.kill();
-        await().atMost(Duration.ofSeconds(15)).until(() -> kubelet.history("crash-generation-0").size() == 2);
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> kubelet.history("crash-generation-0").size() == 2);
         SimulatedWorker second = kubelet.awaitWorker("crash-generation-0", Duration.ofSeconds(10));
         assertThat(second).isNotSameAs(first);
         assertThat(second.endpoint()).isEqualTo(first.endpoint());
         assertThat(second.workerId()).isNotEqualTo(first.workerId());
         assertThat(key(etcd, second.registrationKey())).isNotNull();
         // the crashed worker's registration is left to expire
-        await().atMost(Duration.ofSeconds(10)).until(() -> key(etcd, first.registrationKey()) == null);
-        assertThat(kubelet.events()).anySatisfy(e -> assertThat(e).contains("RESTARTED crash-generation-0"));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> key(etcd, first.registrationKey()) == null);
+        assertThat(kubelet.events())
+            .anySatisfy(e -> assertThat(e).contains("RESTARTED crash-generation-0"));
         assertThat(Map.copyOf(kubelet.workers())).containsOnlyKeys("crash-generation-0");
       }
     }

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@link SimulatedRouter} with {@link SimulatedWorker}s on 127.1.x.y and a real etcd; {@link LoadClient}. */
+/**
+ * {@link SimulatedRouter} with {@link SimulatedWorker}s on 127.1.x.y and a real etcd; {@link
+ * LoadClient}.
+ */
 class SimulatedRouterTest {
 
   private static final Duration AT_ONCE = Duration.ofSeconds(2);
@@ -32,7 +35,11 @@ class SimulatedRouterTest {
   @BeforeAll
   static void startEtcd() {
     etcd = EtcdServer.start();
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -48,8 +55,13 @@ class SimulatedRouterTest {
   }
 
   private SimulatedWorker worker(WorkerRole role, DisaggClusterSettings s, long serviceMillis) {
-    SimulatedWorker w = SimAddresses.start(host -> SimulatedWorker.builder(role, host, 8000).settings(s)
-        .etcd(etcd.endpoint()).serviceTimeMillis(serviceMillis));
+    SimulatedWorker w =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(role, host, 8000)
+                    .settings(s)
+                    .etcd(etcd.endpoint())
+                    .serviceTimeMillis(serviceMillis));
     closeables.add(w);
     return w;
   }
@@ -61,66 +73,102 @@ class SimulatedRouterTest {
   }
 
   private static HttpResponse<String> get(SimulatedRouter r, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(r.baseUri().resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+    return http.send(
+        HttpRequest.newBuilder(r.baseUri().resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private static CompletableFuture<HttpResponse<String>> complete(SimulatedRouter r) {
-    return http.sendAsync(HttpRequest.newBuilder(r.baseUri().resolve("/v1/completions")).timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-            "{\"model\": \"m\", \"prompt\": \"hello there\", \"max_tokens\": 3}")).build(), HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(
+        HttpRequest.newBuilder(r.baseUri().resolve("/v1/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\": \"m\", \"prompt\": \"hello there\", \"max_tokens\": 3}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
-  private static LoadClient.Summary load(SimulatedRouter r, int concurrency, long requests) throws Exception {
-    LoadClient c = LoadClient.builder(r.baseUri()).concurrency(concurrency).maxRequests(requests)
-        .maxDuration(Duration.ofSeconds(30)).start();
+  private static LoadClient.Summary load(SimulatedRouter r, int concurrency, long requests)
+      throws Exception {
+    LoadClient c =
+        LoadClient.builder(r.baseUri())
+            .concurrency(concurrency)
+            .maxRequests(requests)
+            .maxDuration(Duration.ofSeconds(30))
+            .start();
     assertThat(c.awaitCompletion(Duration.ofSeconds(40))).isTrue();
     return c.stop();
   }
 
   @Test
   void routesOnlyToRegisteredWorkersAndDropsADeletedRegistrationAtOnce() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("route"), 1, 5);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("route"), 1, 5);
     SimulatedWorker ctxA = worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker ctxB = worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker genA = worker(WorkerRole.GENERATION, s, 0);
     SimulatedWorker genB = worker(WorkerRole.GENERATION, s, 0);
-    SimulatedWorker unregistered = SimAddresses.start(h -> SimulatedWorker.builder(WorkerRole.CONTEXT, h, 8000).register(false));
+    SimulatedWorker unregistered =
+        SimAddresses.start(
+            h -> SimulatedWorker.builder(WorkerRole.CONTEXT, h, 8000).register(false));
     closeables.add(unregistered);
-    SimulatedWorker otherCluster = worker(WorkerRole.GENERATION,
-        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("other"), 1, 5), 0);
+    SimulatedWorker otherCluster =
+        worker(
+            WorkerRole.GENERATION,
+            DisaggClusterSettings.of(SimAddresses.uniqueClusterName("other"), 1, 5),
+            0);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
 
-    assertThat(router.servers(WorkerRole.CONTEXT)).containsExactlyInAnyOrder(ctxA.endpoint(), ctxB.endpoint());
-    assertThat(router.servers(WorkerRole.GENERATION)).containsExactlyInAnyOrder(genA.endpoint(), genB.endpoint());
+    assertThat(router.servers(WorkerRole.CONTEXT))
+        .containsExactlyInAnyOrder(ctxA.endpoint(), ctxB.endpoint());
+    assertThat(router.servers(WorkerRole.GENERATION))
+        .containsExactlyInAnyOrder(genA.endpoint(), genB.endpoint());
     LoadClient.Summary first = load(router, 2, 20);
     assertThat(first.succeeded()).as(first.toString()).isEqualTo(20);
-    assertThat(List.of(ctxA.requestsServed(), ctxB.requestsServed(), genA.requestsServed(), genB.requestsServed()))
+    assertThat(
+            List.of(
+                ctxA.requestsServed(),
+                ctxB.requestsServed(),
+                genA.requestsServed(),
+                genB.requestsServed()))
         .containsOnly(10L);
     assertThat(first.byContextServer()).containsOnlyKeys(ctxA.endpoint(), ctxB.endpoint());
     assertThat(unregistered.requestsServed()).isZero();
     assertThat(otherCluster.requestsServed()).isZero();
     JsonNode genRequest = genA.lastRequest();
-    assertThat(genRequest.at("/disaggregated_params/request_type").asText()).isEqualTo("generation_only");
+    assertThat(genRequest.at("/disaggregated_params/request_type").asText())
+        .isEqualTo("generation_only");
     assertThat(genRequest.at("/disaggregated_params/ctx_request_id").isIntegralNumber()).isTrue();
-    assertThat(genRequest.get("prompt").isArray()).as("prompt replaced by the context's token ids").isTrue();
-    assertThat(ctxA.lastRequest().at("/disaggregated_params/request_type").asText()).isEqualTo("context_only");
+    assertThat(genRequest.get("prompt").isArray())
+        .as("prompt replaced by the context's token ids")
+        .isTrue();
+    assertThat(ctxA.lastRequest().at("/disaggregated_params/request_type").asText())
+        .isEqualTo("context_only");
 
     // a preStop-style deletion: the router stops routing to ctxB at once
     assertThat(ctxB.deregister()).isTrue();
-    await().atMost(AT_ONCE).pollInterval(Duration.ofMillis(10))
+    await()
+        .atMost(AT_ONCE)
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> router.servers(WorkerRole.CONTEXT).equals(List.of(ctxA.endpoint())));
     long servedByB = ctxB.requestsServed();
     LoadClient.Summary second = load(router, 2, 10);
     assertThat(second.succeeded()).as(second.toString()).isEqualTo(10);
     assertThat(ctxB.requestsServed()).isEqualTo(servedByB);
     assertThat(ctxA.requestsServed()).isEqualTo(20);
-    assertThat(router.events()).anySatisfy(e -> assertThat(e).contains("DELETE " + ctxB.registrationKey()));
+    assertThat(router.events())
+        .anySatisfy(e -> assertThat(e).contains("DELETE " + ctxB.registrationKey()));
   }
 
   @Test
   void prometheusCountersShowTheRequestsInFlightPerRole() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("counters"), 1, 5);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("counters"), 1, 5);
     worker(WorkerRole.CONTEXT, s, 0);
     worker(WorkerRole.GENERATION, s, 1500);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
@@ -135,24 +183,34 @@ class SimulatedRouterTest {
     for (int i = 0; i < 3; i++) {
       calls.add(complete(router));
     }
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
-      assertThat(router.inFlight(WorkerRole.GENERATION)).isEqualTo(3);
-      assertThat(client.load(router.baseUri().getHost(), router.port()))
-          .contains(new io.disagg.operator.metrics.RouterLoad(0.0, 3.0));
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> {
+              assertThat(router.inFlight(WorkerRole.GENERATION)).isEqualTo(3);
+              assertThat(client.load(router.baseUri().getHost(), router.port()))
+                  .contains(new io.disagg.operator.metrics.RouterLoad(0.0, 3.0));
+            });
     for (CompletableFuture<HttpResponse<String>> c : calls) {
       assertThat(c.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
     assertThat(client.load(router.baseUri().getHost(), router.port())).contains(idle);
     String text = get(router, "/prometheus/metrics/").body();
-    assertThat(text).contains("ctx_total_requests_total 3.0", "ctx_completed_requests_total 3.0",
-        "gen_total_requests_total 3.0", "gen_completed_requests_total 3.0", "gen_error_requests_total 0.0");
+    assertThat(text)
+        .contains(
+            "ctx_total_requests_total 3.0",
+            "ctx_completed_requests_total 3.0",
+            "gen_total_requests_total 3.0",
+            "gen_completed_requests_total 3.0",
+            "gen_error_requests_total 0.0");
   }
 
   @Test
   void healthAndClusterInfoFollowTheMinimalInstances() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("health"), 1, 5)
-        .withMinimalInstances(1, 2);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("health"), 1, 5)
+            .withMinimalInstances(1, 2);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
     assertThat(get(router, "/health").statusCode()).isEqualTo(500);
     HttpResponse<String> notReady = complete(router).get(10, TimeUnit.SECONDS);
@@ -177,16 +235,19 @@ class SimulatedRouterTest {
     assertThat(c.get("port").asInt()).isEqualTo(8000);
     assertThat(c.get("role").asInt()).isEqualTo(0);
     assertThat(info.at("/current_workers/generation_servers")).hasSize(2);
-    assertThat(info.at("/server_lists/generation")).extracting(JsonNode::asText)
+    assertThat(info.at("/server_lists/generation"))
+        .extracting(JsonNode::asText)
         .containsExactlyInAnyOrder(gen1.endpoint(), gen2.endpoint());
 
-    SimulatedRouter strict = router(SimulatedRouter.builder(s.withMinimalInstances(2, 2)).notReadyStatus(503));
+    SimulatedRouter strict =
+        router(SimulatedRouter.builder(s.withMinimalInstances(2, 2)).notReadyStatus(503));
     assertThat(get(strict, "/health").statusCode()).isEqualTo(503);
   }
 
   @Test
   void aKilledWorkerFailsRequestsUntilItsLeaseExpiresThenLeavesRouting() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("crash"), 1, 3);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("crash"), 1, 3);
     worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker genA = worker(WorkerRole.GENERATION, s, 0);
     SimulatedWorker genB = worker(WorkerRole.GENERATION, s, 0);
@@ -197,9 +258,12 @@ class SimulatedRouterTest {
     // round robin over both generation servers: every second request hits the dead one
     assertThat(during.succeeded()).as(during.toString()).isEqualTo(2);
     assertThat(during.failuresByReason()).containsExactly(Map.entry("HTTP 500", 2L));
-    assertThat(during.sampleFailures()).allSatisfy(f -> assertThat(f).contains(genB.endpoint(), "ConnectException"));
+    assertThat(during.sampleFailures())
+        .allSatisfy(f -> assertThat(f).contains(genB.endpoint(), "ConnectException"));
 
-    await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> router.servers(WorkerRole.GENERATION).equals(List.of(genA.endpoint())));
     LoadClient.Summary after = load(router, 2, 10);
     assertThat(after.failed()).as(after.toString()).isZero();
@@ -207,10 +271,12 @@ class SimulatedRouterTest {
 
   @Test
   void maxRetriesRetriesTheSameWorker() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("retry"), 1, 5);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("retry"), 1, 5);
     worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
-    SimulatedRouter router = router(SimulatedRouter.builder(s).maxRetries(2).retryInterval(Duration.ofMillis(50)));
+    SimulatedRouter router =
+        router(SimulatedRouter.builder(s).maxRetries(2).retryInterval(Duration.ofMillis(50)));
     gen.kill();
     HttpResponse<String> r = complete(router).get(10, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(500);
@@ -218,9 +284,12 @@ class SimulatedRouterTest {
   }
 
   @Test
-  void gracefulShutdownWithoutDeregisteringFirstFailsRequestsRoutedToTheDrainingWorker() throws Exception {
-    // Why the operator must delete the key before SIGTERM: trtllm-serve deregisters only after draining.
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("sigterm"), 1, 5);
+  void gracefulShutdownWithoutDeregisteringFirstFailsRequestsRoutedToTheDrainingWorker()
+      throws Exception {
+    // Why the operator must delete the key before SIGTERM: trtllm-serve deregisters only after
+    // draining.
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("sigterm"), 1, 5);
     SimulatedWorker ctx = worker(WorkerRole.CONTEXT, s, 1500);
     worker(WorkerRole.GENERATION, s, 0);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
@@ -233,31 +302,44 @@ class SimulatedRouterTest {
     HttpResponse<String> meanwhile = complete(router).get(10, TimeUnit.SECONDS);
     assertThat(meanwhile.statusCode()).isEqualTo(500);
     assertThat(meanwhile.body()).contains(ctx.endpoint(), "ConnectException");
-    assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).as("the in-flight request is drained").isEqualTo(200);
+    assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode())
+        .as("the in-flight request is drained")
+        .isEqualTo(200);
     drained.get(10, TimeUnit.SECONDS);
     await().atMost(AT_ONCE).until(() -> router.servers(WorkerRole.CONTEXT).isEmpty());
     assertThat(get(router, "/health").statusCode()).isEqualTo(500);
   }
 
   @Test
-  void likeUpstreamAWorkerRestartedOnTheSameAddressLeavesRoutingWhenTheOldLeaseExpires() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("restart"), 1, 3);
+  void likeUpstreamAWorkerRestartedOnTheSameAddressLeavesRoutingWhenTheOldLeaseExpires()
+      throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("restart"), 1, 3);
     SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
     worker(WorkerRole.CONTEXT, s, 0);
     SimulatedRouter upstreamLike = router(SimulatedRouter.builder(s));
     SimulatedRouter byKey = router(SimulatedRouter.builder(s).removeServerByEndpoint(false));
 
     gen.kill();
-    SimulatedWorker restarted = SimulatedWorker.builder(WorkerRole.GENERATION, gen.host(), gen.port()).settings(s)
-        .etcd(etcd.endpoint()).start();
+    SimulatedWorker restarted =
+        SimulatedWorker.builder(WorkerRole.GENERATION, gen.host(), gen.port())
+            .settings(s)
+            .etcd(etcd.endpoint())
+            .start();
     closeables.add(restarted);
-    await().atMost(AT_ONCE).until(() -> upstreamLike.registeredWorkers(WorkerRole.GENERATION).size() == 2);
+    await()
+        .atMost(AT_ONCE)
+        .until(() -> upstreamLike.registeredWorkers(WorkerRole.GENERATION).size() == 2);
     assertThat(upstreamLike.servers(WorkerRole.GENERATION)).containsExactly(gen.endpoint());
 
-    // the crashed worker's lease expires: upstream removes the endpoint, although the restarted worker is registered
-    await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
+    // the crashed worker's lease expires: upstream removes the endpoint, although the restarted
+    // worker is registered
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> upstreamLike.registeredWorkers(WorkerRole.GENERATION).size() == 1);
-    assertThat(upstreamLike.registeredWorkers(WorkerRole.GENERATION)).extracting(WorkerInfo::workerId)
+    assertThat(upstreamLike.registeredWorkers(WorkerRole.GENERATION))
+        .extracting(WorkerInfo::workerId)
         .containsExactly(restarted.workerId());
     assertThat(upstreamLike.servers(WorkerRole.GENERATION)).isEmpty();
     assertThat(upstreamLike.isReady()).isFalse();
@@ -267,21 +349,32 @@ class SimulatedRouterTest {
 
   @Test
   void boundedLoadThroughRouterContextAndGenerationWorkersSucceeds() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("load"), 1, 5).withMinimalInstances(2, 2);
-    List<SimulatedWorker> ctx = List.of(worker(WorkerRole.CONTEXT, s, 20), worker(WorkerRole.CONTEXT, s, 20));
-    List<SimulatedWorker> gen = List.of(worker(WorkerRole.GENERATION, s, 30), worker(WorkerRole.GENERATION, s, 30));
-    SimulatedRouter router = router(SimulatedRouter.builder(s).requestTimeout(Duration.ofSeconds(10)));
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("load"), 1, 5)
+            .withMinimalInstances(2, 2);
+    List<SimulatedWorker> ctx =
+        List.of(worker(WorkerRole.CONTEXT, s, 20), worker(WorkerRole.CONTEXT, s, 20));
+    List<SimulatedWorker> gen =
+        List.of(worker(WorkerRole.GENERATION, s, 30), worker(WorkerRole.GENERATION, s, 30));
+    SimulatedRouter router =
+        router(SimulatedRouter.builder(s).requestTimeout(Duration.ofSeconds(10)));
     assertThat(router.isReady()).isTrue();
 
-    LoadClient c = LoadClient.builder(router.baseUri()).concurrency(8).maxRequests(200)
-        .maxDuration(Duration.ofSeconds(20)).start();
+    LoadClient c =
+        LoadClient.builder(router.baseUri())
+            .concurrency(8)
+            .maxRequests(200)
+            .maxDuration(Duration.ofSeconds(20))
+            .start();
     assertThat(c.awaitCompletion(Duration.ofSeconds(30))).isTrue();
     LoadClient.Summary sum = c.summary();
     assertThat(sum.completed()).isEqualTo(200);
     assertThat(sum.succeeded()).as(sum.toString()).isEqualTo(200);
     assertThat(sum.p50Millis()).isGreaterThanOrEqualTo(50);
-    assertThat(sum.byContextServer()).containsOnlyKeys(ctx.get(0).endpoint(), ctx.get(1).endpoint());
-    assertThat(sum.byGenerationServer()).containsOnlyKeys(gen.get(0).endpoint(), gen.get(1).endpoint());
+    assertThat(sum.byContextServer())
+        .containsOnlyKeys(ctx.get(0).endpoint(), ctx.get(1).endpoint());
+    assertThat(sum.byGenerationServer())
+        .containsOnlyKeys(gen.get(0).endpoint(), gen.get(1).endpoint());
     assertThat(ctx.get(0).requestsServed() + ctx.get(1).requestsServed()).isEqualTo(200);
     assertThat(gen.get(0).requestsServed() + gen.get(1).requestsServed()).isEqualTo(200);
     assertThat(router.requestsSucceeded()).isEqualTo(200);
@@ -291,13 +384,18 @@ class SimulatedRouterTest {
 
   @Test
   void loadClientStopsAtItsDurationBound() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("bound"), 1, 5);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("bound"), 1, 5);
     worker(WorkerRole.CONTEXT, s, 100);
     worker(WorkerRole.GENERATION, s, 0);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
     long t0 = System.nanoTime();
-    LoadClient c = LoadClient.builder(router.baseUri()).concurrency(2).maxRequests(100_000)
-        .maxDuration(Duration.ofSeconds(1)).start();
+    LoadClient c =
+        LoadClient.builder(router.baseUri())
+            .concurrency(2)
+            .maxRequests(100_000)
+            .maxDuration(Duration.ofSeconds(1))
+            .start();
     assertThat(c.awaitCompletion(Duration.ofSeconds(10))).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     LoadClient.Summary sum = c.stop();
@@ -306,7 +404,12 @@ class SimulatedRouterTest {
 
     assertThatThrownBy(() -> LoadClient.builder(router.baseUri()).maxRequests(10).start())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> LoadClient.builder(URI.create("http://192.0.2.1:8000")).maxRequests(1)
-        .maxDuration(Duration.ofSeconds(1)).start()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                LoadClient.builder(URI.create("http://192.0.2.1:8000"))
+                    .maxRequests(1)
+                    .maxDuration(Duration.ofSeconds(1))
+                    .start())
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

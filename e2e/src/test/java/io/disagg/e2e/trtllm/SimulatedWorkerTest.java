@@ -34,7 +34,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@link SimulatedWorker} against a real etcd: registration format, heartbeats, kill, drain, HTTP. */
+/**
+ * {@link SimulatedWorker} against a real etcd: registration format, heartbeats, kill, drain, HTTP.
+ */
 class SimulatedWorkerTest {
 
   private static EtcdServer etcdServer;
@@ -46,7 +48,11 @@ class SimulatedWorkerTest {
   static void startEtcd() {
     etcdServer = EtcdServer.start();
     etcd = etcdServer.newClient();
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -60,16 +66,25 @@ class SimulatedWorkerTest {
     workers.forEach(SimulatedWorker::close);
   }
 
-  private SimulatedWorker start(WorkerRole role, DisaggClusterSettings s, int port, long serviceMillis) {
-    SimulatedWorker w = SimAddresses.start(host -> SimulatedWorker.builder(role, host, port).settings(s)
-        .etcd(etcdServer.endpoint()).serviceTimeMillis(serviceMillis).registrationRetryInterval(Duration.ofMillis(200)));
+  private SimulatedWorker start(
+      WorkerRole role, DisaggClusterSettings s, int port, long serviceMillis) {
+    SimulatedWorker w =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(role, host, port)
+                    .settings(s)
+                    .etcd(etcdServer.endpoint())
+                    .serviceTimeMillis(serviceMillis)
+                    .registrationRetryInterval(Duration.ofMillis(200)));
     workers.add(w);
     return w;
   }
 
   private static List<KeyValue> keys(String prefix) throws Exception {
-    return etcd.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build())
-        .get(5, TimeUnit.SECONDS).getKvs();
+    return etcd.getKVClient()
+        .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
+        .get(5, TimeUnit.SECONDS)
+        .getKvs();
   }
 
   private static KeyValue key(String key) throws Exception {
@@ -82,14 +97,22 @@ class SimulatedWorkerTest {
   }
 
   private static HttpResponse<String> get(SimulatedWorker w, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://" + w.endpoint() + path)).timeout(Duration.ofSeconds(10))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://" + w.endpoint() + path))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static CompletableFuture<HttpResponse<String>> postAsync(SimulatedWorker w, String json) {
-    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://" + w.endpoint() + "/v1/completions"))
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://" + w.endpoint() + "/v1/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static boolean refusesConnections(SimulatedWorker w) {
@@ -104,25 +127,44 @@ class SimulatedWorkerTest {
   }
 
   @Test
-  void registersUnderTheUpstreamKeyWithTheUpstreamJsonAndALeaseOfTheInactiveTimeout() throws Exception {
+  void registersUnderTheUpstreamKeyWithTheUpstreamJsonAndALeaseOfTheInactiveTimeout()
+      throws Exception {
     DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("reg"), 1, 7);
     SimulatedWorker ctx = start(WorkerRole.CONTEXT, s, 8000, 0);
     SimulatedWorker gen = start(WorkerRole.GENERATION, s, 8000, 0);
 
     List<KeyValue> kvs = keys(s.workerKeyPrefix() + "/");
     assertThat(kvs).hasSize(2);
-    Pattern keyFormat = Pattern.compile("/trtllm-disagg/" + Pattern.quote(s.clusterName())
-        + "/workers/(CONTEXT|GENERATION)-(127\\.1\\.\\d{1,3}\\.\\d{1,3}):8000-\\d{13}-\\d+-\\d{3,4}");
+    Pattern keyFormat =
+        Pattern.compile(
+            "/trtllm-disagg/"
+                + Pattern.quote(s.clusterName())
+                + "/workers/(CONTEXT|GENERATION)-(127\\.1\\.\\d{1,3}\\.\\d{1,3}):8000-\\d{13}-\\d+-\\d{3,4}");
     for (SimulatedWorker w : List.of(ctx, gen)) {
       KeyValue kv = key(w.registrationKey());
       assertThat(kv).as("key of %s", w).isNotNull();
       String key = kv.getKey().toString(StandardCharsets.UTF_8);
-      assertThat(key).matches(keyFormat).startsWith("/trtllm-disagg/" + s.clusterName() + "/workers/"
-          + w.role().name() + "-" + w.host() + ":8000-");
+      assertThat(key)
+          .matches(keyFormat)
+          .startsWith(
+              "/trtllm-disagg/"
+                  + s.clusterName()
+                  + "/workers/"
+                  + w.role().name()
+                  + "-"
+                  + w.host()
+                  + ":8000-");
       String value = kv.getValue().toString(StandardCharsets.UTF_8);
       // exactly what Python's json.dumps(asdict(WorkerInfo)) writes
-      assertThat(value).isEqualTo("{\"worker_id\": \"" + key.substring(key.lastIndexOf('/') + 1) + "\", \"host\": \""
-          + w.host() + "\", \"port\": 8000, \"role\": " + (w.role() == WorkerRole.CONTEXT ? 0 : 1) + "}");
+      assertThat(value)
+          .isEqualTo(
+              "{\"worker_id\": \""
+                  + key.substring(key.lastIndexOf('/') + 1)
+                  + "\", \"host\": \""
+                  + w.host()
+                  + "\", \"port\": 8000, \"role\": "
+                  + (w.role() == WorkerRole.CONTEXT ? 0 : 1)
+                  + "}");
       JsonNode json = SimHttp.JSON.readTree(value);
       List<String> fields = new ArrayList<>();
       json.fieldNames().forEachRemaining(fields::add);
@@ -130,7 +172,11 @@ class SimulatedWorkerTest {
       assertThat(json.get("port").isInt()).isTrue();
       assertThat(json.get("role").isInt()).isTrue();
       assertThat(kv.getLease()).isNotZero().isEqualTo(w.leaseId());
-      long granted = etcd.getLeaseClient().timeToLive(kv.getLease(), LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS).getGrantedTTL();
+      long granted =
+          etcd.getLeaseClient()
+              .timeToLive(kv.getLease(), LeaseOption.DEFAULT)
+              .get(5, TimeUnit.SECONDS)
+              .getGrantedTTL();
       assertThat(granted).isEqualTo(7);
     }
   }
@@ -139,7 +185,10 @@ class SimulatedWorkerTest {
   void heartbeatsKeepTheRegistrationBeyondTheTtl() throws Exception {
     DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("hb"), 1, 2);
     SimulatedWorker w = start(WorkerRole.GENERATION, s, 0, 0);
-    await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(200))
+    await()
+        .during(Duration.ofSeconds(4))
+        .atMost(Duration.ofSeconds(6))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> key(w.registrationKey()) != null);
     assertThat(w.heartbeats()).isGreaterThanOrEqualTo(3);
     assertThat(w.registrations()).isEqualTo(1);
@@ -148,18 +197,24 @@ class SimulatedWorkerTest {
   @Test
   void heartbeatIsOffWhenTheIntervalIsNotBelowTheTimeoutSoTheKeyExpires() throws Exception {
     // TRAP of upstream: heartbeat_interval_sec >= inactive_timeout_sec silently disables heartbeats
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("nohb"), 2, 2);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("nohb"), 2, 2);
     SimulatedWorker w = start(WorkerRole.CONTEXT, s, 0, 0);
     assertThat(key(w.registrationKey())).isNotNull();
-    await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100)).until(() -> key(w.registrationKey()) == null);
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> key(w.registrationKey()) == null);
     assertThat(w.state()).isEqualTo(SimulatedWorker.State.SERVING);
     assertThat(get(w, "/health").statusCode()).isEqualTo(200);
     assertThat(w.heartbeats()).isZero();
   }
 
   @Test
-  void killedWorkerRefusesConnectionsAtOnceAndItsKeyDisappearsWhenTheLeaseExpires() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("kill"), 1, 3);
+  void killedWorkerRefusesConnectionsAtOnceAndItsKeyDisappearsWhenTheLeaseExpires()
+      throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("kill"), 1, 3);
     SimulatedWorker w = start(WorkerRole.CONTEXT, s, 0, 0);
     await().atMost(Duration.ofSeconds(5)).until(() -> w.heartbeats() >= 1);
 
@@ -169,43 +224,59 @@ class SimulatedWorkerTest {
     assertThat(refusesConnections(w)).isTrue();
     assertThat(key(w.registrationKey())).as("a crash leaves the key").isNotNull();
 
-    await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100)).until(() -> key(w.registrationKey()) == null);
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> key(w.registrationKey()) == null);
     long goneAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
     // the lease was last refreshed at most one heartbeat interval before the kill
-    assertThat(goneAfterMillis).isGreaterThanOrEqualTo((s.inactiveTimeoutSec() - s.heartbeatIntervalSec()) * 1000 - 200);
+    assertThat(goneAfterMillis)
+        .isGreaterThanOrEqualTo((s.inactiveTimeoutSec() - s.heartbeatIntervalSec()) * 1000 - 200);
   }
 
   @Test
   void shutdownRefusesNewConnectionsDrainsInFlightRequestsThenDeletesTheKey() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("drain"), 1, 10);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("drain"), 1, 10);
     SimulatedWorker w = start(WorkerRole.GENERATION, s, 0, 1500);
     AtomicLong servedWhenKeyDeleted = new AtomicLong(-1);
-    Watch.Watcher watch = etcd.getWatchClient().watch(bytes(w.registrationKey()), WatchOption.DEFAULT, r -> {
-      for (WatchEvent e : r.getEvents()) {
-        if (e.getEventType() == WatchEvent.EventType.DELETE) {
-          servedWhenKeyDeleted.compareAndSet(-1, w.requestsServed());
-        }
-      }
-    });
+    Watch.Watcher watch =
+        etcd.getWatchClient()
+            .watch(
+                bytes(w.registrationKey()),
+                WatchOption.DEFAULT,
+                r -> {
+                  for (WatchEvent e : r.getEvents()) {
+                    if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                      servedWhenKeyDeleted.compareAndSet(-1, w.requestsServed());
+                    }
+                  }
+                });
     try {
-      CompletableFuture<HttpResponse<String>> inFlight = postAsync(w, "{\"prompt\": \"hello\", \"max_tokens\": 4}");
+      CompletableFuture<HttpResponse<String>> inFlight =
+          postAsync(w, "{\"prompt\": \"hello\", \"max_tokens\": 4}");
       await().atMost(Duration.ofSeconds(5)).until(() -> w.inFlight() == 1);
 
       CompletableFuture<Void> done = w.shutdownAsync();
       assertThat(w.state()).isEqualTo(SimulatedWorker.State.DRAINING);
-      assertThat(refusesConnections(w)).as("new connections are refused once shutdown started").isTrue();
+      assertThat(refusesConnections(w))
+          .as("new connections are refused once shutdown started")
+          .isTrue();
       assertThatThrownBy(() -> get(w, "/health")).isInstanceOf(ConnectException.class);
       assertThat(w.inFlight()).isEqualTo(1);
       assertThat(key(w.registrationKey())).as("the key stays while draining").isNotNull();
 
       HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(SimHttp.JSON.readTree(r.body()).at("/choices/0/text").asText()).isEqualTo(" sim sim sim sim");
+      assertThat(SimHttp.JSON.readTree(r.body()).at("/choices/0/text").asText())
+          .isEqualTo(" sim sim sim sim");
       done.get(10, TimeUnit.SECONDS);
       assertThat(w.state()).isEqualTo(SimulatedWorker.State.STOPPED);
       assertThat(key(w.registrationKey())).isNull();
       await().atMost(Duration.ofSeconds(5)).until(() -> servedWhenKeyDeleted.get() != -1);
-      assertThat(servedWhenKeyDeleted.get()).as("requests served when the key was deleted").isEqualTo(1);
+      assertThat(servedWhenKeyDeleted.get())
+          .as("requests served when the key was deleted")
+          .isEqualTo(1);
     } finally {
       watch.close();
     }
@@ -213,14 +284,18 @@ class SimulatedWorkerTest {
 
   @Test
   void reRegistersWithANewLeaseWhenARefreshFails() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("rereg"), 1, 5);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("rereg"), 1, 5);
     SimulatedWorker w = start(WorkerRole.CONTEXT, s, 0, 0);
     long firstLease = w.leaseId();
     // revoking the lease deletes the key, and the next refresh fails: "lease not found"
     etcd.getLeaseClient().revoke(firstLease).get(5, TimeUnit.SECONDS);
     assertThat(key(w.registrationKey())).isNull();
 
-    await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100)).until(() -> key(w.registrationKey()) != null);
+    await()
+        .atMost(Duration.ofSeconds(6))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> key(w.registrationKey()) != null);
     KeyValue kv = key(w.registrationKey());
     assertThat(kv.getLease()).isNotEqualTo(firstLease).isEqualTo(w.leaseId());
     assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo(w.registrationJson());
@@ -230,7 +305,8 @@ class SimulatedWorkerTest {
 
   @Test
   void registersOnceEtcdIsBackAfterAnOutage() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("outage"), 1, 3);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("outage"), 1, 3);
     SimulatedWorker w = start(WorkerRole.GENERATION, s, 0, 0);
     etcdServer.stop();
     try {
@@ -240,10 +316,14 @@ class SimulatedWorkerTest {
     }
     // After the failed refresh the worker registers again: put-if-absent succeeds once the old
     // key is gone (its lease is no longer refreshed and expires), with a new lease.
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      KeyValue kv = key(w.registrationKey());
-      return w.registrations() >= 2 && kv != null && kv.getLease() == w.leaseId();
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              KeyValue kv = key(w.registrationKey());
+              return w.registrations() >= 2 && kv != null && kv.getLease() == w.leaseId();
+            });
     long beats = w.heartbeats();
     await().atMost(Duration.ofSeconds(5)).until(() -> w.heartbeats() >= beats + 2);
     assertThat(key(w.registrationKey())).isNotNull();
@@ -251,7 +331,8 @@ class SimulatedWorkerTest {
 
   @Test
   void deregisterAsInAPreStopHookDeletesTheKeyWhileTheWorkerKeepsServing() throws Exception {
-    DisaggClusterSettings s = DisaggClusterSettings.of(SimAddresses.uniqueClusterName("prestop"), 1, 3);
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("prestop"), 1, 3);
     SimulatedWorker w = start(WorkerRole.CONTEXT, s, 0, 0);
     assertThat(w.deregister()).isTrue();
     assertThat(key(w.registrationKey())).isNull();
@@ -262,13 +343,18 @@ class SimulatedWorkerTest {
     assertThat(key(w.registrationKey())).isNull();
     assertThat(w.registrations()).isEqualTo(1);
     assertThat(get(w, "/health").statusCode()).isEqualTo(200);
-    assertThat(postAsync(w, "{\"prompt\": \"x\"}").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(postAsync(w, "{\"prompt\": \"x\"}").get(10, TimeUnit.SECONDS).statusCode())
+        .isEqualTo(200);
   }
 
   @Test
   void prometheusMetricsShowInFlightRequestsAndTheTestSetValues() throws Exception {
-    SimulatedWorker w = SimAddresses.start(host -> SimulatedWorker.builder(WorkerRole.GENERATION, host, 0)
-        .register(false).serviceTimeMillis(2000));
+    SimulatedWorker w =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(WorkerRole.GENERATION, host, 0)
+                    .register(false)
+                    .serviceTimeMillis(2000));
     workers.add(w);
     w.setExtraRunningRequests(3);
     w.setWaitingRequests(5);
@@ -278,35 +364,54 @@ class SimulatedWorkerTest {
 
     HttpResponse<String> r = get(w, "/prometheus/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
     String labels = "{model_name=\"simulated-model\",engine_type=\"trtllm\"}";
     assertThat(r.body().lines().toList())
-        .contains("# TYPE trtllm_num_requests_running gauge", "trtllm_num_requests_running" + labels + " 4.0",
-            "# TYPE trtllm_num_requests_waiting gauge", "trtllm_num_requests_waiting" + labels + " 5.0",
-            "# TYPE trtllm_kv_cache_utilization gauge", "trtllm_kv_cache_utilization" + labels + " 0.75");
+        .contains(
+            "# TYPE trtllm_num_requests_running gauge",
+            "trtllm_num_requests_running" + labels + " 4.0",
+            "# TYPE trtllm_num_requests_waiting gauge",
+            "trtllm_num_requests_waiting" + labels + " 5.0",
+            "# TYPE trtllm_kv_cache_utilization gauge",
+            "trtllm_kv_cache_utilization" + labels + " 0.75");
     assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-    assertThat(get(w, "/prometheus/metrics").body()).contains("trtllm_num_requests_running" + labels + " 3.0",
-        "trtllm_request_success_total{model_name=\"simulated-model\",engine_type=\"trtllm\",finished_reason=\"length\"} 1.0");
-    assertThatThrownBy(() -> w.setKvCacheUtilization(1.5)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(get(w, "/prometheus/metrics").body())
+        .contains(
+            "trtllm_num_requests_running" + labels + " 3.0",
+            "trtllm_request_success_total{model_name=\"simulated-model\",engine_type=\"trtllm\",finished_reason=\"length\"} 1.0");
+    assertThatThrownBy(() -> w.setKvCacheUtilization(1.5))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void contextWorkerAnswersContextParamsAndGenerationWorkerACompletion() throws Exception {
-    SimulatedWorker ctx = SimAddresses.start(host -> SimulatedWorker.builder(WorkerRole.CONTEXT, host, 0).register(false));
-    SimulatedWorker gen = SimAddresses.start(host -> SimulatedWorker.builder(WorkerRole.GENERATION, host, 0).register(false));
+    SimulatedWorker ctx =
+        SimAddresses.start(
+            host -> SimulatedWorker.builder(WorkerRole.CONTEXT, host, 0).register(false));
+    SimulatedWorker gen =
+        SimAddresses.start(
+            host -> SimulatedWorker.builder(WorkerRole.GENERATION, host, 0).register(false));
     workers.add(ctx);
     workers.add(gen);
 
-    JsonNode c = SimHttp.JSON.readTree(postAsync(ctx, "{\"prompt\": \"one two three\", \"max_tokens\": 8, "
-        + "\"disaggregated_params\": {\"request_type\": \"context_only\", \"disagg_request_id\": 42}}")
-        .get(10, TimeUnit.SECONDS).body());
-    assertThat(c.at("/choices/0/disaggregated_params/request_type").asText()).isEqualTo("context_only");
+    JsonNode c =
+        SimHttp.JSON.readTree(
+            postAsync(
+                    ctx,
+                    "{\"prompt\": \"one two three\", \"max_tokens\": 8, "
+                        + "\"disaggregated_params\": {\"request_type\": \"context_only\", \"disagg_request_id\": 42}}")
+                .get(10, TimeUnit.SECONDS)
+                .body());
+    assertThat(c.at("/choices/0/disaggregated_params/request_type").asText())
+        .isEqualTo("context_only");
     assertThat(c.at("/choices/0/disaggregated_params/ctx_request_id").asLong()).isEqualTo(42);
     assertThat(c.at("/choices/0/disaggregated_params/first_gen_tokens").size()).isEqualTo(1);
     assertThat(c.at("/choices/0/finish_reason").asText()).isEqualTo("length");
     assertThat(c.get("prompt_token_ids").size()).isEqualTo(3);
 
-    HttpResponse<String> g = postAsync(gen, "{\"prompt\": [1, 2, 3], \"max_tokens\": 5}").get(10, TimeUnit.SECONDS);
+    HttpResponse<String> g =
+        postAsync(gen, "{\"prompt\": [1, 2, 3], \"max_tokens\": 5}").get(10, TimeUnit.SECONDS);
     assertThat(g.statusCode()).isEqualTo(200);
     JsonNode gj = SimHttp.JSON.readTree(g.body());
     assertThat(gj.get("object").asText()).isEqualTo("text_completion");
@@ -321,18 +426,33 @@ class SimulatedWorkerTest {
 
   @Test
   void refusesAddressesOutsideLoopback() {
-    assertThatThrownBy(() -> SimulatedWorker.builder(WorkerRole.CONTEXT, "10.1.2.3", 8000).register(false).start())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loopback");
-    assertThatThrownBy(() -> SimulatedWorker.builder(WorkerRole.CONTEXT, "localhost", 8000).register(false).start())
+    assertThatThrownBy(
+            () ->
+                SimulatedWorker.builder(WorkerRole.CONTEXT, "10.1.2.3", 8000)
+                    .register(false)
+                    .start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("loopback");
+    assertThatThrownBy(
+            () ->
+                SimulatedWorker.builder(WorkerRole.CONTEXT, "localhost", 8000)
+                    .register(false)
+                    .start())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> SimulatedWorker.builder(WorkerRole.CONTEXT, SimAddresses.randomHost(), 0)
-        .settings(DisaggClusterSettings.of("x", 1, 3)).etcd("etcd.example.com:2379").start())
+    assertThatThrownBy(
+            () ->
+                SimulatedWorker.builder(WorkerRole.CONTEXT, SimAddresses.randomHost(), 0)
+                    .settings(DisaggClusterSettings.of("x", 1, 3))
+                    .etcd("etcd.example.com:2379")
+                    .start())
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void settingsAreReadFromTheDisaggClusterSectionOfAWorkerYaml() {
-    DisaggClusterSettings s = DisaggClusterSettings.fromYaml("""
+    DisaggClusterSettings s =
+        DisaggClusterSettings.fromYaml(
+            """
         cache_transceiver_config:
           backend: UCX
         disagg_cluster:
@@ -348,6 +468,7 @@ class SimulatedWorkerTest {
     assertThat(s.workerKeyPrefix()).isEqualTo("/trtllm-disagg/ns.demo/workers");
     assertThat(DisaggClusterSettings.fromYaml("disagg_cluster:\n  cluster_name: x\n"))
         .isEqualTo(new DisaggClusterSettings("x", 5, 10, 1, 1));
-    assertThatThrownBy(() -> DisaggClusterSettings.fromYaml("backend: pytorch\n")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DisaggClusterSettings.fromYaml("backend: pytorch\n"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

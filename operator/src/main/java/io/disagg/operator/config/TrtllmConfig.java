@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -32,27 +31,28 @@ import java.util.TreeMap;
  * whether pods roll).
  *
  * <p>Upstream sources followed (repository NVIDIA/TensorRT-LLM):
+ *
  * <ul>
  *   <li>{@code tensorrt_llm/commands/serve.py}: a worker merges the {@code --extra_llm_api_options}
  *       YAML over its command-line arguments (the YAML wins), then pops {@code disagg_cluster} out
- *       of the LLM arguments and parses it with {@code extract_disagg_cluster_config}.
- *       {@code trtllm-serve disaggregated -c FILE} parses the router file with
- *       {@code parse_disagg_config_file} and binds {@code hostname:port}.</li>
+ *       of the LLM arguments and parses it with {@code extract_disagg_cluster_config}. {@code
+ *       trtllm-serve disaggregated -c FILE} parses the router file with {@code
+ *       parse_disagg_config_file} and binds {@code hostname:port}.
  *   <li>{@code tensorrt_llm/llmapi/disagg_utils.py}: {@code extract_disagg_cfg} (router top-level
- *       keys), {@code extract_router_config} (the {@code router} block of a server section),
- *       {@code DisaggClusterConfig}/{@code MinimalInstances} (unknown keys raise KeyError).</li>
+ *       keys), {@code extract_router_config} (the {@code router} block of a server section), {@code
+ *       DisaggClusterConfig}/{@code MinimalInstances} (unknown keys raise KeyError).
  *   <li>{@code tensorrt_llm/llmapi/llm_args.py}: {@code CacheTransceiverConfig} (strict model:
- *       {@code backend}, {@code max_tokens_in_buffer}, {@code kv_transfer_timeout_ms},
- *       {@code kv_transfer_sender_future_timeout_ms}); {@code TorchLlmArgs} owns
- *       {@code disable_overlap_scheduler} and {@code enable_iter_perf_stats}.</li>
+ *       {@code backend}, {@code max_tokens_in_buffer}, {@code kv_transfer_timeout_ms}, {@code
+ *       kv_transfer_sender_future_timeout_ms}); {@code TorchLlmArgs} owns {@code
+ *       disable_overlap_scheduler} and {@code enable_iter_perf_stats}.
  *   <li>{@code tensorrt_llm/serve/cluster_storage.py}: {@code create_cluster_storage} picks etcd
  *       for an {@code etcd://} URI; {@code Etcd3ClusterStorage} splits it on commas and parses
- *       every part as a URL.</li>
+ *       every part as a URL.
  * </ul>
  *
- * <p>Key order: the operator's keys come first, in a fixed order; keys taken from user maps
- * ({@code llmApiOptions}, {@code router.extraConfig}) follow, sorted by name at every nesting
- * level, so the insertion order of user maps never changes the output. Lists keep their order.
+ * <p>Key order: the operator's keys come first, in a fixed order; keys taken from user maps ({@code
+ * llmApiOptions}, {@code router.extraConfig}) follow, sorted by name at every nesting level, so the
+ * insertion order of user maps never changes the output. Lists keep their order.
  */
 public final class TrtllmConfig {
   private TrtllmConfig() {}
@@ -75,8 +75,8 @@ public final class TrtllmConfig {
   static final String DEREGISTER_SCRIPT_RESOURCE = "/trtllm/deregister.py";
 
   /**
-   * Router {@code hostname}: the router binds this address, so it must listen on every
-   * interface of the pod (IPv4).
+   * Router {@code hostname}: the router binds this address, so it must listen on every interface of
+   * the pod (IPv4).
    */
   public static final String ROUTER_HOSTNAME = "0.0.0.0";
 
@@ -87,26 +87,42 @@ public final class TrtllmConfig {
   public static final String RETURN_PERF_METRICS = "return_perf_metrics";
   public static final String DISAGG_CLUSTER = "disagg_cluster";
 
-  /** The {@code cache_transceiver_config} fields the operator writes from {@code spec.kvCacheTransfer}. */
-  public static final List<String> CACHE_TRANSCEIVER_OPERATOR_KEYS = List.of(
-      "backend", "max_tokens_in_buffer", "kv_transfer_timeout_ms", "kv_transfer_sender_future_timeout_ms");
+  /**
+   * The {@code cache_transceiver_config} fields the operator writes from {@code
+   * spec.kvCacheTransfer}.
+   */
+  public static final List<String> CACHE_TRANSCEIVER_OPERATOR_KEYS =
+      List.of(
+          "backend",
+          "max_tokens_in_buffer",
+          "kv_transfer_timeout_ms",
+          "kv_transfer_sender_future_timeout_ms");
 
   /**
-   * Top-level router keys the operator writes. {@code spec.router.extraConfig} cannot change
-   * them: a key the operator wrote replaces the extraConfig value as a whole. All of them are
-   * always written except {@code conditional_disagg_config}, written only when
-   * {@code spec.router.maxLocalPrefillLength} is set (otherwise an extraConfig value passes).
+   * Top-level router keys the operator writes. {@code spec.router.extraConfig} cannot change them:
+   * a key the operator wrote replaces the extraConfig value as a whole. All of them are always
+   * written except {@code conditional_disagg_config}, written only when {@code
+   * spec.router.maxLocalPrefillLength} is set (otherwise an extraConfig value passes).
    */
-  public static final Set<String> ROUTER_OPERATOR_KEYS = Set.of(
-      "hostname", "port", "backend", "max_retries", Pool.CONTEXT.routerSection(),
-      Pool.GENERATION.routerSection(), "conditional_disagg_config", DISAGG_CLUSTER);
+  public static final Set<String> ROUTER_OPERATOR_KEYS =
+      Set.of(
+          "hostname",
+          "port",
+          "backend",
+          "max_retries",
+          Pool.CONTEXT.routerSection(),
+          Pool.GENERATION.routerSection(),
+          "conditional_disagg_config",
+          DISAGG_CLUSTER);
 
   // ---- fabric environment ----
   /** NIXL's transport (UCX or LIBFABRIC); an unknown value makes NIXL fall back to UCX silently. */
   public static final String ENV_NIXL_KVCACHE_BACKEND = "TRTLLM_NIXL_KVCACHE_BACKEND";
+
   public static final String ENV_FI_PROVIDER = "FI_PROVIDER";
   public static final String ENV_FI_EFA_USE_DEVICE_RDMA = "FI_EFA_USE_DEVICE_RDMA";
   public static final String ENV_FI_LOG_LEVEL = "FI_LOG_LEVEL";
+
   /**
    * The directory NIXL loads its backend plugins ({@code libplugin_LIBFABRIC.so}) from: read by
    * {@code getPluginDir()} in ai-dynamo/nixl {@code src/core/nixl_plugin_manager.cpp} (singular;
@@ -130,8 +146,8 @@ public final class TrtllmConfig {
 
   /**
    * The workers' preStop script ({@code src/main/resources/trtllm/deregister.py}): deletes the
-   * pod's own etcd registration before the container gets SIGTERM, because TensorRT-LLM deletes
-   * it only after its HTTP server has drained. The same text for every cluster, read from the
+   * pod's own etcd registration before the container gets SIGTERM, because TensorRT-LLM deletes it
+   * only after its HTTP server has drained. The same text for every cluster, read from the
    * classpath once.
    *
    * @throws IllegalStateException when the operator's jar lacks the script (a packaging error)
@@ -162,49 +178,63 @@ public final class TrtllmConfig {
   // Worker: --extra_llm_api_options
   // =====================================================================================
 
-  /** {@link #workerOptions} as YAML: the file passed to {@code trtllm-serve --extra_llm_api_options}. */
+  /**
+   * {@link #workerOptions} as YAML: the file passed to {@code trtllm-serve
+   * --extra_llm_api_options}.
+   */
   public static String workerYaml(DisaggCluster cr, Pool pool) {
     return TrtllmYaml.write(workerOptions(cr, pool));
   }
 
   /**
-   * The LLM-API options of a pool's workers: the pool's {@code llmApiOptions} deep-merged with
-   * the operator's keys, the operator winning where both set a value. In this order:
+   * The LLM-API options of a pool's workers: the pool's {@code llmApiOptions} deep-merged with the
+   * operator's keys, the operator winning where both set a value. In this order:
+   *
    * <ol>
-   *   <li>{@code disable_overlap_scheduler: true}, context pool only (the overlap scheduler is
-   *       not supported on context servers), and only on the {@code pytorch} and
-   *       {@code _autodeploy} backends: the TensorRT backend's {@code TrtLlmArgs} has no such
-   *       field and rejects unknown keys.</li>
+   *   <li>{@code disable_overlap_scheduler: true}, context pool only (the overlap scheduler is not
+   *       supported on context servers), and only on the {@code pytorch} and {@code _autodeploy}
+   *       backends: the TensorRT backend's {@code TrtLlmArgs} has no such field and rejects unknown
+   *       keys.
    *   <li>{@code cache_transceiver_config}: {@code backend} always (without it TensorRT-LLM starts
-   *       with disaggregation disabled), {@code max_tokens_in_buffer} (tokens),
-   *       {@code kv_transfer_timeout_ms} and {@code kv_transfer_sender_future_timeout_ms}
-   *       (milliseconds) when set in {@code spec.kvCacheTransfer}; the user's other keys of this
-   *       section are kept.</li>
+   *       with disaggregation disabled), {@code max_tokens_in_buffer} (tokens), {@code
+   *       kv_transfer_timeout_ms} and {@code kv_transfer_sender_future_timeout_ms} (milliseconds)
+   *       when set in {@code spec.kvCacheTransfer}; the user's other keys of this section are kept.
    *   <li>{@code enable_iter_perf_stats} ({@code pytorch} backend only, a {@code TorchLlmArgs}
-   *       field; feeds the JSON {@code /metrics}) and {@code return_perf_metrics} (serves
-   *       {@code /prometheus/metrics}): {@code true} unless {@code llmApiOptions} sets them.</li>
-   *   <li>{@code disagg_cluster}: {@link #disaggClusterSection}, entirely the operator's.</li>
-   *   <li>every other key of {@code llmApiOptions}, sorted.</li>
+   *       field; feeds the JSON {@code /metrics}) and {@code return_perf_metrics} (serves {@code
+   *       /prometheus/metrics}): {@code true} unless {@code llmApiOptions} sets them.
+   *   <li>{@code disagg_cluster}: {@link #disaggClusterSection}, entirely the operator's.
+   *   <li>every other key of {@code llmApiOptions}, sorted.
    * </ol>
    */
   public static Map<String, Object> workerOptions(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
     ModelBackend backend = spec.getBackend();
     PoolSpec poolSpec = spec.pool(pool);
-    Map<String, Object> user = poolSpec == null || poolSpec.getLlmApiOptions() == null
-        ? Map.of() : poolSpec.getLlmApiOptions();
+    Map<String, Object> user =
+        poolSpec == null || poolSpec.getLlmApiOptions() == null
+            ? Map.of()
+            : poolSpec.getLlmApiOptions();
 
     Map<String, Object> out = new LinkedHashMap<>();
-    if (pool == Pool.CONTEXT && (backend == ModelBackend.PYTORCH || backend == ModelBackend.AUTODEPLOY)) {
+    if (pool == Pool.CONTEXT
+        && (backend == ModelBackend.PYTORCH || backend == ModelBackend.AUTODEPLOY)) {
       out.put(DISABLE_OVERLAP_SCHEDULER, true);
     }
-    out.put(CACHE_TRANSCEIVER_CONFIG, overlay(cacheTransceiverConfig(spec), user.get(CACHE_TRANSCEIVER_CONFIG)));
+    out.put(
+        CACHE_TRANSCEIVER_CONFIG,
+        overlay(cacheTransceiverConfig(spec), user.get(CACHE_TRANSCEIVER_CONFIG)));
     if (backend == ModelBackend.PYTORCH) {
-      out.put(ENABLE_ITER_PERF_STATS, user.containsKey(ENABLE_ITER_PERF_STATS)
-          ? canonical(user.get(ENABLE_ITER_PERF_STATS)) : Boolean.TRUE);
+      out.put(
+          ENABLE_ITER_PERF_STATS,
+          user.containsKey(ENABLE_ITER_PERF_STATS)
+              ? canonical(user.get(ENABLE_ITER_PERF_STATS))
+              : Boolean.TRUE);
     }
-    out.put(RETURN_PERF_METRICS, user.containsKey(RETURN_PERF_METRICS)
-        ? canonical(user.get(RETURN_PERF_METRICS)) : Boolean.TRUE);
+    out.put(
+        RETURN_PERF_METRICS,
+        user.containsKey(RETURN_PERF_METRICS)
+            ? canonical(user.get(RETURN_PERF_METRICS))
+            : Boolean.TRUE);
     out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
     appendSorted(out, user);
     return out;
@@ -226,17 +256,18 @@ public final class TrtllmConfig {
   // =====================================================================================
 
   /**
-   * The {@code disagg_cluster} section, identical for router and workers (they must agree,
-   * {@code cluster_name} above all: it is the etcd key prefix {@code /trtllm-disagg/<name>/}).
-   * Fields of {@code DisaggClusterConfig} in {@code tensorrt_llm/llmapi/disagg_utils.py}:
-   * {@code cluster_uri}, {@code cluster_name}, {@code minimal_instances}
-   * ({@code context_servers}, {@code generation_servers}: instance counts),
-   * {@code heartbeat_interval_sec} and {@code inactive_timeout_sec} (seconds). The docs'
-   * {@code inactive_interval_sec} is not a field and would raise KeyError.
+   * The {@code disagg_cluster} section, identical for router and workers (they must agree, {@code
+   * cluster_name} above all: it is the etcd key prefix {@code /trtllm-disagg/<name>/}). Fields of
+   * {@code DisaggClusterConfig} in {@code tensorrt_llm/llmapi/disagg_utils.py}: {@code
+   * cluster_uri}, {@code cluster_name}, {@code minimal_instances} ({@code context_servers}, {@code
+   * generation_servers}: instance counts), {@code heartbeat_interval_sec} and {@code
+   * inactive_timeout_sec} (seconds). The docs' {@code inactive_interval_sec} is not a field and
+   * would raise KeyError.
    */
   public static Map<String, Object> disaggClusterSection(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
-    DiscoverySpec discovery = spec.getDiscovery() != null ? spec.getDiscovery() : new DiscoverySpec();
+    DiscoverySpec discovery =
+        spec.getDiscovery() != null ? spec.getDiscovery() : new DiscoverySpec();
     Map<String, Object> minimal = new LinkedHashMap<>();
     for (Pool pool : Pool.values()) {
       PoolSpec p = spec.pool(pool);
@@ -252,11 +283,11 @@ public final class TrtllmConfig {
   }
 
   /**
-   * {@code disagg_cluster.cluster_uri}: every endpoint of the effective spec (already
-   * {@code host:port}, see {@code EffectiveSpec}) as {@code etcd://host:port}, joined with
-   * {@code ,} in the given order. Each part carries the scheme because {@code Etcd3ClusterStorage}
-   * ({@code tensorrt_llm/serve/cluster_storage.py}) parses every comma-separated part as a URL and
-   * {@code create_cluster_storage} chooses the etcd storage by the {@code etcd://} prefix.
+   * {@code disagg_cluster.cluster_uri}: every endpoint of the effective spec (already {@code
+   * host:port}, see {@code EffectiveSpec}) as {@code etcd://host:port}, joined with {@code ,} in
+   * the given order. Each part carries the scheme because {@code Etcd3ClusterStorage} ({@code
+   * tensorrt_llm/serve/cluster_storage.py}) parses every comma-separated part as a URL and {@code
+   * create_cluster_storage} chooses the etcd storage by the {@code etcd://} prefix.
    */
   public static String clusterUri(DisaggCluster cr) {
     List<String> parts = new ArrayList<>();
@@ -266,9 +297,13 @@ public final class TrtllmConfig {
     return String.join(",", parts);
   }
 
-  /** {@code disagg_cluster.cluster_name} of the effective spec (defaulted to {@code <namespace>.<name>} there). */
+  /**
+   * {@code disagg_cluster.cluster_name} of the effective spec (defaulted to {@code
+   * <namespace>.<name>} there).
+   */
   public static String clusterName(DisaggCluster cr) {
-    return Objects.requireNonNull(cr.getSpec().getDiscovery().getClusterName(),
+    return Objects.requireNonNull(
+        cr.getSpec().getDiscovery().getClusterName(),
         "clusterName: render the effective spec (EffectiveSpec.of), not the resource as received");
   }
 
@@ -282,25 +317,25 @@ public final class TrtllmConfig {
   }
 
   /**
-   * The router config in dynamic (etcd discovery) mode, as {@code extract_disagg_cfg} in
-   * {@code tensorrt_llm/llmapi/disagg_utils.py} parses it:
+   * The router config in dynamic (etcd discovery) mode, as {@code extract_disagg_cfg} in {@code
+   * tensorrt_llm/llmapi/disagg_utils.py} parses it:
+   *
    * <ul>
-   *   <li>{@code hostname: 0.0.0.0}, {@code port} ({@code spec.router.port}), {@code backend}
-   *       (the workers' {@code --backend}; not a named parameter upstream, so it is copied into
-   *       both server sections, where it is harmless), {@code max_retries}.</li>
-   *   <li>{@code context_servers} / {@code generation_servers} with only a
-   *       {@code router: {type, use_tokens}} block. Upstream reads the router block of both
-   *       sections in every mode ({@code extract_router_config}); with {@code disagg_cluster} it
-   *       never reads {@code num_instances} or {@code urls}, so they are not written. For a
-   *       {@code kv_cache_aware} router, {@code tokens_per_block} (from the pool's
-   *       {@code llmApiOptions.kv_cache_config}) and {@code max_batch_size} (from the pool's
-   *       {@code llmApiOptions}) are added, as {@code extract_router_config} does for a static
-   *       server section, so the router hashes blocks like the workers do.</li>
-   *   <li>{@code conditional_disagg_config.max_local_prefill_length} (tokens) when set.</li>
-   *   <li>{@code disagg_cluster}: the same section as the workers ({@link #disaggClusterSection}).</li>
-   *   <li>the keys of {@code spec.router.extraConfig} that the operator did not write
-   *       (see {@link #ROUTER_OPERATOR_KEYS}), sorted; operator keys are never merged with
-   *       extraConfig values.</li>
+   *   <li>{@code hostname: 0.0.0.0}, {@code port} ({@code spec.router.port}), {@code backend} (the
+   *       workers' {@code --backend}; not a named parameter upstream, so it is copied into both
+   *       server sections, where it is harmless), {@code max_retries}.
+   *   <li>{@code context_servers} / {@code generation_servers} with only a {@code router: {type,
+   *       use_tokens}} block. Upstream reads the router block of both sections in every mode
+   *       ({@code extract_router_config}); with {@code disagg_cluster} it never reads {@code
+   *       num_instances} or {@code urls}, so they are not written. For a {@code kv_cache_aware}
+   *       router, {@code tokens_per_block} (from the pool's {@code llmApiOptions.kv_cache_config})
+   *       and {@code max_batch_size} (from the pool's {@code llmApiOptions}) are added, as {@code
+   *       extract_router_config} does for a static server section, so the router hashes blocks like
+   *       the workers do.
+   *   <li>{@code conditional_disagg_config.max_local_prefill_length} (tokens) when set.
+   *   <li>{@code disagg_cluster}: the same section as the workers ({@link #disaggClusterSection}).
+   *   <li>the keys of {@code spec.router.extraConfig} that the operator did not write (see {@link
+   *       #ROUTER_OPERATOR_KEYS}), sorted; operator keys are never merged with extraConfig values.
    * </ul>
    */
   public static Map<String, Object> routerConfig(DisaggCluster cr) {
@@ -311,20 +346,25 @@ public final class TrtllmConfig {
     out.put("port", router.getPort());
     out.put("backend", spec.getBackend().flag());
     out.put("max_retries", router.getMaxRetries());
-    out.put(Pool.CONTEXT.routerSection(), serverSection(spec, Pool.CONTEXT, router.getContextRouter()));
-    out.put(Pool.GENERATION.routerSection(), serverSection(spec, Pool.GENERATION, router.getGenerationRouter()));
+    out.put(
+        Pool.CONTEXT.routerSection(), serverSection(spec, Pool.CONTEXT, router.getContextRouter()));
+    out.put(
+        Pool.GENERATION.routerSection(),
+        serverSection(spec, Pool.GENERATION, router.getGenerationRouter()));
     if (router.getMaxLocalPrefillLength() != null) {
       Map<String, Object> cond = new LinkedHashMap<>();
       cond.put("max_local_prefill_length", router.getMaxLocalPrefillLength());
       out.put("conditional_disagg_config", cond);
     }
     out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
-    Map<String, Object> extra = router.getExtraConfig() != null ? router.getExtraConfig() : Map.of();
+    Map<String, Object> extra =
+        router.getExtraConfig() != null ? router.getExtraConfig() : Map.of();
     appendSorted(out, extra);
     return out;
   }
 
-  private static Map<String, Object> serverSection(DisaggClusterSpec spec, Pool pool, PoolRouterSpec routerSpec) {
+  private static Map<String, Object> serverSection(
+      DisaggClusterSpec spec, Pool pool, PoolRouterSpec routerSpec) {
     PoolRouterSpec r = routerSpec != null ? routerSpec : new PoolRouterSpec();
     RouterType type = r.getType() != null ? r.getType() : RouterType.ROUND_ROBIN;
     Map<String, Object> block = new LinkedHashMap<>();
@@ -332,7 +372,8 @@ public final class TrtllmConfig {
     putIfSet(block, "use_tokens", r.getUseTokens());
     if (type == RouterType.KV_CACHE_AWARE) {
       PoolSpec p = spec.pool(pool);
-      Map<String, Object> opts = p != null && p.getLlmApiOptions() != null ? p.getLlmApiOptions() : Map.of();
+      Map<String, Object> opts =
+          p != null && p.getLlmApiOptions() != null ? p.getLlmApiOptions() : Map.of();
       if (opts.get("kv_cache_config") instanceof Map<?, ?> kvc) {
         putIfSet(block, "tokens_per_block", canonical(kvc.get("tokens_per_block")));
       }
@@ -348,30 +389,34 @@ public final class TrtllmConfig {
   // =====================================================================================
 
   /**
-   * The fabric environment of every worker ({@code <name>-fabric} ConfigMap, read with
-   * {@code envFrom}), sorted by name:
+   * The fabric environment of every worker ({@code <name>-fabric} ConfigMap, read with {@code
+   * envFrom}), sorted by name:
+   *
    * <ul>
    *   <li>{@code TRTLLM_NIXL_KVCACHE_BACKEND} = {@code spec.kvCacheTransfer.nixlBackend} when the
-   *       transfer backend is NIXL or DEFAULT (DEFAULT means NIXL).</li>
-   *   <li>with {@code spec.fabric.efa.enabled}: {@code FI_PROVIDER=efa},
-   *       {@code FI_EFA_USE_DEVICE_RDMA=1} ({@code 0} without GPU-direct RDMA),
-   *       {@code FI_LOG_LEVEL} (when set) and {@code NIXL_PLUGIN_DIR} (when set).</li>
-   *   <li>all of {@code spec.kvCacheTransfer.env}; the operator's variables above win.</li>
+   *       transfer backend is NIXL or DEFAULT (DEFAULT means NIXL).
+   *   <li>with {@code spec.fabric.efa.enabled}: {@code FI_PROVIDER=efa}, {@code
+   *       FI_EFA_USE_DEVICE_RDMA=1} ({@code 0} without GPU-direct RDMA), {@code FI_LOG_LEVEL} (when
+   *       set) and {@code NIXL_PLUGIN_DIR} (when set).
+   *   <li>all of {@code spec.kvCacheTransfer.env}; the operator's variables above win.
    * </ul>
-   * {@code LD_LIBRARY_PATH} is not set here: the worker start script prepends
-   * {@code efa.libraryPath}. Follows the TensorRT-LLM disaggregated README (NIXL backend
-   * configuration, AWS EFA) and its AWS EFA guide.
+   *
+   * {@code LD_LIBRARY_PATH} is not set here: the worker start script prepends {@code
+   * efa.libraryPath}. Follows the TensorRT-LLM disaggregated README (NIXL backend configuration,
+   * AWS EFA) and its AWS EFA guide.
    */
   public static Map<String, String> fabricEnv(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
     KvCacheTransferSpec kv = spec.getKvCacheTransfer();
     Map<String, String> env = new TreeMap<>();
     if (kv.getEnv() != null) {
-      kv.getEnv().forEach((k, v) -> {
-        if (k != null) {
-          env.put(k, v == null ? "" : v);
-        }
-      });
+      kv.getEnv()
+          .forEach(
+              (k, v) -> {
+                if (k != null) {
+                  env.put(k, v == null ? "" : v);
+                }
+              });
     }
     KvCacheTransferBackend backend = kv.getBackend();
     if (backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT) {
@@ -402,9 +447,9 @@ public final class TrtllmConfig {
   }
 
   /**
-   * Deep merge where the operator wins: the operator's keys first (in its order; where both
-   * sides hold a map the merge recurses), then the user's remaining keys, sorted. A user value
-   * that is not a map is dropped in favour of the operator's map.
+   * Deep merge where the operator wins: the operator's keys first (in its order; where both sides
+   * hold a map the merge recurses), then the user's remaining keys, sorted. A user value that is
+   * not a map is dropped in favour of the operator's map.
    */
   static Map<String, Object> overlay(Map<String, Object> operator, Object user) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -445,18 +490,19 @@ public final class TrtllmConfig {
   }
 
   /**
-   * A copy of a user value with every map's keys sorted (recursively), lists in their order.
-   * Map keys are strings (they come from JSON).
+   * A copy of a user value with every map's keys sorted (recursively), lists in their order. Map
+   * keys are strings (they come from JSON).
    */
   static Object canonical(Object value) {
     if (value instanceof Map<?, ?> m) {
       Map<String, Object> out = new LinkedHashMap<>();
       Map<String, Object> byName = new TreeMap<>();
-      m.forEach((k, v) -> {
-        if (k != null) {
-          byName.put(k.toString(), v);
-        }
-      });
+      m.forEach(
+          (k, v) -> {
+            if (k != null) {
+              byName.put(k.toString(), v);
+            }
+          });
       byName.forEach((k, v) -> out.put(k, canonical(v)));
       return out;
     }

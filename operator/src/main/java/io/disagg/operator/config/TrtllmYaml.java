@@ -20,11 +20,11 @@ import java.util.regex.Pattern;
  * loader). Deterministic: maps are written in their iteration order, no document start marker,
  * {@code \n} line breaks, no line folding.
  *
- * <p>Strings are written plain where that is unambiguous and double-quoted whenever a YAML 1.1
- * or 1.2 loader could resolve the plain form to something else (booleans such as {@code on},
- * {@code yes}, numbers such as {@code 8000}, {@code 1_000}, {@code 0x1F}, {@code 12:30},
- * timestamps, null). Floating-point numbers are written in plain decimal notation with a
- * decimal point ({@code 1.0E10} would be a string to PyYAML, {@code 10000000000.0} is a float).
+ * <p>Strings are written plain where that is unambiguous and double-quoted whenever a YAML 1.1 or
+ * 1.2 loader could resolve the plain form to something else (booleans such as {@code on}, {@code
+ * yes}, numbers such as {@code 8000}, {@code 1_000}, {@code 0x1F}, {@code 12:30}, timestamps,
+ * null). Floating-point numbers are written in plain decimal notation with a decimal point ({@code
+ * 1.0E10} would be a string to PyYAML, {@code 10000000000.0} is a float).
  */
 final class TrtllmYaml {
   private TrtllmYaml() {}
@@ -41,16 +41,17 @@ final class TrtllmYaml {
   }
 
   private static ObjectMapper build() {
-    YAMLFactory factory = YAMLFactory.builder()
-        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-        .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-        .disable(YAMLGenerator.Feature.SPLIT_LINES)
-        .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-        .disable(YAMLGenerator.Feature.USE_PLATFORM_LINE_BREAKS)
-        .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
-        .stringQuotingChecker(new Yaml11QuotingChecker())
-        .build();
+    YAMLFactory factory =
+        YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .disable(YAMLGenerator.Feature.USE_PLATFORM_LINE_BREAKS)
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .stringQuotingChecker(new Yaml11QuotingChecker())
+            .build();
     SimpleModule floats = new SimpleModule("trtllm-yaml-floats");
     floats.addSerializer(Double.class, new FloatSerializer<>(Double.class));
     floats.addSerializer(Double.TYPE, new FloatSerializer<>(Double.TYPE));
@@ -77,8 +78,12 @@ final class TrtllmYaml {
     }
 
     @Override
-    public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-      double d = value instanceof Float f ? Double.parseDouble(Float.toString(f)) : ((Number) value).doubleValue();
+    public void serialize(T value, JsonGenerator gen, SerializerProvider provider)
+        throws IOException {
+      double d =
+          value instanceof Float f
+              ? Double.parseDouble(Float.toString(f))
+              : ((Number) value).doubleValue();
       gen.writeNumber(pythonFloat(d));
     }
   }
@@ -91,15 +96,25 @@ final class TrtllmYaml {
     private static final long serialVersionUID = 1L;
 
     /** bool and null of YAML 1.1 (y/n included: some loaders resolve them). */
-    private static final Pattern KEYWORD = Pattern.compile(
-        "(?:y|Y|n|N|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-            + "|~|null|Null|NULL|<<|=)");
-    /** Anything shaped like an int or float of YAML 1.1/1.2: decimal, 0b/0o/0x, base 60, exponents, underscores. */
-    private static final Pattern NUMBERISH = Pattern.compile("[-+]?\\.?[0-9][0-9a-fA-FxXoO_.:eE+-]*");
+    private static final Pattern KEYWORD =
+        Pattern.compile(
+            "(?:y|Y|n|N|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+                + "|~|null|Null|NULL|<<|=)");
+
+    /**
+     * Anything shaped like an int or float of YAML 1.1/1.2: decimal, 0b/0o/0x, base 60, exponents,
+     * underscores.
+     */
+    private static final Pattern NUMBERISH =
+        Pattern.compile("[-+]?\\.?[0-9][0-9a-fA-FxXoO_.:eE+-]*");
+
     /** .inf / .nan spellings. */
-    private static final Pattern SPECIAL_FLOAT = Pattern.compile("[-+]?\\.(?:inf|Inf|INF|nan|NaN|NAN)");
+    private static final Pattern SPECIAL_FLOAT =
+        Pattern.compile("[-+]?\\.(?:inf|Inf|INF|nan|NaN|NAN)");
+
     /** YAML 1.1 timestamps start with yyyy-m-d. */
-    private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\\s].*)?");
+    private static final Pattern TIMESTAMP =
+        Pattern.compile("[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\\s].*)?");
 
     static boolean resolvesToNonString(String s) {
       return s.isEmpty()

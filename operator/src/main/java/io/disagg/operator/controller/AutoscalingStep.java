@@ -7,14 +7,7 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.ReplicaRecommendation;
-import io.disagg.operator.scaling.Autoscaler;
-import io.disagg.operator.scaling.AutoscalingMetrics;
-import io.disagg.operator.scaling.ClusterPolicy;
-import io.disagg.operator.scaling.PoolPolicy;
-import io.disagg.operator.scaling.PoolState;
-import io.disagg.operator.scaling.Sample;
-import io.disagg.operator.scaling.UnschedulablePods;
-import io.disagg.operator.scaling.MetricTarget;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.PrometheusQueryResult;
 import io.disagg.operator.metrics.RouterLoad;
@@ -22,8 +15,15 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Autoscaler;
+import io.disagg.operator.scaling.AutoscalingMetrics;
+import io.disagg.operator.scaling.ClusterPolicy;
+import io.disagg.operator.scaling.MetricTarget;
+import io.disagg.operator.scaling.PoolPolicy;
+import io.disagg.operator.scaling.PoolState;
 import io.disagg.operator.scaling.Replicas;
+import io.disagg.operator.scaling.Sample;
+import io.disagg.operator.scaling.UnschedulablePods;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -42,33 +42,33 @@ import org.jboss.logging.Logger;
 
 /**
  * The reconciler's autoscaling step: every {@code evaluationIntervalSeconds}, reads the load of
- * each autoscaled pool from its source, asks {@link Autoscaler} for the targets and decides what
- * of the decision goes into the status. The I/O is here, one client per source; the decision is
- * {@link Autoscaler}'s (pure).
+ * each autoscaled pool from its source, asks {@link Autoscaler} for the targets and decides what of
+ * the decision goes into the status. The I/O is here, one client per source; the decision is {@link
+ * Autoscaler}'s (pure).
  *
  * <p>Sources: {@code Pods} scrapes every ready worker ({@link WorkerMetricsClient}); {@code Router}
  * scrapes every ready router pod and sums their in-flight counters ({@link RouterMetricsClient},
  * all replicas or nothing: a partial sum would understate the load); {@code Prometheus} runs the
- * metric's query ({@link PrometheusQueryClient}), whose result is the per-instance average over
- * the pool's ready instances. A source that cannot be read gives no sample, which never lowers a
- * pool; why is appended to the status message.
+ * metric's query ({@link PrometheusQueryClient}), whose result is the per-instance average over the
+ * pool's ready instances. A source that cannot be read gives no sample, which never lowers a pool;
+ * why is appended to the status message.
  *
  * <p>When: a cluster is evaluated at most once per the shortest interval of its autoscaled pools.
  * The time of the last evaluation is kept in memory and in {@code status.<pool>.autoscaling
- * .lastEvaluationTime}, written with the status writes that happen anyway (see below); a
- * restarted operator waits for the rest of the interval after it instead of evaluating at once.
- * Decisions that changed something are always written at once, so the interval after a scale-up
- * or scale-down survives a restart exactly; after a quiet evaluation that was not written yet, a
- * restarted operator may evaluate up to one interval early, which changes nothing the previous
- * evaluation would not have.
+ * .lastEvaluationTime}, written with the status writes that happen anyway (see below); a restarted
+ * operator waits for the rest of the interval after it instead of evaluating at once. Decisions
+ * that changed something are always written at once, so the interval after a scale-up or scale-down
+ * survives a restart exactly; after a quiet evaluation that was not written yet, a restarted
+ * operator may evaluate up to one interval early, which changes nothing the previous evaluation
+ * would not have.
  *
  * <p>Status churn: an evaluation whose only news is the observed load (averages, message,
- * timestamps of unchanged recommendations) is kept in memory and written at most every
- * {@link #REFRESH}, so a steady cluster costs one status write per minute instead of one per
- * interval. Everything the decision depends on (target, limits, recommendation values,
- * scale events, unschedulable pods) is written at once. After an operator restart the scaler
- * continues from the status: at worst its recommendations are up to {@link #REFRESH} older than
- * they were, which can end a scale-down window that much earlier (the decrease is still drained).
+ * timestamps of unchanged recommendations) is kept in memory and written at most every {@link
+ * #REFRESH}, so a steady cluster costs one status write per minute instead of one per interval.
+ * Everything the decision depends on (target, limits, recommendation values, scale events,
+ * unschedulable pods) is written at once. After an operator restart the scaler continues from the
+ * status: at worst its recommendations are up to {@link #REFRESH} older than they were, which can
+ * end a scale-down window that much earlier (the decrease is still drained).
  */
 final class AutoscalingStep {
 
@@ -76,11 +76,20 @@ final class AutoscalingStep {
   static final Duration REFRESH = Duration.ofSeconds(60);
 
   /** What the step decided for one reconcile. */
-  record Result(Map<Pool, Integer> targets, Map<Pool, PoolAutoscalingStatus> statuses, List<Autoscaler.PoolDecision> changes,
+  record Result(
+      Map<Pool, Integer> targets,
+      Map<Pool, PoolAutoscalingStatus> statuses,
+      List<Autoscaler.PoolDecision> changes,
       Duration requeueAfter) {}
 
-  /** What the operator remembers between reconciles of one cluster (lost on restart: then the status is used). */
-  private record Memory(Instant evaluatedAt, Map<Pool, PoolAutoscalingStatus> latest, Instant writtenAt,
+  /**
+   * What the operator remembers between reconciles of one cluster (lost on restart: then the status
+   * is used).
+   */
+  private record Memory(
+      Instant evaluatedAt,
+      Map<Pool, PoolAutoscalingStatus> latest,
+      Instant writtenAt,
       Map<Pool, String> sourceProblems) {}
 
   private static final Logger LOG = Logger.getLogger(AutoscalingStep.class);
@@ -91,7 +100,11 @@ final class AutoscalingStep {
   private final AutoscalingMetrics meters;
   private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
-  AutoscalingStep(Clock clock, WorkerMetricsClient metrics, RouterMetricsClient routerMetrics, PrometheusQueryClient prometheus,
+  AutoscalingStep(
+      Clock clock,
+      WorkerMetricsClient metrics,
+      RouterMetricsClient routerMetrics,
+      PrometheusQueryClient prometheus,
       AutoscalingMetrics meters) {
     this.clock = clock;
     this.metrics = metrics;
@@ -107,7 +120,9 @@ final class AutoscalingStep {
   }
 
   private static String id(DisaggCluster cr) {
-    return cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : ResourceID.fromResource(cr).toString();
+    return cr.getMetadata().getUid() != null
+        ? cr.getMetadata().getUid()
+        : ResourceID.fromResource(cr).toString();
   }
 
   static boolean enabled(DisaggCluster cr, Pool pool) {
@@ -121,11 +136,13 @@ final class AutoscalingStep {
    * @param evaluate whether a new evaluation may happen (false while the spec is invalid)
    */
   Result run(DisaggCluster cr, List<Pod> pods, boolean evaluate) {
-    // By UID: a cluster deleted and created again under the same name starts from its (empty) status.
+    // By UID: a cluster deleted and created again under the same name starts from its (empty)
+    // status.
     String id = id(cr);
     Map<Pool, PoolAutoscalingStatus> persisted = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
-      PoolAutoscalingStatus s = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getAutoscaling();
+      PoolAutoscalingStatus s =
+          cr.getStatus() == null ? null : cr.getStatus().pool(pool).getAutoscaling();
       if (s != null && enabled(cr, pool)) {
         persisted.put(pool, s);
       }
@@ -138,7 +155,10 @@ final class AutoscalingStep {
       }
       any = true;
       PoolPolicy p = PoolPolicy.of(pool, cr.getSpec().pool(pool));
-      interval = interval == null || p.evaluationInterval().compareTo(interval) < 0 ? p.evaluationInterval() : interval;
+      interval =
+          interval == null || p.evaluationInterval().compareTo(interval) < 0
+              ? p.evaluationInterval()
+              : interval;
     }
     Memory mem = memory.get(id);
     if (mem != null) {
@@ -177,9 +197,13 @@ final class AutoscalingStep {
     if (evaluate && (evaluatedAt == null || !now.isBefore(evaluatedAt.plus(interval)))) {
       Reading reading = new Reading(cr, pods);
       Map<Pool, String> problemsNow = new EnumMap<>(Pool.class);
-      Autoscaler.Decision d = new Autoscaler(clock).decide(new Autoscaler.Input(
-          input(cr, Pool.CONTEXT, pods, latest, now, reading), input(cr, Pool.GENERATION, pods, latest, now, reading),
-          ClusterPolicy.of(cr.getSpec())));
+      Autoscaler.Decision d =
+          new Autoscaler(clock)
+              .decide(
+                  new Autoscaler.Input(
+                      input(cr, Pool.CONTEXT, pods, latest, now, reading),
+                      input(cr, Pool.GENERATION, pods, latest, now, reading),
+                      ClusterPolicy.of(cr.getSpec())));
       for (Pool pool : Pool.values()) {
         Autoscaler.PoolDecision pd = d.of(pool);
         if (!pd.enabled()) {
@@ -192,16 +216,22 @@ final class AutoscalingStep {
           String text = String.join("; ", notes);
           st.setMessage(st.getMessage() + "; " + text);
           problemsNow.put(pool, text);
-          // Logged when it starts or changes, not every interval while it lasts (the status shows it).
+          // Logged when it starts or changes, not every interval while it lasts (the status shows
+          // it).
           if (!text.equals(sourceProblems.get(pool))) {
-            LOG.infof("%s/%s %s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), text);
+            LOG.infof(
+                "%s/%s %s autoscaling: %s",
+                cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), text);
           }
         } else if (sourceProblems.containsKey(pool)) {
-          LOG.infof("%s/%s %s autoscaling: the load source is read again", cr.getMetadata().getNamespace(),
-              cr.getMetadata().getName(), pool.id());
+          LOG.infof(
+              "%s/%s %s autoscaling: the load source is read again",
+              cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id());
         }
         latest.put(pool, st);
-        LOG.debugf("%s/%s autoscaling: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
+        LOG.debugf(
+            "%s/%s autoscaling: %s",
+            cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd.reason());
         meters.record(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pd);
         if (pd.changed()) {
           changes.add(pd);
@@ -214,9 +244,11 @@ final class AutoscalingStep {
       requeue = left.isNegative() || left.isZero() ? Duration.ofMillis(100) : left;
     }
 
-    // What goes into the status: the latest decision when it differs in substance or the written one is old.
+    // What goes into the status: the latest decision when it differs in substance or the written
+    // one is old.
     Map<Pool, PoolAutoscalingStatus> write = new EnumMap<>(Pool.class);
-    boolean refresh = mem == null || mem.writtenAt() == null || !now.isBefore(mem.writtenAt().plus(REFRESH));
+    boolean refresh =
+        mem == null || mem.writtenAt() == null || !now.isBefore(mem.writtenAt().plus(REFRESH));
     boolean wrote = false;
     for (Pool pool : Pool.values()) {
       if (!enabled(cr, pool)) {
@@ -231,7 +263,10 @@ final class AutoscalingStep {
         write.put(pool, p);
       }
     }
-    memory.put(id, new Memory(evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), sourceProblems));
+    memory.put(
+        id,
+        new Memory(
+            evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), sourceProblems));
     Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));
@@ -240,11 +275,12 @@ final class AutoscalingStep {
   }
 
   /**
-   * When the cluster was last evaluated: this process's memory or the status (a restarted
-   * operator, or another replica that led meanwhile), whichever is later; never after
-   * {@code now} (a clock that jumped back must not stop evaluations); null when never.
+   * When the cluster was last evaluated: this process's memory or the status (a restarted operator,
+   * or another replica that led meanwhile), whichever is later; never after {@code now} (a clock
+   * that jumped back must not stop evaluations); null when never.
    */
-  private static Instant lastEvaluation(Memory mem, Map<Pool, PoolAutoscalingStatus> latest, Instant now) {
+  private static Instant lastEvaluation(
+      Memory mem, Map<Pool, PoolAutoscalingStatus> latest, Instant now) {
     Instant t = mem == null ? null : mem.evaluatedAt();
     for (PoolAutoscalingStatus s : latest.values()) {
       Instant p = PoolState.parseTime(s == null ? null : s.getLastEvaluationTime());
@@ -255,8 +291,10 @@ final class AutoscalingStep {
     return t == null || !t.isAfter(now) ? t : now;
   }
 
-
-  /** What one evaluation read from the sources: the router's load (read once for both pools) and problems per pool. */
+  /**
+   * What one evaluation read from the sources: the router's load (read once for both pools) and
+   * problems per pool.
+   */
   private final class Reading {
     private final DisaggCluster cr;
     private final List<Pod> pods;
@@ -273,7 +311,9 @@ final class AutoscalingStep {
       notes.computeIfAbsent(pool, k -> new ArrayList<>()).add(text);
     }
 
-    /** The summed load of all ready router pods; empty (and a note) when any of them cannot be read. */
+    /**
+     * The summed load of all ready router pods; empty (and a note) when any of them cannot be read.
+     */
     Optional<RouterLoad> router(Pool pool) {
       if (router == null) {
         int port = cr.getSpec().getRouter().getPort();
@@ -281,9 +321,13 @@ final class AutoscalingStep {
         List<String> failed = new ArrayList<>();
         for (Pod pod : pods) {
           Map<String, String> l = pod.getMetadata().getLabels();
-          if (l == null || !Labels.ROUTER_COMPONENT.equals(l.get(Labels.COMPONENT))
-              || !cr.getMetadata().getName().equals(l.get(Labels.INSTANCE)) || pod.getMetadata().getDeletionTimestamp() != null
-              || !ready(pod) || pod.getStatus().getPodIP() == null || pod.getStatus().getPodIP().isBlank()) {
+          if (l == null
+              || !Labels.ROUTER_COMPONENT.equals(l.get(Labels.COMPONENT))
+              || !cr.getMetadata().getName().equals(l.get(Labels.INSTANCE))
+              || pod.getMetadata().getDeletionTimestamp() != null
+              || !ready(pod)
+              || pod.getStatus().getPodIP() == null
+              || pod.getStatus().getPodIP().isBlank()) {
             continue;
           }
           Optional<RouterLoad> one = routerMetrics.load(pod.getStatus().getPodIP(), port);
@@ -294,7 +338,8 @@ final class AutoscalingStep {
           }
         }
         if (!failed.isEmpty()) {
-          routerProblem = "router " + failed + " " + RouterMetricsClient.PATH + " could not be read";
+          routerProblem =
+              "router " + failed + " " + RouterMetricsClient.PATH + " could not be read";
           router = Optional.empty();
         } else if (loads.isEmpty()) {
           routerProblem = "no ready router pod to read the load from";
@@ -305,38 +350,66 @@ final class AutoscalingStep {
       }
       if (router.isEmpty()) {
         note(pool, "source Router: " + routerProblem);
-      } else if ((pool == Pool.CONTEXT ? router.get().contextInFlight() : router.get().generationInFlight()) == null) {
-        note(pool, "source Router: the router does not export " + (pool == Pool.CONTEXT
-            ? RouterLoad.CTX_TOTAL + " and " + RouterLoad.CTX_COMPLETED : RouterLoad.GEN_TOTAL + " and " + RouterLoad.GEN_COMPLETED)
-            + " (older TensorRT-LLM?)");
+      } else if ((pool == Pool.CONTEXT
+              ? router.get().contextInFlight()
+              : router.get().generationInFlight())
+          == null) {
+        note(
+            pool,
+            "source Router: the router does not export "
+                + (pool == Pool.CONTEXT
+                    ? RouterLoad.CTX_TOTAL + " and " + RouterLoad.CTX_COMPLETED
+                    : RouterLoad.GEN_TOTAL + " and " + RouterLoad.GEN_COMPLETED)
+                + " (older TensorRT-LLM?)");
       }
       return router;
     }
   }
 
-  /** The fields a decision depends on (not the observed load, the message or when an unchanged recommendation was seen). */
+  /**
+   * The fields a decision depends on (not the observed load, the message or when an unchanged
+   * recommendation was seen).
+   */
   private static List<Object> substance(PoolAutoscalingStatus s) {
     List<Integer> recs = new ArrayList<>();
-    for (ReplicaRecommendation r : s.getRecommendations() == null ? List.<ReplicaRecommendation>of() : s.getRecommendations()) {
+    for (ReplicaRecommendation r :
+        s.getRecommendations() == null
+            ? List.<ReplicaRecommendation>of()
+            : s.getRecommendations()) {
       recs.add(r.getReplicas());
     }
     List<String> events = new ArrayList<>();
     if (s.getScaleEvents() != null) {
-      s.getScaleEvents().forEach(e -> events.add(e.getTime() + ":" + e.getFromReplicas() + "->" + e.getToReplicas()));
+      s.getScaleEvents()
+          .forEach(
+              e -> events.add(e.getTime() + ":" + e.getFromReplicas() + "->" + e.getToReplicas()));
     }
-    return java.util.Arrays.asList(s.getDesiredReplicas(), s.getLimitedBy(), s.getUnschedulable(), s.getLastScaleTime(),
-        s.getLastScaleReason(), s.getRecommendationsSince(), recs, events);
+    return java.util.Arrays.asList(
+        s.getDesiredReplicas(),
+        s.getLimitedBy(),
+        s.getUnschedulable(),
+        s.getLastScaleTime(),
+        s.getLastScaleReason(),
+        s.getRecommendationsSince(),
+        recs,
+        events);
   }
 
-  private Autoscaler.PoolInput input(DisaggCluster cr, Pool pool, List<Pod> pods, Map<Pool, PoolAutoscalingStatus> latest,
-      Instant now, Reading reading) {
+  private Autoscaler.PoolInput input(
+      DisaggCluster cr,
+      Pool pool,
+      List<Pod> pods,
+      Map<Pool, PoolAutoscalingStatus> latest,
+      Instant now,
+      Reading reading) {
     PoolSpec spec = cr.getSpec().pool(pool);
     PoolPolicy policy = PoolPolicy.of(pool, spec);
     PoolAutoscalingStatus last = latest.get(pool);
     int current = Replicas.target(cr, pool, last);
     int gpus = Math.max(1, spec.gpusPerInstance());
     if (!policy.enabled()) {
-      return new Autoscaler.PoolInput(policy, current, 0, 0, null, gpus, List.of(), PoolState.EMPTY);
+      return new Autoscaler.PoolInput(
+          policy, current, 0, 0, null, gpus, List.of(), PoolState.EMPTY);
     }
     String prefix = Names.pool(cr, pool) + "-";
     Set<String> draining = new HashSet<>();
@@ -350,7 +423,10 @@ final class AutoscalingStep {
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
       Integer ordinal = ordinal(name, prefix);
-      if (ordinal != null && ordinal < current && !draining.contains(name) && pod.getMetadata().getDeletionTimestamp() == null) {
+      if (ordinal != null
+          && ordinal < current
+          && !draining.contains(name)
+          && pod.getMetadata().getDeletionTimestamp() == null) {
         mine.add(pod);
       }
     }
@@ -362,8 +438,11 @@ final class AutoscalingStep {
         continue;
       }
       ready++;
-      if (policy.source() == MetricsSource.Pods && pod.getStatus().getPodIP() != null && !pod.getStatus().getPodIP().isBlank()) {
-        metrics.load(pod.getStatus().getPodIP(), spec.getPort())
+      if (policy.source() == MetricsSource.Pods
+          && pod.getStatus().getPodIP() != null
+          && !pod.getStatus().getPodIP().isBlank()) {
+        metrics
+            .load(pod.getStatus().getPodIP(), spec.getPort())
             .ifPresent(load -> samples.addAll(Sample.fromWorker(load, clock.instant())));
       }
     }
@@ -386,7 +465,15 @@ final class AutoscalingStep {
         }
       }
     }
-    return new Autoscaler.PoolInput(policy, current, ready, unschedulable.count(), unschedulable.message(), gpus, samples, state);
+    return new Autoscaler.PoolInput(
+        policy,
+        current,
+        ready,
+        unschedulable.count(),
+        unschedulable.message(),
+        gpus,
+        samples,
+        state);
   }
 
   private static Integer ordinal(String name, String prefix) {
@@ -401,7 +488,10 @@ final class AutoscalingStep {
   }
 
   private static boolean ready(Pod pod) {
-    return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase()) && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return pod.getStatus() != null
+        && "Running".equals(pod.getStatus().getPhase())
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 }

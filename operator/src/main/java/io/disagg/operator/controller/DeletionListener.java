@@ -9,13 +9,13 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * A JOSDK event source that produces no events and no secondary resources: it only hears, as
- * every {@link ResourceEventAware} event source does, when the informer of the primary resource
- * sees a DisaggCluster deleted, and passes it on. This is how in-memory state of a cluster is
- * dropped without a finalizer ({@code Cleaner} would add one, making every deletion wait for the
- * operator).
+ * A JOSDK event source that produces no events and no secondary resources: it only hears, as every
+ * {@link ResourceEventAware} event source does, when the informer of the primary resource sees a
+ * DisaggCluster deleted, and passes it on. This is how in-memory state of a cluster is dropped
+ * without a finalizer ({@code Cleaner} would add one, making every deletion wait for the operator).
  */
-final class DeletionListener extends AbstractEventSource<Void, DisaggCluster> implements ResourceEventAware<DisaggCluster> {
+final class DeletionListener extends AbstractEventSource<Void, DisaggCluster>
+    implements ResourceEventAware<DisaggCluster> {
 
   static final String NAME = "deletion-listener";
   private static final Logger LOG = Logger.getLogger(DeletionListener.class);
@@ -31,7 +31,10 @@ final class DeletionListener extends AbstractEventSource<Void, DisaggCluster> im
     try {
       onDeleted.accept(resource);
     } catch (RuntimeException e) {
-      LOG.warnf(e, "cleaning up after deleted DisaggCluster %s/%s failed", resource.getMetadata().getNamespace(),
+      LOG.warnf(
+          e,
+          "cleaning up after deleted DisaggCluster %s/%s failed",
+          resource.getMetadata().getNamespace(),
           resource.getMetadata().getName());
     }
   }

@@ -1,31 +1,11 @@
 package io.disagg.operator.controller;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.discovery.EtcdTarget;
-import io.disagg.operator.plan.Plan;
-import io.disagg.operator.spec.EffectiveSpec;
-import java.util.Optional;
-import java.util.stream.Stream;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
-import io.disagg.operator.api.v1alpha1.DiscoverySpec;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
-import io.disagg.operator.api.v1alpha1.EtcdSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
-import io.disagg.operator.config.TrtllmConfig;
-import io.disagg.operator.discovery.Deregistration;
-import io.disagg.operator.discovery.DiscoveryConfigException;
-import io.disagg.operator.discovery.DiscoveryEventSource;
-import io.disagg.operator.discovery.DiscoverySettings;
-import io.disagg.operator.discovery.DiscoverySnapshot;
-import io.disagg.operator.discovery.EtcdConnections;
-import io.disagg.operator.discovery.EtcdTargetResolver;
-import io.disagg.operator.discovery.PodRegistrations;
-import io.disagg.operator.discovery.Registration;
-import io.disagg.operator.metrics.WorkerLoad;
-import io.disagg.operator.metrics.PrometheusQueryClient;
-import io.disagg.operator.metrics.RouterMetricsClient;
-import io.disagg.operator.metrics.WorkerMetricsClient;
-import io.disagg.operator.scaling.DrainPlanner;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.dependent.ConfigMapDependent;
 import io.disagg.operator.dependent.ContextPdbDependent;
 import io.disagg.operator.dependent.ContextServiceDependent;
@@ -36,15 +16,31 @@ import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
+import io.disagg.operator.discovery.Deregistration;
+import io.disagg.operator.discovery.DiscoveryConfigException;
+import io.disagg.operator.discovery.DiscoveryEventSource;
+import io.disagg.operator.discovery.DiscoverySettings;
+import io.disagg.operator.discovery.DiscoverySnapshot;
+import io.disagg.operator.discovery.EtcdConnections;
+import io.disagg.operator.discovery.EtcdTarget;
+import io.disagg.operator.discovery.EtcdTargetResolver;
+import io.disagg.operator.discovery.PodRegistrations;
+import io.disagg.operator.discovery.Registration;
+import io.disagg.operator.metrics.PrometheusQueryClient;
+import io.disagg.operator.metrics.RouterMetricsClient;
+import io.disagg.operator.metrics.WorkerLoad;
+import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
-import io.disagg.operator.scaling.Replicas;
+import io.disagg.operator.plan.Plan;
+import io.disagg.operator.scaling.Autoscaler;
+import io.disagg.operator.scaling.AutoscalingMetrics;
+import io.disagg.operator.scaling.DrainPlanner;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
-import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -54,10 +50,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -65,20 +60,21 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.disagg.operator.scaling.Autoscaler;
-import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -86,43 +82,70 @@ import org.jboss.logging.Logger;
  * Service and PodDisruptionBudget per pool, router Deployment and Service) and reports what it
  * observes in the status.
  *
- * <p>Order of a reconcile: validate the spec (semantic errors block any change to the children
- * and become a {@code Degraded} condition and a Warning Event; running children are left as
- * they are); apply the dependent-resource workflow; compute the status from the observed
- * children and pods; write the status only if it changed, so an unchanged cluster costs no
- * write.
+ * <p>Order of a reconcile: validate the spec (semantic errors block any change to the children and
+ * become a {@code Degraded} condition and a Warning Event; running children are left as they are);
+ * apply the dependent-resource workflow; compute the status from the observed children and pods;
+ * write the status only if it changed, so an unchanged cluster costs no write.
  */
-// Explicit invocation: reconcile() validates the spec first and runs the workflow only when it is valid.
-@Workflow(explicitInvocation = true, dependents = {
-    @Dependent(type = ConfigMapDependent.class, name = "config"),
-    @Dependent(type = FabricConfigMapDependent.class, name = "fabric-config"),
-    @Dependent(type = ContextServiceDependent.class, name = "context-service"),
-    @Dependent(type = GenerationServiceDependent.class, name = "generation-service"),
-    @Dependent(type = ContextStatefulSetDependent.class, name = "context-statefulset",
-        dependsOn = {"config", "fabric-config", "context-service"}),
-    @Dependent(type = GenerationStatefulSetDependent.class, name = "generation-statefulset",
-        dependsOn = {"config", "fabric-config", "generation-service"}),
-    @Dependent(type = ContextPdbDependent.class, name = "context-pdb"),
-    @Dependent(type = GenerationPdbDependent.class, name = "generation-pdb"),
-    @Dependent(type = RouterDeploymentDependent.class, name = "router-deployment", dependsOn = "config"),
-    @Dependent(type = RouterServiceDependent.class, name = "router-service"),
-})
+// Explicit invocation: reconcile() validates the spec first and runs the workflow only when it is
+// valid.
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(type = ConfigMapDependent.class, name = "config"),
+      @Dependent(type = FabricConfigMapDependent.class, name = "fabric-config"),
+      @Dependent(type = ContextServiceDependent.class, name = "context-service"),
+      @Dependent(type = GenerationServiceDependent.class, name = "generation-service"),
+      @Dependent(
+          type = ContextStatefulSetDependent.class,
+          name = "context-statefulset",
+          dependsOn = {"config", "fabric-config", "context-service"}),
+      @Dependent(
+          type = GenerationStatefulSetDependent.class,
+          name = "generation-statefulset",
+          dependsOn = {"config", "fabric-config", "generation-service"}),
+      @Dependent(type = ContextPdbDependent.class, name = "context-pdb"),
+      @Dependent(type = GenerationPdbDependent.class, name = "generation-pdb"),
+      @Dependent(
+          type = RouterDeploymentDependent.class,
+          name = "router-deployment",
+          dependsOn = "config"),
+      @Dependent(type = RouterServiceDependent.class, name = "router-service"),
+    })
 @ControllerConfiguration(name = DisaggClusterReconciler.NAME)
-// Beyond the dependents (added by the Operator SDK), as the chart grants them (templates/_rbac.tpl):
+// Beyond the dependents (added by the Operator SDK), as the chart grants them
+// (templates/_rbac.tpl):
 // pods are watched for status and drains, Events report what happened, Secrets hold the operator's
 // etcd TLS material and credentials (granted by the chart only with rbac.readEtcdSecrets=true).
-@RBACRule(apiGroups = "", resources = "pods", verbs = {"list", "watch"})
-@RBACRule(apiGroups = "", resources = "events", verbs = {"create"})
-@RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
+@RBACRule(
+    apiGroups = "",
+    resources = "pods",
+    verbs = {"list", "watch"})
+@RBACRule(
+    apiGroups = "",
+    resources = "events",
+    verbs = {"create"})
+@RBACRule(
+    apiGroups = "",
+    resources = "secrets",
+    verbs = {"get"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
-  /** Controller name, used in configuration keys ({@code quarkus.operator-sdk.controllers.disaggcluster.*}). */
+  /**
+   * Controller name, used in configuration keys ({@code
+   * quarkus.operator-sdk.controllers.disaggcluster.*}).
+   */
   public static final String NAME = "disaggcluster";
+
   static final String POD_EVENT_SOURCE = "pods";
   private static final Logger LOG = Logger.getLogger(DisaggClusterReconciler.class);
 
-  /** Wait after a drained worker left etcd before its in-flight count is trusted (a request the router picked just before may still be connecting). */
+  /**
+   * Wait after a drained worker left etcd before its in-flight count is trusted (a request the
+   * router picked just before may still be connecting).
+   */
   static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(3);
+
   /** How soon a reconcile comes back while a drain is in progress. */
   static final Duration DRAIN_POLL = Duration.ofSeconds(2);
 
@@ -136,24 +159,31 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final AutoscalingStep autoscaling;
 
   /**
-   * The operator's reconciler; under Quarkus every argument is a CDI bean
-   * ({@code io.disagg.operator.runtime.OperatorBeans}, Micrometer's registry).
+   * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
+   * io.disagg.operator.runtime.OperatorBeans}, Micrometer's registry).
    *
    * @param clock the time of conditions, drains and autoscaling evaluations
    * @param settings installation-wide discovery settings (default etcd endpoints)
-   * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load source)
+   * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load
+   *     source)
    * @param routerMetrics reads the router's counters (the {@code Router} load source)
    * @param prometheus runs PromQL queries (the {@code Prometheus} load source)
    * @param registry where the operator's autoscaling metrics go
    */
   @Inject
-  public DisaggClusterReconciler(Clock clock, DiscoverySettings settings, WorkerMetricsClient metrics,
-      RouterMetricsClient routerMetrics, PrometheusQueryClient prometheus, MeterRegistry registry) {
+  public DisaggClusterReconciler(
+      Clock clock,
+      DiscoverySettings settings,
+      WorkerMetricsClient metrics,
+      RouterMetricsClient routerMetrics,
+      PrometheusQueryClient prometheus,
+      MeterRegistry registry) {
     this.clock = clock;
     this.settings = settings;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
-    this.autoscaling = new AutoscalingStep(clock, metrics, routerMetrics, prometheus, autoscalingMetrics);
+    this.autoscaling =
+        new AutoscalingStep(clock, metrics, routerMetrics, prometheus, autoscalingMetrics);
   }
 
   /**
@@ -169,28 +199,35 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   @Override
-  public List<EventSource<?, DisaggCluster>> prepareEventSources(EventSourceContext<DisaggCluster> context) {
+  public List<EventSource<?, DisaggCluster>> prepareEventSources(
+      EventSourceContext<DisaggCluster> context) {
     // Pods are owned by StatefulSets/ReplicaSets, not by the DisaggCluster: map them back by label.
-    var pods = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Pod.class, DisaggCluster.class)
-            .withName(POD_EVENT_SOURCE)
-            .withLabelSelector(Labels.MANAGED_SELECTOR)
-            .withSecondaryToPrimaryMapper(p -> p.getMetadata().getLabels() == null
-                || p.getMetadata().getLabels().get(Labels.INSTANCE) == null
-                ? Set.of()
-                : Set.of(new ResourceID(p.getMetadata().getLabels().get(Labels.INSTANCE), p.getMetadata().getNamespace())))
-            .build(),
-        context);
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, DisaggCluster.class)
+                .withName(POD_EVENT_SOURCE)
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    p ->
+                        p.getMetadata().getLabels() == null
+                                || p.getMetadata().getLabels().get(Labels.INSTANCE) == null
+                            ? Set.of()
+                            : Set.of(
+                                new ResourceID(
+                                    p.getMetadata().getLabels().get(Labels.INSTANCE),
+                                    p.getMetadata().getNamespace())))
+                .build(),
+            context);
     return List.of(pods, discovery, new DeletionListener(this::onDeleted));
   }
 
   /**
-   * One reconcile, in three phases. <b>Observe</b>: the effective spec (every default applied
-   * once, {@link EffectiveSpec}) and its problems, the pods and StatefulSets, the autoscaler's
-   * targets, the discovery snapshot. <b>Plan</b>: per pool the StatefulSet replicas (the target,
-   * held while a scale-down drains, {@link DrainPlanner}), the rendered files, the status.
-   * <b>Act</b>: etcd deregistrations and restores, the dependent-resource workflow (with the
-   * {@link Plan}), the status patch, Events, the next reconcile. An invalid spec changes nothing.
+   * One reconcile, in three phases. <b>Observe</b>: the effective spec (every default applied once,
+   * {@link EffectiveSpec}) and its problems, the pods and StatefulSets, the autoscaler's targets,
+   * the discovery snapshot. <b>Plan</b>: per pool the StatefulSet replicas (the target, held while
+   * a scale-down drains, {@link DrainPlanner}), the rendered files, the status. <b>Act</b>: etcd
+   * deregistrations and restores, the dependent-resource workflow (with the {@link Plan}), the
+   * status patch, Events, the next reconcile. An invalid spec changes nothing.
    */
   @Override
   public UpdateControl<DisaggCluster> reconcile(DisaggCluster cr, Context<DisaggCluster> context) {
@@ -206,15 +243,24 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     reportScaling(cr, context, scaling.changes());
     Discovery seen = valid ? watchDiscovery(effective.spec(), context, pods) : Discovery.NONE;
 
-    // Plan and act on the pools: drains deregister (or restore) workers in etcd, then the workflow applies the plan.
+    // Plan and act on the pools: drains deregister (or restore) workers in etcd, then the workflow
+    // applies the plan.
     Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
     List<String> waiting = new ArrayList<>();
     if (valid) {
       Map<Pool, StatefulSet> before = statefulSets(cr, context);
       Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
-        DrainPlanner.Decision d = planPool(spec, context, pool, scaling.targets().get(pool), before.get(pool), pods,
-            seen, now);
+        DrainPlanner.Decision d =
+            planPool(
+                spec,
+                context,
+                pool,
+                scaling.targets().get(pool),
+                before.get(pool),
+                pods,
+                seen,
+                now);
         replicas.put(pool, d.replicas());
         Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
         Optional.ofNullable(d.waiting()).ifPresent(w -> waiting.add(pool.id() + ": " + w));
@@ -222,13 +268,26 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       Plan.of(effective.spec(), replicas).attachTo(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     } else {
-      recordedDrains(spec).forEach(drains::put); // kept visible; nothing changes while the spec is invalid
+      recordedDrains(spec)
+          .forEach(drains::put); // kept visible; nothing changes while the spec is invalid
     }
 
     // Status, Events, next reconcile.
-    DisaggClusterStatus status = StatusCalculator.compute(spec, new StatusCalculator.Observed(statefulSets(cr, context),
-        router(cr, context), pods, scaling.targets(), problems, seen.snapshot(), seen.problem(),
-        seen.match(), drains, waiting), now);
+    DisaggClusterStatus status =
+        StatusCalculator.compute(
+            spec,
+            new StatusCalculator.Observed(
+                statefulSets(cr, context),
+                router(cr, context),
+                pods,
+                scaling.targets(),
+                problems,
+                seen.snapshot(),
+                seen.problem(),
+                seen.match(),
+                drains,
+                waiting),
+            now);
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
     }
@@ -238,23 +297,33 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       // cache, so the next reconcile (often queued already, e.g. by the etcd watch seeing the
       // keys a drain just deleted) starts from this status and not from a stale one. Otherwise it
       // would plan the drain again and record it without the registrations it deleted. A
-      // server-side apply of the status (name, namespace, status), as UpdateControl.patchStatus does.
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(cr, statusPatch(cr, status), context);
+      // server-side apply of the status (name, namespace, status), as UpdateControl.patchStatus
+      // does.
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+          cr, statusPatch(cr, status), context);
     }
-    return Stream.of(drains.isEmpty() ? null : DRAIN_POLL, scaling.requeueAfter()).filter(Objects::nonNull)
-        .min(Duration::compareTo).map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
+    return Stream.of(drains.isEmpty() ? null : DRAIN_POLL, scaling.requeueAfter())
+        .filter(Objects::nonNull)
+        .min(Duration::compareTo)
+        .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
         .orElseGet(UpdateControl::noUpdate);
   }
 
   /** What the discovery watch shows of one DisaggCluster; {@link #NONE} when it is not watched. */
-  private record Discovery(DiscoverySnapshot snapshot, String problem, PodRegistrations.Match match) {
+  private record Discovery(
+      DiscoverySnapshot snapshot, String problem, PodRegistrations.Match match) {
     static final Discovery NONE = new Discovery(null, null, null);
   }
 
-  /** Starts (or keeps) the etcd watch of the cluster's prefix and matches its registrations to pods. */
-  private Discovery watchDiscovery(EffectiveSpec spec, Context<DisaggCluster> context, List<Pod> pods) {
+  /**
+   * Starts (or keeps) the etcd watch of the cluster's prefix and matches its registrations to pods.
+   */
+  private Discovery watchDiscovery(
+      EffectiveSpec spec, Context<DisaggCluster> context, List<Pod> pods) {
     try {
-      EtcdTarget target = new EtcdTargetResolver(EtcdTargetResolver.SecretReader.of(context.getClient())).resolve(spec);
+      EtcdTarget target =
+          new EtcdTargetResolver(EtcdTargetResolver.SecretReader.of(context.getClient()))
+              .resolve(spec);
       DiscoverySnapshot snapshot = discovery.watch(spec.cluster(), target, spec.clusterName());
       return new Discovery(snapshot, null, PodRegistrations.match(snapshot.registrations(), pods));
     } catch (DiscoveryConfigException e) {
@@ -275,27 +344,42 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   private static Deployment router(DisaggCluster cr, Context<DisaggCluster> context) {
-    return context.getSecondaryResourcesAsStream(Deployment.class)
+    return context
+        .getSecondaryResourcesAsStream(Deployment.class)
         .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
-        .findFirst().orElse(null);
+        .findFirst()
+        .orElse(null);
   }
 
-  /** A Normal Event and a log line per decision that changes a pool's target; none for a quiet evaluation. */
-  private static void reportScaling(DisaggCluster cr, Context<DisaggCluster> context, List<Autoscaler.PoolDecision> changes) {
+  /**
+   * A Normal Event and a log line per decision that changes a pool's target; none for a quiet
+   * evaluation.
+   */
+  private static void reportScaling(
+      DisaggCluster cr, Context<DisaggCluster> context, List<Autoscaler.PoolDecision> changes) {
     for (Autoscaler.PoolDecision d : changes) {
       String reason = d.replicas() > d.currentReplicas() ? "ScaledUp" : "ScaledDown";
-      LOG.infof("%s/%s %s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), reason, d.reason());
+      LOG.infof(
+          "%s/%s %s: %s",
+          cr.getMetadata().getNamespace(), cr.getMetadata().getName(), reason, d.reason());
       EventRecorder.normal(context.getClient(), cr, reason, d.reason());
     }
   }
 
   /**
-   * Decides one pool's StatefulSet replicas with {@link DrainPlanner} and carries out what it
-   * asks: deregistering drained workers from etcd, or putting their registrations back when the
-   * drain is cancelled.
+   * Decides one pool's StatefulSet replicas with {@link DrainPlanner} and carries out what it asks:
+   * deregistering drained workers from etcd, or putting their registrations back when the drain is
+   * cancelled.
    */
-  private DrainPlanner.Decision planPool(DisaggCluster cr, Context<DisaggCluster> context, Pool pool, int target,
-      StatefulSet sts, List<Pod> pods, Discovery seen, Instant now) {
+  private DrainPlanner.Decision planPool(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      Pool pool,
+      int target,
+      StatefulSet sts,
+      List<Pod> pods,
+      Discovery seen,
+      Instant now) {
     DiscoverySnapshot snapshot = seen.snapshot();
     PodRegistrations.Match match = seen.match();
     String stsName = Names.pool(cr, pool);
@@ -306,26 +390,47 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     if (current != null && (target < current || recorded != null)) {
       Map<String, Pod> podsByName = new HashMap<>();
       pods.forEach(p -> podsByName.put(p.getMetadata().getName(), p));
-      for (int i = Math.min(target, current); i < Math.max(current, recorded == null ? 0 : recorded.getFromReplicas()); i++) {
+      for (int i = Math.min(target, current);
+          i < Math.max(current, recorded == null ? 0 : recorded.getFromReplicas());
+          i++) {
         String name = stsName + "-" + i;
         if (match != null) {
           byPod.put(name, match.of(name));
         }
         Pod pod = podsByName.get(name);
-        inFlight.put(name, pod == null ? Integer.valueOf(0) : inFlight(pod, cr.getSpec().pool(pool).getPort()));
+        inFlight.put(
+            name,
+            pod == null ? Integer.valueOf(0) : inFlight(pod, cr.getSpec().pool(pool).getPort()));
       }
     }
     PoolSpec spec = cr.getSpec().pool(pool);
-    DrainPlanner.Decision d = DrainPlanner.plan(new DrainPlanner.Input(stsName, target, current, recorded, byPod, inFlight,
-        snapshot != null && snapshot.reachable(), Duration.ofSeconds(spec.getDrainTimeoutSeconds()), DEREGISTRATION_GRACE, now));
+    DrainPlanner.Decision d =
+        DrainPlanner.plan(
+            new DrainPlanner.Input(
+                stsName,
+                target,
+                current,
+                recorded,
+                byPod,
+                inFlight,
+                snapshot != null && snapshot.reachable(),
+                Duration.ofSeconds(spec.getDrainTimeoutSeconds()),
+                DEREGISTRATION_GRACE,
+                now));
     ResourceID id = ResourceID.fromResource(cr);
     if (!d.keysToDeregister().isEmpty()) {
       try {
         discovery.deregister(id, d.keysToDeregister());
-        LOG.infof("%s/%s: deregistered %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), d.keysToDeregister());
+        LOG.infof(
+            "%s/%s: deregistered %s",
+            cr.getMetadata().getNamespace(), cr.getMetadata().getName(), d.keysToDeregister());
       } catch (Deregistration.DeregistrationException | RuntimeException e) {
-        LOG.warnf("%s/%s: deregistering %s failed, will retry: %s", cr.getMetadata().getNamespace(),
-            cr.getMetadata().getName(), d.keysToDeregister(), e.getMessage());
+        LOG.warnf(
+            "%s/%s: deregistering %s failed, will retry: %s",
+            cr.getMetadata().getNamespace(),
+            cr.getMetadata().getName(),
+            d.keysToDeregister(),
+            e.getMessage());
       }
     }
     if (!d.toRestore().isEmpty()) {
@@ -336,13 +441,24 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         failed = d.toRestore();
       }
       for (Registration r : failed) {
-        EventRecorder.warning(context.getClient(), cr, "RegistrationNotRestored", "could not put back " + r.key()
-            + " (its lease expired); restart that worker so it registers again");
+        EventRecorder.warning(
+            context.getClient(),
+            cr,
+            "RegistrationNotRestored",
+            "could not put back "
+                + r.key()
+                + " (its lease expired); restart that worker so it registers again");
       }
     }
     if (d.event() != null) {
-      LOG.infof("%s/%s %s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), d.event());
-      EventRecorder.normal(context.getClient(), cr, d.drain() == null ? "Scaled" : "Draining", pool.id() + ": " + d.event());
+      LOG.infof(
+          "%s/%s %s: %s",
+          cr.getMetadata().getNamespace(), cr.getMetadata().getName(), pool.id(), d.event());
+      EventRecorder.normal(
+          context.getClient(),
+          cr,
+          d.drain() == null ? "Scaled" : "Draining",
+          pool.id() + ": " + d.event());
     }
     return d;
   }
@@ -357,18 +473,22 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   private static List<Pod> pods(DisaggCluster cr, Context<DisaggCluster> context) {
-    return context.eventSourceRetriever()
+    return context
+        .eventSourceRetriever()
         .getEventSourceFor(Pod.class, POD_EVENT_SOURCE)
-        .getSecondaryResources(cr).stream()
+        .getSecondaryResources(cr)
+        .stream()
         .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
         .toList();
   }
 
-  private static Map<Pool, StatefulSet> statefulSets(DisaggCluster cr, Context<DisaggCluster> context) {
+  private static Map<Pool, StatefulSet> statefulSets(
+      DisaggCluster cr, Context<DisaggCluster> context) {
     Map<Pool, StatefulSet> sets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       String name = Names.pool(cr, pool);
-      context.getSecondaryResourcesAsStream(StatefulSet.class)
+      context
+          .getSecondaryResourcesAsStream(StatefulSet.class)
           .filter(s -> name.equals(s.getMetadata().getName()))
           .findFirst()
           .ifPresent(s -> sets.put(pool, s));
@@ -377,60 +497,96 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   @Override
-  public ErrorStatusUpdateControl<DisaggCluster> updateErrorStatus(DisaggCluster cr, Context<DisaggCluster> context, Exception e) {
+  public ErrorStatusUpdateControl<DisaggCluster> updateErrorStatus(
+      DisaggCluster cr, Context<DisaggCluster> context, Exception e) {
     String message = rootMessage(e);
-    LOG.warnf(e, "reconcile of %s/%s failed", cr.getMetadata().getNamespace(), cr.getMetadata().getName());
-    DisaggClusterStatus previous = cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
+    LOG.warnf(
+        e,
+        "reconcile of %s/%s failed",
+        cr.getMetadata().getNamespace(),
+        cr.getMetadata().getName());
+    DisaggClusterStatus previous =
+        cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
     List<Condition> before = previous.getConditions();
-    List<Condition> after = Conditions.withGitOpsSummary(
-        Conditions.set(before, ConditionType.DEGRADED, true, Reason.RECONCILE_ERROR, message,
-            cr.getMetadata().getGeneration(), clock.instant()),
-        cr.getMetadata().getGeneration(), clock.instant());
-    boolean firstOfItsKind = Conditions.find(before, ConditionType.DEGRADED)
-        .map(c -> !Conditions.hasReason(c, Reason.RECONCILE_ERROR) || !Objects.equals(c.getMessage(), message)).orElse(true);
+    List<Condition> after =
+        Conditions.withGitOpsSummary(
+            Conditions.set(
+                before,
+                ConditionType.DEGRADED,
+                true,
+                Reason.RECONCILE_ERROR,
+                message,
+                cr.getMetadata().getGeneration(),
+                clock.instant()),
+            cr.getMetadata().getGeneration(),
+            clock.instant());
+    boolean firstOfItsKind =
+        Conditions.find(before, ConditionType.DEGRADED)
+            .map(
+                c ->
+                    !Conditions.hasReason(c, Reason.RECONCILE_ERROR)
+                        || !Objects.equals(c.getMessage(), message))
+            .orElse(true);
     if (firstOfItsKind) {
       EventRecorder.warning(context.getClient(), cr, "ReconcileError", message);
     }
     previous.setConditions(after);
-    return firstOfItsKind ? ErrorStatusUpdateControl.patchStatus(statusPatch(cr, previous))
+    return firstOfItsKind
+        ? ErrorStatusUpdateControl.patchStatus(statusPatch(cr, previous))
         : ErrorStatusUpdateControl.<DisaggCluster>noStatusUpdate();
   }
 
   /** Events for what changed: condition transitions and spec problems, once each. */
-  private void reportTransitions(DisaggCluster cr, Context<DisaggCluster> context, DisaggClusterStatus status,
-      List<SpecProblem> problems, DiscoverySnapshot snapshot) {
+  private void reportTransitions(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      DisaggClusterStatus status,
+      List<SpecProblem> problems,
+      DiscoverySnapshot snapshot) {
     List<Condition> before = cr.getStatus() == null ? List.of() : cr.getStatus().getConditions();
     List<Condition> after = status.getConditions();
     var client = context.getClient();
     if (Conditions.changed(before, after, ConditionType.DISCOVERY_AVAILABLE)) {
-      Conditions.find(after, ConditionType.DISCOVERY_AVAILABLE).ifPresent(c -> {
-        String detail = snapshot != null && snapshot.lastError() != null ? " (" + snapshot.lastError() + ")" : "";
-        if ("True".equals(c.getStatus()) && Conditions.hasReason(c, Reason.WATCHING)) {
-          EventRecorder.normal(client, cr, "DiscoveryAvailable", c.getMessage());
-        } else {
-          EventRecorder.warning(client, cr, c.getReason(), c.getMessage() + detail);
-        }
-      });
+      Conditions.find(after, ConditionType.DISCOVERY_AVAILABLE)
+          .ifPresent(
+              c -> {
+                String detail =
+                    snapshot != null && snapshot.lastError() != null
+                        ? " (" + snapshot.lastError() + ")"
+                        : "";
+                if ("True".equals(c.getStatus()) && Conditions.hasReason(c, Reason.WATCHING)) {
+                  EventRecorder.normal(client, cr, "DiscoveryAvailable", c.getMessage());
+                } else {
+                  EventRecorder.warning(client, cr, c.getReason(), c.getMessage() + detail);
+                }
+              });
     }
     if (Conditions.changed(before, after, ConditionType.DEGRADED)) {
-      Conditions.find(after, ConditionType.DEGRADED).ifPresent(c -> {
-        if ("True".equals(c.getStatus())) {
-          EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
-        } else if (Conditions.isTrue(before, ConditionType.DEGRADED)) {
-          EventRecorder.normal(client, cr, "Recovered", "no longer degraded");
-        }
-      });
+      Conditions.find(after, ConditionType.DEGRADED)
+          .ifPresent(
+              c -> {
+                if ("True".equals(c.getStatus())) {
+                  EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
+                } else if (Conditions.isTrue(before, ConditionType.DEGRADED)) {
+                  EventRecorder.normal(client, cr, "Recovered", "no longer degraded");
+                }
+              });
     }
     if (Conditions.changed(before, after, ConditionType.READY)) {
-      Conditions.find(after, ConditionType.READY).ifPresent(c -> {
-        if ("True".equals(c.getStatus())) {
-          EventRecorder.normal(client, cr, "Ready", c.getMessage());
-        } else if (Conditions.isTrue(before, ConditionType.READY)) {
-          EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
-        }
-      });
+      Conditions.find(after, ConditionType.READY)
+          .ifPresent(
+              c -> {
+                if ("True".equals(c.getStatus())) {
+                  EventRecorder.normal(client, cr, "Ready", c.getMessage());
+                } else if (Conditions.isTrue(before, ConditionType.READY)) {
+                  EventRecorder.warning(client, cr, c.getReason(), c.getMessage());
+                }
+              });
     }
-    boolean specChanged = cr.getStatus() == null || !Objects.equals(cr.getStatus().getObservedGeneration(), cr.getMetadata().getGeneration());
+    boolean specChanged =
+        cr.getStatus() == null
+            || !Objects.equals(
+                cr.getStatus().getObservedGeneration(), cr.getMetadata().getGeneration());
     if (specChanged) {
       for (SpecProblem p : problems) {
         if (p.severity() == SpecProblem.Severity.WARNING) {
@@ -438,15 +594,27 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         }
       }
       if (problems.stream().noneMatch(p -> p.severity() == SpecProblem.Severity.ERROR)) {
-        EventRecorder.normal(client, cr, "Reconciled", "applied generation " + cr.getMetadata().getGeneration()
-            + ": context " + status.getContext().getDesiredReplicas() + ", generation " + status.getGeneration().getDesiredReplicas()
-            + " instances, router " + cr.getSpec().getRouter().getReplicas());
+        EventRecorder.normal(
+            client,
+            cr,
+            "Reconciled",
+            "applied generation "
+                + cr.getMetadata().getGeneration()
+                + ": context "
+                + status.getContext().getDesiredReplicas()
+                + ", generation "
+                + status.getGeneration().getDesiredReplicas()
+                + " instances, router "
+                + cr.getSpec().getRouter().getReplicas());
       }
     }
   }
 
   private boolean sameStatus(DisaggClusterStatus a, DisaggClusterStatus b) {
-    return a != null && serialization.convertValue(a, Map.class).equals(serialization.convertValue(b, Map.class));
+    return a != null
+        && serialization
+            .convertValue(a, Map.class)
+            .equals(serialization.convertValue(b, Map.class));
   }
 
   private static DisaggCluster statusPatch(DisaggCluster cr, DisaggClusterStatus status) {

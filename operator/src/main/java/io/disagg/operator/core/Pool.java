@@ -1,10 +1,9 @@
 package io.disagg.operator.core;
 
-
 /**
  * The two worker pools of a disaggregated deployment. The role numbers and names follow
- * TensorRT-LLM's {@code ServerRole} ({@code tensorrt_llm/serve/openai_disagg_server.py},
- * {@code disagg_auto_scaling.py}): 0 = CONTEXT, 1 = GENERATION.
+ * TensorRT-LLM's {@code ServerRole} ({@code tensorrt_llm/serve/openai_disagg_server.py}, {@code
+ * disagg_auto_scaling.py}): 0 = CONTEXT, 1 = GENERATION.
  */
 public enum Pool {
   CONTEXT("context", "CONTEXT", 0, "context_servers"),
@@ -22,7 +21,10 @@ public enum Pool {
     this.routerSection = routerSection;
   }
 
-  /** Lower-case id used in resource names, labels and ConfigMap keys: {@code context}, {@code generation}. */
+  /**
+   * Lower-case id used in resource names, labels and ConfigMap keys: {@code context}, {@code
+   * generation}.
+   */
   public String id() {
     return id;
   }

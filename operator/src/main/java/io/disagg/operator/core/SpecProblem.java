@@ -5,9 +5,11 @@ import java.util.Objects;
 /**
  * One semantic problem of a {@code DisaggCluster} spec.
  *
- * @param field path of the offending field, e.g. {@code spec.context.resources.limits[nvidia.com/gpu]}
+ * @param field path of the offending field, e.g. {@code
+ *     spec.context.resources.limits[nvidia.com/gpu]}
  * @param message what is wrong and how to fix it
- * @param severity {@link Severity#ERROR} blocks reconciliation; {@link Severity#WARNING} is only reported
+ * @param severity {@link Severity#ERROR} blocks reconciliation; {@link Severity#WARNING} is only
+ *     reported
  */
 public record SpecProblem(String field, String message, Severity severity) {
 

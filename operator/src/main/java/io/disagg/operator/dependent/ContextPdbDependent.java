@@ -1,17 +1,19 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.plan.Plan;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.PoolDisruptionBudgets;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** PodDisruptionBudget {@code <name>-context}: minAvailable = minimalInstances of the context pool. */
+/**
+ * PodDisruptionBudget {@code <name>-context}: minAvailable = minimalInstances of the context pool.
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class ContextPdbDependent extends DesiredHashDependent<PodDisruptionBudget> {
   public ContextPdbDependent() {

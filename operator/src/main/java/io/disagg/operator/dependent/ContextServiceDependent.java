@@ -1,11 +1,11 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.plan.Plan;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.PoolServices;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

@@ -1,11 +1,14 @@
 package io.disagg.operator.dependent;
 
-import io.disagg.operator.model.Labels;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.model.Labels;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** StatefulSet {@code <name>-context} of the context pool ({@code trtllm-serve --server_role CONTEXT}). */
+/**
+ * StatefulSet {@code <name>-context} of the context pool ({@code trtllm-serve --server_role
+ * CONTEXT}).
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class ContextStatefulSetDependent extends WorkerStatefulSetDependent {
   public ContextStatefulSetDependent() {

@@ -1,17 +1,20 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.plan.Plan;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.PoolDisruptionBudgets;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** PodDisruptionBudget {@code <name>-generation}: minAvailable = minimalInstances of the generation pool. */
+/**
+ * PodDisruptionBudget {@code <name>-generation}: minAvailable = minimalInstances of the generation
+ * pool.
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class GenerationPdbDependent extends DesiredHashDependent<PodDisruptionBudget> {
   public GenerationPdbDependent() {

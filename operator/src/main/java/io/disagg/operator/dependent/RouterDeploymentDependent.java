@@ -1,11 +1,10 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.plan.Plan;
-import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.model.RouterDeployments;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

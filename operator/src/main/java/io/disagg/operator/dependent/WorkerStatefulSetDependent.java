@@ -1,10 +1,10 @@
 package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.plan.Plan;
-import io.disagg.operator.model.Names;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.model.Names;
 import io.disagg.operator.model.WorkerStatefulSets;
+import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
@@ -30,6 +30,7 @@ public abstract class WorkerStatefulSetDependent extends DesiredHashDependent<St
   @Override
   protected StatefulSet desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
-    return WorkerStatefulSets.desired(plan.cluster(), pool, plan.replicas(pool), plan.workerConfigHash().get(pool));
+    return WorkerStatefulSets.desired(
+        plan.cluster(), pool, plan.replicas(pool), plan.workerConfigHash().get(pool));
   }
 }

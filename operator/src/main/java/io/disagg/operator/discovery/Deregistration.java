@@ -17,18 +17,18 @@ import java.util.concurrent.TimeoutException;
  * Removes workers from the router's view by deleting their registration keys, the first step of a
  * safe scale-down (delete the key, let in-flight requests finish, then stop the pod).
  *
- * <p>Only the keys are deleted, never their leases. In {@code tensorrt_llm/serve/disagg_auto_scaling.py}
- * a worker's heartbeat ({@code DisaggClusterWorker._heartbeat}) calls
- * {@code Etcd3ClusterStorage.expire} ({@code tensorrt_llm/serve/cluster_storage.py}), which
- * refreshes the key's cached lease and reports success unless the etcd client raises; only then
- * does the worker call {@code register_worker} again. A lease outlives the deletion of its key, so
- * the refresh keeps succeeding and the worker stays deregistered. Revoking the lease instead would
- * not make the worker re-register either (etcd answers a keep-alive for an unknown lease with TTL
- * 0, not with an error, and {@code expire} does not look at the TTL); and should a later refresh
- * fail, the worker's new put would carry the cached, revoked lease, which etcd rejects ("requested
- * lease not found"), so it could never register again. With the lease kept, a worker whose refresh
- * fails (e.g. during an etcd outage) puts its key back: deregister again while the pod is
- * draining.
+ * <p>Only the keys are deleted, never their leases. In {@code
+ * tensorrt_llm/serve/disagg_auto_scaling.py} a worker's heartbeat ({@code
+ * DisaggClusterWorker._heartbeat}) calls {@code Etcd3ClusterStorage.expire} ({@code
+ * tensorrt_llm/serve/cluster_storage.py}), which refreshes the key's cached lease and reports
+ * success unless the etcd client raises; only then does the worker call {@code register_worker}
+ * again. A lease outlives the deletion of its key, so the refresh keeps succeeding and the worker
+ * stays deregistered. Revoking the lease instead would not make the worker re-register either (etcd
+ * answers a keep-alive for an unknown lease with TTL 0, not with an error, and {@code expire} does
+ * not look at the TTL); and should a later refresh fail, the worker's new put would carry the
+ * cached, revoked lease, which etcd rejects ("requested lease not found"), so it could never
+ * register again. With the lease kept, a worker whose refresh fails (e.g. during an etcd outage)
+ * puts its key back: deregister again while the pod is draining.
  */
 public final class Deregistration {
   private Deregistration() {}
@@ -36,24 +36,28 @@ public final class Deregistration {
   /** Default time allowed for the deletes. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
-  /** {@link #deregister(Client, Collection, Duration)} with {@link #DEFAULT_TIMEOUT} (5 seconds). */
-  public static int deregister(Client client, Collection<String> keys) throws DeregistrationException {
+  /**
+   * {@link #deregister(Client, Collection, Duration)} with {@link #DEFAULT_TIMEOUT} (5 seconds).
+   */
+  public static int deregister(Client client, Collection<String> keys)
+      throws DeregistrationException {
     return deregister(client, keys, DEFAULT_TIMEOUT);
   }
 
   /**
-   * Deletes the given registration keys (not their leases). Idempotent: keys already gone count
-   * as success.
+   * Deletes the given registration keys (not their leases). Idempotent: keys already gone count as
+   * success.
    *
-   * @param keys full keys as in {@link Registration#key()}, each of the form
-   *     {@code /trtllm-disagg/<clusterName>/workers/<workerId>}
+   * @param keys full keys as in {@link Registration#key()}, each of the form {@code
+   *     /trtllm-disagg/<clusterName>/workers/<workerId>}
    * @param timeout time allowed for all deletes together
    * @return how many of the keys existed and were deleted
    * @throws IllegalArgumentException when a key is not a worker registration key
    * @throws DeregistrationException when etcd did not confirm every delete in time (some may have
    *     happened; calling again is safe)
    */
-  public static int deregister(Client client, Collection<String> keys, Duration timeout) throws DeregistrationException {
+  public static int deregister(Client client, Collection<String> keys, Duration timeout)
+      throws DeregistrationException {
     for (String k : keys) {
       if (!Registrations.isWorkerKey(k)) {
         throw new IllegalArgumentException("not a TensorRT-LLM worker registration key: " + k);
@@ -64,7 +68,8 @@ public final class Deregistration {
       deletes.add(client.getKVClient().delete(ByteSequence.from(k, StandardCharsets.UTF_8)));
     }
     try {
-      CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       long deleted = 0;
       for (CompletableFuture<DeleteResponse> d : deletes) {
         deleted += d.join().getDeleted();
@@ -74,21 +79,24 @@ public final class Deregistration {
       Thread.currentThread().interrupt();
       throw new DeregistrationException("interrupted while deleting " + keys, e);
     } catch (ExecutionException e) {
-      throw new DeregistrationException("etcd refused to delete " + keys + ": " + e.getCause().getMessage(), e.getCause());
+      throw new DeregistrationException(
+          "etcd refused to delete " + keys + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new DeregistrationException("etcd did not confirm deleting " + keys + " within " + timeout.toMillis() + " ms", e);
+      throw new DeregistrationException(
+          "etcd did not confirm deleting " + keys + " within " + timeout.toMillis() + " ms", e);
     }
   }
 
   /**
    * Puts deregistered registrations back exactly as the workers wrote them: same key, same value,
-   * attached to the same lease (which the worker has kept refreshing since its key was deleted,
-   * so the registration lives on as if never removed). Used when a drain is cancelled.
+   * attached to the same lease (which the worker has kept refreshing since its key was deleted, so
+   * the registration lives on as if never removed). Used when a drain is cancelled.
    *
    * @return the registrations that could not be restored (typically: their lease expired because
    *     the worker stopped); the caller restarts those workers so they register anew
    */
-  public static List<Registration> restore(Client client, Collection<Registration> registrations, Duration timeout) {
+  public static List<Registration> restore(
+      Client client, Collection<Registration> registrations, Duration timeout) {
     List<Registration> failed = new ArrayList<>();
     for (Registration r : registrations) {
       if (!Registrations.isWorkerKey(r.key()) || r.raw() == null || r.lease() == 0) {
@@ -96,9 +104,12 @@ public final class Deregistration {
         continue;
       }
       try {
-        client.getKVClient().put(ByteSequence.from(r.key(), StandardCharsets.UTF_8),
-            ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
-            io.etcd.jetcd.options.PutOption.builder().withLeaseId(r.lease()).build())
+        client
+            .getKVClient()
+            .put(
+                ByteSequence.from(r.key(), StandardCharsets.UTF_8),
+                ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
+                io.etcd.jetcd.options.PutOption.builder().withLeaseId(r.lease()).build())
             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -25,12 +25,12 @@ import org.jboss.logging.Logger;
  * whenever its {@link DiscoverySnapshot} changes (registrations or reachability), and stopped when
  * the DisaggCluster is deleted ({@link #onResourceDeleted}) or by {@link #unwatch}.
  *
- * <p>The snapshot is also this source's secondary resource, so a reconciler can read it with
- * {@code context.getSecondaryResource(DiscoverySnapshot.class)} as well as with
- * {@link #snapshot(ResourceID)}. Register it from {@code prepareEventSources}.
+ * <p>The snapshot is also this source's secondary resource, so a reconciler can read it with {@code
+ * context.getSecondaryResource(DiscoverySnapshot.class)} as well as with {@link
+ * #snapshot(ResourceID)}. Register it from {@code prepareEventSources}.
  *
- * <p>Watches share etcd clients through {@link EtcdConnections}: one client per distinct
- * {@link EtcdTarget}.
+ * <p>Watches share etcd clients through {@link EtcdConnections}: one client per distinct {@link
+ * EtcdTarget}.
  */
 public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot, DisaggCluster>
     implements ResourceEventAware<DisaggCluster> {
@@ -40,7 +40,11 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   /** Name of this event source in JOSDK. */
   public static final String NAME = "discovery";
 
-  private record Entry(EtcdTarget target, String clusterName, EtcdConnections.Handle handle, RegistrationWatch watch) {
+  private record Entry(
+      EtcdTarget target,
+      String clusterName,
+      EtcdConnections.Handle handle,
+      RegistrationWatch watch) {
     void close() {
       watch.close();
       handle.close();
@@ -59,10 +63,10 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
-   * Watches the registrations of {@code clusterName} in the etcd of {@code target} for
-   * {@code cr}. Idempotent: when {@code cr} is already watched with the same target and cluster
-   * name nothing changes; otherwise the previous watch is stopped and replaced (its snapshot
-   * starts over as not reachable). Cheap enough to call on every reconcile.
+   * Watches the registrations of {@code clusterName} in the etcd of {@code target} for {@code cr}.
+   * Idempotent: when {@code cr} is already watched with the same target and cluster name nothing
+   * changes; otherwise the previous watch is stopped and replaced (its snapshot starts over as not
+   * reachable). Cheap enough to call on every reconcile.
    *
    * @return the current snapshot of the (possibly new) watch
    */
@@ -76,13 +80,19 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
         return old.watch().snapshot();
       }
       EtcdConnections.Handle handle = connections.acquire(target);
-      RegistrationWatch w = new RegistrationWatch(handle.client(), clusterName, () -> changed(id), scheduler,
-          RegistrationWatch.Options.DEFAULT);
+      RegistrationWatch w =
+          new RegistrationWatch(
+              handle.client(),
+              clusterName,
+              () -> changed(id),
+              scheduler,
+              RegistrationWatch.Options.DEFAULT);
       fresh = new Entry(target, clusterName, handle, w);
       watches.put(id, fresh);
     }
     if (old != null) {
-      LOG.infof("%s: discovery moved to %s in %s", id, Registrations.workersPrefix(clusterName), target);
+      LOG.infof(
+          "%s: discovery moved to %s in %s", id, Registrations.workersPrefix(clusterName), target);
       old.close();
     }
     fresh.watch().start();
@@ -109,9 +119,9 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
-   * Deletes registration keys through the etcd client of {@code id}'s watch (see
-   * {@link Deregistration#deregister(io.etcd.jetcd.Client, Collection)}: keys only, leases kept;
-   * blocks up to 5 seconds).
+   * Deletes registration keys through the etcd client of {@code id}'s watch (see {@link
+   * Deregistration#deregister(io.etcd.jetcd.Client, Collection)}: keys only, leases kept; blocks up
+   * to 5 seconds).
    *
    * @return how many of the keys existed and were deleted
    * @throws IllegalStateException when {@code id} is not watched
@@ -124,8 +134,8 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
-   * Restores deregistered registrations through the etcd client of {@code id}'s watch (see
-   * {@link Deregistration#restore}).
+   * Restores deregistered registrations through the etcd client of {@code id}'s watch (see {@link
+   * Deregistration#restore}).
    *
    * @return the registrations that could not be restored
    * @throws IllegalStateException when {@code id} is not watched

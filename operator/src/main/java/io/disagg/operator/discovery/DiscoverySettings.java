@@ -4,20 +4,23 @@ import io.disagg.operator.spec.EffectiveSpec;
 import java.util.List;
 
 /**
- * Installation-wide discovery settings of the operator, read from configuration by
- * {@code io.disagg.operator.runtime.OperatorBeans}.
+ * Installation-wide discovery settings of the operator, read from configuration by {@code
+ * io.disagg.operator.runtime.OperatorBeans}.
  *
- * @param defaultEtcdEndpoints etcd endpoints ({@code host:port}, optionally prefixed
- *     {@code etcd://}, {@code http://} or {@code https://}) used for a DisaggCluster whose
- *     {@code spec.discovery.etcd.endpoints} is empty; may be empty (then such a DisaggCluster is an
- *     error)
+ * @param defaultEtcdEndpoints etcd endpoints ({@code host:port}, optionally prefixed {@code
+ *     etcd://}, {@code http://} or {@code https://}) used for a DisaggCluster whose {@code
+ *     spec.discovery.etcd.endpoints} is empty; may be empty (then such a DisaggCluster is an error)
  */
 public record DiscoverySettings(List<String> defaultEtcdEndpoints) {
 
-  /** Configuration property of {@link #defaultEtcdEndpoints}: comma-separated, e.g. {@code etcd.infra.svc:2379}. */
+  /**
+   * Configuration property of {@link #defaultEtcdEndpoints}: comma-separated, e.g. {@code
+   * etcd.infra.svc:2379}.
+   */
   public static final String DEFAULT_ETCD_ENDPOINTS = EffectiveSpec.DEFAULT_ENDPOINTS_PROPERTY;
 
   public DiscoverySettings {
-    defaultEtcdEndpoints = defaultEtcdEndpoints == null ? List.of() : List.copyOf(defaultEtcdEndpoints);
+    defaultEtcdEndpoints =
+        defaultEtcdEndpoints == null ? List.of() : List.copyOf(defaultEtcdEndpoints);
   }
 }

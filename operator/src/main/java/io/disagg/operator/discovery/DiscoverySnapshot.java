@@ -20,8 +20,12 @@ import java.util.List;
  * @param observedAt when this snapshot was taken (the last change of the registrations or of
  *     reachability)
  */
-public record DiscoverySnapshot(List<Registration> registrations, boolean reachable, String lastError,
-    long revision, Instant observedAt) {
+public record DiscoverySnapshot(
+    List<Registration> registrations,
+    boolean reachable,
+    String lastError,
+    long revision,
+    Instant observedAt) {
 
   public DiscoverySnapshot {
     registrations = List.copyOf(registrations);

@@ -17,19 +17,25 @@ import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
- * One shared jetcd {@link Client} per distinct {@link EtcdTarget}, reference-counted: every
- * {@link #acquire} returns a {@link Handle}; the client is closed when the last handle of its target
- * is closed. Thread-safe. A jetcd client owns a gRPC channel and a Vert.x instance with its own
+ * One shared jetcd {@link Client} per distinct {@link EtcdTarget}, reference-counted: every {@link
+ * #acquire} returns a {@link Handle}; the client is closed when the last handle of its target is
+ * closed. Thread-safe. A jetcd client owns a gRPC channel and a Vert.x instance with its own
  * threads, so DisaggClusters sharing an etcd share one.
  */
 public final class EtcdConnections implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(EtcdConnections.class);
 
-  /** gRPC keep-alive ping interval, in seconds: a dead connection is noticed within this plus {@link #KEEPALIVE_TIMEOUT}. */
+  /**
+   * gRPC keep-alive ping interval, in seconds: a dead connection is noticed within this plus {@link
+   * #KEEPALIVE_TIMEOUT}.
+   */
   static final long KEEPALIVE_SECONDS = 15;
+
   static final Duration KEEPALIVE_TIME = Duration.ofSeconds(KEEPALIVE_SECONDS);
+
   /** gRPC keep-alive ping timeout. */
   static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
   /** TCP connect timeout. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -57,8 +63,8 @@ public final class EtcdConnections implements AutoCloseable {
   private boolean closed;
 
   /**
-   * A handle on the client of {@code target}, creating one with {@link #newClient(EtcdTarget)}
-   * when none is open.
+   * A handle on the client of {@code target}, creating one with {@link #newClient(EtcdTarget)} when
+   * none is open.
    *
    * @throws IllegalStateException after {@link #close()}
    * @throws IllegalArgumentException when the target's PEM material cannot be read
@@ -105,7 +111,9 @@ public final class EtcdConnections implements AutoCloseable {
     };
   }
 
-  /** Closes every client, whether handles are still open or not; later {@link #acquire} calls fail. */
+  /**
+   * Closes every client, whether handles are still open or not; later {@link #acquire} calls fail.
+   */
   @Override
   public void close() {
     List<Client> toClose;
@@ -141,9 +149,9 @@ public final class EtcdConnections implements AutoCloseable {
   }
 
   /**
-   * A new jetcd client for {@code target}: its endpoints; user and password when set; TLS with
-   * the target's CA (and client certificate) when set, verifying each endpoint's server certificate
-   * for that endpoint's host (jetcd's {@code ip://} name resolver sets the authority per address as
+   * A new jetcd client for {@code target}: its endpoints; user and password when set; TLS with the
+   * target's CA (and client certificate) when set, verifying each endpoint's server certificate for
+   * that endpoint's host (jetcd's {@code ip://} name resolver sets the authority per address as
    * long as the client has no overall authority, so none is set). Requests fail at once while no
    * endpoint is reachable instead of waiting for one (gRPC {@code waitForReady} off); gRPC
    * keep-alive pings every {@value #KEEPALIVE_SECONDS} seconds find dead connections.
@@ -151,28 +159,32 @@ public final class EtcdConnections implements AutoCloseable {
    * @throws IllegalArgumentException when the PEM material cannot be read
    */
   public static Client newClient(EtcdTarget target) {
-    ClientBuilder b = Client.builder()
-        .endpoints(target.endpoints().stream().map(URI::create).toArray(URI[]::new))
-        .waitForReady(false)
-        .keepaliveTime(KEEPALIVE_TIME)
-        .keepaliveTimeout(KEEPALIVE_TIMEOUT)
-        .keepaliveWithoutCalls(true)
-        .connectTimeout(CONNECT_TIMEOUT);
+    ClientBuilder b =
+        Client.builder()
+            .endpoints(target.endpoints().stream().map(URI::create).toArray(URI[]::new))
+            .waitForReady(false)
+            .keepaliveTime(KEEPALIVE_TIME)
+            .keepaliveTimeout(KEEPALIVE_TIMEOUT)
+            .keepaliveWithoutCalls(true)
+            .connectTimeout(CONNECT_TIMEOUT);
     if (target.authenticated()) {
       b.user(ByteSequence.from(target.username(), StandardCharsets.UTF_8))
           .password(ByteSequence.from(target.password(), StandardCharsets.UTF_8));
     }
     if (target.tls()) {
       try {
-        b.sslContext(ssl -> {
-          ssl.trustManager(new ByteArrayInputStream(target.caPem()));
-          if (target.certPem() != null) {
-            ssl.keyManager(new ByteArrayInputStream(target.certPem()),
-                new ByteArrayInputStream(PrivateKeys.toPkcs8Pem(target.keyPem())));
-          }
-        });
+        b.sslContext(
+            ssl -> {
+              ssl.trustManager(new ByteArrayInputStream(target.caPem()));
+              if (target.certPem() != null) {
+                ssl.keyManager(
+                    new ByteArrayInputStream(target.certPem()),
+                    new ByteArrayInputStream(PrivateKeys.toPkcs8Pem(target.keyPem())));
+              }
+            });
       } catch (SSLException | RuntimeException e) {
-        throw new IllegalArgumentException("cannot use the TLS material of " + target + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot use the TLS material of " + target + ": " + e.getMessage(), e);
       }
     }
     return b.build();

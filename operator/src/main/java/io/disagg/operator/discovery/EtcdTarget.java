@@ -9,16 +9,22 @@ import java.util.Objects;
  * made for one can serve the other, so {@link EtcdConnections} shares one client per distinct
  * target. Build it with {@link EtcdTargetResolver}.
  *
- * @param endpoints endpoint URLs, normalized ({@code http://host:port}, or {@code https://host:port}
- *     when {@link #caPem} is set), without duplicates, sorted; never empty
+ * @param endpoints endpoint URLs, normalized ({@code http://host:port}, or {@code
+ *     https://host:port} when {@link #caPem} is set), without duplicates, sorted; never empty
  * @param username etcd user name, or null for no authentication
  * @param password etcd password (with {@code username}), or null
  * @param caPem PEM CA certificate(s) that verify the server certificate, or null for plain text
  * @param certPem PEM client certificate chain for client-certificate authentication, or null
- * @param keyPem PEM private key of {@code certPem} (PKCS#8, PKCS#1 RSA or SEC1 EC; not encrypted), or null
+ * @param keyPem PEM private key of {@code certPem} (PKCS#8, PKCS#1 RSA or SEC1 EC; not encrypted),
+ *     or null
  */
-public record EtcdTarget(List<String> endpoints, String username, String password, byte[] caPem,
-    byte[] certPem, byte[] keyPem) {
+public record EtcdTarget(
+    List<String> endpoints,
+    String username,
+    String password,
+    byte[] caPem,
+    byte[] certPem,
+    byte[] keyPem) {
 
   public EtcdTarget {
     Objects.requireNonNull(endpoints, "endpoints");
@@ -78,14 +84,20 @@ public record EtcdTarget(List<String> endpoints, String username, String passwor
 
   @Override
   public int hashCode() {
-    return Objects.hash(endpoints, username, password, Arrays.hashCode(caPem), Arrays.hashCode(certPem),
+    return Objects.hash(
+        endpoints,
+        username,
+        password,
+        Arrays.hashCode(caPem),
+        Arrays.hashCode(certPem),
         Arrays.hashCode(keyPem));
   }
 
   /** Endpoints and which credentials are present; never the password or key material. */
   @Override
   public String toString() {
-    return "EtcdTarget" + endpoints
+    return "EtcdTarget"
+        + endpoints
         + (username != null ? " user=" + username : "")
         + (tls() ? " tls" : "")
         + (certPem != null ? "+client-cert" : "");

@@ -16,10 +16,10 @@ import java.util.Set;
 
 /**
  * Pairs worker registrations with the pods that made them. A worker registers its {@code --host}
- * and {@code --port} ({@code DisaggClusterWorker.worker_info} in
- * {@code tensorrt_llm/serve/disagg_auto_scaling.py}); the operator starts workers with
- * {@code --host} = the pod IP and {@code --port} = the {@code http} port of the {@code worker}
- * container ({@link WorkerStatefulSets}). Pure functions.
+ * and {@code --port} ({@code DisaggClusterWorker.worker_info} in {@code
+ * tensorrt_llm/serve/disagg_auto_scaling.py}); the operator starts workers with {@code --host} =
+ * the pod IP and {@code --port} = the {@code http} port of the {@code worker} container ({@link
+ * WorkerStatefulSets}). Pure functions.
  */
 public final class PodRegistrations {
   private PodRegistrations() {}
@@ -30,9 +30,9 @@ public final class PodRegistrations {
    * @param byPod for every given pod, by pod name in the given order, the registrations with its IP
    *     and worker port (usually one; more when the worker re-registered under a new id before the
    *     old key expired; none when it has not registered or has been deregistered)
-   * @param foreign registrations that match no given pod: another DisaggCluster or process using the
-   *     same cluster name, workers of pods that are gone (until their lease expires), or entries
-   *     without a usable host (malformed)
+   * @param foreign registrations that match no given pod: another DisaggCluster or process using
+   *     the same cluster name, workers of pods that are gone (until their lease expires), or
+   *     entries without a usable host (malformed)
    */
   public record Match(Map<String, List<Registration>> byPod, List<Registration> foreign) {
     public Match {
@@ -47,11 +47,11 @@ public final class PodRegistrations {
   }
 
   /**
-   * Matches {@code registrations} to {@code pods}: a registration belongs to a pod when its
-   * {@code host} equals one of the pod's IPs ({@code status.podIP}, {@code status.podIPs}; compared
-   * ignoring case) and its {@code port} equals the pod's worker port (container
-   * {@value WorkerStatefulSets#CONTAINER}, port named {@value WorkerStatefulSets#PORT_NAME}). Pods
-   * without an IP or without that port match nothing. The role is not compared.
+   * Matches {@code registrations} to {@code pods}: a registration belongs to a pod when its {@code
+   * host} equals one of the pod's IPs ({@code status.podIP}, {@code status.podIPs}; compared
+   * ignoring case) and its {@code port} equals the pod's worker port (container {@value
+   * WorkerStatefulSets#CONTAINER}, port named {@value WorkerStatefulSets#PORT_NAME}). Pods without
+   * an IP or without that port match nothing. The role is not compared.
    */
   public static Match match(List<Registration> registrations, List<Pod> pods) {
     Map<String, List<Registration>> byPod = new LinkedHashMap<>();
@@ -69,7 +69,10 @@ public final class PodRegistrations {
     }
     List<Registration> foreign = new ArrayList<>();
     for (Registration r : registrations) {
-      String pod = r.host() == null ? null : podByEndpoint.get(r.host().toLowerCase(Locale.ROOT) + ":" + r.port());
+      String pod =
+          r.host() == null
+              ? null
+              : podByEndpoint.get(r.host().toLowerCase(Locale.ROOT) + ":" + r.port());
       if (pod == null) {
         foreign.add(r);
       } else {

@@ -3,11 +3,11 @@ package io.disagg.operator.discovery;
 import io.disagg.operator.core.Pool;
 
 /**
- * One worker registration as TensorRT-LLM writes it in etcd with {@code disagg_cluster}
- * discovery ({@code tensorrt_llm/serve/disagg_auto_scaling.py}): key
- * {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>}, value
- * {@code {"worker_id": ..., "host": ..., "port": ..., "role": 0|1}} (0 = CONTEXT, 1 = GENERATION),
- * attached to a lease of TTL {@code inactive_timeout_sec}.
+ * One worker registration as TensorRT-LLM writes it in etcd with {@code disagg_cluster} discovery
+ * ({@code tensorrt_llm/serve/disagg_auto_scaling.py}): key {@code
+ * /trtllm-disagg/<cluster_name>/workers/<worker_id>}, value {@code {"worker_id": ..., "host": ...,
+ * "port": ..., "role": 0|1}} (0 = CONTEXT, 1 = GENERATION), attached to a lease of TTL {@code
+ * inactive_timeout_sec}.
  *
  * <p>Entries that cannot be parsed are kept with {@code malformed} set and the raw value, so the
  * status can show them instead of hiding them.
@@ -22,8 +22,16 @@ import io.disagg.operator.core.Pool;
  * @param malformed whether the value could not be parsed as a registration
  * @param raw the raw value (UTF-8), for malformed entries and diagnostics
  */
-public record Registration(String key, String workerId, String host, int port, Pool pool, long lease,
-    long modRevision, boolean malformed, String raw) {
+public record Registration(
+    String key,
+    String workerId,
+    String host,
+    int port,
+    Pool pool,
+    long lease,
+    long modRevision,
+    boolean malformed,
+    String raw) {
 
   /** {@code host:port} as the router dials it, or null when unknown. */
   public String endpoint() {

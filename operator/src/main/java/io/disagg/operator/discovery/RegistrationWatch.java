@@ -32,11 +32,11 @@ import org.jboss.logging.Logger;
  * Follows the worker registrations of one TensorRT-LLM cluster in etcd and keeps an immutable
  * {@link DiscoverySnapshot} of them up to date.
  *
- * <p>Like the router's {@code DisaggClusterManager.watch_workers}
- * ({@code tensorrt_llm/serve/disagg_auto_scaling.py}) it lists the prefix
- * {@code /trtllm-disagg/<clusterName>/workers/} and then watches it; unlike the router it starts the
- * watch at the list's revision + 1, so nothing registered between the two is missed (the router
- * accepts that gap, see its comment there). Values are parsed with {@link Registrations#parse}.
+ * <p>Like the router's {@code DisaggClusterManager.watch_workers} ({@code
+ * tensorrt_llm/serve/disagg_auto_scaling.py}) it lists the prefix {@code
+ * /trtllm-disagg/<clusterName>/workers/} and then watches it; unlike the router it starts the watch
+ * at the list's revision + 1, so nothing registered between the two is missed (the router accepts
+ * that gap, see its comment there). Values are parsed with {@link Registrations#parse}.
  *
  * <p>The snapshot is reachable once a list has succeeded and the watch after it is established
  * (etcd confirmed its creation). Any failure (list failed or timed out, watch error, watch stream
@@ -62,7 +62,8 @@ public final class RegistrationWatch implements AutoCloseable {
    */
   public record Options(Duration requestTimeout, Duration minBackoff, Duration maxBackoff) {
     /** 5 s request timeout, back-off from 0.5 s to 10 s. */
-    public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(10));
+    public static final Options DEFAULT =
+        new Options(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(10));
 
     public Options {
       Objects.requireNonNull(requestTimeout);
@@ -92,8 +93,10 @@ public final class RegistrationWatch implements AutoCloseable {
   // ---- guarded by this ----
   private boolean started;
   private boolean closed;
+
   /** Incremented by every new list; callbacks of an older list or watch are ignored. */
   private long epoch;
+
   private Watch.Watcher watcher;
   private final Map<String, Registration> current = new HashMap<>();
   private long revision;
@@ -102,15 +105,20 @@ public final class RegistrationWatch implements AutoCloseable {
 
   /**
    * A watch of {@code clusterName}'s registrations through {@code client} (not closed by this
-   * watch); retries scheduled on {@code scheduler} (not shut down by this watch). Call
-   * {@link #start()}.
+   * watch); retries scheduled on {@code scheduler} (not shut down by this watch). Call {@link
+   * #start()}.
    */
-  public RegistrationWatch(Client client, String clusterName, Runnable listener, ScheduledExecutorService scheduler,
+  public RegistrationWatch(
+      Client client,
+      String clusterName,
+      Runnable listener,
+      ScheduledExecutorService scheduler,
       Options options) {
     this.client = Objects.requireNonNull(client);
     this.clusterName = Objects.requireNonNull(clusterName);
-    this.prefix = ByteSequence.from(Registrations.workersPrefix(clusterName), StandardCharsets.UTF_8);
-    this.listener = listener == null ? () -> { } : listener;
+    this.prefix =
+        ByteSequence.from(Registrations.workersPrefix(clusterName), StandardCharsets.UTF_8);
+    this.listener = listener == null ? () -> {} : listener;
     this.scheduler = Objects.requireNonNull(scheduler);
     this.options = Objects.requireNonNull(options);
     this.snapshot = DiscoverySnapshot.initial(Instant.now());
@@ -118,11 +126,12 @@ public final class RegistrationWatch implements AutoCloseable {
 
   /** A single daemon thread for scheduling retries. */
   public static ScheduledExecutorService newScheduler(String name) {
-    ThreadFactory tf = r -> {
-      Thread t = new Thread(r, name + "-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory tf =
+        r -> {
+          Thread t = new Thread(r, name + "-" + THREADS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
     return Executors.newSingleThreadScheduledExecutor(tf);
   }
 
@@ -183,13 +192,15 @@ public final class RegistrationWatch implements AutoCloseable {
       return;
     }
     f.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .whenCompleteAsync((resp, err) -> {
-          if (err != null) {
-            failed(myEpoch, err);
-          } else {
-            listed(myEpoch, resp);
-          }
-        }, scheduler);
+        .whenCompleteAsync(
+            (resp, err) -> {
+              if (err != null) {
+                failed(myEpoch, err);
+              } else {
+                listed(myEpoch, resp);
+              }
+            },
+            scheduler);
   }
 
   private void listed(long myEpoch, GetResponse resp) {
@@ -215,26 +226,36 @@ public final class RegistrationWatch implements AutoCloseable {
   }
 
   private void startWatch(long myEpoch, long fromRevision) {
-    Watch.Listener l = new Watch.Listener() {
-      @Override
-      public void onNext(WatchResponse response) {
-        events(myEpoch, response);
-      }
+    Watch.Listener l =
+        new Watch.Listener() {
+          @Override
+          public void onNext(WatchResponse response) {
+            events(myEpoch, response);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        failed(myEpoch, t);
-      }
+          @Override
+          public void onError(Throwable t) {
+            failed(myEpoch, t);
+          }
 
-      @Override
-      public void onCompleted() {
-        failed(myEpoch, new IllegalStateException("etcd closed the watch stream"));
-      }
-    };
+          @Override
+          public void onCompleted() {
+            failed(myEpoch, new IllegalStateException("etcd closed the watch stream"));
+          }
+        };
     Watch.Watcher w;
     try {
-      w = client.getWatchClient().watch(prefix,
-          WatchOption.builder().isPrefix(true).withRevision(fromRevision).withCreateNotify(true).build(), l);
+      w =
+          client
+              .getWatchClient()
+              .watch(
+                  prefix,
+                  WatchOption.builder()
+                      .isPrefix(true)
+                      .withRevision(fromRevision)
+                      .withCreateNotify(true)
+                      .build(),
+                  l);
     } catch (RuntimeException e) {
       failed(myEpoch, e);
       return;
@@ -270,7 +291,7 @@ public final class RegistrationWatch implements AutoCloseable {
             changed |= !r.equals(current.put(key, r));
           }
           case DELETE -> changed |= current.remove(key) != null;
-          default -> { }
+          default -> {}
         }
         revision = Math.max(revision, kv.getModRevision());
       }
@@ -305,10 +326,12 @@ public final class RegistrationWatch implements AutoCloseable {
       }
     }
     if (compacted) {
-      LOG.infof("etcd compacted past the watch of %s (revision %d); listing again", prefixText(),
-          ((CompactedException) t).getCompactedRevision());
+      LOG.infof(
+          "etcd compacted past the watch of %s (revision %d); listing again",
+          prefixText(), ((CompactedException) t).getCompactedRevision());
     } else {
-      LOG.debugf("etcd watch of %s failed (%s); listing again in %d ms", prefixText(), describe(t), delay);
+      LOG.debugf(
+          "etcd watch of %s failed (%s); listing again in %d ms", prefixText(), describe(t), delay);
     }
     closeQuietly(old);
     notifyIf(changed);
@@ -319,14 +342,22 @@ public final class RegistrationWatch implements AutoCloseable {
     }
   }
 
-  /** Replaces the snapshot from {@link #current}; true when registrations or reachability changed. Holds this. */
+  /**
+   * Replaces the snapshot from {@link #current}; true when registrations or reachability changed.
+   * Holds this.
+   */
   private boolean publish(boolean reachable, String error) {
     List<Registration> regs = new ArrayList<>(current.values());
     regs.sort((a, b) -> a.key().compareTo(b.key()));
     DiscoverySnapshot old = snapshot;
     boolean changed = old.reachable() != reachable || !old.registrations().equals(regs);
-    snapshot = new DiscoverySnapshot(regs, reachable, reachable ? null : error, revision,
-        changed ? Instant.now() : old.observedAt());
+    snapshot =
+        new DiscoverySnapshot(
+            regs,
+            reachable,
+            reachable ? null : error,
+            revision,
+            changed ? Instant.now() : old.observedAt());
     return changed;
   }
 
@@ -336,16 +367,17 @@ public final class RegistrationWatch implements AutoCloseable {
       return;
     }
     try {
-      scheduler.execute(() -> {
-        if (closed()) {
-          return;
-        }
-        try {
-          listener.run();
-        } catch (RuntimeException e) {
-          LOG.warnf(e, "discovery listener of %s failed", prefixText());
-        }
-      });
+      scheduler.execute(
+          () -> {
+            if (closed()) {
+              return;
+            }
+            try {
+              listener.run();
+            } catch (RuntimeException e) {
+              LOG.warnf(e, "discovery listener of %s failed", prefixText());
+            }
+          });
     } catch (RuntimeException e) {
       LOG.debugf("not notifying the listener of %s: %s", prefixText(), e);
     }
@@ -356,7 +388,10 @@ public final class RegistrationWatch implements AutoCloseable {
   }
 
   private static Registration toRegistration(KeyValue kv) {
-    return Registrations.parse(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes(), kv.getLease(),
+    return Registrations.parse(
+        kv.getKey().toString(StandardCharsets.UTF_8),
+        kv.getValue().getBytes(),
+        kv.getLease(),
         kv.getModRevision());
   }
 

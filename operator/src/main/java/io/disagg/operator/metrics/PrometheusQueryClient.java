@@ -11,14 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Runs PromQL instant queries against a Prometheus server's HTTP API:
- * {@code GET <baseUrl>/api/v1/query?query=<PromQL>&timeout=<seconds>s}. Answers are read by
- * {@link PrometheusQueryResult#parse}. Redirects are not followed; no authentication is sent.
+ * Runs PromQL instant queries against a Prometheus server's HTTP API: {@code GET
+ * <baseUrl>/api/v1/query?query=<PromQL>&timeout=<seconds>s}. Answers are read by {@link
+ * PrometheusQueryResult#parse}. Redirects are not followed; no authentication is sent.
  */
 public class PrometheusQueryClient {
 
   /** Path of the instant-query endpoint, relative to the base URL. */
   public static final String PATH = "/api/v1/query";
+
   private final HttpClient http;
   private final Duration timeout;
 
@@ -31,7 +32,11 @@ public class PrometheusQueryClient {
       throw new IllegalArgumentException("timeout must be positive");
     }
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   /** A client with a 3-second timeout. */
@@ -50,8 +55,15 @@ public class PrometheusQueryClient {
     while (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
-    URI u = URI.create(base + PATH + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
-        + "&timeout=" + Math.max(1, timeout.toSeconds()) + "s");
+    URI u =
+        URI.create(
+            base
+                + PATH
+                + "?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                + "&timeout="
+                + Math.max(1, timeout.toSeconds())
+                + "s");
     if ((!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) || u.getHost() == null) {
       throw new IllegalArgumentException("not an http(s) URL: " + baseUrl);
     }
@@ -69,7 +81,12 @@ public class PrometheusQueryClient {
     } catch (IllegalArgumentException e) {
       return PrometheusQueryResult.failed("bad prometheus.url: " + e.getMessage());
     }
-    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
+    HttpRequest req =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     try {
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
       return PrometheusQueryResult.parse(resp.statusCode(), resp.body());

@@ -10,6 +10,7 @@ import java.io.IOException;
  *
  * <p>{@link #parse} accepts what the Prometheus HTTP API documents
  * (https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries):
+ *
  * <ul>
  *   <li>{@code {"status":"success","data":{"resultType":"vector","result":[{"metric":{...},
  *       "value":[<unix time>,"<number>"]}]}}} with exactly one series: its value;
@@ -72,8 +73,13 @@ public record PrometheusQueryResult(Double value, String error) {
     }
     String status = root.path("status").asText("");
     if (!"success".equals(status)) {
-      return failed("HTTP " + httpStatus + ", Prometheus " + root.path("errorType").asText("error") + ": "
-          + abbreviate(root.path("error").asText(status.isEmpty() ? "no status" : status)));
+      return failed(
+          "HTTP "
+              + httpStatus
+              + ", Prometheus "
+              + root.path("errorType").asText("error")
+              + ": "
+              + abbreviate(root.path("error").asText(status.isEmpty() ? "no status" : status)));
     }
     if (httpStatus != 200) {
       return failed("HTTP " + httpStatus);
@@ -91,11 +97,16 @@ public record PrometheusQueryResult(Double value, String error) {
           yield failed("no data (empty result: the series does not exist or is stale)");
         }
         if (result.size() > 1) {
-          yield failed(result.size() + " series returned, expected one: aggregate the query, e.g. avg(...)");
+          yield failed(
+              result.size() + " series returned, expected one: aggregate the query, e.g. avg(...)");
         }
         yield number(result.get(0).path("value"));
       }
-      default -> failed("result type '" + type + "' is not supported: use an instant query returning a vector or scalar");
+      default ->
+          failed(
+              "result type '"
+                  + type
+                  + "' is not supported: use an instant query returning a vector or scalar");
     };
   }
 
@@ -107,12 +118,13 @@ public record PrometheusQueryResult(Double value, String error) {
     String text = pair.get(1).asText().strip();
     double v;
     try {
-      v = switch (text) {
-        case "NaN" -> Double.NaN;
-        case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
-        case "-Inf" -> Double.NEGATIVE_INFINITY;
-        default -> Double.parseDouble(text);
-      };
+      v =
+          switch (text) {
+            case "NaN" -> Double.NaN;
+            case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(text);
+          };
     } catch (NumberFormatException e) {
       return failed("value '" + abbreviate(text) + "' is not a number");
     }

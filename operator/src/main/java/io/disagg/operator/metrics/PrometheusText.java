@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the Prometheus text exposition format (version 0.0.4, as served by TensorRT-LLM's
- * {@code /prometheus/metrics} through {@code prometheus_client}) into samples.
+ * Reads the Prometheus text exposition format (version 0.0.4, as served by TensorRT-LLM's {@code
+ * /prometheus/metrics} through {@code prometheus_client}) into samples.
  *
  * <p>Why our own: no maintained Java library parses this format (Prometheus' client_java only
- * writes it; Hawkular's prometheus-scraper is unmaintained since 2016 and brings protobuf 2).
- * This reads what the format defines for samples: {@code name{label="value",...} value
- * [timestamp]}, escaped label values ({@code \\}, {@code \"}, {@code \n}), {@code NaN},
- * {@code +Inf}, {@code -Inf}; {@code # HELP}/{@code # TYPE} and other comment lines are skipped.
- * A line that does not parse is skipped and counted, never thrown.
+ * writes it; Hawkular's prometheus-scraper is unmaintained since 2016 and brings protobuf 2). This
+ * reads what the format defines for samples: {@code name{label="value",...} value [timestamp]},
+ * escaped label values ({@code \\}, {@code \"}, {@code \n}), {@code NaN}, {@code +Inf}, {@code
+ * -Inf}; {@code # HELP}/{@code # TYPE} and other comment lines are skipped. A line that does not
+ * parse is skipped and counted, never thrown.
  */
 public final class PrometheusText {
   private PrometheusText() {}
@@ -141,6 +141,10 @@ public final class PrometheusText {
   }
 
   private static boolean isNameChar(char c, boolean first) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (!first && c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || c == '_'
+        || c == ':'
+        || (!first && c >= '0' && c <= '9');
   }
 }

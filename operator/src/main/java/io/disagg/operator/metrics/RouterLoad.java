@@ -7,12 +7,12 @@ package io.disagg.operator.metrics;
  * <p>Upstream (TensorRT-LLM {@code tensorrt_llm/serve/perf_metrics.py}, {@code
  * ClientMetricsCollector}; incremented in {@code tensorrt_llm/serve/openai_client.py}): the
  * router's client of each role counts {@code <role>_total_requests} when it sends a request to a
- * worker of that role and {@code <role>_completed_requests} when the request finishes, in a
- * {@code finally} block, so failed requests count as completed too. Prefix {@code ctx} is the
- * context pool, {@code gen} the generation pool. prometheus_client exports the counters with the
- * suffix {@code _total}. The difference is therefore the number of requests the pool is
- * processing or queueing right now (running + waiting, summed over the pool's workers). Both
- * counters restart at 0 together when the router restarts, so the difference stays right.
+ * worker of that role and {@code <role>_completed_requests} when the request finishes, in a {@code
+ * finally} block, so failed requests count as completed too. Prefix {@code ctx} is the context
+ * pool, {@code gen} the generation pool. prometheus_client exports the counters with the suffix
+ * {@code _total}. The difference is therefore the number of requests the pool is processing or
+ * queueing right now (running + waiting, summed over the pool's workers). Both counters restart at
+ * 0 together when the router restarts, so the difference stays right.
  *
  * @param contextInFlight requests in flight on the context pool (requests, at least 0), or null
  *     when the router does not export the counters (older releases)
@@ -27,13 +27,14 @@ public record RouterLoad(Double contextInFlight, Double generationInFlight) {
 
   /** Reads the counters from one router's scrape. */
   public static RouterLoad from(PrometheusText.Scrape scrape) {
-    return new RouterLoad(inFlight(scrape, CTX_TOTAL, CTX_COMPLETED), inFlight(scrape, GEN_TOTAL, GEN_COMPLETED));
+    return new RouterLoad(
+        inFlight(scrape, CTX_TOTAL, CTX_COMPLETED), inFlight(scrape, GEN_TOTAL, GEN_COMPLETED));
   }
 
   /**
    * The load behind several router replicas: each replica counts only the requests it routed, so
-   * the pool's in flight is the sum. Null for a pool when any replica lacks it (a partial sum
-   * would understate the load, and understated load could lower the pool).
+   * the pool's in flight is the sum. Null for a pool when any replica lacks it (a partial sum would
+   * understate the load, and understated load could lower the pool).
    */
   public static RouterLoad sum(Iterable<RouterLoad> loads) {
     double ctx = 0;

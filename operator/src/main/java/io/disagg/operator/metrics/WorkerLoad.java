@@ -1,11 +1,10 @@
 package io.disagg.operator.metrics;
 
 /**
- * Load of one TensorRT-LLM worker, read from its {@code /prometheus/metrics} (served with
- * {@code return_perf_metrics: true}; gauge names of current releases:
- * {@code trtllm_num_requests_running}, {@code trtllm_num_requests_waiting},
- * {@code trtllm_kv_cache_utilization}). A field is null when the worker does not export it
- * (older releases export only latency histograms).
+ * Load of one TensorRT-LLM worker, read from its {@code /prometheus/metrics} (served with {@code
+ * return_perf_metrics: true}; gauge names of current releases: {@code trtllm_num_requests_running},
+ * {@code trtllm_num_requests_waiting}, {@code trtllm_kv_cache_utilization}). A field is null when
+ * the worker does not export it (older releases export only latency histograms).
  *
  * @param running requests being processed
  * @param waiting requests queued
@@ -15,12 +14,14 @@ public record WorkerLoad(Double running, Double waiting, Double kvCacheUtilizati
 
   /** Gauge names, as exported by TensorRT-LLM ({@code tensorrt_llm/metrics/collector.py}). */
   public static final String RUNNING = "trtllm_num_requests_running";
+
   public static final String WAITING = "trtllm_num_requests_waiting";
   public static final String KV_CACHE_UTILIZATION = "trtllm_kv_cache_utilization";
 
   /** Reads the gauges from a scrape. */
   public static WorkerLoad from(PrometheusText.Scrape scrape) {
-    return new WorkerLoad(scrape.sum(RUNNING), scrape.sum(WAITING), scrape.sum(KV_CACHE_UTILIZATION));
+    return new WorkerLoad(
+        scrape.sum(RUNNING), scrape.sum(WAITING), scrape.sum(KV_CACHE_UTILIZATION));
   }
 
   /** Running plus waiting requests, rounded up; null when the worker exports neither. */

@@ -30,7 +30,8 @@ public final class Hashes {
   /** SHA-256 of the UTF-8 bytes of {@code text}, hex, truncated to {@value #LENGTH} characters. */
   public static String sha256(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       StringBuilder sb = new StringBuilder(LENGTH);
       for (int i = 0; i < LENGTH / 2; i++) {
         sb.append(String.format("%02x", digest[i]));
@@ -42,11 +43,10 @@ public final class Hashes {
   }
 
   /**
-   * Hash of what a worker process reads at start: its LLM-API YAML file and the fabric
-   * environment (NIXL/UCX/libfabric variables). Both are read only when {@code trtllm-serve}
-   * starts, so this hash goes on the pod template ({@link Labels#CONFIG_HASH}) and a change
-   * rolls the pods. Each part is length-prefixed, so no two different inputs collide by
-   * concatenation.
+   * Hash of what a worker process reads at start: its LLM-API YAML file and the fabric environment
+   * (NIXL/UCX/libfabric variables). Both are read only when {@code trtllm-serve} starts, so this
+   * hash goes on the pod template ({@link Labels#CONFIG_HASH}) and a change rolls the pods. Each
+   * part is length-prefixed, so no two different inputs collide by concatenation.
    *
    * @param file content of the file (e.g. {@code context.yaml}); null is treated as empty
    * @param env environment variables; order does not matter; null is treated as empty
@@ -58,8 +58,15 @@ public final class Hashes {
     if (env != null) {
       for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
         String v = e.getValue() == null ? "" : e.getValue();
-        sb.append("env:").append(e.getKey().length()).append(':').append(e.getKey())
-            .append('=').append(v.length()).append(':').append(v).append('\n');
+        sb.append("env:")
+            .append(e.getKey().length())
+            .append(':')
+            .append(e.getKey())
+            .append('=')
+            .append(v.length())
+            .append(':')
+            .append(v)
+            .append('\n');
       }
     }
     return sha256(sb.toString());
@@ -72,8 +79,8 @@ public final class Hashes {
 
   /**
    * Hash of a desired child resource: its kind, name, namespace, labels, annotations (without
-   * {@link Labels#DESIRED_HASH} itself) and everything outside {@code metadata} and
-   * {@code status} (spec, data, ...), serialized as canonical JSON.
+   * {@link Labels#DESIRED_HASH} itself) and everything outside {@code metadata} and {@code status}
+   * (spec, data, ...), serialized as canonical JSON.
    */
   @SuppressWarnings("unchecked")
   public static String desiredHash(HasMetadata resource) {
@@ -93,13 +100,14 @@ public final class Hashes {
     try {
       return sha256(MAPPER.writeValueAsString(tree));
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize " + resource.getKind() + " " + meta.getName(), e);
+      throw new IllegalStateException(
+          "cannot serialize " + resource.getKind() + " " + meta.getName(), e);
     }
   }
 
   /**
-   * Puts {@link Labels#DESIRED_HASH} = {@link #desiredHash} on the resource and returns it.
-   * Call it last, once the desired resource is complete.
+   * Puts {@link Labels#DESIRED_HASH} = {@link #desiredHash} on the resource and returns it. Call it
+   * last, once the desired resource is complete.
    */
   public static <T extends HasMetadata> T withDesiredHash(T resource) {
     String hash = desiredHash(resource);
@@ -115,7 +123,9 @@ public final class Hashes {
 
   /** The {@link Labels#DESIRED_HASH} annotation of a resource, or null. */
   public static String desiredHashOf(HasMetadata resource) {
-    if (resource == null || resource.getMetadata() == null || resource.getMetadata().getAnnotations() == null) {
+    if (resource == null
+        || resource.getMetadata() == null
+        || resource.getMetadata().getAnnotations() == null) {
       return null;
     }
     return resource.getMetadata().getAnnotations().get(Labels.DESIRED_HASH);

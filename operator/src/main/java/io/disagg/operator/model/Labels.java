@@ -21,8 +21,12 @@ public final class Labels {
   /** Selector JOSDK informers use for every dependent: only what this operator manages. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGER;
 
-  /** Pod-template annotation holding the hash of the configuration the pods read; a change rolls them. */
+  /**
+   * Pod-template annotation holding the hash of the configuration the pods read; a change rolls
+   * them.
+   */
   public static final String CONFIG_HASH = "serving.disagg.io/config-hash";
+
   /** Annotation holding the hash of a child's desired state; equal hash means nothing to write. */
   public static final String DESIRED_HASH = "serving.disagg.io/desired-hash";
 
@@ -35,7 +39,10 @@ public final class Labels {
     return l;
   }
 
-  /** Labels of one component (a pool id or {@code router}); also its pod selector, see {@link #selector}. */
+  /**
+   * Labels of one component (a pool id or {@code router}); also its pod selector, see {@link
+   * #selector}.
+   */
   public static Map<String, String> component(DisaggCluster cr, String component) {
     Map<String, String> l = common(cr);
     l.put(COMPONENT, component);

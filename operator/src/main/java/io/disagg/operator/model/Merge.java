@@ -12,8 +12,8 @@ import java.util.function.Function;
 /**
  * Merges user-given additions with what the operator owns. The rule everywhere: the operator's
  * entries come first and keep their values; a user entry whose key collides with one of them is
- * dropped; other user entries are kept in their order. User objects are deep-copied so the
- * primary resource (shared with the informer cache) is never mutated.
+ * dropped; other user entries are kept in their order. User objects are deep-copied so the primary
+ * resource (shared with the informer cache) is never mutated.
  */
 final class Merge {
   private Merge() {}

@@ -1,8 +1,7 @@
 package io.disagg.operator.model;
 
-import io.disagg.operator.core.Pool;
-
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.core.Pool;
 
 /** Names of the child resources of a {@link DisaggCluster}; all are prefixed by its name. */
 public final class Names {

@@ -13,13 +13,13 @@ import io.fabric8.kubernetes.api.model.WeightedPodAffinityTermBuilder;
 import java.util.ArrayList;
 
 /**
- * Colocation of the two worker pools: every worker pod gets pod affinity to the worker pods of
- * the same DisaggCluster ({@link Labels#workers}) over {@code spec.placement.topologyKey}
- * (default: the availability zone). EFA does not cross availability zones, and cross-zone
- * KV-cache transfer is slow and billed.
+ * Colocation of the two worker pools: every worker pod gets pod affinity to the worker pods of the
+ * same DisaggCluster ({@link Labels#workers}) over {@code spec.placement.topologyKey} (default: the
+ * availability zone). EFA does not cross availability zones, and cross-zone KV-cache transfer is
+ * slow and billed.
  *
- * <p>With a required self-affinity the first pod can still be scheduled: the scheduler lets a
- * pod through when no pod matches the term yet and the pod matches the term itself. Worker pods
+ * <p>With a required self-affinity the first pod can still be scheduled: the scheduler lets a pod
+ * through when no pod matches the term yet and the pod matches the term itself. Worker pods
  * therefore always carry {@link Labels#workers} (the operator's labels win over user labels).
  */
 public final class Placement {
@@ -44,9 +44,8 @@ public final class Placement {
   }
 
   /**
-   * The effective colocation: {@code spec.placement.colocation} when set; otherwise
-   * {@code Required} with EFA (EFA works only inside one availability zone) and
-   * {@code Preferred} without.
+   * The effective colocation: {@code spec.placement.colocation} when set; otherwise {@code
+   * Required} with EFA (EFA works only inside one availability zone) and {@code Preferred} without.
    */
   public static Colocation colocation(DisaggCluster cr) {
     PlacementSpec p = cr.getSpec().getPlacement();
@@ -56,7 +55,10 @@ public final class Placement {
     return efaEnabled(cr) ? Colocation.Required : Colocation.Preferred;
   }
 
-  /** The effective topology key: {@code spec.placement.topologyKey} or {@value #DEFAULT_TOPOLOGY_KEY}. */
+  /**
+   * The effective topology key: {@code spec.placement.topologyKey} or {@value
+   * #DEFAULT_TOPOLOGY_KEY}.
+   */
   public static String topologyKey(DisaggCluster cr) {
     PlacementSpec p = cr.getSpec().getPlacement();
     if (p != null && p.getTopologyKey() != null && !p.getTopologyKey().isBlank()) {
@@ -75,33 +77,40 @@ public final class Placement {
 
   /**
    * A worker pod's affinity: a deep copy of the user's {@code affinity} (node affinity, pod
-   * affinity and anti-affinity kept as given) with the colocation term appended to
-   * {@code podAffinity.requiredDuringSchedulingIgnoredDuringExecution} (Required) or to
-   * {@code preferredDuringSchedulingIgnoredDuringExecution} with weight
-   * {@value #PREFERRED_WEIGHT} (Preferred); nothing for Disabled. Null when empty.
+   * affinity and anti-affinity kept as given) with the colocation term appended to {@code
+   * podAffinity.requiredDuringSchedulingIgnoredDuringExecution} (Required) or to {@code
+   * preferredDuringSchedulingIgnoredDuringExecution} with weight {@value #PREFERRED_WEIGHT}
+   * (Preferred); nothing for Disabled. Null when empty.
    */
   public static Affinity workerAffinity(DisaggCluster cr, Affinity user) {
     Affinity affinity = user == null ? new Affinity() : Merge.copy(user, Affinity.class);
     Colocation colocation = colocation(cr);
     if (colocation != Colocation.Disabled) {
-      PodAffinity pa = affinity.getPodAffinity() == null ? new PodAffinity() : affinity.getPodAffinity();
+      PodAffinity pa =
+          affinity.getPodAffinity() == null ? new PodAffinity() : affinity.getPodAffinity();
       if (colocation == Colocation.Required) {
-        var required = new ArrayList<>(Merge.orEmpty(pa.getRequiredDuringSchedulingIgnoredDuringExecution()));
+        var required =
+            new ArrayList<>(Merge.orEmpty(pa.getRequiredDuringSchedulingIgnoredDuringExecution()));
         required.add(colocationTerm(cr));
         pa.setRequiredDuringSchedulingIgnoredDuringExecution(required);
       } else {
-        var preferred = new ArrayList<>(Merge.orEmpty(pa.getPreferredDuringSchedulingIgnoredDuringExecution()));
-        preferred.add(new WeightedPodAffinityTermBuilder()
-            .withWeight(PREFERRED_WEIGHT)
-            .withPodAffinityTerm(colocationTerm(cr))
-            .build());
+        var preferred =
+            new ArrayList<>(Merge.orEmpty(pa.getPreferredDuringSchedulingIgnoredDuringExecution()));
+        preferred.add(
+            new WeightedPodAffinityTermBuilder()
+                .withWeight(PREFERRED_WEIGHT)
+                .withPodAffinityTerm(colocationTerm(cr))
+                .build());
         pa.setPreferredDuringSchedulingIgnoredDuringExecution(preferred);
       }
       affinity.setPodAffinity(pa);
     }
-    boolean empty = affinity.getNodeAffinity() == null && affinity.getPodAffinity() == null
-        && affinity.getPodAntiAffinity() == null
-        && (affinity.getAdditionalProperties() == null || affinity.getAdditionalProperties().isEmpty());
+    boolean empty =
+        affinity.getNodeAffinity() == null
+            && affinity.getPodAffinity() == null
+            && affinity.getPodAntiAffinity() == null
+            && (affinity.getAdditionalProperties() == null
+                || affinity.getAdditionalProperties().isEmpty());
     return empty ? null : affinity;
   }
 }

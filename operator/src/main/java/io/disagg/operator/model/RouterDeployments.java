@@ -32,14 +32,18 @@ public final class RouterDeployments {
 
   /** Name of the router container. */
   public static final String CONTAINER = "router";
+
   /** TCP liveness: 6 failures 10 s apart (1 minute) before a restart. */
   public static final int LIVENESS_PERIOD_SECONDS = 10;
+
   public static final int LIVENESS_FAILURE_THRESHOLD = 6;
   public static final int READINESS_PERIOD_SECONDS = 5;
   public static final int READINESS_FAILURE_THRESHOLD = 2;
   public static final int PROBE_TIMEOUT_SECONDS = 5;
+
   /** Period of the TCP startup probe, in seconds. */
   public static final int STARTUP_PERIOD_SECONDS = 5;
+
   /** Minimum termination grace period of router pods, in seconds. */
   public static final int MIN_TERMINATION_GRACE_SECONDS = 30;
 
@@ -52,55 +56,61 @@ public final class RouterDeployments {
   public static Deployment desired(DisaggCluster cr, String configHash) {
     DisaggClusterSpec spec = cr.getSpec();
     RouterSpec router = router(cr);
-    Deployment d = new DeploymentBuilder()
-        .withNewMetadata()
-        .withName(Names.router(cr))
-        .withNamespace(cr.getMetadata().getNamespace())
-        .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(router.getReplicas())
-        .withNewSelector().withMatchLabels(Labels.selector(cr, Labels.ROUTER_COMPONENT)).endSelector()
-        .withNewStrategy()
-        .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(0))
-        .withMaxSurge(new IntOrString(1))
-        .endRollingUpdate()
-        .endStrategy()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
-        .withAnnotations(Map.of(Labels.CONFIG_HASH, configHash))
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(WorkerStatefulSets.blankToNull(spec.getServiceAccountName()))
-        .withImagePullSecrets(Merge.copyAll(spec.getImagePullSecrets(), LocalObjectReference.class))
-        .withTerminationGracePeriodSeconds(terminationGracePeriodSeconds(router))
-        .withNodeSelector(router.getNodeSelector() == null ? null : new TreeMap<>(router.getNodeSelector()))
-        .withTolerations(Merge.copyAll(router.getTolerations(), Toleration.class))
-        .withAffinity(Merge.copy(router.getAffinity(), Affinity.class))
-        .withContainers(container(cr))
-        .withVolumes(WorkerStatefulSets.configVolume(cr, TrtllmConfig.ROUTER_CONFIG_KEY))
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+    Deployment d =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(Names.router(cr))
+            .withNamespace(cr.getMetadata().getNamespace())
+            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(router.getReplicas())
+            .withNewSelector()
+            .withMatchLabels(Labels.selector(cr, Labels.ROUTER_COMPONENT))
+            .endSelector()
+            .withNewStrategy()
+            .withType("RollingUpdate")
+            .withNewRollingUpdate()
+            .withMaxUnavailable(new IntOrString(0))
+            .withMaxSurge(new IntOrString(1))
+            .endRollingUpdate()
+            .endStrategy()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .withAnnotations(Map.of(Labels.CONFIG_HASH, configHash))
+            .endMetadata()
+            .withNewSpec()
+            .withServiceAccountName(WorkerStatefulSets.blankToNull(spec.getServiceAccountName()))
+            .withImagePullSecrets(
+                Merge.copyAll(spec.getImagePullSecrets(), LocalObjectReference.class))
+            .withTerminationGracePeriodSeconds(terminationGracePeriodSeconds(router))
+            .withNodeSelector(
+                router.getNodeSelector() == null ? null : new TreeMap<>(router.getNodeSelector()))
+            .withTolerations(Merge.copyAll(router.getTolerations(), Toleration.class))
+            .withAffinity(Merge.copy(router.getAffinity(), Affinity.class))
+            .withContainers(container(cr))
+            .withVolumes(WorkerStatefulSets.configVolume(cr, TrtllmConfig.ROUTER_CONFIG_KEY))
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     return Hashes.withDesiredHash(d);
   }
 
   /** Hash of {@code router.yaml} in the config ConfigMap data. */
   public static String configHash(Map<String, String> configData) {
     String key = TrtllmConfig.ROUTER_CONFIG_KEY;
-    return Hashes.configHash(Objects.requireNonNull(configData.get(key), () -> "config data lacks " + key));
+    return Hashes.configHash(
+        Objects.requireNonNull(configData.get(key), () -> "config data lacks " + key));
   }
 
   /**
-   * The {@code router} container. Readiness is {@code GET /health}, which answers 500 until
-   * {@code minimal_instances} workers of both pools are registered: the Service sends no
-   * traffic meanwhile. Liveness is a TCP check, not {@code /health}: missing workers must not
-   * get the router restarted. A TCP startup probe gives the router
-   * {@code serverStartTimeoutSeconds} (plus one minute) to open its port.
+   * The {@code router} container. Readiness is {@code GET /health}, which answers 500 until {@code
+   * minimal_instances} workers of both pools are registered: the Service sends no traffic
+   * meanwhile. Liveness is a TCP check, not {@code /health}: missing workers must not get the
+   * router restarted. A TCP startup probe gives the router {@code serverStartTimeoutSeconds} (plus
+   * one minute) to open its port.
    */
   public static Container container(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
@@ -108,38 +118,56 @@ public final class RouterDeployments {
     return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(spec.getImage())
-        .withImagePullPolicy(spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
+        .withImagePullPolicy(
+            spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
         .withCommand(command(cr))
         .withEnv(Merge.copyAll(router.getEnv(), EnvVar.class))
-        .addNewPort().withName(WorkerStatefulSets.PORT_NAME).withContainerPort(router.getPort()).withProtocol("TCP").endPort()
+        .addNewPort()
+        .withName(WorkerStatefulSets.PORT_NAME)
+        .withContainerPort(router.getPort())
+        .withProtocol("TCP")
+        .endPort()
         .withResources(Merge.copy(router.getResources(), ResourceRequirements.class))
         .withVolumeMounts(WorkerStatefulSets.configMount())
-        .withStartupProbe(tcpProbe(STARTUP_PERIOD_SECONDS,
-            (router.getServerStartTimeoutSeconds() + 60 + STARTUP_PERIOD_SECONDS - 1) / STARTUP_PERIOD_SECONDS))
-        .withReadinessProbe(new ProbeBuilder()
-            .withNewHttpGet().withPath(WorkerStatefulSets.HEALTH_PATH)
-            .withPort(new IntOrString(WorkerStatefulSets.PORT_NAME)).withScheme("HTTP").endHttpGet()
-            .withPeriodSeconds(READINESS_PERIOD_SECONDS)
-            .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
-            .withFailureThreshold(READINESS_FAILURE_THRESHOLD)
-            .withSuccessThreshold(1)
-            .build())
+        .withStartupProbe(
+            tcpProbe(
+                STARTUP_PERIOD_SECONDS,
+                (router.getServerStartTimeoutSeconds() + 60 + STARTUP_PERIOD_SECONDS - 1)
+                    / STARTUP_PERIOD_SECONDS))
+        .withReadinessProbe(
+            new ProbeBuilder()
+                .withNewHttpGet()
+                .withPath(WorkerStatefulSets.HEALTH_PATH)
+                .withPort(new IntOrString(WorkerStatefulSets.PORT_NAME))
+                .withScheme("HTTP")
+                .endHttpGet()
+                .withPeriodSeconds(READINESS_PERIOD_SECONDS)
+                .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
+                .withFailureThreshold(READINESS_FAILURE_THRESHOLD)
+                .withSuccessThreshold(1)
+                .build())
         .withLivenessProbe(tcpProbe(LIVENESS_PERIOD_SECONDS, LIVENESS_FAILURE_THRESHOLD))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
 
   /**
-   * {@code trtllm-serve disaggregated -c /etc/trtllm/router.yaml -t <serverStartTimeoutSeconds>
-   * -r <requestTimeoutSeconds> [-l <logLevel>]}; both timeouts in seconds.
+   * {@code trtllm-serve disaggregated -c /etc/trtllm/router.yaml -t <serverStartTimeoutSeconds> -r
+   * <requestTimeoutSeconds> [-l <logLevel>]}; both timeouts in seconds.
    */
   public static List<String> command(DisaggCluster cr) {
     RouterSpec router = router(cr);
-    List<String> cmd = new ArrayList<>(List.of(
-        "trtllm-serve", "disaggregated",
-        "-c", WorkerStatefulSets.CONFIG_DIR + "/" + TrtllmConfig.ROUTER_CONFIG_KEY,
-        "-t", String.valueOf(router.getServerStartTimeoutSeconds()),
-        "-r", String.valueOf(router.getRequestTimeoutSeconds())));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "trtllm-serve",
+                "disaggregated",
+                "-c",
+                WorkerStatefulSets.CONFIG_DIR + "/" + TrtllmConfig.ROUTER_CONFIG_KEY,
+                "-t",
+                String.valueOf(router.getServerStartTimeoutSeconds()),
+                "-r",
+                String.valueOf(router.getRequestTimeoutSeconds())));
     if (cr.getSpec().getLogLevel() != null) {
       cmd.add("-l");
       cmd.add(cr.getSpec().getLogLevel().flag());
@@ -148,9 +176,9 @@ public final class RouterDeployments {
   }
 
   /**
-   * Seconds a stopping router gets: {@code requestTimeoutSeconds} (at least
-   * {@value #MIN_TERMINATION_GRACE_SECONDS}), so in-flight requests, streaming ones included,
-   * can end during a rolling update.
+   * Seconds a stopping router gets: {@code requestTimeoutSeconds} (at least {@value
+   * #MIN_TERMINATION_GRACE_SECONDS}), so in-flight requests, streaming ones included, can end
+   * during a rolling update.
    */
   public static long terminationGracePeriodSeconds(RouterSpec router) {
     return Math.max(MIN_TERMINATION_GRACE_SECONDS, router.getRequestTimeoutSeconds());
@@ -162,7 +190,9 @@ public final class RouterDeployments {
 
   private static Probe tcpProbe(int periodSeconds, int failureThreshold) {
     return new ProbeBuilder()
-        .withNewTcpSocket().withPort(new IntOrString(WorkerStatefulSets.PORT_NAME)).endTcpSocket()
+        .withNewTcpSocket()
+        .withPort(new IntOrString(WorkerStatefulSets.PORT_NAME))
+        .endTcpSocket()
         .withPeriodSeconds(periodSeconds)
         .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
         .withFailureThreshold(failureThreshold)

@@ -1,8 +1,5 @@
 package io.disagg.operator.model;
 
-
-import io.disagg.operator.core.Pool;
-
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
 import io.disagg.operator.api.v1alpha1.EfaSpec;
@@ -10,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.PodTemplateOverrides;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.core.Pool;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -43,29 +41,36 @@ import java.util.TreeMap;
 
 /**
  * The StatefulSet of a worker pool: one {@code trtllm-serve --server_role CONTEXT|GENERATION}
- * instance per pod, {@code tensorParallelSize * pipelineParallelSize} GPUs per pod. Pure
- * functions of the spec (and of the config hash, which the caller computes from the rendered
- * configuration).
+ * instance per pod, {@code tensorParallelSize * pipelineParallelSize} GPUs per pod. Pure functions
+ * of the spec (and of the config hash, which the caller computes from the rendered configuration).
  */
 public final class WorkerStatefulSets {
   private WorkerStatefulSets() {}
 
   /** Name of the worker container. */
   public static final String CONTAINER = "worker";
+
   /** Name of the HTTP port of workers and router; probes and Services refer to it by name. */
   public static final String PORT_NAME = "http";
+
   /** Directory where the config ConfigMap is mounted (read-only) in worker and router pods. */
   public static final String CONFIG_DIR = "/etc/trtllm";
+
   /** Volume holding the config ConfigMap. */
   public static final String CONFIG_VOLUME = "config";
+
   /** Volume of the memory-backed {@code /dev/shm}. */
   public static final String SHM_VOLUME = "dshm";
+
   /** Mount path of the shared-memory volume. */
   public static final String SHM_PATH = "/dev/shm";
+
   /** Size of {@code /dev/shm} when {@code shmSize} is unset: 16 GiB (bytes, as a quantity). */
   public static final String DEFAULT_SHM_SIZE = "16Gi";
+
   /** {@code hugepages-2Mi} per pod with EFA when {@code efa.hugepages2Mi} is unset: 512 MiB. */
   public static final String DEFAULT_HUGEPAGES_2MI = "512Mi";
+
   /**
    * Memory request added with EFA hugepages when the user gave neither a memory request nor a
    * memory limit: Kubernetes rejects hugepages without a cpu or memory request. 1 GiB only makes
@@ -79,27 +84,37 @@ public final class WorkerStatefulSets {
 
   /** {@code GET /health} of trtllm-serve: 200 once the model is loaded and serving. */
   public static final String HEALTH_PATH = "/health";
-  /** Period of the startup probe, in seconds; its failure threshold covers startupTimeoutSeconds. */
+
+  /**
+   * Period of the startup probe, in seconds; its failure threshold covers startupTimeoutSeconds.
+   */
   public static final int STARTUP_PERIOD_SECONDS = 10;
+
   public static final int READINESS_PERIOD_SECONDS = 5;
   public static final int READINESS_TIMEOUT_SECONDS = 5;
   public static final int READINESS_FAILURE_THRESHOLD = 3;
-  /** Liveness: 10 failures 30 s apart (5 minutes) before a restart; a busy worker may answer slowly. */
+
+  /**
+   * Liveness: 10 failures 30 s apart (5 minutes) before a restart; a busy worker may answer slowly.
+   */
   public static final int LIVENESS_PERIOD_SECONDS = 30;
+
   public static final int LIVENESS_TIMEOUT_SECONDS = 10;
   public static final int LIVENESS_FAILURE_THRESHOLD = 10;
   public static final int PROBE_TIMEOUT_SECONDS = 5;
 
   /**
-   * Upper bound of the preStop hook's wait after it deleted the worker's etcd key, in seconds
-   * (see {@link #preStopGraceSeconds}).
+   * Upper bound of the preStop hook's wait after it deleted the worker's etcd key, in seconds (see
+   * {@link #preStopGraceSeconds}).
    */
   public static final int MAX_PRE_STOP_GRACE_SECONDS = 10;
 
   /** Environment variable holding the model (first argument of trtllm-serve). */
   public static final String ENV_MODEL = "TRTLLM_MODEL";
+
   /** Pod IP from the downward API; the worker's {@code --host}. */
   public static final String ENV_POD_IP = "POD_IP";
+
   public static final String ENV_POD_NAME = "POD_NAME";
   public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
 
@@ -108,37 +123,43 @@ public final class WorkerStatefulSets {
    *
    * @param replicas what the reconciler's plan allows now (it lags behind the pool's target while a
    *     scale-down drains)
-   * @param configHash hash of what the pool's workers read at start (see {@link #configHash}),
-   *     put on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool only
+   * @param configHash hash of what the pool's workers read at start (see {@link #configHash}), put
+   *     on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool only
    */
   public static StatefulSet desired(DisaggCluster cr, Pool pool, int replicas, String configHash) {
     String name = Names.pool(cr, pool);
-    StatefulSet sts = new StatefulSetBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(cr.getMetadata().getNamespace())
-        .withLabels(Labels.component(cr, pool.id()))
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withServiceName(name)
-        .withPodManagementPolicy("Parallel")
-        .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
-        .withNewSelector().withMatchLabels(Labels.selector(cr, pool.id())).endSelector()
-        .withTemplate(podTemplate(cr, pool, configHash))
-        .endSpec()
-        .build();
+    StatefulSet sts =
+        new StatefulSetBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(cr.getMetadata().getNamespace())
+            .withLabels(Labels.component(cr, pool.id()))
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(replicas)
+            .withServiceName(name)
+            .withPodManagementPolicy("Parallel")
+            .withNewUpdateStrategy()
+            .withType("RollingUpdate")
+            .endUpdateStrategy()
+            .withNewSelector()
+            .withMatchLabels(Labels.selector(cr, pool.id()))
+            .endSelector()
+            .withTemplate(podTemplate(cr, pool, configHash))
+            .endSpec()
+            .build();
     return Hashes.withDesiredHash(sts);
   }
 
   /**
-   * The config hash of a pool: its worker YAML ({@code <pool>.yaml} of the config ConfigMap
-   * data) and the fabric environment. The other pool's YAML and the router's are not part of it,
-   * nor is the preStop script {@code deregister.py}: the worker process never reads it, the hook
-   * runs whatever the mounted file holds when the pod stops (the kubelet refreshes it), so a new
-   * script needs no restart.
+   * The config hash of a pool: its worker YAML ({@code <pool>.yaml} of the config ConfigMap data)
+   * and the fabric environment. The other pool's YAML and the router's are not part of it, nor is
+   * the preStop script {@code deregister.py}: the worker process never reads it, the hook runs
+   * whatever the mounted file holds when the pod stops (the kubelet refreshes it), so a new script
+   * needs no restart.
    */
-  public static String configHash(Map<String, String> configData, Map<String, String> fabricEnv, Pool pool) {
+  public static String configHash(
+      Map<String, String> configData, Map<String, String> fabricEnv, Pool pool) {
     String key = TrtllmConfig.workerConfigKey(pool);
     String yaml = Objects.requireNonNull(configData.get(key), () -> "config data lacks " + key);
     return Hashes.configHash(yaml, fabricEnv);
@@ -153,13 +174,18 @@ public final class WorkerStatefulSets {
     Map<String, String> operatorLabels = Labels.component(cr, pool.id());
     operatorLabels.putAll(Labels.workers(cr));
     Map<String, String> labels = Merge.maps(o.getLabels(), operatorLabels);
-    Map<String, String> annotations = Merge.maps(o.getAnnotations(), Map.of(Labels.CONFIG_HASH, configHash));
+    Map<String, String> annotations =
+        Merge.maps(o.getAnnotations(), Map.of(Labels.CONFIG_HASH, configHash));
 
-    List<Container> containers = Merge.lists(
-        List.of(container(cr, pool)), o.getSidecars(), Container.class, Container::getName);
+    List<Container> containers =
+        Merge.lists(
+            List.of(container(cr, pool)), o.getSidecars(), Container.class, Container::getName);
 
     return new PodTemplateSpecBuilder()
-        .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
+        .withNewMetadata()
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
         .withNewSpec()
         .withServiceAccountName(blankToNull(spec.getServiceAccountName()))
         .withImagePullSecrets(Merge.copyAll(spec.getImagePullSecrets(), LocalObjectReference.class))
@@ -171,7 +197,8 @@ public final class WorkerStatefulSets {
         .withRuntimeClassName(blankToNull(o.getRuntimeClassName()))
         .withSchedulerName(blankToNull(o.getSchedulerName()))
         .withSecurityContext(Merge.copy(o.getSecurityContext(), PodSecurityContext.class))
-        .withTopologySpreadConstraints(Merge.copyAll(o.getTopologySpreadConstraints(), TopologySpreadConstraint.class))
+        .withTopologySpreadConstraints(
+            Merge.copyAll(o.getTopologySpreadConstraints(), TopologySpreadConstraint.class))
         .withInitContainers(Merge.copyAll(o.getInitContainers(), Container.class))
         .withContainers(containers)
         .withVolumes(volumes(cr, pool))
@@ -186,19 +213,37 @@ public final class WorkerStatefulSets {
     return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(spec.getImage())
-        .withImagePullPolicy(spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
+        .withImagePullPolicy(
+            spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
         .withCommand("/bin/bash", "-c", script(cr, pool))
         .withEnv(env(cr, pool))
-        .addNewEnvFrom().withNewConfigMapRef().withName(Names.fabricConfigMap(cr)).endConfigMapRef().endEnvFrom()
-        .addNewPort().withName(PORT_NAME).withContainerPort(ps.getPort()).withProtocol("TCP").endPort()
+        .addNewEnvFrom()
+        .withNewConfigMapRef()
+        .withName(Names.fabricConfigMap(cr))
+        .endConfigMapRef()
+        .endEnvFrom()
+        .addNewPort()
+        .withName(PORT_NAME)
+        .withContainerPort(ps.getPort())
+        .withProtocol("TCP")
+        .endPort()
         .withResources(resources(cr, pool))
         .withVolumeMounts(volumeMounts(cr, pool))
         .withSecurityContext(securityContext(cr))
         .withStartupProbe(startupProbe(ps.getStartupTimeoutSeconds()))
-        .withReadinessProbe(httpProbe(READINESS_PERIOD_SECONDS, READINESS_TIMEOUT_SECONDS, READINESS_FAILURE_THRESHOLD))
-        .withLivenessProbe(httpProbe(LIVENESS_PERIOD_SECONDS, LIVENESS_TIMEOUT_SECONDS, LIVENESS_FAILURE_THRESHOLD))
-        .withNewLifecycle().withNewPreStop().withNewExec().withCommand(preStopCommand(cr, pool))
-        .endExec().endPreStop().endLifecycle()
+        .withReadinessProbe(
+            httpProbe(
+                READINESS_PERIOD_SECONDS, READINESS_TIMEOUT_SECONDS, READINESS_FAILURE_THRESHOLD))
+        .withLivenessProbe(
+            httpProbe(
+                LIVENESS_PERIOD_SECONDS, LIVENESS_TIMEOUT_SECONDS, LIVENESS_FAILURE_THRESHOLD))
+        .withNewLifecycle()
+        .withNewPreStop()
+        .withNewExec()
+        .withCommand(preStopCommand(cr, pool))
+        .endExec()
+        .endPreStop()
+        .endLifecycle()
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
@@ -208,13 +253,14 @@ public final class WorkerStatefulSets {
    * <grace>}. TensorRT-LLM deletes its etcd registration on SIGTERM only after its HTTP server has
    * drained, so the router would keep picking a pod that is going away. Kubernetes runs the hook
    * before SIGTERM whoever removes the pod (eviction, node drain, rollout, a scale-down by hand);
-   * the script deletes the pod's key (never its lease), waits {@link #preStopGraceSeconds} when
-   * it deleted something, and always exits 0 within a few seconds, so it cannot hold up
-   * termination. After the operator's own drain it finds no key and returns at once.
+   * the script deletes the pod's key (never its lease), waits {@link #preStopGraceSeconds} when it
+   * deleted something, and always exits 0 within a few seconds, so it cannot hold up termination.
+   * After the operator's own drain it finds no key and returns at once.
    */
   public static List<String> preStopCommand(DisaggCluster cr, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
-    return List.of("python3",
+    return List.of(
+        "python3",
         CONFIG_DIR + "/" + TrtllmConfig.DEREGISTER_SCRIPT_KEY,
         CONFIG_DIR + "/" + TrtllmConfig.workerConfigKey(pool),
         String.valueOf(ps.getPort()),
@@ -222,48 +268,62 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * How long the preStop hook waits after deleting the key, in seconds:
-   * {@code min(}{@value #MAX_PRE_STOP_GRACE_SECONDS}{@code , terminationGracePeriodSeconds / 4)}.
-   * The wait lets every router receive the watch event (normally well under a second) and lets a
-   * request a router picked just before the deletion reach the server before SIGTERM makes it stop
-   * accepting; a few seconds cover that, 10 leave a margin for a busy router. The hook's time
-   * counts against the termination grace period, and most of that period belongs to draining
-   * in-flight requests after SIGTERM, so the wait never takes more than a quarter of it (300 s,
-   * the default, gives 10; 30 gives 7; below 4 the hook deletes the key and does not wait).
+   * How long the preStop hook waits after deleting the key, in seconds: {@code min(}{@value
+   * #MAX_PRE_STOP_GRACE_SECONDS}{@code , terminationGracePeriodSeconds / 4)}. The wait lets every
+   * router receive the watch event (normally well under a second) and lets a request a router
+   * picked just before the deletion reach the server before SIGTERM makes it stop accepting; a few
+   * seconds cover that, 10 leave a margin for a busy router. The hook's time counts against the
+   * termination grace period, and most of that period belongs to draining in-flight requests after
+   * SIGTERM, so the wait never takes more than a quarter of it (300 s, the default, gives 10; 30
+   * gives 7; below 4 the hook deletes the key and does not wait).
    */
   public static int preStopGraceSeconds(int terminationGracePeriodSeconds) {
     return Math.max(0, Math.min(MAX_PRE_STOP_GRACE_SECONDS, terminationGracePeriodSeconds / 4));
   }
 
   /**
-   * The bash script of the worker container. With EFA it first prepends
-   * {@code efa.libraryPath} to {@code LD_LIBRARY_PATH} (libfabric's EFA provider lives there),
-   * then {@code exec}s
-   * {@code trtllm-serve "$TRTLLM_MODEL" --server_role ROLE --host "$POD_IP" --port P --backend B
-   * --tp_size N --pp_size M --extra_llm_api_options /etc/trtllm/<pool>.yaml [--log_level L]}.
+   * The bash script of the worker container. With EFA it first prepends {@code efa.libraryPath} to
+   * {@code LD_LIBRARY_PATH} (libfabric's EFA provider lives there), then {@code exec}s {@code
+   * trtllm-serve "$TRTLLM_MODEL" --server_role ROLE --host "$POD_IP" --port P --backend B --tp_size
+   * N --pp_size M --extra_llm_api_options /etc/trtllm/<pool>.yaml [--log_level L]}.
    *
-   * <p>{@code --host} is the pod IP, never {@code 0.0.0.0}: the worker registers the literal
-   * {@code http://<host>:<port>} in discovery and the router calls that URL. The model is passed
-   * through the environment so that no user string is interpreted by the shell.
+   * <p>{@code --host} is the pod IP, never {@code 0.0.0.0}: the worker registers the literal {@code
+   * http://<host>:<port>} in discovery and the router calls that URL. The model is passed through
+   * the environment so that no user string is interpreted by the shell.
    */
   public static String script(DisaggCluster cr, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
     PoolSpec ps = spec.pool(pool);
     StringBuilder sb = new StringBuilder("set -eu\n");
     EfaSpec efa = Placement.efa(cr);
-    if (Placement.efaEnabled(cr) && efa.getLibraryPath() != null && !efa.getLibraryPath().isBlank()) {
-      sb.append("export LD_LIBRARY_PATH=").append(shellQuote(efa.getLibraryPath()))
+    if (Placement.efaEnabled(cr)
+        && efa.getLibraryPath() != null
+        && !efa.getLibraryPath().isBlank()) {
+      sb.append("export LD_LIBRARY_PATH=")
+          .append(shellQuote(efa.getLibraryPath()))
           .append("${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\n");
     }
     ModelBackend backend = spec.getBackend();
-    sb.append("exec trtllm-serve \"$").append(ENV_MODEL).append('"')
-        .append(" --server_role ").append(pool.serverRole())
-        .append(" --host \"$").append(ENV_POD_IP).append('"')
-        .append(" --port ").append(ps.getPort())
-        .append(" --backend ").append(backend.flag())
-        .append(" --tp_size ").append(ps.getTensorParallelSize())
-        .append(" --pp_size ").append(ps.getPipelineParallelSize())
-        .append(" --extra_llm_api_options ").append(CONFIG_DIR).append('/').append(TrtllmConfig.workerConfigKey(pool));
+    sb.append("exec trtllm-serve \"$")
+        .append(ENV_MODEL)
+        .append('"')
+        .append(" --server_role ")
+        .append(pool.serverRole())
+        .append(" --host \"$")
+        .append(ENV_POD_IP)
+        .append('"')
+        .append(" --port ")
+        .append(ps.getPort())
+        .append(" --backend ")
+        .append(backend.flag())
+        .append(" --tp_size ")
+        .append(ps.getTensorParallelSize())
+        .append(" --pp_size ")
+        .append(ps.getPipelineParallelSize())
+        .append(" --extra_llm_api_options ")
+        .append(CONFIG_DIR)
+        .append('/')
+        .append(TrtllmConfig.workerConfigKey(pool));
     if (spec.getLogLevel() != null) {
       sb.append(" --log_level ").append(spec.getLogLevel().flag());
     }
@@ -272,27 +332,28 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Environment: {@code TRTLLM_MODEL} (spec.model), {@code POD_IP}, {@code POD_NAME},
-   * {@code POD_NAMESPACE} (downward API), then the pool's env (entries with the operator's names
-   * are dropped). Variables given here take precedence over the fabric ConfigMap ({@code envFrom}).
+   * Environment: {@code TRTLLM_MODEL} (spec.model), {@code POD_IP}, {@code POD_NAME}, {@code
+   * POD_NAMESPACE} (downward API), then the pool's env (entries with the operator's names are
+   * dropped). Variables given here take precedence over the fabric ConfigMap ({@code envFrom}).
    */
   public static List<EnvVar> env(DisaggCluster cr, Pool pool) {
-    List<EnvVar> operator = List.of(
-        new EnvVarBuilder().withName(ENV_MODEL).withValue(cr.getSpec().getModel()).build(),
-        fieldRef(ENV_POD_IP, "status.podIP"),
-        fieldRef(ENV_POD_NAME, "metadata.name"),
-        fieldRef(ENV_POD_NAMESPACE, "metadata.namespace"));
+    List<EnvVar> operator =
+        List.of(
+            new EnvVarBuilder().withName(ENV_MODEL).withValue(cr.getSpec().getModel()).build(),
+            fieldRef(ENV_POD_IP, "status.podIP"),
+            fieldRef(ENV_POD_NAME, "metadata.name"),
+            fieldRef(ENV_POD_NAMESPACE, "metadata.namespace"));
     return Merge.lists(operator, cr.getSpec().pool(pool).getEnv(), EnvVar.class, EnvVar::getName);
   }
 
   /**
    * Resources: the pool's resources, with (operator wins) {@code nvidia.com/gpu} =
    * tensorParallelSize * pipelineParallelSize and, with EFA, {@code vpc.amazonaws.com/efa} =
-   * devicesPerPod and {@code hugepages-2Mi} (default {@value #DEFAULT_HUGEPAGES_2MI}); each set
-   * in requests and limits alike, as Kubernetes requires for extended resources and hugepages.
-   * With hugepages and no memory request or limit, a memory request of
-   * {@value #DEFAULT_MEMORY_REQUEST_WITH_HUGEPAGES} is added (Kubernetes rejects hugepages
-   * without a cpu or memory request).
+   * devicesPerPod and {@code hugepages-2Mi} (default {@value #DEFAULT_HUGEPAGES_2MI}); each set in
+   * requests and limits alike, as Kubernetes requires for extended resources and hugepages. With
+   * hugepages and no memory request or limit, a memory request of {@value
+   * #DEFAULT_MEMORY_REQUEST_WITH_HUGEPAGES} is added (Kubernetes rejects hugepages without a cpu or
+   * memory request).
    */
   public static ResourceRequirements resources(DisaggCluster cr, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
@@ -319,9 +380,10 @@ public final class WorkerStatefulSets {
       Quantity devices = new Quantity(String.valueOf(efa.getDevicesPerPod()));
       requests.put(EFA_RESOURCE, devices);
       limits.put(EFA_RESOURCE, devices);
-      Quantity hugepages = efa.getHugepages2Mi() != null
-          ? Merge.copy(efa.getHugepages2Mi(), Quantity.class)
-          : new Quantity(DEFAULT_HUGEPAGES_2MI);
+      Quantity hugepages =
+          efa.getHugepages2Mi() != null
+              ? Merge.copy(efa.getHugepages2Mi(), Quantity.class)
+              : new Quantity(DEFAULT_HUGEPAGES_2MI);
       requests.put(HUGEPAGES_2MI_RESOURCE, hugepages);
       limits.put(HUGEPAGES_2MI_RESOURCE, hugepages);
       if (!requests.containsKey("memory") && !limits.containsKey("memory")) {
@@ -341,16 +403,19 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Container security context: with EFA, capabilities {@code IPC_LOCK} (pinning memory for
-   * RDMA) and {@code SYS_RESOURCE}, and {@code privileged} when {@code efa.privileged}; without
-   * EFA none (null).
+   * Container security context: with EFA, capabilities {@code IPC_LOCK} (pinning memory for RDMA)
+   * and {@code SYS_RESOURCE}, and {@code privileged} when {@code efa.privileged}; without EFA none
+   * (null).
    */
   public static SecurityContext securityContext(DisaggCluster cr) {
     if (!Placement.efaEnabled(cr)) {
       return null;
     }
-    SecurityContextBuilder b = new SecurityContextBuilder()
-        .withNewCapabilities().withAdd("IPC_LOCK", "SYS_RESOURCE").endCapabilities();
+    SecurityContextBuilder b =
+        new SecurityContextBuilder()
+            .withNewCapabilities()
+            .withAdd("IPC_LOCK", "SYS_RESOURCE")
+            .endCapabilities();
     if (Placement.efa(cr).isPrivileged()) {
       b.withPrivileged(true);
     }
@@ -358,24 +423,32 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Startup probe on {@code /health}: every {@value #STARTUP_PERIOD_SECONDS} s, failure
-   * threshold {@code ceil(startupTimeoutSeconds / 10)}, so model loading gets the whole budget
-   * before Kubernetes restarts the container.
+   * Startup probe on {@code /health}: every {@value #STARTUP_PERIOD_SECONDS} s, failure threshold
+   * {@code ceil(startupTimeoutSeconds / 10)}, so model loading gets the whole budget before
+   * Kubernetes restarts the container.
    *
    * @param startupTimeoutSeconds startup budget in seconds
    */
   public static Probe startupProbe(int startupTimeoutSeconds) {
-    return httpProbe(STARTUP_PERIOD_SECONDS, PROBE_TIMEOUT_SECONDS, startupFailureThreshold(startupTimeoutSeconds));
+    return httpProbe(
+        STARTUP_PERIOD_SECONDS,
+        PROBE_TIMEOUT_SECONDS,
+        startupFailureThreshold(startupTimeoutSeconds));
   }
 
   /** {@code ceil(startupTimeoutSeconds / STARTUP_PERIOD_SECONDS)}, at least 1. */
   public static int startupFailureThreshold(int startupTimeoutSeconds) {
-    return Math.max(1, (startupTimeoutSeconds + STARTUP_PERIOD_SECONDS - 1) / STARTUP_PERIOD_SECONDS);
+    return Math.max(
+        1, (startupTimeoutSeconds + STARTUP_PERIOD_SECONDS - 1) / STARTUP_PERIOD_SECONDS);
   }
 
   private static Probe httpProbe(int periodSeconds, int timeoutSeconds, int failureThreshold) {
     return new ProbeBuilder()
-        .withNewHttpGet().withPath(HEALTH_PATH).withPort(new IntOrString(PORT_NAME)).withScheme("HTTP").endHttpGet()
+        .withNewHttpGet()
+        .withPath(HEALTH_PATH)
+        .withPort(new IntOrString(PORT_NAME))
+        .withScheme("HTTP")
+        .endHttpGet()
         .withPeriodSeconds(periodSeconds)
         .withTimeoutSeconds(timeoutSeconds)
         .withFailureThreshold(failureThreshold)
@@ -384,21 +457,28 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from
-   * the config ConfigMap), {@code dshm}
-   * (memory-backed emptyDir for {@code /dev/shm}, size limit {@code shmSize}, default
-   * {@value #DEFAULT_SHM_SIZE}; it counts against the container's memory), then the user's
-   * volumes whose names differ from these.
+   * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from the
+   * config ConfigMap), {@code dshm} (memory-backed emptyDir for {@code /dev/shm}, size limit {@code
+   * shmSize}, default {@value #DEFAULT_SHM_SIZE}; it counts against the container's memory), then
+   * the user's volumes whose names differ from these.
    */
   public static List<Volume> volumes(DisaggCluster cr, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
     String key = TrtllmConfig.workerConfigKey(pool);
-    Quantity shm = ps.getShmSize() != null ? Merge.copy(ps.getShmSize(), Quantity.class) : new Quantity(DEFAULT_SHM_SIZE);
-    List<Volume> operator = List.of(
-        configVolume(cr, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
-        new VolumeBuilder().withName(SHM_VOLUME)
-            .withNewEmptyDir().withMedium("Memory").withSizeLimit(shm).endEmptyDir()
-            .build());
+    Quantity shm =
+        ps.getShmSize() != null
+            ? Merge.copy(ps.getShmSize(), Quantity.class)
+            : new Quantity(DEFAULT_SHM_SIZE);
+    List<Volume> operator =
+        List.of(
+            configVolume(cr, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
+            new VolumeBuilder()
+                .withName(SHM_VOLUME)
+                .withNewEmptyDir()
+                .withMedium("Memory")
+                .withSizeLimit(shm)
+                .endEmptyDir()
+                .build());
     return Merge.lists(operator, overrides(ps).getVolumes(), Volume.class, Volume::getName);
   }
 
@@ -415,22 +495,39 @@ public final class WorkerStatefulSets {
     return cm.endConfigMap().build();
   }
 
-  /** Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, then user mounts at other paths. */
+  /**
+   * Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, then user mounts at other
+   * paths.
+   */
   public static List<VolumeMount> volumeMounts(DisaggCluster cr, Pool pool) {
-    List<VolumeMount> operator = List.of(
-        configMount(),
-        new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build());
-    return Merge.lists(operator, overrides(cr.getSpec().pool(pool)).getVolumeMounts(), VolumeMount.class,
+    List<VolumeMount> operator =
+        List.of(
+            configMount(),
+            new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build());
+    return Merge.lists(
+        operator,
+        overrides(cr.getSpec().pool(pool)).getVolumeMounts(),
+        VolumeMount.class,
         VolumeMount::getMountPath);
   }
 
   static VolumeMount configMount() {
-    return new VolumeMountBuilder().withName(CONFIG_VOLUME).withMountPath(CONFIG_DIR).withReadOnly(true).build();
+    return new VolumeMountBuilder()
+        .withName(CONFIG_VOLUME)
+        .withMountPath(CONFIG_DIR)
+        .withReadOnly(true)
+        .build();
   }
 
   static EnvVar fieldRef(String name, String fieldPath) {
-    return new EnvVarBuilder().withName(name)
-        .withNewValueFrom().withNewFieldRef().withApiVersion("v1").withFieldPath(fieldPath).endFieldRef().endValueFrom()
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewFieldRef()
+        .withApiVersion("v1")
+        .withFieldPath(fieldPath)
+        .endFieldRef()
+        .endValueFrom()
         .build();
   }
 

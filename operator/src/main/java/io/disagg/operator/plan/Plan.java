@@ -13,20 +13,26 @@ import java.util.Objects;
 
 /**
  * What one reconcile decided, handed to the dependent resources: the effective spec they render
- * from, each pool's StatefulSet {@code replicas} for now (decided in {@code io.disagg.operator.scaling}:
- * the target, held while a scale-down drains), and the TensorRT-LLM files rendered once with their
- * hashes. The dependents read it through {@link #of(Context)}, which fails when the reconciler did
- * not {@link #attachTo attach} one: there is no fallback to the spec.
+ * from, each pool's StatefulSet {@code replicas} for now (decided in {@code
+ * io.disagg.operator.scaling}: the target, held while a scale-down drains), and the TensorRT-LLM
+ * files rendered once with their hashes. The dependents read it through {@link #of(Context)}, which
+ * fails when the reconciler did not {@link #attachTo attach} one: there is no fallback to the spec.
  *
  * @param spec the effective spec
  * @param replicas StatefulSet replicas of each pool (both pools present, each >= 0)
- * @param configFiles the {@code <name>-config} ConfigMap's data ({@link TrtllmConfig#configMapData})
+ * @param configFiles the {@code <name>-config} ConfigMap's data ({@link
+ *     TrtllmConfig#configMapData})
  * @param fabricEnv the {@code <name>-fabric} ConfigMap's data ({@link TrtllmConfig#fabricEnv})
  * @param workerConfigHash per pool, the hash of what its workers read at start
  * @param routerConfigHash the hash of {@code router.yaml}
  */
-public record Plan(EffectiveSpec spec, Map<Pool, Integer> replicas, Map<String, String> configFiles,
-    Map<String, String> fabricEnv, Map<Pool, String> workerConfigHash, String routerConfigHash) {
+public record Plan(
+    EffectiveSpec spec,
+    Map<Pool, Integer> replicas,
+    Map<String, String> configFiles,
+    Map<String, String> fabricEnv,
+    Map<Pool, String> workerConfigHash,
+    String routerConfigHash) {
 
   public Plan {
     Objects.requireNonNull(spec, "spec");
@@ -73,11 +79,17 @@ public record Plan(EffectiveSpec spec, Map<Pool, Integer> replicas, Map<String, 
   /**
    * The plan attached to this reconcile.
    *
-   * @throws IllegalStateException when none was attached (a dependent reconciled outside the reconciler's plan)
+   * @throws IllegalStateException when none was attached (a dependent reconciled outside the
+   *     reconciler's plan)
    */
   public static Plan of(Context<DisaggCluster> context) {
-    return context.managedWorkflowAndDependentResourceContext().get(Plan.class, Plan.class)
-        .orElseThrow(() -> new IllegalStateException("no Plan attached to this reconcile: the reconciler attaches"
-            + " one before it reconciles the workflow"));
+    return context
+        .managedWorkflowAndDependentResourceContext()
+        .get(Plan.class, Plan.class)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "no Plan attached to this reconcile: the reconciler attaches"
+                        + " one before it reconciles the workflow"));
   }
 }

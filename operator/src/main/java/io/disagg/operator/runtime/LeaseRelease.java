@@ -9,12 +9,12 @@ import java.time.ZonedDateTime;
 import java.util.Objects;
 
 /**
- * Gives up a leader-election Lease this replica holds, so that a standby leads at its next
- * attempt (within one retry period) instead of waiting for the Lease to expire.
+ * Gives up a leader-election Lease this replica holds, so that a standby leads at its next attempt
+ * (within one retry period) instead of waiting for the Lease to expire.
  *
- * <p>The released Lease is what client-go's {@code LeaderElector.release()}
- * ({@code k8s.io/client-go/tools/leaderelection/leaderelection.go}) and Fabric8's
- * {@code LeaderElector.release(...)} write when {@code releaseOnCancel} is set: no holder, a lease
+ * <p>The released Lease is what client-go's {@code LeaderElector.release()} ({@code
+ * k8s.io/client-go/tools/leaderelection/leaderelection.go}) and Fabric8's {@code
+ * LeaderElector.release(...)} write when {@code releaseOnCancel} is set: no holder, a lease
  * duration of one second, renew and acquire time now, the transition count kept. JOSDK creates its
  * elector with {@code releaseOnCancel = false} (so that it always hears {@code onStopLeading}), so
  * nobody else releases it. The update carries the Lease's {@code resourceVersion}: if another
@@ -39,20 +39,26 @@ final class LeaseRelease {
    *
    * @throws KubernetesClientException for API errors other than a conflict
    */
-  static Outcome releaseIfHeld(KubernetesClient client, String namespace, String name, String identity, Clock clock) {
+  static Outcome releaseIfHeld(
+      KubernetesClient client, String namespace, String name, String identity, Clock clock) {
     Objects.requireNonNull(identity, "identity");
     var resource = client.leases().inNamespace(namespace).withName(name);
     Lease current = resource.get();
-    if (current == null || current.getSpec() == null || !identity.equals(current.getSpec().getHolderIdentity())) {
+    if (current == null
+        || current.getSpec() == null
+        || !identity.equals(current.getSpec().getHolderIdentity())) {
       return Outcome.NOT_HELD;
     }
     ZonedDateTime now = ZonedDateTime.now(clock);
-    Lease released = new LeaseBuilder(current).editSpec()
-        .withHolderIdentity(null)
-        .withLeaseDurationSeconds(1)
-        .withAcquireTime(now)
-        .withRenewTime(now)
-        .endSpec().build();
+    Lease released =
+        new LeaseBuilder(current)
+            .editSpec()
+            .withHolderIdentity(null)
+            .withLeaseDurationSeconds(1)
+            .withAcquireTime(now)
+            .withRenewTime(now)
+            .endSpec()
+            .build();
     try {
       client.leases().inNamespace(namespace).resource(released).update();
       return Outcome.RELEASED;

@@ -25,14 +25,17 @@ public class OperatorBeans {
   }
 
   /**
-   * {@code disagg.discovery.default-etcd-endpoints} (env {@code DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS}):
-   * comma-separated etcd endpoints for DisaggClusters that name none; unset means none.
+   * {@code disagg.discovery.default-etcd-endpoints} (env {@code
+   * DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS}): comma-separated etcd endpoints for DisaggClusters
+   * that name none; unset means none.
    */
   @Produces
   @Singleton
   DiscoverySettings discoverySettings(
-      @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS) Optional<List<String>> endpoints) {
-    return new DiscoverySettings(endpoints.orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+      @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS)
+          Optional<List<String>> endpoints) {
+    return new DiscoverySettings(
+        endpoints.orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
   }
 
   @Produces

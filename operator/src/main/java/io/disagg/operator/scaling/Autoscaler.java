@@ -4,9 +4,9 @@ import io.disagg.operator.api.v1alpha1.AutoscalingLimit;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.api.v1alpha1.MetricLoadStatus;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.scaling.PoolState.Change;
 import io.disagg.operator.scaling.PoolState.Recommendation;
-import io.disagg.operator.core.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,34 +19,36 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Decides how many instances each pool should run: the "decision" half of autoscaling. Pure
- * apart from the injected {@link Clock}: everything it remembers between evaluations is in the
- * {@link PoolState} passed in and returned, so the reconciler can keep it in the status and an
- * operator restart loses nothing. It decides only the target; a decrease is then executed
- * safely by {@link io.disagg.operator.scaling.DrainPlanner}.
+ * Decides how many instances each pool should run: the "decision" half of autoscaling. Pure apart
+ * from the injected {@link Clock}: everything it remembers between evaluations is in the {@link
+ * PoolState} passed in and returned, so the reconciler can keep it in the status and an operator
+ * restart loses nothing. It decides only the target; a decrease is then executed safely by {@link
+ * io.disagg.operator.scaling.DrainPlanner}.
  *
  * <p>Per pool, in this order:
+ *
  * <ol>
  *   <li><b>Per metric</b>, as the HorizontalPodAutoscaler does for {@code AverageValue} targets:
- *       {@code desired = ceil(instances * average / target)}, no change while
- *       {@code |average / target - 1| <= tolerance}. Only samples newer than
- *       {@value #STALE_AFTER_INTERVALS} evaluation intervals count. Instances without a fresh
- *       sample are treated as HPA treats missing pods: as idle when that would confirm a scale-up,
- *       at the target when that would confirm a scale-down; if the direction then flips or falls
- *       within the tolerance, the pool is held. Instances still starting are treated the same way.
+ *       {@code desired = ceil(instances * average / target)}, no change while {@code |average /
+ *       target - 1| <= tolerance}. Only samples newer than {@value #STALE_AFTER_INTERVALS}
+ *       evaluation intervals count. Instances without a fresh sample are treated as HPA treats
+ *       missing pods: as idle when that would confirm a scale-up, at the target when that would
+ *       confirm a scale-down; if the direction then flips or falls within the tolerance, the pool
+ *       is held. Instances still starting are treated the same way.
  *   <li><b>Across metrics</b> the largest count wins. When any metric has no fresh sample at all,
  *       the pool is never lowered (missing or stale metrics never cause a scale-down); when no
  *       metric has one, it is held.
  *   <li>Clamped to {@code [minimalInstances, maxInstances]}.
  *   <li><b>Unschedulable</b>: while pods of the pool are Pending as Unschedulable, the pool is not
- *       grown (no piling up of Pending pods); they are kept as long as the load still needs them
- *       (a cluster autoscaler may be adding nodes for them) and released at once, without
+ *       grown (no piling up of Pending pods); they are kept as long as the load still needs them (a
+ *       cluster autoscaler may be adding nodes for them) and released at once, without
  *       stabilization or step limits, as soon as the load no longer does.
  *   <li><b>Stabilization</b> (HPA's algorithm): scale-down goes to the highest recommendation of
  *       the scale-down window, scale-up to the lowest of the scale-up window. Before a full
  *       scale-down window of history exists (first evaluation, history lost), nothing is lowered.
  *   <li><b>Step limits</b> per period, relative to the count at the start of the period.
  * </ol>
+ *
  * Then across both pools: the context:generation <b>ratio</b> bounds (the lagging pool is raised,
  * up to its {@code maxInstances}; when that is not enough, the leading pool is lowered), then the
  * <b>GPU budget</b> (see {@link #decide}).
@@ -59,7 +61,9 @@ public final class Autoscaler {
   private static final double EPS = 1e-9;
   private final Clock clock;
 
-  /** @param clock source of "now": evaluation time, sample staleness, windows and periods */
+  /**
+   * @param clock source of "now": evaluation time, sample staleness, windows and periods
+   */
   public Autoscaler(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
@@ -68,27 +72,36 @@ public final class Autoscaler {
    * What the reconciler observed for one pool.
    *
    * @param policy the pool's resolved settings ({@link PoolPolicy#of})
-   * @param currentReplicas the pool's current target in instances: the count the autoscaler (or
-   *     the spec) decided last, i.e. the StatefulSet's replicas except while a drain holds them;
-   *     for a pool without autoscaling, its desired count from the spec
+   * @param currentReplicas the pool's current target in instances: the count the autoscaler (or the
+   *     spec) decided last, i.e. the StatefulSet's replicas except while a drain holds them; for a
+   *     pool without autoscaling, its desired count from the spec
    * @param readyReplicas ready pods among those {@code currentReplicas} (not counting pods being
    *     drained)
    * @param unschedulablePods pods of the pool Pending with condition PodScheduled=False, reason
    *     Unschedulable
    * @param unschedulableMessage the scheduler's message of one of them, or null
-   * @param gpusPerInstance GPUs one instance uses (tensorParallelSize * pipelineParallelSize), at least 1
+   * @param gpusPerInstance GPUs one instance uses (tensorParallelSize * pipelineParallelSize), at
+   *     least 1
    * @param samples fresh and old samples of the pool's serving instances (old ones are ignored)
    * @param state what the previous decision returned ({@link PoolState#EMPTY} the first time)
    */
-  public record PoolInput(PoolPolicy policy, int currentReplicas, int readyReplicas, int unschedulablePods,
-      String unschedulableMessage, int gpusPerInstance, List<Sample> samples, PoolState state) {
+  public record PoolInput(
+      PoolPolicy policy,
+      int currentReplicas,
+      int readyReplicas,
+      int unschedulablePods,
+      String unschedulableMessage,
+      int gpusPerInstance,
+      List<Sample> samples,
+      PoolState state) {
     public PoolInput {
       Objects.requireNonNull(policy, "policy");
       if (currentReplicas < 0 || readyReplicas < 0 || unschedulablePods < 0) {
         throw new IllegalArgumentException("replica counts must not be negative");
       }
       if (gpusPerInstance < 1) {
-        throw new IllegalArgumentException("gpusPerInstance must be at least 1, is " + gpusPerInstance);
+        throw new IllegalArgumentException(
+            "gpusPerInstance must be at least 1, is " + gpusPerInstance);
       }
       samples = List.copyOf(samples == null ? List.of() : samples);
       state = state == null ? PoolState.EMPTY : state;
@@ -120,7 +133,11 @@ public final class Autoscaler {
    * @param instances instances covered by fresh samples
    * @param desiredReplicas instances this metric alone asks for; null without a fresh sample
    */
-  public record MetricReading(AutoscalingMetricType type, Double average, double target, int instances,
+  public record MetricReading(
+      AutoscalingMetricType type,
+      Double average,
+      double target,
+      int instances,
       Integer desiredReplicas) {}
 
   /**
@@ -137,11 +154,20 @@ public final class Autoscaler {
    * @param unschedulable "N pod(s) Unschedulable: message" while pods are unschedulable, else null
    * @param state the state to persist and pass to the next evaluation
    */
-  public record PoolDecision(Pool pool, boolean enabled, int replicas, int currentReplicas, int recommendedReplicas,
-      Set<AutoscalingLimit> limitedBy, String reason, List<MetricReading> observed, String unschedulable,
+  public record PoolDecision(
+      Pool pool,
+      boolean enabled,
+      int replicas,
+      int currentReplicas,
+      int recommendedReplicas,
+      Set<AutoscalingLimit> limitedBy,
+      String reason,
+      List<MetricReading> observed,
+      String unschedulable,
       PoolState state) {
     public PoolDecision {
-      limitedBy = limitedBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(limitedBy));
+      limitedBy =
+          limitedBy.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(limitedBy));
       observed = List.copyOf(observed);
     }
 
@@ -164,8 +190,13 @@ public final class Autoscaler {
       s.setDesiredReplicas(replicas);
       List<MetricLoadStatus> load = new ArrayList<>();
       for (MetricReading r : observed) {
-        load.add(new MetricLoadStatus(r.type(), r.average() == null ? null : round(r.average()), round(r.target()),
-            r.instances(), r.desiredReplicas()));
+        load.add(
+            new MetricLoadStatus(
+                r.type(),
+                r.average() == null ? null : round(r.average()),
+                round(r.target()),
+                r.instances(),
+                r.desiredReplicas()));
       }
       s.setObservedLoad(load);
       s.setLimitedBy(new ArrayList<>(limitedBy));
@@ -197,8 +228,8 @@ public final class Autoscaler {
    * lowered; then both may be cut down to {@code minimalInstances}). The free GPUs are split so
    * that both pools reach the same fraction of their targets, which keeps the context:generation
    * ratio the load asks for (a disaggregated pipeline serves no more than its more starved pool
-   * allows); the ratio bounds are kept within the budget when possible. Ties go to using more
-   * GPUs, then to the smaller change.
+   * allows); the ratio bounds are kept within the budget when possible. Ties go to using more GPUs,
+   * then to the smaller change.
    */
   public Decision decide(Input in) {
     Instant now = clock.instant();
@@ -223,8 +254,10 @@ public final class Autoscaler {
     final int unschedulable;
     int recommended;
     int target;
+
     /** Lowest and highest count the cluster stage may move the target to. */
     int lo;
+
     int hi;
     final EnumSet<AutoscalingLimit> limits = EnumSet.noneOf(AutoscalingLimit.class);
     final List<String> loadText = new ArrayList<>();
@@ -248,13 +281,27 @@ public final class Autoscaler {
     }
 
     PoolDecision finish(Instant now) {
-      String unsched = unschedulable > 0
-          ? unschedulable + (unschedulable == 1 ? " pod" : " pods") + " Unschedulable"
-              + (in.unschedulableMessage() == null || in.unschedulableMessage().isBlank() ? "" : ": " + in.unschedulableMessage().strip())
-          : null;
+      String unsched =
+          unschedulable > 0
+              ? unschedulable
+                  + (unschedulable == 1 ? " pod" : " pods")
+                  + " Unschedulable"
+                  + (in.unschedulableMessage() == null || in.unschedulableMessage().isBlank()
+                      ? ""
+                      : ": " + in.unschedulableMessage().strip())
+              : null;
       if (!enabled) {
-        return new PoolDecision(pool, false, cur, cur, cur, Set.of(), pool.id() + ": autoscaling disabled, keeping " + cur,
-            List.of(), unsched, in.state());
+        return new PoolDecision(
+            pool,
+            false,
+            cur,
+            cur,
+            cur,
+            Set.of(),
+            pool.id() + ": autoscaling disabled, keeping " + cur,
+            List.of(),
+            unsched,
+            in.state());
       }
       StringBuilder reason = new StringBuilder(pool.id());
       reason.append(target == cur ? " holds " + cur : " " + cur + " -> " + target).append(": ");
@@ -264,7 +311,8 @@ public final class Autoscaler {
       }
       String text = reason.toString();
 
-      Duration keepRecs = max(p.scaleUp().stabilizationWindow(), p.scaleDown().stabilizationWindow());
+      Duration keepRecs =
+          max(p.scaleUp().stabilizationWindow(), p.scaleDown().stabilizationWindow());
       List<Recommendation> recs = prune(history, now.minus(keepRecs));
       Duration keepChanges = max(p.scaleUp().period(), p.scaleDown().period());
       List<Change> changes = new ArrayList<>();
@@ -281,7 +329,8 @@ public final class Autoscaler {
         lastReason = text;
       }
       PoolState next = new PoolState(since, recs, changes, lastTime, lastReason);
-      return new PoolDecision(pool, true, target, cur, recommended, limits, text, readings, unsched, next);
+      return new PoolDecision(
+          pool, true, target, cur, recommended, limits, text, readings, unsched, next);
     }
   }
 
@@ -318,7 +367,13 @@ public final class Autoscaler {
       if (n == 0) {
         missingTypes.add(m.type());
         w.readings.add(new MetricReading(m.type(), null, t, 0, null));
-        w.loadText.add(m.type() + ": no sample newer than " + p.staleAfter().toSeconds() + "s (target " + num(t) + ")");
+        w.loadText.add(
+            m.type()
+                + ": no sample newer than "
+                + p.staleAfter().toSeconds()
+                + "s (target "
+                + num(t)
+                + ")");
         continue;
       }
       double avg = sum / n;
@@ -336,13 +391,24 @@ public final class Autoscaler {
       } else {
         proposal = ceil(sum / t + silent);
         if (silent > 0 && (sum + silent * t) / (t * base) >= 1 - p.tolerance() - EPS) {
-          proposal = base; // counting the silent instances at the target, no scale-down is justified
+          proposal =
+              base; // counting the silent instances at the target, no scale-down is justified
           silentReadyHeld = Math.max(silentReadyHeld, ready - n);
         }
       }
       w.readings.add(new MetricReading(m.type(), avg, t, n, proposal));
-      w.loadText.add(m.type() + " " + num(avg) + "/instance over " + n + " of " + (ready + starting)
-          + " instances (target " + num(t) + ") asks " + proposal);
+      w.loadText.add(
+          m.type()
+              + " "
+              + num(avg)
+              + "/instance over "
+              + n
+              + " of "
+              + (ready + starting)
+              + " instances (target "
+              + num(t)
+              + ") asks "
+              + proposal);
       best = best == null ? proposal : Math.max(best, proposal);
     }
 
@@ -356,11 +422,15 @@ public final class Autoscaler {
     } else {
       wanted = best;
       if (!missingTypes.isEmpty() && wanted < cur) {
-        w.limit(AutoscalingLimit.MissingMetrics, "not lowering: " + missingTypes + " missing or stale");
+        w.limit(
+            AutoscalingLimit.MissingMetrics, "not lowering: " + missingTypes + " missing or stale");
         wanted = cur;
       } else if (silentReadyHeld > 0 && wanted >= cur - u) {
-        w.limit(AutoscalingLimit.MissingMetrics, "not lowering: " + silentReadyHeld
-            + " ready instances sent no fresh sample and are assumed at the target");
+        w.limit(
+            AutoscalingLimit.MissingMetrics,
+            "not lowering: "
+                + silentReadyHeld
+                + " ready instances sent no fresh sample and are assumed at the target");
       }
     }
     w.recommended = wanted;
@@ -372,15 +442,22 @@ public final class Autoscaler {
       rec = p.maxInstances();
     }
     if (rec < p.minimalInstances()) {
-      w.limit(AutoscalingLimit.MinimalInstances, "raised to minimalInstances " + p.minimalInstances());
+      w.limit(
+          AutoscalingLimit.MinimalInstances, "raised to minimalInstances " + p.minimalInstances());
       rec = p.minimalInstances();
     }
 
     // 4. No growth while pods are unschedulable.
     if (u > 0 && rec > cur) {
       int held = Math.max(cur, p.minimalInstances());
-      w.limit(AutoscalingLimit.Unschedulable, "not growing beyond " + held + " while " + u
-          + (u == 1 ? " pod is" : " pods are") + " Unschedulable");
+      w.limit(
+          AutoscalingLimit.Unschedulable,
+          "not growing beyond "
+              + held
+              + " while "
+              + u
+              + (u == 1 ? " pod is" : " pods are")
+              + " Unschedulable");
       rec = held;
     }
 
@@ -417,13 +494,23 @@ public final class Autoscaler {
       stab = downRec;
     }
     if (rec > cur && stab < rec) {
-      w.limit(AutoscalingLimit.Stabilization, "scale-up held by the " + up.stabilizationWindow().toSeconds()
-          + "s stabilization window (lowest recommendation within it: " + upRec + ")");
+      w.limit(
+          AutoscalingLimit.Stabilization,
+          "scale-up held by the "
+              + up.stabilizationWindow().toSeconds()
+              + "s stabilization window (lowest recommendation within it: "
+              + upRec
+              + ")");
     } else if (rec < cur && stab > rec) {
-      w.limit(AutoscalingLimit.Stabilization, "scale-down held by the " + down.stabilizationWindow().toSeconds()
-          + "s stabilization window (" + (youngHistory && downRec == capacity
-              ? "history starts " + Duration.between(w.since, now).toSeconds() + "s ago"
-              : "highest recommendation within it: " + downRec) + ")");
+      w.limit(
+          AutoscalingLimit.Stabilization,
+          "scale-down held by the "
+              + down.stabilizationWindow().toSeconds()
+              + "s stabilization window ("
+              + (youngHistory && downRec == capacity
+                  ? "history starts " + Duration.between(w.since, now).toSeconds() + "s ago"
+                  : "highest recommendation within it: " + downRec)
+              + ")");
     }
 
     // 6. Step limits.
@@ -445,8 +532,14 @@ public final class Autoscaler {
       }
       limit = Math.max(limit, cur);
       if (target > limit) {
-        w.limit(AutoscalingLimit.StepLimit, "scale-up step limit " + up.describe() + " (" + added
-            + " added within the period) allows " + limit);
+        w.limit(
+            AutoscalingLimit.StepLimit,
+            "scale-up step limit "
+                + up.describe()
+                + " ("
+                + added
+                + " added within the period) allows "
+                + limit);
         target = (int) limit;
       }
     } else if (stab < cur && down.limited()) {
@@ -466,8 +559,14 @@ public final class Autoscaler {
       }
       limit = Math.min(limit, capacity); // releasing unschedulable pods is never step-limited
       if (target < limit) {
-        w.limit(AutoscalingLimit.StepLimit, "scale-down step limit " + down.describe() + " (" + removed
-            + " removed within the period) allows " + limit);
+        w.limit(
+            AutoscalingLimit.StepLimit,
+            "scale-down step limit "
+                + down.describe()
+                + " ("
+                + removed
+                + " removed within the period) allows "
+                + limit);
         target = (int) limit;
       }
     }
@@ -529,15 +628,35 @@ public final class Autoscaler {
     for (Work w : List.of(c, g)) {
       int before = w == c ? c0 : g0;
       if (w.target != before) {
-        w.limit(AutoscalingLimit.Ratio, (w.target > before ? "raised" : "lowered") + " from " + before + " to "
-            + w.target + " to keep " + bounds + " (context " + c.target + ", generation " + g.target + ")");
+        w.limit(
+            AutoscalingLimit.Ratio,
+            (w.target > before ? "raised" : "lowered")
+                + " from "
+                + before
+                + " to "
+                + w.target
+                + " to keep "
+                + bounds
+                + " (context "
+                + c.target
+                + ", generation "
+                + g.target
+                + ")");
       }
     }
     if (!ratioHolds(c.target, g.target, cp)) {
       for (Work w : List.of(c, g)) {
         if (w.enabled) {
-          w.limit(AutoscalingLimit.Ratio, "ratio bounds " + bounds + " cannot be met within minimalInstances"
-              + " and maxInstances (context " + c.target + ", generation " + g.target + ")");
+          w.limit(
+              AutoscalingLimit.Ratio,
+              "ratio bounds "
+                  + bounds
+                  + " cannot be met within minimalInstances"
+                  + " and maxInstances (context "
+                  + c.target
+                  + ", generation "
+                  + g.target
+                  + ")");
         }
       }
     }
@@ -576,18 +695,47 @@ public final class Autoscaler {
     }
     if (best == null) {
       best = new int[] {lbC, lbG};
-      note = "GPU budget " + budget + " is below what the pools need at least (context " + lbC + " x " + gc
-          + " + generation " + lbG + " x " + gg + " GPUs)";
+      note =
+          "GPU budget "
+              + budget
+              + " is below what the pools need at least (context "
+              + lbC
+              + " x "
+              + gc
+              + " + generation "
+              + lbG
+              + " x "
+              + gg
+              + " GPUs)";
     }
     c.target = best[0];
     g.target = best[1];
-    String split = "GPU budget " + budget + ": context " + c.target + " x " + gc + " + generation " + g.target + " x "
-        + gg + " = " + ((long) c.target * gc + (long) g.target * gg) + " GPUs (asked " + tc + " and " + tg + ")";
+    String split =
+        "GPU budget "
+            + budget
+            + ": context "
+            + c.target
+            + " x "
+            + gc
+            + " + generation "
+            + g.target
+            + " x "
+            + gg
+            + " = "
+            + ((long) c.target * gc + (long) g.target * gg)
+            + " GPUs (asked "
+            + tc
+            + " and "
+            + tg
+            + ")";
     for (Work w : List.of(c, g)) {
       int asked = w == c ? tc : tg;
       if (w.target < asked || (note != null && w.enabled)) {
-        w.limit(AutoscalingLimit.GpuBudget, (w.target < asked ? "cut from " + asked + " to " + w.target + " by " : "")
-            + split + (note != null ? "; " + note : ""));
+        w.limit(
+            AutoscalingLimit.GpuBudget,
+            (w.target < asked ? "cut from " + asked + " to " + w.target + " by " : "")
+                + split
+                + (note != null ? "; " + note : ""));
       }
     }
   }
@@ -596,7 +744,8 @@ public final class Autoscaler {
    * The best (context, generation) within [lb, target] per pool and the budget: highest common
    * fraction of the targets first, then most GPUs used, then least change.
    */
-  private static int[] search(Work c, Work g, int lbC, int lbG, long budget, ClusterPolicy cp, boolean withRatio) {
+  private static int[] search(
+      Work c, Work g, int lbC, int lbG, long budget, ClusterPolicy cp, boolean withRatio) {
     int tc = c.target;
     int tg = g.target;
     long gc = c.in.gpusPerInstance();
@@ -621,8 +770,10 @@ public final class Autoscaler {
       }
       int y = (int) hi;
       long[] score = {
-          Math.min((long) x * tg, (long) y * tc), x * gc + y * gg,
-          -(Math.abs(x - (long) c.cur) + Math.abs(y - (long) g.cur))};
+        Math.min((long) x * tg, (long) y * tc),
+        x * gc + y * gg,
+        -(Math.abs(x - (long) c.cur) + Math.abs(y - (long) g.cur))
+      };
       if (bestScore == null || compare(score, bestScore) > 0) {
         best = new int[] {x, y};
         bestScore = score;
@@ -658,9 +809,9 @@ public final class Autoscaler {
   // ---------------------------------------------------------------------------------------
 
   /**
-   * Drops recommendations older than {@code from} (the current one, last, always stays) and
-   * those no window can need any more: an entry matters for "highest within the window" only if
-   * no later entry is at least as high, and for "lowest" only if no later entry is at most as low.
+   * Drops recommendations older than {@code from} (the current one, last, always stays) and those
+   * no window can need any more: an entry matters for "highest within the window" only if no later
+   * entry is at least as high, and for "lowest" only if no later entry is at most as low.
    */
   static List<Recommendation> prune(List<Recommendation> hist, Instant from) {
     List<Recommendation> out = new ArrayList<>();
@@ -669,7 +820,8 @@ public final class Autoscaler {
     for (int i = hist.size() - 1; i >= 0; i--) {
       Recommendation r = hist.get(i);
       boolean last = i == hist.size() - 1;
-      if (last || (r.time().isAfter(from) && (r.replicas() > maxLater || r.replicas() < minLater))) {
+      if (last
+          || (r.time().isAfter(from) && (r.replicas() > maxLater || r.replicas() < minLater))) {
         out.add(0, r);
       }
       maxLater = Math.max(maxLater, r.replicas());

@@ -15,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The autoscaler's operator metrics (Prometheus names after the registry's conversion):
+ *
  * <ul>
- *   <li>{@code disagg_autoscaling_observed_load{namespace,name,pool,metric}}: per-instance
- *       average of the metric at the last evaluation (NaN without a fresh sample);
+ *   <li>{@code disagg_autoscaling_observed_load{namespace,name,pool,metric}}: per-instance average
+ *       of the metric at the last evaluation (NaN without a fresh sample);
  *   <li>{@code disagg_autoscaling_target{namespace,name,pool,metric}}: its target;
  *   <li>{@code disagg_autoscaling_desired_replicas{namespace,name,pool}}: instances decided;
  *   <li>{@code disagg_autoscaling_decisions_total{namespace,name,pool,direction}}: decisions that
@@ -54,15 +55,17 @@ public final class AutoscalingMetrics {
       set(TARGET, m, r.target());
     }
     if (d.changed()) {
-      Counter.builder(DECISIONS).description("Autoscaling decisions that changed a pool's target")
+      Counter.builder(DECISIONS)
+          .description("Autoscaling decisions that changed a pool's target")
           .tags(pool.and("direction", d.replicas() > d.currentReplicas() ? "up" : "down"))
-          .register(registry).increment();
+          .register(registry)
+          .increment();
     }
   }
 
   /**
-   * Removes every meter of the DisaggCluster {@code namespace/name} (gauges and decision
-   * counters), e.g. when it is deleted. Meters of other clusters are kept. Idempotent.
+   * Removes every meter of the DisaggCluster {@code namespace/name} (gauges and decision counters),
+   * e.g. when it is deleted. Meters of other clusters are kept. Idempotent.
    *
    * @return the number of meters removed
    */
@@ -70,7 +73,9 @@ public final class AutoscalingMetrics {
     return removeMatching(namespace, name, null);
   }
 
-  /** Removes the meters of one pool of a DisaggCluster (its autoscaling was turned off). Idempotent. */
+  /**
+   * Removes the meters of one pool of a DisaggCluster (its autoscaling was turned off). Idempotent.
+   */
   public int removePool(String namespace, String name, Pool pool) {
     return removeMatching(namespace, name, pool.id());
   }
@@ -80,7 +85,10 @@ public final class AutoscalingMetrics {
     List<Meter> mine = new ArrayList<>();
     for (Meter m : registry.getMeters()) {
       String meter = m.getId().getName();
-      if ((meter.equals(OBSERVED_LOAD) || meter.equals(TARGET) || meter.equals(DESIRED_REPLICAS) || meter.equals(DECISIONS))
+      if ((meter.equals(OBSERVED_LOAD)
+              || meter.equals(TARGET)
+              || meter.equals(DESIRED_REPLICAS)
+              || meter.equals(DECISIONS))
           && matches(Tags.of(m.getId().getTags()), namespace, name, pool)) {
         mine.add(m);
       }
@@ -98,18 +106,23 @@ public final class AutoscalingMetrics {
         case "namespace" -> ns = t.getValue();
         case "name" -> n = t.getValue();
         case "pool" -> p = t.getValue();
-        default -> { }
+        default -> {}
       }
     }
-    return java.util.Objects.equals(ns, namespace) && java.util.Objects.equals(n, name) && (pool == null || pool.equals(p));
+    return java.util.Objects.equals(ns, namespace)
+        && java.util.Objects.equals(n, name)
+        && (pool == null || pool.equals(p));
   }
 
   private void set(String meter, Tags tags, double value) {
-    double[] holder = gauges.computeIfAbsent(tags.and("__meter", meter), k -> {
-      double[] h = {Double.NaN};
-      Gauge.builder(meter, h, x -> x[0]).tags(tags).register(registry);
-      return h;
-    });
+    double[] holder =
+        gauges.computeIfAbsent(
+            tags.and("__meter", meter),
+            k -> {
+              double[] h = {Double.NaN};
+              Gauge.builder(meter, h, x -> x[0]).tags(tags).register(registry);
+              return h;
+            });
     holder[0] = value;
   }
 }

@@ -16,7 +16,8 @@ import java.util.List;
  * @param minContextPerGeneration lowest context:generation instance ratio; null = none
  * @param maxContextPerGeneration highest context:generation instance ratio; null = none
  */
-public record ClusterPolicy(Integer gpuBudget, Double minContextPerGeneration, Double maxContextPerGeneration) {
+public record ClusterPolicy(
+    Integer gpuBudget, Double minContextPerGeneration, Double maxContextPerGeneration) {
 
   /** No budget, no ratio bounds. */
   public static final ClusterPolicy NONE = new ClusterPolicy(null, null, null);
@@ -41,10 +42,14 @@ public record ClusterPolicy(Integer gpuBudget, Double minContextPerGeneration, D
     }
     Integer budget = a.getGpuBudget() != null && a.getGpuBudget() > 0 ? a.getGpuBudget() : null;
     ContextGenerationRatioSpec r = a.getRatio();
-    Double min = r != null && r.getMinContextPerGeneration() != null && r.getMinContextPerGeneration() > 0
-        ? r.getMinContextPerGeneration() : null;
-    Double max = r != null && r.getMaxContextPerGeneration() != null && r.getMaxContextPerGeneration() > 0
-        ? r.getMaxContextPerGeneration() : null;
+    Double min =
+        r != null && r.getMinContextPerGeneration() != null && r.getMinContextPerGeneration() > 0
+            ? r.getMinContextPerGeneration()
+            : null;
+    Double max =
+        r != null && r.getMaxContextPerGeneration() != null && r.getMaxContextPerGeneration() > 0
+            ? r.getMaxContextPerGeneration()
+            : null;
     if (min != null && max != null && min > max) {
       min = null;
       max = null;
@@ -74,23 +79,40 @@ public record ClusterPolicy(Integer gpuBudget, Double minContextPerGeneration, D
           floor += (long) ps.getMinimalInstances() * ps.gpusPerInstance();
         }
         if (floor > a.getGpuBudget()) {
-          out.add(SpecProblem.error("spec.autoscaling.gpuBudget", "(" + a.getGpuBudget() + ") is below the " + floor
-              + " GPUs that minimalInstances of both pools need (minimalInstances * tensorParallelSize * pipelineParallelSize)"));
+          out.add(
+              SpecProblem.error(
+                  "spec.autoscaling.gpuBudget",
+                  "("
+                      + a.getGpuBudget()
+                      + ") is below the "
+                      + floor
+                      + " GPUs that minimalInstances of both pools need (minimalInstances * tensorParallelSize * pipelineParallelSize)"));
         }
       }
     }
     ContextGenerationRatioSpec r = a.getRatio();
     if (r != null) {
       if (r.getMinContextPerGeneration() != null && !(r.getMinContextPerGeneration() > 0)) {
-        out.add(SpecProblem.error("spec.autoscaling.ratio.minContextPerGeneration", "must be greater than 0"));
+        out.add(
+            SpecProblem.error(
+                "spec.autoscaling.ratio.minContextPerGeneration", "must be greater than 0"));
       }
       if (r.getMaxContextPerGeneration() != null && !(r.getMaxContextPerGeneration() > 0)) {
-        out.add(SpecProblem.error("spec.autoscaling.ratio.maxContextPerGeneration", "must be greater than 0"));
+        out.add(
+            SpecProblem.error(
+                "spec.autoscaling.ratio.maxContextPerGeneration", "must be greater than 0"));
       }
-      if (r.getMinContextPerGeneration() != null && r.getMaxContextPerGeneration() != null
+      if (r.getMinContextPerGeneration() != null
+          && r.getMaxContextPerGeneration() != null
           && r.getMinContextPerGeneration() > r.getMaxContextPerGeneration()) {
-        out.add(SpecProblem.error("spec.autoscaling.ratio.minContextPerGeneration", "(" + r.getMinContextPerGeneration()
-            + ") must be less than or equal to maxContextPerGeneration (" + r.getMaxContextPerGeneration() + ")"));
+        out.add(
+            SpecProblem.error(
+                "spec.autoscaling.ratio.minContextPerGeneration",
+                "("
+                    + r.getMinContextPerGeneration()
+                    + ") must be less than or equal to maxContextPerGeneration ("
+                    + r.getMaxContextPerGeneration()
+                    + ")"));
       }
     }
     return out;

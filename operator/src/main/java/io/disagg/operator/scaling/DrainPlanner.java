@@ -13,25 +13,27 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Decides a pool's StatefulSet {@code replicas} so that no instance is removed while the router
- * may still send it work. A pure function of what the reconciler observed.
+ * Decides a pool's StatefulSet {@code replicas} so that no instance is removed while the router may
+ * still send it work. A pure function of what the reconciler observed.
  *
- * <p>A decrease from {@code current} to {@code target} instances removes the pods with the
- * highest ordinals (the ones a StatefulSet removes). For them, in order:
+ * <p>A decrease from {@code current} to {@code target} instances removes the pods with the highest
+ * ordinals (the ones a StatefulSet removes). For them, in order:
+ *
  * <ol>
  *   <li>their registration keys are deleted from etcd, so the router, which watches the prefix,
  *       stops picking them at once (TensorRT-LLM's worker would delete its key on SIGTERM only
  *       after its HTTP server drained, {@code tensorrt_llm/serve/disagg_auto_scaling.py});
- *   <li>once none of them is registered, the planner waits {@code deregistrationGrace} (a
- *       request the router picked just before the deletion may still be connecting), then until
- *       each reports zero running and waiting requests, or {@code drainTimeout} after the start;
+ *   <li>once none of them is registered, the planner waits {@code deregistrationGrace} (a request
+ *       the router picked just before the deletion may still be connecting), then until each
+ *       reports zero running and waiting requests, or {@code drainTimeout} after the start;
  *   <li>only then is {@code replicas} lowered.
  * </ol>
+ *
  * The drain is recorded in the status and continued after an operator restart. While etcd is
  * unreachable nothing is removed. A drain whose target goes back up is cancelled: the deleted
- * registrations are put back as the workers wrote them, on the leases the workers kept
- * refreshing (deleting a key leaves its lease alive, and TensorRT-LLM's heartbeat only refreshes
- * the lease, so a worker never re-registers by itself). Increases are applied at once.
+ * registrations are put back as the workers wrote them, on the leases the workers kept refreshing
+ * (deleting a key leaves its lease alive, and TensorRT-LLM's heartbeat only refreshes the lease, so
+ * a worker never re-registers by itself). Increases are applied at once.
  */
 public final class DrainPlanner {
   private DrainPlanner() {}
@@ -50,9 +52,17 @@ public final class DrainPlanner {
    * @param deregistrationGrace wait after deregistration before in-flight counts are trusted
    * @param now the current time
    */
-  public record Input(String statefulSetName, int target, Integer current, DrainStatus drain,
-      Map<String, List<Registration>> registrationsByPod, Map<String, Integer> inFlightByPod,
-      boolean discoveryReachable, Duration drainTimeout, Duration deregistrationGrace, Instant now) {}
+  public record Input(
+      String statefulSetName,
+      int target,
+      Integer current,
+      DrainStatus drain,
+      Map<String, List<Registration>> registrationsByPod,
+      Map<String, Integer> inFlightByPod,
+      boolean discoveryReachable,
+      Duration drainTimeout,
+      Duration deregistrationGrace,
+      Instant now) {}
 
   /**
    * What to do.
@@ -64,8 +74,13 @@ public final class DrainPlanner {
    * @param event what happened, for an Event and the log; null when nothing new happened
    * @param waiting why replicas are held, for the Progressing condition; null when not waiting
    */
-  public record Decision(int replicas, DrainStatus drain, List<String> keysToDeregister, List<Registration> toRestore,
-      String event, String waiting) {}
+  public record Decision(
+      int replicas,
+      DrainStatus drain,
+      List<String> keysToDeregister,
+      List<Registration> toRestore,
+      String event,
+      String waiting) {}
 
   /** Decides; see the class description. */
   public static Decision plan(Input in) {
@@ -78,10 +93,17 @@ public final class DrainPlanner {
       // A recorded drain whose StatefulSet is already at (or below) its toReplicas has finished;
       // a lagging cache can still show it after the patch that cleared it. Its pods are gone or
       // terminating: putting their registrations back would route requests to them.
-      boolean finished = drain != null && drain.getToReplicas() != null && current <= drain.getToReplicas();
-      List<Registration> revoke = drain == null || finished ? List.of() : deregistered(drain.getPods());
-      String event = drain == null || finished ? null
-          : "cancelled the drain to " + drain.getToReplicas() + " instances; restoring the registrations of " + podNames(drain);
+      boolean finished =
+          drain != null && drain.getToReplicas() != null && current <= drain.getToReplicas();
+      List<Registration> revoke =
+          drain == null || finished ? List.of() : deregistered(drain.getPods());
+      String event =
+          drain == null || finished
+              ? null
+              : "cancelled the drain to "
+                  + drain.getToReplicas()
+                  + " instances; restoring the registrations of "
+                  + podNames(drain);
       return new Decision(in.target(), null, List.of(), revoke, event, null);
     }
 
@@ -109,7 +131,14 @@ public final class DrainPlanner {
         }
         event = "drain retargeted to " + in.target() + " instances: removing " + victims;
       } else {
-        event = "draining " + victims + " before scaling from " + current + " to " + in.target() + " instances";
+        event =
+            "draining "
+                + victims
+                + " before scaling from "
+                + current
+                + " to "
+                + in.target()
+                + " instances";
       }
       drain = next;
     } else {
@@ -117,7 +146,12 @@ public final class DrainPlanner {
     }
 
     if (!in.discoveryReachable()) {
-      return new Decision(current, drain, List.of(), revoke, event,
+      return new Decision(
+          current,
+          drain,
+          List.of(),
+          revoke,
+          event,
           "etcd is unreachable: not removing " + victims + " until they can be deregistered");
     }
 
@@ -141,7 +175,8 @@ public final class DrainPlanner {
     }
     if (anyRegistered) {
       drain.setDeregisteredAt(null);
-      return new Decision(current, drain, keys, revoke, event, "deregistering " + victims + " from etcd");
+      return new Decision(
+          current, drain, keys, revoke, event, "deregistering " + victims + " from etcd");
     }
     if (drain.getDeregisteredAt() == null) {
       drain.setDeregisteredAt(ts(in.now()));
@@ -150,7 +185,12 @@ public final class DrainPlanner {
     Instant started = Instant.parse(drain.getStartedAt());
     boolean timedOut = !in.now().isBefore(started.plus(in.drainTimeout()));
     if (in.now().isBefore(deregisteredAt.plus(in.deregistrationGrace())) && !timedOut) {
-      return new Decision(current, drain, List.of(), revoke, event,
+      return new Decision(
+          current,
+          drain,
+          List.of(),
+          revoke,
+          event,
           "deregistered " + victims + "; letting the router's view settle");
     }
     List<String> busy = new ArrayList<>();
@@ -161,13 +201,32 @@ public final class DrainPlanner {
       }
     }
     if (!busy.isEmpty() && !timedOut) {
-      return new Decision(current, drain, List.of(), revoke, event,
+      return new Decision(
+          current,
+          drain,
+          List.of(),
+          revoke,
+          event,
           "waiting for in-flight requests to finish: " + String.join(", ", busy));
     }
-    String done = busy.isEmpty()
-        ? "drained " + victims + ": scaled from " + current + " to " + in.target() + " instances"
-        : "drain timeout after " + in.drainTimeout().toSeconds() + "s with requests still in flight (" + String.join(", ", busy)
-            + "): scaled from " + current + " to " + in.target() + " instances";
+    String done =
+        busy.isEmpty()
+            ? "drained "
+                + victims
+                + ": scaled from "
+                + current
+                + " to "
+                + in.target()
+                + " instances"
+            : "drain timeout after "
+                + in.drainTimeout().toSeconds()
+                + "s with requests still in flight ("
+                + String.join(", ", busy)
+                + "): scaled from "
+                + current
+                + " to "
+                + in.target()
+                + " instances";
     return new Decision(in.target(), null, List.of(), revoke, done, null);
   }
 
@@ -181,7 +240,11 @@ public final class DrainPlanner {
     if (drain == null) {
       return null;
     }
-    return drain.getPods().stream().filter(p -> name.equals(p.getName())).findFirst().map(DrainPlanner::copy).orElse(null);
+    return drain.getPods().stream()
+        .filter(p -> name.equals(p.getName()))
+        .findFirst()
+        .map(DrainPlanner::copy)
+        .orElse(null);
   }
 
   private static DrainStatus copy(DrainStatus d) {
@@ -215,7 +278,17 @@ public final class DrainPlanner {
     List<Registration> out = new ArrayList<>();
     for (DrainedPod p : pods) {
       for (DeregisteredWorker w : p.getDeregistered()) {
-        out.add(new Registration(w.getKey(), null, null, 0, null, w.getLease() == null ? 0 : w.getLease(), 0, false, w.getValue()));
+        out.add(
+            new Registration(
+                w.getKey(),
+                null,
+                null,
+                0,
+                null,
+                w.getLease() == null ? 0 : w.getLease(),
+                0,
+                false,
+                w.getValue()));
       }
     }
     return out;

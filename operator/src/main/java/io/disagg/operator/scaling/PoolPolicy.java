@@ -27,25 +27,46 @@ import java.util.Set;
  * @param tolerance relative deviation from a target that is ignored (0.1 = 10%)
  * @param scaleUp rules for adding instances
  * @param scaleDown rules for removing instances
- * @param evaluationInterval time between evaluations; samples older than
- *     {@value Autoscaler#STALE_AFTER_INTERVALS} intervals count as missing
+ * @param evaluationInterval time between evaluations; samples older than {@value
+ *     Autoscaler#STALE_AFTER_INTERVALS} intervals count as missing
  * @param source where the samples come from (informational for the autoscaler itself)
  * @param prometheusUrl base URL of Prometheus for source Prometheus, else null
  */
-public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances, List<MetricTarget> metrics,
-    double tolerance, StepRules scaleUp, StepRules scaleDown, Duration evaluationInterval, MetricsSource source,
+public record PoolPolicy(
+    boolean enabled,
+    int minimalInstances,
+    int maxInstances,
+    List<MetricTarget> metrics,
+    double tolerance,
+    StepRules scaleUp,
+    StepRules scaleDown,
+    Duration evaluationInterval,
+    MetricsSource source,
     String prometheusUrl) {
 
-  /** Default target of {@link AutoscalingMetricType#WaitingRequests}: queued requests per instance. */
+  /**
+   * Default target of {@link AutoscalingMetricType#WaitingRequests}: queued requests per instance.
+   */
   public static final double DEFAULT_WAITING_REQUESTS = 2.0;
-  /** Default target of {@link AutoscalingMetricType#KvCacheUtilization}: fraction of KV-cache blocks in use. */
+
+  /**
+   * Default target of {@link AutoscalingMetricType#KvCacheUtilization}: fraction of KV-cache blocks
+   * in use.
+   */
   public static final double DEFAULT_KV_CACHE_UTILIZATION = 0.8;
-  /** Default target of {@link AutoscalingMetricType#RunningRequests}, as a fraction of {@code max_batch_size}. */
+
+  /**
+   * Default target of {@link AutoscalingMetricType#RunningRequests}, as a fraction of {@code
+   * max_batch_size}.
+   */
   public static final double DEFAULT_RUNNING_FRACTION_OF_MAX_BATCH = 0.8;
+
   /** Default tolerance, as HPA's. */
   public static final double DEFAULT_TOLERANCE = 0.1;
+
   /** Default evaluation interval, as HPA's sync period. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(15);
+
   /** LLM-API option whose value bounds the running requests of an instance. */
   public static final String MAX_BATCH_SIZE = "max_batch_size";
 
@@ -55,8 +76,11 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
     Objects.requireNonNull(scaleDown, "scaleDown");
     Objects.requireNonNull(evaluationInterval, "evaluationInterval");
     if (minimalInstances < 0 || maxInstances < minimalInstances) {
-      throw new IllegalArgumentException("need 0 <= minimalInstances <= maxInstances, have " + minimalInstances
-          + ".." + maxInstances);
+      throw new IllegalArgumentException(
+          "need 0 <= minimalInstances <= maxInstances, have "
+              + minimalInstances
+              + ".."
+              + maxInstances);
     }
     if (evaluationInterval.isNegative() || evaluationInterval.isZero()) {
       throw new IllegalArgumentException("evaluationInterval must be positive");
@@ -66,8 +90,17 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
 
   /** A policy that keeps the pool as it is (autoscaling disabled). */
   public static PoolPolicy disabled(int minimalInstances, int maxInstances) {
-    return new PoolPolicy(false, minimalInstances, Math.max(minimalInstances, maxInstances), List.of(), DEFAULT_TOLERANCE,
-        StepRules.DEFAULT_UP, StepRules.DEFAULT_DOWN, DEFAULT_INTERVAL, MetricsSource.Pods, null);
+    return new PoolPolicy(
+        false,
+        minimalInstances,
+        Math.max(minimalInstances, maxInstances),
+        List.of(),
+        DEFAULT_TOLERANCE,
+        StepRules.DEFAULT_UP,
+        StepRules.DEFAULT_DOWN,
+        DEFAULT_INTERVAL,
+        MetricsSource.Pods,
+        null);
   }
 
   /** How old a sample may be before it counts as missing. */
@@ -82,8 +115,10 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
    */
   public static PoolPolicy of(Pool pool, PoolSpec spec) {
     int min = spec.getMinimalInstances();
-    int max = spec.getMaxInstances() != null ? spec.getMaxInstances()
-        : Math.max(min, spec.getReplicas() != null ? spec.getReplicas() : min);
+    int max =
+        spec.getMaxInstances() != null
+            ? spec.getMaxInstances()
+            : Math.max(min, spec.getReplicas() != null ? spec.getReplicas() : min);
     max = Math.max(min, max);
     PoolAutoscalingSpec a = spec.getAutoscaling();
     if (a == null || !a.isEnabled()) {
@@ -98,18 +133,28 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
     }
     AutoscalingBehavior b = a.getBehavior() != null ? a.getBehavior() : new AutoscalingBehavior();
     MetricsSource source = a.getSource() != null ? a.getSource() : MetricsSource.Pods;
-    double tolerance = Double.isFinite(a.getTolerance()) ? Math.max(0, Math.min(1, a.getTolerance())) : DEFAULT_TOLERANCE;
-    return new PoolPolicy(true, min, max, metrics, tolerance,
-        rules(b.getScaleUp(), StepRules.DEFAULT_UP, false), rules(b.getScaleDown(), StepRules.DEFAULT_DOWN, true),
-        Duration.ofSeconds(Math.max(1, a.getEvaluationIntervalSeconds())), source,
+    double tolerance =
+        Double.isFinite(a.getTolerance())
+            ? Math.max(0, Math.min(1, a.getTolerance()))
+            : DEFAULT_TOLERANCE;
+    return new PoolPolicy(
+        true,
+        min,
+        max,
+        metrics,
+        tolerance,
+        rules(b.getScaleUp(), StepRules.DEFAULT_UP, false),
+        rules(b.getScaleDown(), StepRules.DEFAULT_DOWN, true),
+        Duration.ofSeconds(Math.max(1, a.getEvaluationIntervalSeconds())),
+        source,
         a.getPrometheus() != null ? blankToNull(a.getPrometheus().getUrl()) : null);
   }
 
   /**
    * The metrics a pool uses: the listed ones, or the pool's defaults. Context: WaitingRequests
-   * (queued prompts drive time to first token). Generation: KvCacheUtilization and, when
-   * {@code llmApiOptions.max_batch_size} is set, RunningRequests (KV-cache occupancy and batch
-   * size drive time per output token).
+   * (queued prompts drive time to first token). Generation: KvCacheUtilization and, when {@code
+   * llmApiOptions.max_batch_size} is set, RunningRequests (KV-cache occupancy and batch size drive
+   * time per output token).
    */
   public static List<AutoscalingMetricSpec> effectiveMetrics(Pool pool, PoolSpec spec) {
     PoolAutoscalingSpec a = spec.getAutoscaling();
@@ -151,7 +196,10 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
     Map<String, Object> opts = spec.getLlmApiOptions();
     Object v = opts == null ? null : opts.get(MAX_BATCH_SIZE);
     try {
-      double d = v instanceof Number n ? n.doubleValue() : v instanceof String s ? Double.parseDouble(s.strip()) : Double.NaN;
+      double d =
+          v instanceof Number n
+              ? n.doubleValue()
+              : v instanceof String s ? Double.parseDouble(s.strip()) : Double.NaN;
       return d >= 1 && d <= Integer.MAX_VALUE && d == Math.rint(d) ? (int) d : null;
     } catch (NumberFormatException e) {
       return null;
@@ -162,8 +210,10 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
     if (r == null) {
       return def;
     }
-    Duration window = r.getStabilizationWindowSeconds() != null
-        ? Duration.ofSeconds(Math.max(0, r.getStabilizationWindowSeconds())) : def.stabilizationWindow();
+    Duration window =
+        r.getStabilizationWindowSeconds() != null
+            ? Duration.ofSeconds(Math.max(0, r.getStabilizationWindowSeconds()))
+            : def.stabilizationWindow();
     Integer n = positive(r.getMaxInstancesPerStep());
     Integer pct = positive(r.getMaxPercentPerStep());
     if (n == null && pct == null) {
@@ -177,9 +227,9 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
   }
 
   /**
-   * What is wrong with the pool's autoscaling settings, with the field named. Repeats the CRD's
-   * CEL rules (a CRD installed without validation must not make the operator guess) and adds
-   * what CEL cannot see (llmApiOptions is a free-form map).
+   * What is wrong with the pool's autoscaling settings, with the field named. Repeats the CRD's CEL
+   * rules (a CRD installed without validation must not make the operator guess) and adds what CEL
+   * cannot see (llmApiOptions is a free-form map).
    */
   public static List<SpecProblem> problems(Pool pool, PoolSpec spec) {
     List<SpecProblem> out = new ArrayList<>();
@@ -189,7 +239,10 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
       return out;
     }
     if (spec.getMaxInstances() == null) {
-      out.add(SpecProblem.error("spec." + pool.id() + ".maxInstances", "is required with autoscaling.enabled: the autoscaler's ceiling"));
+      out.add(
+          SpecProblem.error(
+              "spec." + pool.id() + ".maxInstances",
+              "is required with autoscaling.enabled: the autoscaler's ceiling"));
     }
     MetricsSource source = a.getSource() != null ? a.getSource() : MetricsSource.Pods;
     List<AutoscalingMetricSpec> listed = a.getMetrics() == null ? List.of() : a.getMetrics();
@@ -206,37 +259,67 @@ public record PoolPolicy(boolean enabled, int minimalInstances, int maxInstances
       }
       if (m.getTarget() != null && !(m.getTarget() > 0)) {
         out.add(SpecProblem.error(path + ".target", "must be greater than 0"));
-      } else if (m.getType() == AutoscalingMetricType.KvCacheUtilization && m.getTarget() != null && m.getTarget() > 1) {
-        out.add(SpecProblem.error(path + ".target", "is a fraction of the KV-cache blocks: at most 1 (e.g. 0.8), is " + m.getTarget()));
+      } else if (m.getType() == AutoscalingMetricType.KvCacheUtilization
+          && m.getTarget() != null
+          && m.getTarget() > 1) {
+        out.add(
+            SpecProblem.error(
+                path + ".target",
+                "is a fraction of the KV-cache blocks: at most 1 (e.g. 0.8), is " + m.getTarget()));
       } else if (target(m, spec) == null) {
-        out.add(SpecProblem.error(path + ".target", m.getType() == AutoscalingMetricType.RunningRequests
-            ? "is required for RunningRequests unless spec." + pool.id() + ".llmApiOptions.max_batch_size is set (default target: "
-                + DEFAULT_RUNNING_FRACTION_OF_MAX_BATCH + " * max_batch_size)"
-            : "is required for " + m.getType() + ": there is no model-independent default"));
+        out.add(
+            SpecProblem.error(
+                path + ".target",
+                m.getType() == AutoscalingMetricType.RunningRequests
+                    ? "is required for RunningRequests unless spec."
+                        + pool.id()
+                        + ".llmApiOptions.max_batch_size is set (default target: "
+                        + DEFAULT_RUNNING_FRACTION_OF_MAX_BATCH
+                        + " * max_batch_size)"
+                    : "is required for "
+                        + m.getType()
+                        + ": there is no model-independent default"));
       }
       if (source == MetricsSource.Router && m.getType() != AutoscalingMetricType.InFlightRequests) {
-        out.add(SpecProblem.error(path + ".type", "source Router provides only InFlightRequests (requests the router sent"
-            + " to the pool minus those completed), not " + m.getType()));
+        out.add(
+            SpecProblem.error(
+                path + ".type",
+                "source Router provides only InFlightRequests (requests the router sent"
+                    + " to the pool minus those completed), not "
+                    + m.getType()));
       }
       if (source == MetricsSource.Prometheus && blank(m.getQuery())) {
-        out.add(SpecProblem.error(path + ".query", "is required with source Prometheus: a PromQL query returning the"
-            + " per-instance average"));
+        out.add(
+            SpecProblem.error(
+                path + ".query",
+                "is required with source Prometheus: a PromQL query returning the"
+                    + " per-instance average"));
       }
       if (source != MetricsSource.Prometheus && !blank(m.getQuery())) {
         out.add(SpecProblem.error(path + ".query", "is only used with source Prometheus"));
       }
     }
     if (listed.isEmpty() && source != MetricsSource.Pods) {
-      out.add(SpecProblem.error(base + ".metrics", "must be listed with source " + source
-          + (source == MetricsSource.Router ? " (type InFlightRequests with a target)" : " (each with a query)")));
+      out.add(
+          SpecProblem.error(
+              base + ".metrics",
+              "must be listed with source "
+                  + source
+                  + (source == MetricsSource.Router
+                      ? " (type InFlightRequests with a target)"
+                      : " (each with a query)")));
     }
-    if (source == MetricsSource.Prometheus && (a.getPrometheus() == null || blank(a.getPrometheus().getUrl()))) {
+    if (source == MetricsSource.Prometheus
+        && (a.getPrometheus() == null || blank(a.getPrometheus().getUrl()))) {
       out.add(SpecProblem.error(base + ".prometheus.url", "is required with source Prometheus"));
     }
     if (listed.isEmpty() && pool == Pool.GENERATION && maxBatchSize(spec) == null) {
-      out.add(SpecProblem.warning(base + ".metrics", "default RunningRequests is not used because"
-          + " spec.generation.llmApiOptions.max_batch_size is unset: scaling follows KvCacheUtilization only;"
-          + " set max_batch_size or list RunningRequests with a target"));
+      out.add(
+          SpecProblem.warning(
+              base + ".metrics",
+              "default RunningRequests is not used because"
+                  + " spec.generation.llmApiOptions.max_batch_size is unset: scaling follows KvCacheUtilization only;"
+                  + " set max_batch_size or list RunningRequests with a target"));
     }
     return out;
   }

@@ -11,19 +11,23 @@ import java.util.List;
 
 /**
  * What the autoscaler remembers about one pool between evaluations. Immutable; each decision
- * returns the next state. Persist it with {@link #writeTo} and read it back with
- * {@link #from} so that an operator restart keeps the stabilization windows and step limits.
+ * returns the next state. Persist it with {@link #writeTo} and read it back with {@link #from} so
+ * that an operator restart keeps the stabilization windows and step limits.
  *
- * @param since start of the recommendation history: no scale-down happens before a full
- *     scale-down window of history exists (a lost history therefore delays scale-downs, never
- *     causes one); null = no history yet
+ * @param since start of the recommendation history: no scale-down happens before a full scale-down
+ *     window of history exists (a lost history therefore delays scale-downs, never causes one);
+ *     null = no history yet
  * @param recommendations past recommendations, oldest first, only those still relevant
  * @param changes recent target changes, oldest first, for the step limits
  * @param lastScaleTime when the target last changed, or null
  * @param lastScaleReason why, or null
  */
-public record PoolState(Instant since, List<Recommendation> recommendations, List<Change> changes,
-    Instant lastScaleTime, String lastScaleReason) {
+public record PoolState(
+    Instant since,
+    List<Recommendation> recommendations,
+    List<Change> changes,
+    Instant lastScaleTime,
+    String lastScaleReason) {
 
   /** A recommendation: instances wanted at a time. */
   public record Recommendation(Instant time, int replicas) {}
@@ -40,15 +44,18 @@ public record PoolState(Instant since, List<Recommendation> recommendations, Lis
   }
 
   /**
-   * The state recorded in a status; {@link #EMPTY} for null. Unparseable entries are dropped
-   * (a lost entry only delays a scale-down, see {@code since}).
+   * The state recorded in a status; {@link #EMPTY} for null. Unparseable entries are dropped (a
+   * lost entry only delays a scale-down, see {@code since}).
    */
   public static PoolState from(PoolAutoscalingStatus s) {
     if (s == null) {
       return EMPTY;
     }
     List<Recommendation> recs = new ArrayList<>();
-    for (ReplicaRecommendation r : s.getRecommendations() == null ? List.<ReplicaRecommendation>of() : s.getRecommendations()) {
+    for (ReplicaRecommendation r :
+        s.getRecommendations() == null
+            ? List.<ReplicaRecommendation>of()
+            : s.getRecommendations()) {
       Instant t = parseTime(r.getTime());
       if (t != null && r.getReplicas() != null) {
         recs.add(new Recommendation(t, r.getReplicas()));
@@ -62,7 +69,12 @@ public record PoolState(Instant since, List<Recommendation> recommendations, Lis
       }
     }
     // A missing start counts as "now" at the next evaluation, so scale-downs wait a full window.
-    return new PoolState(parseTime(s.getRecommendationsSince()), recs, changes, parseTime(s.getLastScaleTime()), s.getLastScaleReason());
+    return new PoolState(
+        parseTime(s.getRecommendationsSince()),
+        recs,
+        changes,
+        parseTime(s.getLastScaleTime()),
+        s.getLastScaleReason());
   }
 
   /** Writes this state into the status (times as RFC 3339, whole seconds). */

@@ -1,10 +1,9 @@
 package io.disagg.operator.scaling;
 
-import io.disagg.operator.core.Pool;
-
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.core.Pool;
 
 /** How many instances (pods, one {@code trtllm-serve} each) a pool should run. */
 public final class Replicas {
@@ -12,8 +11,8 @@ public final class Replicas {
 
   /**
    * Desired instance count of a pool from the spec alone: {@code spec.<pool>.replicas} when set,
-   * else {@code minimalInstances} (below which the TensorRT-LLM router answers {@code /health}
-   * with 500 and refuses requests). With autoscaling this is only the initial count.
+   * else {@code minimalInstances} (below which the TensorRT-LLM router answers {@code /health} with
+   * 500 and refuses requests). With autoscaling this is only the initial count.
    */
   public static int desired(DisaggCluster cr, Pool pool) {
     PoolSpec spec = cr.getSpec().pool(pool);
@@ -27,9 +26,9 @@ public final class Replicas {
    * <ul>
    *   <li>Autoscaling disabled: {@link #desired}.
    *   <li>Autoscaling enabled: the count the autoscaler decided last ({@code autoscaling}, i.e.
-   *       {@code status.<pool>.autoscaling} or the decision just made), clamped to
-   *       {@code [minimalInstances, maxInstances]} (the bounds may have been edited since);
-   *       before the first decision, {@link #desired} clamped the same way.
+   *       {@code status.<pool>.autoscaling} or the decision just made), clamped to {@code
+   *       [minimalInstances, maxInstances]} (the bounds may have been edited since); before the
+   *       first decision, {@link #desired} clamped the same way.
    * </ul>
    *
    * @param autoscaling the pool's latest autoscaling status, or null
@@ -39,9 +38,13 @@ public final class Replicas {
     if (spec.getAutoscaling() == null || !spec.getAutoscaling().isEnabled()) {
       return desired(cr, pool);
     }
-    int n = autoscaling != null && autoscaling.getDesiredReplicas() != null ? autoscaling.getDesiredReplicas() : desired(cr, pool);
+    int n =
+        autoscaling != null && autoscaling.getDesiredReplicas() != null
+            ? autoscaling.getDesiredReplicas()
+            : desired(cr, pool);
     int min = spec.getMinimalInstances();
-    int max = spec.getMaxInstances() != null ? Math.max(min, spec.getMaxInstances()) : Math.max(min, n);
+    int max =
+        spec.getMaxInstances() != null ? Math.max(min, spec.getMaxInstances()) : Math.max(min, n);
     return Math.max(min, Math.min(max, n));
   }
 }

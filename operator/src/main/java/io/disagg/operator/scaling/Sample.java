@@ -1,9 +1,9 @@
 package io.disagg.operator.scaling;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.metrics.WorkerLoad;
-import io.disagg.operator.core.Pool;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +12,10 @@ import java.util.Objects;
 /**
  * A reading of one metric covering {@code instances} serving instances of a pool.
  *
- * <p>Source Pods: one sample per scraped worker and metric ({@code instances = 1}, see
- * {@link #fromWorker}). Source Router or Prometheus: one sample for the pool whose
- * {@code value} is the per-instance average and {@code instances} the instances it covers
- * (normally the pool's ready count). Instances of the pool without a fresh sample count as
- * missing.
+ * <p>Source Pods: one sample per scraped worker and metric ({@code instances = 1}, see {@link
+ * #fromWorker}). Source Router or Prometheus: one sample for the pool whose {@code value} is the
+ * per-instance average and {@code instances} the instances it covers (normally the pool's ready
+ * count). Instances of the pool without a fresh sample count as missing.
  *
  * @param type the metric
  * @param value per-instance average over the covered instances: requests per instance, or a
@@ -29,7 +28,8 @@ public record Sample(AutoscalingMetricType type, double value, int instances, In
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(sampledAt, "sampledAt");
     if (!Double.isFinite(value) || value < 0) {
-      throw new IllegalArgumentException("value of " + type + " must be a finite number >= 0, is " + value);
+      throw new IllegalArgumentException(
+          "value of " + type + " must be a finite number >= 0, is " + value);
     }
     if (instances < 1) {
       throw new IllegalArgumentException("instances must be at least 1, is " + instances);
@@ -43,8 +43,8 @@ public record Sample(AutoscalingMetricType type, double value, int instances, In
 
   /**
    * The samples of one worker's scrape: one per metric the worker exports (a gauge it does not
-   * export gives no sample, so the instance counts as missing for that metric). InFlightRequests
-   * is running + waiting, present when either is.
+   * export gives no sample, so the instance counts as missing for that metric). InFlightRequests is
+   * running + waiting, present when either is.
    */
   public static List<Sample> fromWorker(WorkerLoad load, Instant sampledAt) {
     List<Sample> out = new ArrayList<>();
@@ -71,21 +71,29 @@ public record Sample(AutoscalingMetricType type, double value, int instances, In
    *     excluded); with none there is no sample (nothing to divide by: the pool is held)
    * @return one sample, or none when the router did not report the pool or no instance is ready
    */
-  public static List<Sample> fromRouter(RouterLoad load, Pool pool, int readyInstances, Instant sampledAt) {
-    Double total = load == null ? null : pool == Pool.CONTEXT ? load.contextInFlight() : load.generationInFlight();
-    return perInstance(AutoscalingMetricType.InFlightRequests, total == null ? null : total / Math.max(1, readyInstances),
-        readyInstances, sampledAt);
+  public static List<Sample> fromRouter(
+      RouterLoad load, Pool pool, int readyInstances, Instant sampledAt) {
+    Double total =
+        load == null
+            ? null
+            : pool == Pool.CONTEXT ? load.contextInFlight() : load.generationInFlight();
+    return perInstance(
+        AutoscalingMetricType.InFlightRequests,
+        total == null ? null : total / Math.max(1, readyInstances),
+        readyInstances,
+        sampledAt);
   }
 
   /**
    * A pool-wide sample from a per-instance average (source Prometheus: the query's result),
    * covering the pool's ready instances.
    *
-   * @param average per-instance average in the metric's unit; null, NaN, infinite or negative
-   *     gives no sample
+   * @param average per-instance average in the metric's unit; null, NaN, infinite or negative gives
+   *     no sample
    * @param readyInstances instances the average stands for; 0 gives no sample
    */
-  public static List<Sample> perInstance(AutoscalingMetricType type, Double average, int readyInstances, Instant sampledAt) {
+  public static List<Sample> perInstance(
+      AutoscalingMetricType type, Double average, int readyInstances, Instant sampledAt) {
     if (average == null || !Double.isFinite(average) || average < 0 || readyInstances < 1) {
       return List.of();
     }

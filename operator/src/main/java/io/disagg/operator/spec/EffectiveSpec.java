@@ -18,20 +18,21 @@ import java.util.Objects;
 /**
  * A {@link DisaggCluster} with every default applied, built once per reconcile from the resource
  * and the operator's installation-wide settings. Everything downstream (validation, rendering of
- * the TensorRT-LLM files, the desired children, the etcd client) reads the defaulted copy
- * {@link #cluster()} and the values derived here, never a default of its own. The resource the
- * operator received is not changed.
+ * the TensorRT-LLM files, the desired children, the etcd client) reads the defaulted copy {@link
+ * #cluster()} and the values derived here, never a default of its own. The resource the operator
+ * received is not changed.
  *
  * <p>Defaults applied here:
+ *
  * <ul>
- *   <li>{@code spec.discovery.etcd.endpoints}: the spec's, else the operator's
- *       {@code disagg.discovery.default-etcd-endpoints}; none at all is a {@link SpecProblem} on
- *       {@code spec.discovery.etcd.endpoints}. Each one parsed by {@link EtcdEndpoint#parse}
- *       and written back as {@code host:port}.
+ *   <li>{@code spec.discovery.etcd.endpoints}: the spec's, else the operator's {@code
+ *       disagg.discovery.default-etcd-endpoints}; none at all is a {@link SpecProblem} on {@code
+ *       spec.discovery.etcd.endpoints}. Each one parsed by {@link EtcdEndpoint#parse} and written
+ *       back as {@code host:port}.
  *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank.
  *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL};
- *       {@code spec.kvCacheTransfer.nixlBackend} {@code UCX}; missing sections as their
- *       defaults (the API classes' field initialisers, which are also the CRD's defaults).
+ *       {@code spec.kvCacheTransfer.nixlBackend} {@code UCX}; missing sections as their defaults
+ *       (the API classes' field initialisers, which are also the CRD's defaults).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -41,6 +42,7 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
 
   /** Field of the etcd endpoints, as problems name it. */
   public static final String FIELD_ENDPOINTS = "spec.discovery.etcd.endpoints";
+
   /** Configuration property of the operator's default endpoints. */
   public static final String DEFAULT_ENDPOINTS_PROPERTY = "disagg.discovery.default-etcd-endpoints";
 
@@ -52,9 +54,9 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
   }
 
   /**
-   * The outcome of {@link #of}: the effective spec and the problems found while building it
-   * (an endpoint that does not parse, no endpoint at all). Errors among them mean the spec cannot
-   * be reconciled; the effective spec is still complete enough to report a status.
+   * The outcome of {@link #of}: the effective spec and the problems found while building it (an
+   * endpoint that does not parse, no endpoint at all). Errors among them mean the spec cannot be
+   * reconciled; the effective spec is still complete enough to report a status.
    */
   public record Result(EffectiveSpec spec, List<SpecProblem> problems) {
     public Result {
@@ -66,8 +68,8 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
   /**
    * Builds the effective spec of {@code cr}.
    *
-   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the
-   *     spec names none
+   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
+   *     names none
    */
   public static Result of(DisaggCluster cr, List<String> defaultEtcdEndpoints) {
     DisaggCluster copy = SERIALIZATION.clone(cr);
@@ -101,14 +103,21 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
     if (discovery.getClusterName() == null || discovery.getClusterName().isBlank()) {
       discovery.setClusterName(cr.getMetadata().getNamespace() + "." + cr.getMetadata().getName());
     }
-    List<EtcdEndpoint> endpoints = endpoints(discovery.getEtcd().getEndpoints(),
-        defaultEtcdEndpoints == null ? List.of() : defaultEtcdEndpoints, problems);
-    discovery.getEtcd().setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
+    List<EtcdEndpoint> endpoints =
+        endpoints(
+            discovery.getEtcd().getEndpoints(),
+            defaultEtcdEndpoints == null ? List.of() : defaultEtcdEndpoints,
+            problems);
+    discovery
+        .getEtcd()
+        .setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
     return new Result(new EffectiveSpec(copy, endpoints), problems);
   }
 
-  private static List<EtcdEndpoint> endpoints(List<String> fromSpec, List<String> defaults, List<SpecProblem> problems) {
-    boolean ownList = fromSpec != null && fromSpec.stream().anyMatch(e -> e != null && !e.isBlank());
+  private static List<EtcdEndpoint> endpoints(
+      List<String> fromSpec, List<String> defaults, List<SpecProblem> problems) {
+    boolean ownList =
+        fromSpec != null && fromSpec.stream().anyMatch(e -> e != null && !e.isBlank());
     List<String> raw = ownList ? fromSpec : defaults;
     List<EtcdEndpoint> out = new ArrayList<>();
     for (int i = 0; i < raw.size(); i++) {
@@ -123,10 +132,17 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
       try {
         EtcdEndpoint parsed = EtcdEndpoint.parse(e);
         if (parsed.tls()) {
-          // TensorRT-LLM's Etcd3ClusterStorage (tensorrt_llm/serve/cluster_storage.py) opens a plain
-          // etcd3 client: no TLS, no credentials. The operator's own connection uses TLS by tlsSecretRef.
-          problems.add(SpecProblem.error(field, "'" + e + "' asks for TLS (https://), which TensorRT-LLM's workers and"
-              + " router do not use: they reach etcd without TLS; give host:port of a plain etcd listener"));
+          // TensorRT-LLM's Etcd3ClusterStorage (tensorrt_llm/serve/cluster_storage.py) opens a
+          // plain
+          // etcd3 client: no TLS, no credentials. The operator's own connection uses TLS by
+          // tlsSecretRef.
+          problems.add(
+              SpecProblem.error(
+                  field,
+                  "'"
+                      + e
+                      + "' asks for TLS (https://), which TensorRT-LLM's workers and"
+                      + " router do not use: they reach etcd without TLS; give host:port of a plain etcd listener"));
           continue;
         }
         if (out.stream().anyMatch(o -> o.hostPort().equals(parsed.hostPort()))) {
@@ -135,18 +151,32 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
         }
         out.add(parsed);
       } catch (IllegalArgumentException ex) {
-        problems.add(SpecProblem.error(field, ownList ? ex.getMessage()
-            : "the operator's default (" + DEFAULT_ENDPOINTS_PROPERTY + ") " + ex.getMessage()));
+        problems.add(
+            SpecProblem.error(
+                field,
+                ownList
+                    ? ex.getMessage()
+                    : "the operator's default ("
+                        + DEFAULT_ENDPOINTS_PROPERTY
+                        + ") "
+                        + ex.getMessage()));
       }
     }
     if (out.isEmpty() && problems.stream().noneMatch(SpecProblem::isError)) {
-      problems.add(SpecProblem.error(FIELD_ENDPOINTS, "needs at least one etcd endpoint host:port, e.g."
-          + " etcd.infra.svc:2379: the list is empty and the operator has no default (" + DEFAULT_ENDPOINTS_PROPERTY + ")"));
+      problems.add(
+          SpecProblem.error(
+              FIELD_ENDPOINTS,
+              "needs at least one etcd endpoint host:port, e.g."
+                  + " etcd.infra.svc:2379: the list is empty and the operator has no default ("
+                  + DEFAULT_ENDPOINTS_PROPERTY
+                  + ")"));
     }
     return out;
   }
 
-  /** {@code disagg_cluster.cluster_name}: the etcd key prefix {@code /trtllm-disagg/<clusterName>/}. */
+  /**
+   * {@code disagg_cluster.cluster_name}: the etcd key prefix {@code /trtllm-disagg/<clusterName>/}.
+   */
   public String clusterName() {
     return cluster.getSpec().getDiscovery().getClusterName();
   }

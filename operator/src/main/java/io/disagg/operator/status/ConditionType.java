@@ -1,8 +1,8 @@
 package io.disagg.operator.status;
 
 /**
- * The condition types of a DisaggCluster's status, in the order they are listed. {@link #type()}
- * is the {@code type} field's value.
+ * The condition types of a DisaggCluster's status, in the order they are listed. {@link #type()} is
+ * the {@code type} field's value.
  */
 public enum ConditionType {
   /** True when the cluster serves: both pools and the router are ready. */
@@ -20,8 +20,8 @@ public enum ConditionType {
   RECONCILING("Reconciling"),
   /**
    * kstatus convention (read by Flux as Failed): True when the cluster does not serve and cannot
-   * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but
-   * a {@link Reason#RECONCILE_ERROR} the operator is still retrying.
+   * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but a
+   * {@link Reason#RECONCILE_ERROR} the operator is still retrying.
    */
   STALLED("Stalled");
 

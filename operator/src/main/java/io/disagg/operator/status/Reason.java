@@ -1,11 +1,12 @@
 package io.disagg.operator.status;
 
 /**
- * Every {@code reason} the operator writes into a condition (and uses for the Event it records
- * when the condition changes). {@link #reason()} is the CamelCase value.
+ * Every {@code reason} the operator writes into a condition (and uses for the Event it records when
+ * the condition changes). {@link #reason()} is the CamelCase value.
  */
 public enum Reason {
-  // Ready (False): the first thing that blocks readiness, in the order StatusCalculator checks them.
+  // Ready (False): the first thing that blocks readiness, in the order StatusCalculator checks
+  // them.
   READY("Ready"),
   SPEC_INVALID("SpecInvalid"),
   DISCOVERY_UNAVAILABLE("DiscoveryUnavailable"),

@@ -8,13 +8,13 @@ import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.PoolStatus;
 import io.disagg.operator.api.v1alpha1.RouterStatus;
 import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.discovery.DiscoverySnapshot;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
-import io.disagg.operator.core.Pool;
-import io.disagg.operator.core.SpecProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -28,9 +28,9 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * Computes the status of a DisaggCluster from what is observed: its StatefulSets, router
- * Deployment and pods. A pure function: same observations, same status (conditions keep their
- * {@code lastTransitionTime} unless their status flips), so the reconciler can skip the write.
+ * Computes the status of a DisaggCluster from what is observed: its StatefulSets, router Deployment
+ * and pods. A pure function: same observations, same status (conditions keep their {@code
+ * lastTransitionTime} unless their status flips), so the reconciler can skip the write.
  */
 public final class StatusCalculator {
   private StatusCalculator() {}
@@ -50,6 +50,7 @@ public final class StatusCalculator {
 
   /** What blocks readiness: a reason and a message for a person. */
   private record Blocker(Reason reason, String message) {}
+
   private static final int LISTED = 10;
 
   /**
@@ -59,7 +60,8 @@ public final class StatusCalculator {
    * @param now time used for condition transitions
    */
   public static DisaggClusterStatus compute(DisaggCluster cr, Observed o, Instant now) {
-    DisaggClusterStatus previous = cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
+    DisaggClusterStatus previous =
+        cr.getStatus() == null ? new DisaggClusterStatus() : cr.getStatus();
     Long generation = cr.getMetadata().getGeneration();
     DisaggClusterStatus s = new DisaggClusterStatus();
     s.setObservedGeneration(generation);
@@ -74,22 +76,35 @@ public final class StatusCalculator {
       int desired = o.desiredReplicas().getOrDefault(pool, 0);
       ps.setDesiredReplicas(desired);
       ps.setGpusPerInstance(spec.gpusPerInstance());
-      ps.setRegisteredInstances(o.discovery() == null ? previous.pool(pool).getRegisteredInstances()
-          : Integer.valueOf(o.discovery().of(pool).size()));
+      ps.setRegisteredInstances(
+          o.discovery() == null
+              ? previous.pool(pool).getRegisteredInstances()
+              : Integer.valueOf(o.discovery().of(pool).size()));
       ps.setDrain(o.drains().get(pool));
       if (o.discovery() == null || !o.discovery().reachable()) {
-        notReady.add(new Blocker(Reason.DISCOVERY_UNAVAILABLE, pool.id() + " registrations in etcd unknown"));
+        notReady.add(
+            new Blocker(
+                Reason.DISCOVERY_UNAVAILABLE, pool.id() + " registrations in etcd unknown"));
       } else if (ps.getRegisteredInstances() < spec.getMinimalInstances()) {
-        notReady.add(new Blocker(pool == Pool.CONTEXT ? Reason.CONTEXT_NOT_REGISTERED : Reason.GENERATION_NOT_REGISTERED,
-            pool.id() + " " + ps.getRegisteredInstances() + "/" + spec.getMinimalInstances()
-            + " registered in etcd (minimalInstances)"));
+        notReady.add(
+            new Blocker(
+                pool == Pool.CONTEXT
+                    ? Reason.CONTEXT_NOT_REGISTERED
+                    : Reason.GENERATION_NOT_REGISTERED,
+                pool.id()
+                    + " "
+                    + ps.getRegisteredInstances()
+                    + "/"
+                    + spec.getMinimalInstances()
+                    + " registered in etcd (minimalInstances)"));
       }
       if (sts == null) {
         ps.setReplicas(0);
         ps.setReadyReplicas(0);
         ps.setUpdatedReplicas(0);
         progressing.add(pool.id() + " StatefulSet not created yet");
-        notReady.add(new Blocker(notReadyReason(pool), pool.id() + " 0/" + spec.getMinimalInstances()));
+        notReady.add(
+            new Blocker(notReadyReason(pool), pool.id() + " 0/" + spec.getMinimalInstances()));
         continue;
       }
       var st = sts.getStatus();
@@ -100,23 +115,46 @@ public final class StatusCalculator {
       ps.setReadyReplicas(ready);
       ps.setUpdatedReplicas(updated);
       if (ready < spec.getMinimalInstances()) {
-        notReady.add(new Blocker(notReadyReason(pool),
-            pool.id() + " " + ready + "/" + spec.getMinimalInstances() + " ready (minimalInstances)"));
+        notReady.add(
+            new Blocker(
+                notReadyReason(pool),
+                pool.id()
+                    + " "
+                    + ready
+                    + "/"
+                    + spec.getMinimalInstances()
+                    + " ready (minimalInstances)"));
       }
-      boolean stale = st == null || st.getObservedGeneration() == null
-          || st.getObservedGeneration() < sts.getMetadata().getGeneration();
-      boolean rolling = st != null && st.getUpdateRevision() != null && !Objects.equals(st.getCurrentRevision(), st.getUpdateRevision());
+      boolean stale =
+          st == null
+              || st.getObservedGeneration() == null
+              || st.getObservedGeneration() < sts.getMetadata().getGeneration();
+      boolean rolling =
+          st != null
+              && st.getUpdateRevision() != null
+              && !Objects.equals(st.getCurrentRevision(), st.getUpdateRevision());
       int specReplicas = sts.getSpec().getReplicas() == null ? 0 : sts.getSpec().getReplicas();
-      if (stale || rolling || replicas != specReplicas || ready != specReplicas || updated != specReplicas
+      if (stale
+          || rolling
+          || replicas != specReplicas
+          || ready != specReplicas
+          || updated != specReplicas
           || specReplicas != desired) {
-        progressing.add(pool.id() + " " + ready + "/" + desired + " ready, " + updated + " updated");
+        progressing.add(
+            pool.id() + " " + ready + "/" + desired + " ready, " + updated + " updated");
       }
     }
 
     RouterStatus rs = s.getRouter();
     Deployment d = o.router();
     int routerWanted = cr.getSpec().getRouter().getReplicas();
-    rs.setEndpoint("http://" + Names.router(cr) + "." + cr.getMetadata().getNamespace() + ".svc:" + cr.getSpec().getRouter().getPort());
+    rs.setEndpoint(
+        "http://"
+            + Names.router(cr)
+            + "."
+            + cr.getMetadata().getNamespace()
+            + ".svc:"
+            + cr.getSpec().getRouter().getPort());
     if (d == null) {
       rs.setReplicas(0);
       rs.setReadyReplicas(0);
@@ -127,7 +165,10 @@ public final class StatusCalculator {
       int updated = st == null || st.getUpdatedReplicas() == null ? 0 : st.getUpdatedReplicas();
       rs.setReplicas(st == null || st.getReplicas() == null ? 0 : st.getReplicas());
       rs.setReadyReplicas(ready);
-      boolean stale = st == null || st.getObservedGeneration() == null || st.getObservedGeneration() < d.getMetadata().getGeneration();
+      boolean stale =
+          st == null
+              || st.getObservedGeneration() == null
+              || st.getObservedGeneration() < d.getMetadata().getGeneration();
       if (stale || ready != routerWanted || updated != routerWanted) {
         progressing.add("router " + ready + "/" + routerWanted + " ready");
       }
@@ -138,12 +179,18 @@ public final class StatusCalculator {
 
     progressing.addAll(o.waiting());
     if (o.waiting().isEmpty()) {
-      o.drains().forEach((p, drain) -> progressing.add(p.id() + " draining to " + drain.getToReplicas() + " instances"));
+      o.drains()
+          .forEach(
+              (p, drain) ->
+                  progressing.add(p.id() + " draining to " + drain.getToReplicas() + " instances"));
     }
     s.setDiscovery(discoveryStatus(o));
 
-    List<String> errors = o.problems().stream().filter(SpecProblem::isError)
-        .map(SpecProblem::toString).collect(Collectors.toList());
+    List<String> errors =
+        o.problems().stream()
+            .filter(SpecProblem::isError)
+            .map(SpecProblem::toString)
+            .collect(Collectors.toList());
     if (!errors.isEmpty() && !notReady.isEmpty()) {
       // What blocks readiness first: without a valid spec nothing is watched or changed.
       notReady.add(0, new Blocker(Reason.SPEC_INVALID, "spec invalid: " + errors.get(0)));
@@ -156,34 +203,95 @@ public final class StatusCalculator {
     if (notReady.isEmpty()) {
       c = Conditions.set(c, ConditionType.READY, true, Reason.READY, readyMessage(s, cr), g, now);
     } else {
-      c = Conditions.set(c, ConditionType.READY, false, notReady.get(0).reason(),
-          notReady.stream().map(Blocker::message).collect(Collectors.joining("; ")), g, now);
+      c =
+          Conditions.set(
+              c,
+              ConditionType.READY,
+              false,
+              notReady.get(0).reason(),
+              notReady.stream().map(Blocker::message).collect(Collectors.joining("; ")),
+              g,
+              now);
     }
     if (!errors.isEmpty()) {
-      c = Conditions.set(c, ConditionType.PROGRESSING, false, Reason.SPEC_INVALID, "spec changes are not applied until fixed",
-          g, now);
-      c = Conditions.set(c, ConditionType.DEGRADED, true, Reason.SPEC_INVALID, String.join("; ", errors), g, now);
+      c =
+          Conditions.set(
+              c,
+              ConditionType.PROGRESSING,
+              false,
+              Reason.SPEC_INVALID,
+              "spec changes are not applied until fixed",
+              g,
+              now);
+      c =
+          Conditions.set(
+              c,
+              ConditionType.DEGRADED,
+              true,
+              Reason.SPEC_INVALID,
+              String.join("; ", errors),
+              g,
+              now);
     } else {
-      c = progressing.isEmpty()
-          ? Conditions.set(c, ConditionType.PROGRESSING, false, Reason.COMPLETE, "all pools and the router match the spec",
-              g, now)
-          : Conditions.set(c, ConditionType.PROGRESSING, true, o.drains().isEmpty() ? Reason.RECONCILING : Reason.DRAINING,
-              String.join("; ", progressing), g, now);
-      c = podTrouble.isEmpty()
-          ? Conditions.set(c, ConditionType.DEGRADED, false, Reason.AS_EXPECTED, "no problems observed", g, now)
-          : Conditions.set(c, ConditionType.DEGRADED, true, podTrouble.get(0).reason(),
-              podTrouble.stream().map(Blocker::message).collect(Collectors.joining("; ")), g, now);
+      c =
+          progressing.isEmpty()
+              ? Conditions.set(
+                  c,
+                  ConditionType.PROGRESSING,
+                  false,
+                  Reason.COMPLETE,
+                  "all pools and the router match the spec",
+                  g,
+                  now)
+              : Conditions.set(
+                  c,
+                  ConditionType.PROGRESSING,
+                  true,
+                  o.drains().isEmpty() ? Reason.RECONCILING : Reason.DRAINING,
+                  String.join("; ", progressing),
+                  g,
+                  now);
+      c =
+          podTrouble.isEmpty()
+              ? Conditions.set(
+                  c,
+                  ConditionType.DEGRADED,
+                  false,
+                  Reason.AS_EXPECTED,
+                  "no problems observed",
+                  g,
+                  now)
+              : Conditions.set(
+                  c,
+                  ConditionType.DEGRADED,
+                  true,
+                  podTrouble.get(0).reason(),
+                  podTrouble.stream().map(Blocker::message).collect(Collectors.joining("; ")),
+                  g,
+                  now);
     }
     s.setConditions(Conditions.withGitOpsSummary(c, g, now));
     return s;
   }
 
   private static String readyMessage(DisaggClusterStatus s, DisaggCluster cr) {
-    return "context " + s.getContext().getReadyReplicas() + "/" + s.getContext().getDesiredReplicas()
-        + " ready (" + s.getContext().getRegisteredInstances() + " registered), generation "
-        + s.getGeneration().getReadyReplicas() + "/" + s.getGeneration().getDesiredReplicas()
-        + " ready (" + s.getGeneration().getRegisteredInstances() + " registered), router "
-        + s.getRouter().getReadyReplicas() + "/" + cr.getSpec().getRouter().getReplicas() + " ready";
+    return "context "
+        + s.getContext().getReadyReplicas()
+        + "/"
+        + s.getContext().getDesiredReplicas()
+        + " ready ("
+        + s.getContext().getRegisteredInstances()
+        + " registered), generation "
+        + s.getGeneration().getReadyReplicas()
+        + "/"
+        + s.getGeneration().getDesiredReplicas()
+        + " ready ("
+        + s.getGeneration().getRegisteredInstances()
+        + " registered), router "
+        + s.getRouter().getReadyReplicas()
+        + "/"
+        + cr.getSpec().getRouter().getReplicas()
+        + " ready";
   }
 
   private static Reason notReadyReason(Pool pool) {
@@ -198,61 +306,131 @@ public final class StatusCalculator {
     d.setReachable(o.discovery().reachable());
     d.setRegistrations(o.discovery().registrations().size());
     if (o.registrations() != null) {
-      d.setUnmatched(o.registrations().foreign().stream().filter(r -> !r.malformed())
-          .map(r -> r.endpoint() == null ? r.key() : r.endpoint()).sorted().limit(LISTED).toList());
+      d.setUnmatched(
+          o.registrations().foreign().stream()
+              .filter(r -> !r.malformed())
+              .map(r -> r.endpoint() == null ? r.key() : r.endpoint())
+              .sorted()
+              .limit(LISTED)
+              .toList());
     }
-    d.setMalformed(o.discovery().malformed().stream().map(Registration::key).sorted().limit(LISTED).toList());
+    d.setMalformed(
+        o.discovery().malformed().stream().map(Registration::key).sorted().limit(LISTED).toList());
     return d;
   }
 
-  private static List<Condition> discoveryCondition(List<Condition> c, Observed o, Long g, Instant now) {
+  private static List<Condition> discoveryCondition(
+      List<Condition> c, Observed o, Long g, Instant now) {
     if (o.discoveryProblem() != null) {
-      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, false, Reason.DISCOVERY_CONFIG_INVALID, o.discoveryProblem(), g, now);
+      return Conditions.set(
+          c,
+          ConditionType.DISCOVERY_AVAILABLE,
+          false,
+          Reason.DISCOVERY_CONFIG_INVALID,
+          o.discoveryProblem(),
+          g,
+          now);
     }
     if (o.discovery() == null) {
       return c;
     }
     if (!o.discovery().reachable()) {
-      // A stable message (no error text, which varies between retries) so that the status does not churn;
+      // A stable message (no error text, which varies between retries) so that the status does not
+      // churn;
       // the error itself goes to an Event and the log when reachability changes.
-      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, false, Reason.ETCD_UNREACHABLE,
-          "the operator's etcd watch is down: registrations may be stale, nothing is scaled down", g, now);
+      return Conditions.set(
+          c,
+          ConditionType.DISCOVERY_AVAILABLE,
+          false,
+          Reason.ETCD_UNREACHABLE,
+          "the operator's etcd watch is down: registrations may be stale, nothing is scaled down",
+          g,
+          now);
     }
-    int foreign = o.registrations() == null ? 0 : (int) o.registrations().foreign().stream().filter(r -> !r.malformed()).count();
+    int foreign =
+        o.registrations() == null
+            ? 0
+            : (int) o.registrations().foreign().stream().filter(r -> !r.malformed()).count();
     int malformed = o.discovery().malformed().size();
     String msg = o.discovery().registrations().size() + " registrations";
     if (foreign > 0) {
-      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.UNMATCHED_REGISTRATIONS, msg + "; " + foreign
-          + " match no pod of this DisaggCluster (another deployment with the same clusterName?)", g, now);
+      return Conditions.set(
+          c,
+          ConditionType.DISCOVERY_AVAILABLE,
+          true,
+          Reason.UNMATCHED_REGISTRATIONS,
+          msg
+              + "; "
+              + foreign
+              + " match no pod of this DisaggCluster (another deployment with the same clusterName?)",
+          g,
+          now);
     }
     if (malformed > 0) {
-      return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.MALFORMED_REGISTRATIONS, msg + "; " + malformed + " are not TensorRT-LLM registrations", g, now);
+      return Conditions.set(
+          c,
+          ConditionType.DISCOVERY_AVAILABLE,
+          true,
+          Reason.MALFORMED_REGISTRATIONS,
+          msg + "; " + malformed + " are not TensorRT-LLM registrations",
+          g,
+          now);
     }
     return Conditions.set(c, ConditionType.DISCOVERY_AVAILABLE, true, Reason.WATCHING, msg, g, now);
   }
 
-  /** Pods the scheduler cannot place or whose containers crash, described for a person; unschedulable ones first. */
+  /**
+   * Pods the scheduler cannot place or whose containers crash, described for a person;
+   * unschedulable ones first.
+   */
   private static List<Blocker> podTrouble(List<Pod> pods) {
     List<Blocker> out = new ArrayList<>();
     for (Pod p : pods) {
       if (p.getStatus() == null) {
         continue;
       }
-      String component = p.getMetadata().getLabels() == null ? "" : p.getMetadata().getLabels().getOrDefault(Labels.COMPONENT, "");
+      String component =
+          p.getMetadata().getLabels() == null
+              ? ""
+              : p.getMetadata().getLabels().getOrDefault(Labels.COMPONENT, "");
       if (p.getStatus().getConditions() != null) {
         p.getStatus().getConditions().stream()
-            .filter(x -> "PodScheduled".equals(x.getType()) && "False".equals(x.getStatus()) && "Unschedulable".equals(x.getReason()))
+            .filter(
+                x ->
+                    "PodScheduled".equals(x.getType())
+                        && "False".equals(x.getStatus())
+                        && "Unschedulable".equals(x.getReason()))
             .findFirst()
-            .ifPresent(x -> out.add(new Blocker(Reason.UNSCHEDULABLE,
-                component + " pod " + p.getMetadata().getName() + " unschedulable: " + x.getMessage())));
+            .ifPresent(
+                x ->
+                    out.add(
+                        new Blocker(
+                            Reason.UNSCHEDULABLE,
+                            component
+                                + " pod "
+                                + p.getMetadata().getName()
+                                + " unschedulable: "
+                                + x.getMessage())));
       }
       if (p.getStatus().getContainerStatuses() != null) {
         p.getStatus().getContainerStatuses().stream()
-            .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null
-                && "CrashLoopBackOff".equals(cs.getState().getWaiting().getReason()))
+            .filter(
+                cs ->
+                    cs.getState() != null
+                        && cs.getState().getWaiting() != null
+                        && "CrashLoopBackOff".equals(cs.getState().getWaiting().getReason()))
             .findFirst()
-            .ifPresent(cs -> out.add(new Blocker(Reason.CRASH_LOOP_BACK_OFF,
-                component + " pod " + p.getMetadata().getName() + " container " + cs.getName() + " is crash-looping")));
+            .ifPresent(
+                cs ->
+                    out.add(
+                        new Blocker(
+                            Reason.CRASH_LOOP_BACK_OFF,
+                            component
+                                + " pod "
+                                + p.getMetadata().getName()
+                                + " container "
+                                + cs.getName()
+                                + " is crash-looping")));
       }
     }
     out.sort(Comparator.comparing(Blocker::reason).thenComparing(Blocker::message));

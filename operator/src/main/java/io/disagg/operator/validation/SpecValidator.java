@@ -1,7 +1,5 @@
 package io.disagg.operator.validation;
 
-import io.disagg.operator.core.SpecProblem;
-
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
 import io.disagg.operator.api.v1alpha1.DiscoverySpec;
@@ -14,10 +12,11 @@ import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.scaling.ClusterPolicy;
-import io.disagg.operator.scaling.PoolPolicy;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.scaling.ClusterPolicy;
+import io.disagg.operator.scaling.PoolPolicy;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.math.BigDecimal;
@@ -38,22 +37,22 @@ import java.util.regex.Pattern;
  * <p>{@link SpecProblem.Severity#ERROR}s block reconciliation (the reconciler reports them as a
  * condition and an Event); {@link SpecProblem.Severity#WARNING}s are only reported.
  *
- * <p>TensorRT-LLM behaviour the checks rely on (repository NVIDIA/TensorRT-LLM):
- * {@code tensorrt_llm/commands/serve.py} merges the {@code --extra_llm_api_options} YAML over the
- * command-line flags, so an LLM-API option named like a flag silently overrides it;
- * {@code tensorrt_llm/llmapi/disagg_utils.py} copies unknown top-level router keys into both
- * server sections and raises ValueError when a section already holds a different value;
- * {@code tensorrt_llm/serve/openai_disagg_server.py} refuses conditional disaggregation without a
- * {@code kv_cache_aware} generation router; {@code tensorrt_llm/serve/disagg_auto_scaling.py}
- * uses {@code inactive_timeout_sec} as the lease TTL refreshed every
- * {@code heartbeat_interval_sec}; {@code tensorrt_llm/llmapi/llm_args.py}
- * {@code CacheTransceiverConfig} rejects unknown keys.
+ * <p>TensorRT-LLM behaviour the checks rely on (repository NVIDIA/TensorRT-LLM): {@code
+ * tensorrt_llm/commands/serve.py} merges the {@code --extra_llm_api_options} YAML over the
+ * command-line flags, so an LLM-API option named like a flag silently overrides it; {@code
+ * tensorrt_llm/llmapi/disagg_utils.py} copies unknown top-level router keys into both server
+ * sections and raises ValueError when a section already holds a different value; {@code
+ * tensorrt_llm/serve/openai_disagg_server.py} refuses conditional disaggregation without a {@code
+ * kv_cache_aware} generation router; {@code tensorrt_llm/serve/disagg_auto_scaling.py} uses {@code
+ * inactive_timeout_sec} as the lease TTL refreshed every {@code heartbeat_interval_sec}; {@code
+ * tensorrt_llm/llmapi/llm_args.py} {@code CacheTransceiverConfig} rejects unknown keys.
  */
 public final class SpecValidator {
   private SpecValidator() {}
 
   /** GPU resource name checked against the parallel sizes. */
   public static final String GPU_RESOURCE = "nvidia.com/gpu";
+
   /** EFA resource name, set by the operator from {@code spec.fabric.efa.devicesPerPod}. */
   public static final String EFA_RESOURCE = "vpc.amazonaws.com/efa";
 
@@ -64,20 +63,36 @@ public final class SpecValidator {
   public static final Map<String, String> FLAG_OWNED_LLM_API_OPTIONS = flagOwned();
 
   /** Environment variables the operator writes into the fabric ConfigMap itself. */
-  public static final Set<String> OPERATOR_FABRIC_ENV = Set.of(
-      TrtllmConfig.ENV_NIXL_KVCACHE_BACKEND, TrtllmConfig.ENV_FI_PROVIDER, TrtllmConfig.ENV_FI_EFA_USE_DEVICE_RDMA,
-      TrtllmConfig.ENV_FI_LOG_LEVEL, TrtllmConfig.ENV_NIXL_PLUGIN_DIR);
+  public static final Set<String> OPERATOR_FABRIC_ENV =
+      Set.of(
+          TrtllmConfig.ENV_NIXL_KVCACHE_BACKEND,
+          TrtllmConfig.ENV_FI_PROVIDER,
+          TrtllmConfig.ENV_FI_EFA_USE_DEVICE_RDMA,
+          TrtllmConfig.ENV_FI_LOG_LEVEL,
+          TrtllmConfig.ENV_NIXL_PLUGIN_DIR);
 
-  /** {@code cache_transceiver_config} fields known to current TensorRT-LLM (CacheTransceiverConfig). */
-  public static final Set<String> KNOWN_CACHE_TRANSCEIVER_KEYS = Set.of(
-      "backend", "transceiver_runtime", "max_tokens_in_buffer", "kv_transfer_timeout_ms",
-      "kv_transfer_sender_future_timeout_ms");
+  /**
+   * {@code cache_transceiver_config} fields known to current TensorRT-LLM (CacheTransceiverConfig).
+   */
+  public static final Set<String> KNOWN_CACHE_TRANSCEIVER_KEYS =
+      Set.of(
+          "backend",
+          "transceiver_runtime",
+          "max_tokens_in_buffer",
+          "kv_transfer_timeout_ms",
+          "kv_transfer_sender_future_timeout_ms");
 
   /** Router extraConfig keys the operator owns and the CRD forbids. */
-  private static final Set<String> ROUTER_FORBIDDEN_EXTRA = Set.of(
-      "hostname", "port", Pool.CONTEXT.routerSection(), Pool.GENERATION.routerSection(), TrtllmConfig.DISAGG_CLUSTER);
+  private static final Set<String> ROUTER_FORBIDDEN_EXTRA =
+      Set.of(
+          "hostname",
+          "port",
+          Pool.CONTEXT.routerSection(),
+          Pool.GENERATION.routerSection(),
+          TrtllmConfig.DISAGG_CLUSTER);
 
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
   /** Keys a ConfigMap accepts. */
   private static final Pattern CONFIG_MAP_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
 
@@ -90,7 +105,9 @@ public final class SpecValidator {
     return java.util.Collections.unmodifiableMap(m);
   }
 
-  /** All problems of the spec, errors and warnings, in spec order. Never throws on a partial spec. */
+  /**
+   * All problems of the spec, errors and warnings, in spec order. Never throws on a partial spec.
+   */
   public static List<SpecProblem> validate(DisaggCluster cr) {
     List<SpecProblem> out = new ArrayList<>();
     if (cr == null || cr.getSpec() == null) {
@@ -98,16 +115,25 @@ public final class SpecValidator {
       return out;
     }
     DisaggClusterSpec spec = cr.getSpec();
-    if (cr.getMetadata() != null && cr.getMetadata().getName() != null
+    if (cr.getMetadata() != null
+        && cr.getMetadata().getName() != null
         && cr.getMetadata().getName().length() > DisaggCluster.MAX_NAME_LENGTH) {
-      out.add(SpecProblem.error("metadata.name", "must be at most " + DisaggCluster.MAX_NAME_LENGTH
-          + " characters so that child names such as <name>-generation-<ordinal> fit Kubernetes limits"));
+      out.add(
+          SpecProblem.error(
+              "metadata.name",
+              "must be at most "
+                  + DisaggCluster.MAX_NAME_LENGTH
+                  + " characters so that child names such as <name>-generation-<ordinal> fit Kubernetes limits"));
     }
     if (blank(spec.getModel())) {
-      out.add(SpecProblem.error("spec.model", "is required: a Hugging Face model id or a path inside the container"));
+      out.add(
+          SpecProblem.error(
+              "spec.model", "is required: a Hugging Face model id or a path inside the container"));
     }
     if (blank(spec.getImage())) {
-      out.add(SpecProblem.error("spec.image", "is required: an image with TensorRT-LLM (trtllm-serve)"));
+      out.add(
+          SpecProblem.error(
+              "spec.image", "is required: an image with TensorRT-LLM (trtllm-serve)"));
     }
     checkTransfer(spec, out);
     checkDiscovery(spec, out);
@@ -127,48 +153,73 @@ public final class SpecValidator {
   // ---------------------------------------------------------------------------------------
 
   private static void checkTransfer(DisaggClusterSpec spec, List<SpecProblem> out) {
-    KvCacheTransferSpec kv = spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
+    KvCacheTransferSpec kv =
+        spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
     KvCacheTransferBackend backend = kv.getBackend();
     NixlBackend nixl = kv.getNixlBackend();
-    boolean usesNixl = backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT;
-    EfaSpec efa = spec.getFabric() != null && spec.getFabric().getEfa() != null ? spec.getFabric().getEfa() : new EfaSpec();
+    boolean usesNixl =
+        backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT;
+    EfaSpec efa =
+        spec.getFabric() != null && spec.getFabric().getEfa() != null
+            ? spec.getFabric().getEfa()
+            : new EfaSpec();
 
     if (backend == KvCacheTransferBackend.MPI) {
-      out.add(SpecProblem.warning("spec.kvCacheTransfer.backend",
-          "MPI is deprecated in TensorRT-LLM and was built for context and generation ranks started in one MPI world"
-              + " (trtllm-serve disaggregated_mpi_worker); workers in separate pods do not share one."
-              + " Use NIXL (or UCX)"));
+      out.add(
+          SpecProblem.warning(
+              "spec.kvCacheTransfer.backend",
+              "MPI is deprecated in TensorRT-LLM and was built for context and generation ranks started in one MPI world"
+                  + " (trtllm-serve disaggregated_mpi_worker); workers in separate pods do not share one."
+                  + " Use NIXL (or UCX)"));
     }
     if (!usesNixl && kv.getNixlBackend() == NixlBackend.LIBFABRIC) {
-      out.add(SpecProblem.warning("spec.kvCacheTransfer.nixlBackend",
-          "LIBFABRIC is ignored: it only applies when spec.kvCacheTransfer.backend is NIXL or DEFAULT, not " + backend));
+      out.add(
+          SpecProblem.warning(
+              "spec.kvCacheTransfer.nixlBackend",
+              "LIBFABRIC is ignored: it only applies when spec.kvCacheTransfer.backend is NIXL or DEFAULT, not "
+                  + backend));
     }
     if (efa.isEnabled()) {
       if (!usesNixl) {
-        out.add(SpecProblem.error("spec.kvCacheTransfer.backend",
-            "spec.fabric.efa.enabled needs backend NIXL (or DEFAULT, which means NIXL): EFA is used through NIXL's"
-                + " LIBFABRIC transport, with " + backend + " the KV cache would not use EFA"));
+        out.add(
+            SpecProblem.error(
+                "spec.kvCacheTransfer.backend",
+                "spec.fabric.efa.enabled needs backend NIXL (or DEFAULT, which means NIXL): EFA is used through NIXL's"
+                    + " LIBFABRIC transport, with "
+                    + backend
+                    + " the KV cache would not use EFA"));
       } else if (nixl != NixlBackend.LIBFABRIC) {
-        out.add(SpecProblem.error("spec.kvCacheTransfer.nixlBackend",
-            "spec.fabric.efa.enabled needs nixlBackend LIBFABRIC: with " + nixl
-                + " the KV cache silently goes over UCX/TCP instead of EFA (TTFT orders of magnitude worse)"));
+        out.add(
+            SpecProblem.error(
+                "spec.kvCacheTransfer.nixlBackend",
+                "spec.fabric.efa.enabled needs nixlBackend LIBFABRIC: with "
+                    + nixl
+                    + " the KV cache silently goes over UCX/TCP instead of EFA (TTFT orders of magnitude worse)"));
       }
       if (efa.getDevicesPerPod() < 1) {
         out.add(SpecProblem.error("spec.fabric.efa.devicesPerPod", "must be at least 1"));
       }
     }
     if (usesNixl && nixl == NixlBackend.LIBFABRIC && blank(efa.getNixlPluginsDir())) {
-      out.add(SpecProblem.warning("spec.fabric.efa.nixlPluginsDir",
-          "is unset while nixlBackend is LIBFABRIC: the stock TensorRT-LLM image has no libplugin_LIBFABRIC.so and NIXL"
-              + " then falls back to UCX; set it unless the image ships the plugin in NIXL's default directory"));
+      out.add(
+          SpecProblem.warning(
+              "spec.fabric.efa.nixlPluginsDir",
+              "is unset while nixlBackend is LIBFABRIC: the stock TensorRT-LLM image has no libplugin_LIBFABRIC.so and NIXL"
+                  + " then falls back to UCX; set it unless the image ships the plugin in NIXL's default directory"));
     }
     if (kv.getEnv() != null) {
       for (String name : new TreeSet<>(nonNullKeys(kv.getEnv()))) {
         String path = "spec.kvCacheTransfer.env[" + name + "]";
         if (OPERATOR_FABRIC_ENV.contains(name)) {
-          out.add(SpecProblem.error(path, "is set by the operator: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa"));
+          out.add(
+              SpecProblem.error(
+                  path,
+                  "is set by the operator: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa"));
         } else if (!CONFIG_MAP_KEY.matcher(name).matches()) {
-          out.add(SpecProblem.error(path, "is not a valid environment variable / ConfigMap key (letters, digits, '-', '_', '.')"));
+          out.add(
+              SpecProblem.error(
+                  path,
+                  "is not a valid environment variable / ConfigMap key (letters, digits, '-', '_', '.')"));
         }
       }
     }
@@ -183,20 +234,32 @@ public final class SpecValidator {
     // The endpoints are parsed (one grammar, core.EtcdEndpoint) and defaulted by EffectiveSpec,
     // which reports their problems.
     String name = d.getClusterName();
-    if (name != null && !name.isEmpty()
+    if (name != null
+        && !name.isEmpty()
         && (name.length() > 63 || !CLUSTER_NAME.matcher(name).matches())) {
-      out.add(SpecProblem.error("spec.discovery.clusterName",
-          "'" + name + "' must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
-              + " (it becomes the etcd key prefix /trtllm-disagg/<clusterName>/)"));
+      out.add(
+          SpecProblem.error(
+              "spec.discovery.clusterName",
+              "'"
+                  + name
+                  + "' must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+                  + " (it becomes the etcd key prefix /trtllm-disagg/<clusterName>/)"));
     }
     if (d.getHeartbeatIntervalSeconds() < 1) {
-      out.add(SpecProblem.error("spec.discovery.heartbeatIntervalSeconds", "must be at least 1 second"));
+      out.add(
+          SpecProblem.error(
+              "spec.discovery.heartbeatIntervalSeconds", "must be at least 1 second"));
     }
     if (d.getHeartbeatIntervalSeconds() >= d.getInactiveTimeoutSeconds()) {
-      out.add(SpecProblem.error("spec.discovery.heartbeatIntervalSeconds",
-          "(" + d.getHeartbeatIntervalSeconds() + "s) must be less than inactiveTimeoutSeconds ("
-              + d.getInactiveTimeoutSeconds() + "s): TensorRT-LLM then disables heartbeats (only logging a warning)"
-              + " and every worker's registration lease expires after inactiveTimeoutSeconds"));
+      out.add(
+          SpecProblem.error(
+              "spec.discovery.heartbeatIntervalSeconds",
+              "("
+                  + d.getHeartbeatIntervalSeconds()
+                  + "s) must be less than inactiveTimeoutSeconds ("
+                  + d.getInactiveTimeoutSeconds()
+                  + "s): TensorRT-LLM then disables heartbeats (only logging a warning)"
+                  + " and every worker's registration lease expires after inactiveTimeoutSeconds"));
     }
   }
 
@@ -210,13 +273,16 @@ public final class SpecValidator {
     }
     checkPort("spec.router.port", r.getPort(), out);
     if (r.getMaxRetries() < 0) {
-      out.add(SpecProblem.error("spec.router.maxRetries", "must not be negative (TensorRT-LLM refuses to start)"));
+      out.add(
+          SpecProblem.error(
+              "spec.router.maxRetries", "must not be negative (TensorRT-LLM refuses to start)"));
     }
     if (r.getRequestTimeoutSeconds() < 1) {
       out.add(SpecProblem.error("spec.router.requestTimeoutSeconds", "must be at least 1 second"));
     }
     if (r.getServerStartTimeoutSeconds() < 1) {
-      out.add(SpecProblem.error("spec.router.serverStartTimeoutSeconds", "must be at least 1 second"));
+      out.add(
+          SpecProblem.error("spec.router.serverStartTimeoutSeconds", "must be at least 1 second"));
     }
     RouterType genType = routerType(r.getGenerationRouter());
     checkPoolRouter("spec.router.contextRouter", r.getContextRouter(), out);
@@ -226,9 +292,12 @@ public final class SpecValidator {
         out.add(SpecProblem.error("spec.router.maxLocalPrefillLength", "must be at least 1 token"));
       }
       if (genType != RouterType.KV_CACHE_AWARE) {
-        out.add(SpecProblem.error("spec.router.maxLocalPrefillLength",
-            "conditional disaggregation needs spec.router.generationRouter.type kv_cache_aware (is "
-                + genType.value() + "): the TensorRT-LLM router refuses to start otherwise"));
+        out.add(
+            SpecProblem.error(
+                "spec.router.maxLocalPrefillLength",
+                "conditional disaggregation needs spec.router.generationRouter.type kv_cache_aware (is "
+                    + genType.value()
+                    + "): the TensorRT-LLM router refuses to start otherwise"));
       }
     }
     Map<String, Object> extra = r.getExtraConfig();
@@ -238,29 +307,47 @@ public final class SpecValidator {
     for (String key : new TreeSet<>(nonNullKeys(extra))) {
       String path = "spec.router.extraConfig." + key;
       if (ROUTER_FORBIDDEN_EXTRA.contains(key)) {
-        out.add(SpecProblem.error(path, "is written by the operator (hostname, port, context_servers,"
-            + " generation_servers and disagg_cluster come from the spec)"));
+        out.add(
+            SpecProblem.error(
+                path,
+                "is written by the operator (hostname, port, context_servers,"
+                    + " generation_servers and disagg_cluster come from the spec)"));
       } else if ("router".equals(key)) {
-        out.add(SpecProblem.error(path, "would be copied into both server sections and clash with the operator's"
-            + " router blocks (TensorRT-LLM raises ValueError): use spec.router.contextRouter/generationRouter"));
+        out.add(
+            SpecProblem.error(
+                path,
+                "would be copied into both server sections and clash with the operator's"
+                    + " router blocks (TensorRT-LLM raises ValueError): use spec.router.contextRouter/generationRouter"));
       } else if ("backend".equals(key) || "max_retries".equals(key)) {
-        out.add(SpecProblem.warning(path, "is ignored: the operator writes it from "
-            + ("backend".equals(key) ? "spec.backend" : "spec.router.maxRetries")));
+        out.add(
+            SpecProblem.warning(
+                path,
+                "is ignored: the operator writes it from "
+                    + ("backend".equals(key) ? "spec.backend" : "spec.router.maxRetries")));
       } else if ("conditional_disagg_config".equals(key)) {
         if (r.getMaxLocalPrefillLength() != null) {
-          out.add(SpecProblem.warning(path, "is ignored: spec.router.maxLocalPrefillLength is set"));
+          out.add(
+              SpecProblem.warning(path, "is ignored: spec.router.maxLocalPrefillLength is set"));
         } else if (genType != RouterType.KV_CACHE_AWARE) {
-          out.add(SpecProblem.error(path, "conditional disaggregation needs spec.router.generationRouter.type"
-              + " kv_cache_aware: the TensorRT-LLM router refuses to start otherwise"));
+          out.add(
+              SpecProblem.error(
+                  path,
+                  "conditional disaggregation needs spec.router.generationRouter.type"
+                      + " kv_cache_aware: the TensorRT-LLM router refuses to start otherwise"));
         }
       }
     }
   }
 
   private static void checkPoolRouter(String path, PoolRouterSpec pr, List<SpecProblem> out) {
-    if (pr != null && Boolean.TRUE.equals(pr.getUseTokens()) && routerType(pr) == RouterType.ROUND_ROBIN) {
-      out.add(SpecProblem.warning(path + ".useTokens", "is ignored by the round_robin router;"
-          + " it applies to load_balancing and kv_cache_aware"));
+    if (pr != null
+        && Boolean.TRUE.equals(pr.getUseTokens())
+        && routerType(pr) == RouterType.ROUND_ROBIN) {
+      out.add(
+          SpecProblem.warning(
+              path + ".useTokens",
+              "is ignored by the round_robin router;"
+                  + " it applies to load_balancing and kv_cache_aware"));
     }
   }
 
@@ -297,20 +384,31 @@ public final class SpecValidator {
       out.add(SpecProblem.error(base + ".maxInstances", "must be at least 1"));
     }
     if (max != null && minimal > max) {
-      out.add(SpecProblem.error(base + ".minimalInstances",
-          "(" + minimal + ") must be less than or equal to maxInstances (" + max + ")"));
+      out.add(
+          SpecProblem.error(
+              base + ".minimalInstances",
+              "(" + minimal + ") must be less than or equal to maxInstances (" + max + ")"));
     }
     if (replicas != null && replicas >= 0 && replicas < minimal) {
-      out.add(SpecProblem.error(base + ".replicas", "(" + replicas + ") must be at least minimalInstances (" + minimal
-          + "): the router refuses requests while fewer instances are registered"));
+      out.add(
+          SpecProblem.error(
+              base + ".replicas",
+              "("
+                  + replicas
+                  + ") must be at least minimalInstances ("
+                  + minimal
+                  + "): the router refuses requests while fewer instances are registered"));
     }
     if (replicas != null && max != null && replicas > max) {
-      out.add(SpecProblem.error(base + ".replicas",
-          "(" + replicas + ") must be less than or equal to maxInstances (" + max + ")"));
+      out.add(
+          SpecProblem.error(
+              base + ".replicas",
+              "(" + replicas + ") must be less than or equal to maxInstances (" + max + ")"));
     }
   }
 
-  private static void checkResources(DisaggClusterSpec spec, String base, PoolSpec p, List<SpecProblem> out) {
+  private static void checkResources(
+      DisaggClusterSpec spec, String base, PoolSpec p, List<SpecProblem> out) {
     ResourceRequirements res = p.getResources();
     if (res == null) {
       return;
@@ -327,24 +425,33 @@ public final class SpecValidator {
       if (gpu != null) {
         BigDecimal n = amount(gpu);
         if (n == null || n.compareTo(BigDecimal.valueOf(gpus)) != 0) {
-          out.add(SpecProblem.error(prefix + "[" + GPU_RESOURCE + "]", "is " + text(gpu)
-              + " but one instance uses tensorParallelSize * pipelineParallelSize = " + gpus
-              + " GPUs; remove it (the operator sets it) or change the parallel sizes"));
+          out.add(
+              SpecProblem.error(
+                  prefix + "[" + GPU_RESOURCE + "]",
+                  "is "
+                      + text(gpu)
+                      + " but one instance uses tensorParallelSize * pipelineParallelSize = "
+                      + gpus
+                      + " GPUs; remove it (the operator sets it) or change the parallel sizes"));
         }
       }
       Quantity efaQ = m.get(EFA_RESOURCE);
       if (efaQ != null && efa != null && efa.isEnabled()) {
         BigDecimal n = amount(efaQ);
         if (n == null || n.compareTo(BigDecimal.valueOf(efa.getDevicesPerPod())) != 0) {
-          out.add(SpecProblem.warning(prefix + "[" + EFA_RESOURCE + "]", "is ignored: the operator requests "
-              + efa.getDevicesPerPod() + " from spec.fabric.efa.devicesPerPod"));
+          out.add(
+              SpecProblem.warning(
+                  prefix + "[" + EFA_RESOURCE + "]",
+                  "is ignored: the operator requests "
+                      + efa.getDevicesPerPod()
+                      + " from spec.fabric.efa.devicesPerPod"));
         }
       }
     }
   }
 
-  private static void checkLlmApiOptions(DisaggClusterSpec spec, Pool pool, String base, PoolSpec p,
-      List<SpecProblem> out) {
+  private static void checkLlmApiOptions(
+      DisaggClusterSpec spec, Pool pool, String base, PoolSpec p, List<SpecProblem> out) {
     Map<String, Object> opts = p.getLlmApiOptions();
     if (opts == null || opts.isEmpty()) {
       return;
@@ -352,51 +459,76 @@ public final class SpecValidator {
     String prefix = base + ".llmApiOptions.";
     for (Map.Entry<String, String> owned : FLAG_OWNED_LLM_API_OPTIONS.entrySet()) {
       if (opts.containsKey(owned.getKey())) {
-        String from = owned.getValue().startsWith("spec.") ? owned.getValue() : base + "." + owned.getValue();
-        out.add(SpecProblem.error(prefix + owned.getKey(), "conflicts with the trtllm-serve argument the operator"
-            + " passes (the YAML would silently override it): set " + from + " instead"));
+        String from =
+            owned.getValue().startsWith("spec.") ? owned.getValue() : base + "." + owned.getValue();
+        out.add(
+            SpecProblem.error(
+                prefix + owned.getKey(),
+                "conflicts with the trtllm-serve argument the operator"
+                    + " passes (the YAML would silently override it): set "
+                    + from
+                    + " instead"));
       }
     }
     if (opts.containsKey(TrtllmConfig.DISAGG_CLUSTER)) {
-      out.add(SpecProblem.error(prefix + TrtllmConfig.DISAGG_CLUSTER,
-          "is written by the operator (router and workers must agree): use spec.discovery"));
+      out.add(
+          SpecProblem.error(
+              prefix + TrtllmConfig.DISAGG_CLUSTER,
+              "is written by the operator (router and workers must agree): use spec.discovery"));
     }
     if (opts.containsKey(TrtllmConfig.CACHE_TRANSCEIVER_CONFIG)) {
-      checkCacheTransceiver(spec, prefix + TrtllmConfig.CACHE_TRANSCEIVER_CONFIG,
-          opts.get(TrtllmConfig.CACHE_TRANSCEIVER_CONFIG), out);
+      checkCacheTransceiver(
+          spec,
+          prefix + TrtllmConfig.CACHE_TRANSCEIVER_CONFIG,
+          opts.get(TrtllmConfig.CACHE_TRANSCEIVER_CONFIG),
+          out);
     }
     ModelBackend backend = spec.getBackend();
     Object overlap = opts.get(TrtllmConfig.DISABLE_OVERLAP_SCHEDULER);
-    if (pool == Pool.CONTEXT && overlap != null && !Boolean.TRUE.equals(overlap)
+    if (pool == Pool.CONTEXT
+        && overlap != null
+        && !Boolean.TRUE.equals(overlap)
         && (backend == ModelBackend.PYTORCH || backend == ModelBackend.AUTODEPLOY)) {
-      out.add(SpecProblem.warning(prefix + TrtllmConfig.DISABLE_OVERLAP_SCHEDULER,
-          "is ignored: context servers do not support the overlap scheduler, the operator writes true"));
+      out.add(
+          SpecProblem.warning(
+              prefix + TrtllmConfig.DISABLE_OVERLAP_SCHEDULER,
+              "is ignored: context servers do not support the overlap scheduler, the operator writes true"));
     }
   }
 
-  private static void checkCacheTransceiver(DisaggClusterSpec spec, String path, Object value, List<SpecProblem> out) {
+  private static void checkCacheTransceiver(
+      DisaggClusterSpec spec, String path, Object value, List<SpecProblem> out) {
     if (!(value instanceof Map<?, ?> ctc)) {
       out.add(SpecProblem.error(path, "must be a map of cache_transceiver_config fields"));
       return;
     }
-    KvCacheTransferSpec kv = spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
+    KvCacheTransferSpec kv =
+        spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
     Map<String, Object> fromSpec = new LinkedHashMap<>();
     fromSpec.put("max_tokens_in_buffer", kv.getMaxTokensInBuffer());
     fromSpec.put("kv_transfer_timeout_ms", kv.getKvTransferTimeoutMs());
     fromSpec.put("kv_transfer_sender_future_timeout_ms", kv.getKvTransferSenderFutureTimeoutMs());
-    Map<String, String> specField = Map.of(
-        "max_tokens_in_buffer", "maxTokensInBuffer",
-        "kv_transfer_timeout_ms", "kvTransferTimeoutMs",
-        "kv_transfer_sender_future_timeout_ms", "kvTransferSenderFutureTimeoutMs");
+    Map<String, String> specField =
+        Map.of(
+            "max_tokens_in_buffer", "maxTokensInBuffer",
+            "kv_transfer_timeout_ms", "kvTransferTimeoutMs",
+            "kv_transfer_sender_future_timeout_ms", "kvTransferSenderFutureTimeoutMs");
     for (String key : new TreeSet<>(nonNullKeys(ctc))) {
       String keyPath = path + "." + key;
       if ("backend".equals(key)) {
-        out.add(SpecProblem.error(keyPath, "is written by the operator: use spec.kvCacheTransfer.backend"));
+        out.add(
+            SpecProblem.error(
+                keyPath, "is written by the operator: use spec.kvCacheTransfer.backend"));
       } else if (fromSpec.get(key) != null) {
-        out.add(SpecProblem.warning(keyPath, "is ignored: spec.kvCacheTransfer." + specField.get(key) + " is set"));
+        out.add(
+            SpecProblem.warning(
+                keyPath, "is ignored: spec.kvCacheTransfer." + specField.get(key) + " is set"));
       } else if (!KNOWN_CACHE_TRANSCEIVER_KEYS.contains(key)) {
-        out.add(SpecProblem.warning(keyPath, "is not a CacheTransceiverConfig field known to the operator;"
-            + " TensorRT-LLM rejects unknown fields, so workers fail to start unless your release has it"));
+        out.add(
+            SpecProblem.warning(
+                keyPath,
+                "is not a CacheTransceiverConfig field known to the operator;"
+                    + " TensorRT-LLM rejects unknown fields, so workers fail to start unless your release has it"));
       }
     }
   }
@@ -422,7 +554,8 @@ public final class SpecValidator {
   }
 
   private static String text(Quantity q) {
-    return (q.getAmount() == null ? "" : q.getAmount()) + (q.getFormat() == null ? "" : q.getFormat());
+    return (q.getAmount() == null ? "" : q.getAmount())
+        + (q.getFormat() == null ? "" : q.getFormat());
   }
 
   private static Set<String> nonNullKeys(Map<?, ?> m) {

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class TrtllmConfigTest {
 
-  /** The effective spec of {@code cr}, as the reconciler renders it (no operator default endpoints). */
+  /**
+   * The effective spec of {@code cr}, as the reconciler renders it (no operator default endpoints).
+   */
   static DisaggCluster eff(DisaggCluster cr) {
     return EffectiveSpec.of(cr, List.of()).spec().cluster();
   }
@@ -85,26 +87,37 @@ class TrtllmConfigTest {
       cr.getSpec().getKvCacheTransfer().setKvTransferTimeoutMs(30000);
       cr.getSpec().getKvCacheTransfer().setKvTransferSenderFutureTimeoutMs(1000);
       Map<String, Object> ctc = map(worker(cr, Pool.GENERATION).get("cache_transceiver_config"));
-      assertThat(ctc).containsExactly(
-          Map.entry("backend", "UCX"),
-          Map.entry("max_tokens_in_buffer", 8192),
-          Map.entry("kv_transfer_timeout_ms", 30000),
-          Map.entry("kv_transfer_sender_future_timeout_ms", 1000));
+      assertThat(ctc)
+          .containsExactly(
+              Map.entry("backend", "UCX"),
+              Map.entry("max_tokens_in_buffer", 8192),
+              Map.entry("kv_transfer_timeout_ms", 30000),
+              Map.entry("kv_transfer_sender_future_timeout_ms", 1000));
     }
 
     @Test
     void metricsSwitchesDefaultToTrue() {
       Map<String, Object> w = worker(cr(), Pool.GENERATION);
-      assertThat(w).containsEntry("enable_iter_perf_stats", true).containsEntry("return_perf_metrics", true);
+      assertThat(w)
+          .containsEntry("enable_iter_perf_stats", true)
+          .containsEntry("return_perf_metrics", true);
     }
 
     @Test
     void operatorKeyOrderIsFixed() {
-      assertThat(worker(cr(), Pool.CONTEXT).keySet()).containsExactly(
-          "disable_overlap_scheduler", "cache_transceiver_config", "enable_iter_perf_stats",
-          "return_perf_metrics", "disagg_cluster");
-      assertThat(worker(cr(), Pool.GENERATION).keySet()).containsExactly(
-          "cache_transceiver_config", "enable_iter_perf_stats", "return_perf_metrics", "disagg_cluster");
+      assertThat(worker(cr(), Pool.CONTEXT).keySet())
+          .containsExactly(
+              "disable_overlap_scheduler",
+              "cache_transceiver_config",
+              "enable_iter_perf_stats",
+              "return_perf_metrics",
+              "disagg_cluster");
+      assertThat(worker(cr(), Pool.GENERATION).keySet())
+          .containsExactly(
+              "cache_transceiver_config",
+              "enable_iter_perf_stats",
+              "return_perf_metrics",
+              "disagg_cluster");
     }
 
     @Test
@@ -113,7 +126,8 @@ class TrtllmConfigTest {
       cr.getSpec().setBackend(ModelBackend.TENSORRT);
       Map<String, Object> ctx = worker(cr, Pool.CONTEXT);
       assertThat(ctx).doesNotContainKeys("disable_overlap_scheduler", "enable_iter_perf_stats");
-      assertThat(ctx).containsKeys("cache_transceiver_config", "return_perf_metrics", "disagg_cluster");
+      assertThat(ctx)
+          .containsKeys("cache_transceiver_config", "return_perf_metrics", "disagg_cluster");
     }
 
     @Test
@@ -121,7 +135,9 @@ class TrtllmConfigTest {
       DisaggCluster cr = cr();
       cr.getSpec().setBackend(ModelBackend.AUTODEPLOY);
       Map<String, Object> ctx = worker(cr, Pool.CONTEXT);
-      assertThat(ctx).containsEntry("disable_overlap_scheduler", true).doesNotContainKey("enable_iter_perf_stats");
+      assertThat(ctx)
+          .containsEntry("disable_overlap_scheduler", true)
+          .doesNotContainKey("enable_iter_perf_stats");
     }
   }
 
@@ -135,9 +151,14 @@ class TrtllmConfigTest {
       opts.put("max_batch_size", 64);
       opts.put("kv_cache_config", new LinkedHashMap<>(Map.of("free_gpu_memory_fraction", 0.85)));
       opts.put("disable_overlap_scheduler", false);
-      opts.put("cache_transceiver_config", new LinkedHashMap<>(Map.of(
-          "backend", "MPI", "max_tokens_in_buffer", 4096, "transceiver_runtime", "CPP")));
-      opts.put("disagg_cluster", new LinkedHashMap<>(Map.of("cluster_name", "other", "inactive_interval_sec", 3)));
+      opts.put(
+          "cache_transceiver_config",
+          new LinkedHashMap<>(
+              Map.of(
+                  "backend", "MPI", "max_tokens_in_buffer", 4096, "transceiver_runtime", "CPP")));
+      opts.put(
+          "disagg_cluster",
+          new LinkedHashMap<>(Map.of("cluster_name", "other", "inactive_interval_sec", 3)));
       cr.getSpec().getContext().setLlmApiOptions(opts);
 
       Map<String, Object> w = worker(cr, Pool.CONTEXT);
@@ -145,34 +166,53 @@ class TrtllmConfigTest {
       assertThat(map(w.get("kv_cache_config"))).containsEntry("free_gpu_memory_fraction", 0.85);
       assertThat(w).containsEntry("disable_overlap_scheduler", true);
       Map<String, Object> ctc = map(w.get("cache_transceiver_config"));
-      assertThat(ctc).containsEntry("backend", "UCX")
+      assertThat(ctc)
+          .containsEntry("backend", "UCX")
           .containsEntry("max_tokens_in_buffer", 4096)
           .containsEntry("transceiver_runtime", "CPP");
       assertThat(w.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(eff(cr)));
-      assertThat(map(w.get("disagg_cluster"))).doesNotContainKey("inactive_interval_sec")
+      assertThat(map(w.get("disagg_cluster")))
+          .doesNotContainKey("inactive_interval_sec")
           .containsEntry("cluster_name", "ml.qwen");
-      assertThat(w.keySet()).containsExactly(
-          "disable_overlap_scheduler", "cache_transceiver_config", "enable_iter_perf_stats",
-          "return_perf_metrics", "disagg_cluster", "kv_cache_config", "max_batch_size");
+      assertThat(w.keySet())
+          .containsExactly(
+              "disable_overlap_scheduler",
+              "cache_transceiver_config",
+              "enable_iter_perf_stats",
+              "return_perf_metrics",
+              "disagg_cluster",
+              "kv_cache_config",
+              "max_batch_size");
     }
 
     @Test
     void specTransferTuningWinsOverUserCacheTransceiverKeys() {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setMaxTokensInBuffer(8192);
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of(
-          "cache_transceiver_config", new LinkedHashMap<>(Map.of("max_tokens_in_buffer", 1)))));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(
+              new LinkedHashMap<>(
+                  Map.of(
+                      "cache_transceiver_config",
+                      new LinkedHashMap<>(Map.of("max_tokens_in_buffer", 1)))));
       Map<String, Object> ctc = map(worker(cr, Pool.GENERATION).get("cache_transceiver_config"));
-      assertThat(ctc).containsExactly(Map.entry("backend", "UCX"), Map.entry("max_tokens_in_buffer", 8192));
+      assertThat(ctc)
+          .containsExactly(Map.entry("backend", "UCX"), Map.entry("max_tokens_in_buffer", 8192));
     }
 
     @Test
     void userMayTurnMetricsSwitchesOff() {
       DisaggCluster cr = cr();
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of(
-          "enable_iter_perf_stats", false, "return_perf_metrics", false)));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(
+              new LinkedHashMap<>(
+                  Map.of("enable_iter_perf_stats", false, "return_perf_metrics", false)));
       Map<String, Object> w = worker(cr, Pool.GENERATION);
-      assertThat(w).containsEntry("enable_iter_perf_stats", false).containsEntry("return_perf_metrics", false);
+      assertThat(w)
+          .containsEntry("enable_iter_perf_stats", false)
+          .containsEntry("return_perf_metrics", false);
     }
 
     @Test
@@ -199,7 +239,8 @@ class TrtllmConfigTest {
       String yaml = TrtllmConfig.workerYaml(eff(a), Pool.GENERATION);
       assertThat(TrtllmConfig.workerYaml(eff(b), Pool.GENERATION)).isEqualTo(yaml);
       Map<String, Object> w = parse(yaml);
-      assertThat(map(w.get("kv_cache_config")).keySet()).containsExactly("enable_block_reuse", "free_gpu_memory_fraction");
+      assertThat(map(w.get("kv_cache_config")).keySet())
+          .containsExactly("enable_block_reuse", "free_gpu_memory_fraction");
       // list order is meaningful and kept
       assertThat(map(w.get("cuda_graph_config")).get("batch_sizes")).isEqualTo(List.of(8, 1, 4));
     }
@@ -207,16 +248,40 @@ class TrtllmConfigTest {
     @Test
     void stringsThatLookLikeOtherTypesStayStrings() {
       DisaggCluster cr = cr();
-      List<Object> values = List.of("on", "off", "yes", "no", "true", "null", "~", "8000", "1_000", "0x1F", "12:30",
-          "1e5", ".inf", "2024-01-01", "", "a: b", "# not a comment", "multi\nline");
+      List<Object> values =
+          List.of(
+              "on",
+              "off",
+              "yes",
+              "no",
+              "true",
+              "null",
+              "~",
+              "8000",
+              "1_000",
+              "0x1F",
+              "12:30",
+              "1e5",
+              ".inf",
+              "2024-01-01",
+              "",
+              "a: b",
+              "# not a comment",
+              "multi\nline");
       Map<String, Object> opts = new LinkedHashMap<>();
       opts.put("values", values);
       opts.put("on", "y");
       cr.getSpec().getGeneration().setLlmApiOptions(opts);
       String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
 
-      assertThat(yaml).contains("- \"on\"\n", "- \"8000\"\n", "- \"1_000\"\n", "- \"12:30\"\n", "- \"2024-01-01\"\n",
-          "\"on\": \"y\"\n");
+      assertThat(yaml)
+          .contains(
+              "- \"on\"\n",
+              "- \"8000\"\n",
+              "- \"1_000\"\n",
+              "- \"12:30\"\n",
+              "- \"2024-01-01\"\n",
+              "\"on\": \"y\"\n");
       Map<String, Object> w = parse(yaml);
       assertThat(w.get("values")).isEqualTo(values);
       assertThat(w).containsEntry("on", "y");
@@ -232,7 +297,9 @@ class TrtllmConfigTest {
       assertThat(TrtllmYaml.pythonFloat(Double.NEGATIVE_INFINITY)).isEqualTo("-.inf");
 
       DisaggCluster cr = cr();
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("big", 1e10, "ratio", 0.5f)));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("big", 1e10, "ratio", 0.5f)));
       String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
       assertThat(yaml).contains("big: 10000000000.0\n", "ratio: 0.5\n");
     }
@@ -248,15 +315,21 @@ class TrtllmConfigTest {
       cr.getSpec().getDiscovery().setHeartbeatIntervalSeconds(3);
       cr.getSpec().getDiscovery().setInactiveTimeoutSeconds(12);
       Map<String, Object> dc = map(worker(cr, Pool.GENERATION).get("disagg_cluster"));
-      assertThat(dc.keySet()).containsExactly(
-          "cluster_uri", "cluster_name", "minimal_instances", "heartbeat_interval_sec", "inactive_timeout_sec");
+      assertThat(dc.keySet())
+          .containsExactly(
+              "cluster_uri",
+              "cluster_name",
+              "minimal_instances",
+              "heartbeat_interval_sec",
+              "inactive_timeout_sec");
       assertThat(dc).doesNotContainKey("inactive_interval_sec");
-      assertThat(dc).containsEntry("cluster_uri", "etcd://etcd.infra.svc:2379")
+      assertThat(dc)
+          .containsEntry("cluster_uri", "etcd://etcd.infra.svc:2379")
           .containsEntry("cluster_name", "ml.qwen")
           .containsEntry("heartbeat_interval_sec", 3)
           .containsEntry("inactive_timeout_sec", 12);
-      assertThat(map(dc.get("minimal_instances"))).containsExactly(
-          Map.entry("context_servers", 2), Map.entry("generation_servers", 1));
+      assertThat(map(dc.get("minimal_instances")))
+          .containsExactly(Map.entry("context_servers", 2), Map.entry("generation_servers", 1));
     }
 
     @Test
@@ -274,10 +347,19 @@ class TrtllmConfigTest {
     @Test
     void clusterUriJoinsEveryEndpointWithItsOwnScheme() {
       DisaggCluster cr = cr();
-      cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of(
-          "etcd-0.etcd:2379", "etcd://etcd-1.etcd:2379", "http://etcd-2.etcd:2379/", " HTTP://etcd-3.etcd:2379 ")));
+      cr.getSpec()
+          .getDiscovery()
+          .getEtcd()
+          .setEndpoints(
+              new ArrayList<>(
+                  List.of(
+                      "etcd-0.etcd:2379",
+                      "etcd://etcd-1.etcd:2379",
+                      "http://etcd-2.etcd:2379/",
+                      " HTTP://etcd-3.etcd:2379 ")));
       assertThat(TrtllmConfig.clusterUri(eff(cr)))
-          .isEqualTo("etcd://etcd-0.etcd:2379,etcd://etcd-1.etcd:2379,etcd://etcd-2.etcd:2379,etcd://etcd-3.etcd:2379");
+          .isEqualTo(
+              "etcd://etcd-0.etcd:2379,etcd://etcd-1.etcd:2379,etcd://etcd-2.etcd:2379,etcd://etcd-3.etcd:2379");
       assertThat(map(worker(cr, Pool.CONTEXT).get("disagg_cluster")).get("cluster_uri"))
           .isEqualTo(TrtllmConfig.clusterUri(eff(cr)));
     }
@@ -302,9 +384,17 @@ class TrtllmConfigTest {
       cr.getSpec().getRouter().setPort(9000);
       cr.getSpec().getRouter().setMaxRetries(3);
       Map<String, Object> r = router(cr);
-      assertThat(r.keySet()).containsExactly(
-          "hostname", "port", "backend", "max_retries", "context_servers", "generation_servers", "disagg_cluster");
-      assertThat(r).containsEntry("hostname", "0.0.0.0")
+      assertThat(r.keySet())
+          .containsExactly(
+              "hostname",
+              "port",
+              "backend",
+              "max_retries",
+              "context_servers",
+              "generation_servers",
+              "disagg_cluster");
+      assertThat(r)
+          .containsEntry("hostname", "0.0.0.0")
           .containsEntry("port", 9000)
           .containsEntry("backend", "pytorch")
           .containsEntry("max_retries", 3);
@@ -321,19 +411,26 @@ class TrtllmConfigTest {
       assertThat(ctx.keySet()).containsExactly("router");
       assertThat(gen.keySet()).containsExactly("router");
       assertThat(map(ctx.get("router"))).containsExactly(Map.entry("type", "round_robin"));
-      assertThat(map(gen.get("router"))).containsExactly(
-          Map.entry("type", "load_balancing"), Map.entry("use_tokens", true));
+      assertThat(map(gen.get("router")))
+          .containsExactly(Map.entry("type", "load_balancing"), Map.entry("use_tokens", true));
     }
 
     @Test
     void kvCacheAwareRouterGetsTheWorkersBlockSizeAndBatchSize() {
       DisaggCluster cr = cr();
       cr.getSpec().getRouter().getGenerationRouter().setType(RouterType.KV_CACHE_AWARE);
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of(
-          "max_batch_size", 128, "kv_cache_config", Map.of("tokens_per_block", 64))));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(
+              new LinkedHashMap<>(
+                  Map.of(
+                      "max_batch_size", 128, "kv_cache_config", Map.of("tokens_per_block", 64))));
       Map<String, Object> gen = map(map(router(cr).get("generation_servers")).get("router"));
-      assertThat(gen).containsExactly(
-          Map.entry("type", "kv_cache_aware"), Map.entry("tokens_per_block", 64), Map.entry("max_batch_size", 128));
+      assertThat(gen)
+          .containsExactly(
+              Map.entry("type", "kv_cache_aware"),
+              Map.entry("tokens_per_block", 64),
+              Map.entry("max_batch_size", 128));
     }
 
     @Test
@@ -343,7 +440,8 @@ class TrtllmConfigTest {
       cr.getSpec().getRouter().getGenerationRouter().setType(RouterType.KV_CACHE_AWARE);
       cr.getSpec().getRouter().setMaxLocalPrefillLength(512);
       Map<String, Object> r = router(cr);
-      assertThat(map(r.get("conditional_disagg_config"))).containsExactly(Map.entry("max_local_prefill_length", 512));
+      assertThat(map(r.get("conditional_disagg_config")))
+          .containsExactly(Map.entry("max_local_prefill_length", 512));
     }
 
     @Test
@@ -359,24 +457,44 @@ class TrtllmConfigTest {
       extra.put("otlp_config", Map.of("otlp_traces_endpoint", "http://otel:4318/v1/traces"));
       cr.getSpec().getRouter().setExtraConfig(extra);
       Map<String, Object> r = router(cr);
-      assertThat(r).containsEntry("port", 8000).containsEntry("hostname", "0.0.0.0").containsEntry("backend", "pytorch");
+      assertThat(r)
+          .containsEntry("port", 8000)
+          .containsEntry("hostname", "0.0.0.0")
+          .containsEntry("backend", "pytorch");
       assertThat(r.get("disagg_cluster")).isEqualTo(TrtllmConfig.disaggClusterSection(eff(cr)));
-      assertThat(r).containsEntry("schedule_style", "generation_first").containsEntry("perf_metrics_max_requests", 1000);
-      assertThat(map(r.get("otlp_config"))).containsEntry("otlp_traces_endpoint", "http://otel:4318/v1/traces");
-      assertThat(r.keySet()).containsExactly("hostname", "port", "backend", "max_retries", "context_servers",
-          "generation_servers", "disagg_cluster", "otlp_config", "perf_metrics_max_requests", "schedule_style");
+      assertThat(r)
+          .containsEntry("schedule_style", "generation_first")
+          .containsEntry("perf_metrics_max_requests", 1000);
+      assertThat(map(r.get("otlp_config")))
+          .containsEntry("otlp_traces_endpoint", "http://otel:4318/v1/traces");
+      assertThat(r.keySet())
+          .containsExactly(
+              "hostname",
+              "port",
+              "backend",
+              "max_retries",
+              "context_servers",
+              "generation_servers",
+              "disagg_cluster",
+              "otlp_config",
+              "perf_metrics_max_requests",
+              "schedule_style");
     }
+
     @Test
     void extraConditionalDisaggPassesOnlyWhenTheSpecDoesNotSetIt() {
       DisaggCluster cr = cr();
       cr.getSpec().getRouter().getGenerationRouter().setType(RouterType.KV_CACHE_AWARE);
-      cr.getSpec().getRouter().setExtraConfig(new LinkedHashMap<>(Map.of(
-          "conditional_disagg_config", Map.of("max_local_prefill_length", 128))));
-      assertThat(map(router(cr).get("conditional_disagg_config"))).containsExactly(
-          Map.entry("max_local_prefill_length", 128));
+      cr.getSpec()
+          .getRouter()
+          .setExtraConfig(
+              new LinkedHashMap<>(
+                  Map.of("conditional_disagg_config", Map.of("max_local_prefill_length", 128))));
+      assertThat(map(router(cr).get("conditional_disagg_config")))
+          .containsExactly(Map.entry("max_local_prefill_length", 128));
       cr.getSpec().getRouter().setMaxLocalPrefillLength(512);
-      assertThat(map(router(cr).get("conditional_disagg_config"))).containsExactly(
-          Map.entry("max_local_prefill_length", 512));
+      assertThat(map(router(cr).get("conditional_disagg_config")))
+          .containsExactly(Map.entry("max_local_prefill_length", 512));
     }
   }
 
@@ -387,9 +505,12 @@ class TrtllmConfigTest {
     void configMapHasTheThreeFilesAndThePreStopScript() {
       DisaggCluster cr = cr();
       Map<String, String> data = TrtllmConfig.configMapData(eff(cr));
-      assertThat(data.keySet()).containsExactly("context.yaml", "deregister.py", "generation.yaml", "router.yaml");
-      assertThat(data.get("context.yaml")).isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.CONTEXT));
-      assertThat(data.get("generation.yaml")).isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION));
+      assertThat(data.keySet())
+          .containsExactly("context.yaml", "deregister.py", "generation.yaml", "router.yaml");
+      assertThat(data.get("context.yaml"))
+          .isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.CONTEXT));
+      assertThat(data.get("generation.yaml"))
+          .isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION));
       assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(eff(cr)));
       assertThat(data.get("deregister.py")).isEqualTo(TrtllmConfig.deregisterScript());
       assertThat(TrtllmConfig.workerConfigKey(Pool.CONTEXT)).isEqualTo("context.yaml");
@@ -402,9 +523,13 @@ class TrtllmConfigTest {
       String script = TrtllmConfig.deregisterScript();
       try (var in = TrtllmConfig.class.getResourceAsStream("/trtllm/deregister.py")) {
         assertThat(in).isNotNull();
-        assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(script);
+        assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+            .isEqualTo(script);
       }
-      assertThat(script).startsWith("#!/usr/bin/env python3\n").contains("/trtllm-disagg/").endsWith("\n")
+      assertThat(script)
+          .startsWith("#!/usr/bin/env python3\n")
+          .contains("/trtllm-disagg/")
+          .endsWith("\n")
           .doesNotContain("\r");
       assertThat(TrtllmConfig.deregisterScript()).isSameAs(script); // read once
       DisaggCluster other = Fixtures.efa("other-ns", "other");
@@ -417,7 +542,8 @@ class TrtllmConfigTest {
       Map<String, String> first = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
       Map<String, String> second = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
       assertThat(second).isEqualTo(first);
-      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b")))).isEqualTo(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))));
+      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))))
+          .isEqualTo(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))));
     }
 
     @Test
@@ -430,16 +556,20 @@ class TrtllmConfigTest {
 
     @Test
     void yamlHasNoDocumentMarkerAndUnixLineBreaks() {
-      TrtllmConfig.configMapData(eff(cr())).forEach((key, yaml) -> {
-        if (key.endsWith(".yaml")) {
-          assertThat(yaml).doesNotStartWith("---").doesNotContain("\r").endsWith("\n");
-        }
-      });
+      TrtllmConfig.configMapData(eff(cr()))
+          .forEach(
+              (key, yaml) -> {
+                if (key.endsWith(".yaml")) {
+                  assertThat(yaml).doesNotStartWith("---").doesNotContain("\r").endsWith("\n");
+                }
+              });
     }
 
     @Test
     void workerFileGolden() {
-      assertThat(TrtllmConfig.workerYaml(eff(cr()), Pool.CONTEXT)).isEqualTo("""
+      assertThat(TrtllmConfig.workerYaml(eff(cr()), Pool.CONTEXT))
+          .isEqualTo(
+              """
           disable_overlap_scheduler: true
           cache_transceiver_config:
             backend: UCX
@@ -477,24 +607,30 @@ class TrtllmConfigTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = KvCacheTransferBackend.class, names = {"NIXL", "DEFAULT"})
+    @EnumSource(
+        value = KvCacheTransferBackend.class,
+        names = {"NIXL", "DEFAULT"})
     void nixlTransportIsSelectedForNixlAndDefault(KvCacheTransferBackend backend) {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setBackend(backend);
-      assertThat(TrtllmConfig.fabricEnv(eff(cr))).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "UCX"));
+      assertThat(TrtllmConfig.fabricEnv(eff(cr)))
+          .containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "UCX"));
       cr.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC);
-      assertThat(TrtllmConfig.fabricEnv(eff(cr))).containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
+      assertThat(TrtllmConfig.fabricEnv(eff(cr)))
+          .containsExactly(Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
     }
 
     @Test
     void efaEnvironment() {
-      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b")))).containsExactly(
-          Map.entry("FI_EFA_USE_DEVICE_RDMA", "1"),
-          Map.entry("FI_LOG_LEVEL", "warn"),
-          Map.entry("FI_PROVIDER", "efa"),
-          // NIXL reads NIXL_PLUGIN_DIR (ai-dynamo/nixl src/core/nixl_plugin_manager.cpp, getPluginDir()).
-          Map.entry("NIXL_PLUGIN_DIR", Fixtures.NIXL_PLUGINS_DIR),
-          Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
+      assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))))
+          .containsExactly(
+              Map.entry("FI_EFA_USE_DEVICE_RDMA", "1"),
+              Map.entry("FI_LOG_LEVEL", "warn"),
+              Map.entry("FI_PROVIDER", "efa"),
+              // NIXL reads NIXL_PLUGIN_DIR (ai-dynamo/nixl src/core/nixl_plugin_manager.cpp,
+              // getPluginDir()).
+              Map.entry("NIXL_PLUGIN_DIR", Fixtures.NIXL_PLUGINS_DIR),
+              Map.entry("TRTLLM_NIXL_KVCACHE_BACKEND", "LIBFABRIC"));
     }
 
     @Test
@@ -504,7 +640,9 @@ class TrtllmConfigTest {
       cr.getSpec().getFabric().getEfa().setNixlPluginsDir(null);
       cr.getSpec().getFabric().getEfa().setLogLevel("info");
       Map<String, String> env = TrtllmConfig.fabricEnv(eff(cr));
-      assertThat(env).containsEntry("FI_EFA_USE_DEVICE_RDMA", "0").containsEntry("FI_LOG_LEVEL", "info")
+      assertThat(env)
+          .containsEntry("FI_EFA_USE_DEVICE_RDMA", "0")
+          .containsEntry("FI_LOG_LEVEL", "info")
           .doesNotContainKeys("NIXL_PLUGIN_DIR", "NIXL_PLUGINS_DIR", "LD_LIBRARY_PATH");
     }
 
@@ -517,7 +655,8 @@ class TrtllmConfigTest {
       extra.put("TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE", "1GB");
       cr.getSpec().getKvCacheTransfer().setEnv(extra);
       Map<String, String> env = TrtllmConfig.fabricEnv(eff(cr));
-      assertThat(env).containsEntry("UCX_MAX_RNDV_RAILS", "1")
+      assertThat(env)
+          .containsEntry("UCX_MAX_RNDV_RAILS", "1")
           .containsEntry("TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE", "1GB")
           .containsEntry("FI_PROVIDER", "efa");
       assertThat(new ArrayList<>(env.keySet())).isSorted();

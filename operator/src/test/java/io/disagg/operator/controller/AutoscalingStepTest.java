@@ -11,7 +11,7 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.PrometheusSourceSpec;
-import io.disagg.operator.scaling.AutoscalingMetrics;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.PrometheusQueryResult;
 import io.disagg.operator.metrics.RouterLoad;
@@ -19,7 +19,7 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -53,12 +53,13 @@ class AutoscalingStepTest {
   private final FakePrometheus prometheus = new FakePrometheus();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AutoscalingMetrics meters = new AutoscalingMetrics(registry);
-  private final WorkerMetricsClient workers = new WorkerMetricsClient() {
-    @Override
-    public Optional<WorkerLoad> load(String host, int port) {
-      return Optional.empty();
-    }
-  };
+  private final WorkerMetricsClient workers =
+      new WorkerMetricsClient() {
+        @Override
+        public Optional<WorkerLoad> load(String host, int port) {
+          return Optional.empty();
+        }
+      };
 
   @BeforeEach
   void reset() {
@@ -92,11 +93,28 @@ class AutoscalingStepTest {
   }
 
   private static Pod pod(String name, String component, String ip) {
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace("serving")
-        .withLabels(Map.of(Labels.INSTANCE, "demo", Labels.COMPONENT, component, Labels.MANAGED_BY, Labels.MANAGER))
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("serving")
+        .withLabels(
+            Map.of(
+                Labels.INSTANCE,
+                "demo",
+                Labels.COMPONENT,
+                component,
+                Labels.MANAGED_BY,
+                Labels.MANAGER))
         .endMetadata()
-        .withNewStatus().withPhase("Running").withPodIP(ip).addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .endStatus().build();
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(ip)
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .endStatus()
+        .build();
   }
 
   private static List<Pod> pods(int generation, int routers) {
@@ -125,26 +143,39 @@ class AutoscalingStepTest {
 
   @Test
   void routerSourceSizesThePoolFromTheRequestsInFlightPerReadyInstance() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     router.loads.put("127.1.2.1", new RouterLoad(1.0, 4.0));
     router.loads.put("127.1.2.2", new RouterLoad(0.0, 2.0));
 
     AutoscalingStep.Result r = step().run(cr, pods(1, 2), true);
 
-    assertThat(router.calls.get()).as("every ready router replica is read, once for both pools").isEqualTo(2);
-    assertThat(r.targets().get(Pool.GENERATION)).as("6 in flight over 1 instance, target 2").isEqualTo(3);
+    assertThat(router.calls.get())
+        .as("every ready router replica is read, once for both pools")
+        .isEqualTo(2);
+    assertThat(r.targets().get(Pool.GENERATION))
+        .as("6 in flight over 1 instance, target 2")
+        .isEqualTo(3);
     PoolAutoscalingStatus s = r.statuses().get(Pool.GENERATION);
-    assertThat(s.getObservedLoad()).singleElement().satisfies(m -> {
-      assertThat(m.getType()).isEqualTo(AutoscalingMetricType.InFlightRequests);
-      assertThat(m.getAverage()).isEqualTo(6.0);
-      assertThat(m.getInstances()).isEqualTo(1);
-    });
+    assertThat(s.getObservedLoad())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getType()).isEqualTo(AutoscalingMetricType.InFlightRequests);
+              assertThat(m.getAverage()).isEqualTo(6.0);
+              assertThat(m.getInstances()).isEqualTo(1);
+            });
     assertThat(s.getLastEvaluationTime()).isEqualTo("2026-01-01T00:00:00Z");
   }
 
   @Test
   void anUnreadableRouterReplicaHoldsThePoolAndSaysWhy() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     cr.getSpec().getGeneration().setReplicas(3);
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 0.0));
     // 127.1.2.2 answers nothing: a partial sum would understate the load and lower the pool.
@@ -154,7 +185,9 @@ class AutoscalingStepTest {
     assertThat(r.targets().get(Pool.GENERATION)).isEqualTo(3);
     PoolAutoscalingStatus s = r.statuses().get(Pool.GENERATION);
     assertThat(s.getLimitedBy()).contains(AutoscalingLimit.MissingMetrics);
-    assertThat(s.getMessage()).contains("source Router: router [demo-router-abc1] /prometheus/metrics/ could not be read");
+    assertThat(s.getMessage())
+        .contains(
+            "source Router: router [demo-router-abc1] /prometheus/metrics/ could not be read");
 
     router.loads.clear();
     clock.now = T0.plusSeconds(15);
@@ -165,21 +198,25 @@ class AutoscalingStepTest {
 
   @Test
   void prometheusSourceTakesTheQueryResultAsThePerInstanceAverage() {
-    AutoscalingMetricSpec kv = new AutoscalingMetricSpec(AutoscalingMetricType.KvCacheUtilization, 0.8);
+    AutoscalingMetricSpec kv =
+        new AutoscalingMetricSpec(AutoscalingMetricType.KvCacheUtilization, 0.8);
     kv.setQuery("avg(trtllm_kv_cache_utilization{pod=~\"demo-generation-[0-9]+\"})");
-    AutoscalingMetricSpec running = new AutoscalingMetricSpec(AutoscalingMetricType.RunningRequests, 10.0);
+    AutoscalingMetricSpec running =
+        new AutoscalingMetricSpec(AutoscalingMetricType.RunningRequests, 10.0);
     running.setQuery("avg(trtllm_num_requests_running{pod=~\"demo-generation-[0-9]+\"})");
     DisaggCluster cr = cluster(MetricsSource.Prometheus, kv, running);
     cr.getSpec().getGeneration().setReplicas(2);
     prometheus.results.put(kv.getQuery(), PrometheusQueryResult.of(0.9));
-    prometheus.results.put(running.getQuery(), PrometheusQueryResult.failed("no data (empty result)"));
+    prometheus.results.put(
+        running.getQuery(), PrometheusQueryResult.failed("no data (empty result)"));
 
     AutoscalingStep.Result r = step().run(cr, pods(2, 1), true);
 
     assertThat(prometheus.urls).containsOnly("http://prometheus.monitoring.svc:9090");
     assertThat(r.targets().get(Pool.GENERATION)).as("0.9 * 2 instances / 0.8 = 2.25").isEqualTo(3);
     PoolAutoscalingStatus s = r.statuses().get(Pool.GENERATION);
-    assertThat(s.getMessage()).contains("source Prometheus, RunningRequests: no data (empty result)");
+    assertThat(s.getMessage())
+        .contains("source Prometheus, RunningRequests: no data (empty result)");
 
     // The only metric fails: held, never lowered.
     prometheus.results.put(kv.getQuery(), PrometheusQueryResult.failed("HTTP 503"));
@@ -189,20 +226,27 @@ class AutoscalingStepTest {
     clock.now = T0.plusSeconds(400);
     AutoscalingStep.Result held = step().run(cr, pods(3, 1), true);
     assertThat(held.targets().get(Pool.GENERATION)).isEqualTo(3);
-    assertThat(held.statuses().get(Pool.GENERATION).getLimitedBy()).contains(AutoscalingLimit.MissingMetrics);
+    assertThat(held.statuses().get(Pool.GENERATION).getLimitedBy())
+        .contains(AutoscalingLimit.MissingMetrics);
   }
 
   @Test
   void comesBackAfterTheShortestEvaluationIntervalOfTheAutoscaledPools() {
     assertThat(step().run(Fixtures.minimal("serving", "fixed"), pods(1, 1), true).requeueAfter())
-        .as("no pool autoscaled").isNull();
+        .as("no pool autoscaled")
+        .isNull();
 
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     PoolAutoscalingSpec slow = new PoolAutoscalingSpec();
     slow.setEnabled(true);
     slow.setSource(MetricsSource.Router);
     slow.setEvaluationIntervalSeconds(40);
-    slow.setMetrics(new ArrayList<>(List.of(new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0))));
+    slow.setMetrics(
+        new ArrayList<>(
+            List.of(new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0))));
     cr.getSpec().getContext().setMaxInstances(4);
     cr.getSpec().getContext().setAutoscaling(slow);
     router.loads.put("127.1.2.1", new RouterLoad(2.0, 2.0));
@@ -210,12 +254,17 @@ class AutoscalingStepTest {
     AutoscalingStep.Result r = step().run(cr, pods(1, 1), true);
 
     assertThat(r.statuses()).containsOnlyKeys(Pool.CONTEXT, Pool.GENERATION);
-    assertThat(r.requeueAfter()).as("generation every 15 s, context every 40 s").isEqualTo(Duration.ofSeconds(15));
+    assertThat(r.requeueAfter())
+        .as("generation every 15 s, context every 40 s")
+        .isEqualTo(Duration.ofSeconds(15));
   }
 
   @Test
   void aRestartedOperatorWaitsForTheRestOfTheIntervalAndKeepsTheWindow() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 6.0));
     AutoscalingStep.Result first = step().run(cr, pods(1, 1), true);
     assertThat(first.changes()).hasSize(1);
@@ -241,12 +290,16 @@ class AutoscalingStepTest {
     AutoscalingStep.Result next = restarted.run(cr, pods(3, 1), true);
     assertThat(router.calls.get()).isEqualTo(1);
     assertThat(next.targets().get(Pool.GENERATION)).isEqualTo(4);
-    assertThat(next.statuses().get(Pool.GENERATION).getLastEvaluationTime()).isEqualTo("2026-01-01T00:00:15Z");
+    assertThat(next.statuses().get(Pool.GENERATION).getLastEvaluationTime())
+        .isEqualTo("2026-01-01T00:00:15Z");
   }
 
   @Test
   void aRestartAfterALoadDropStillWaitsForTheScaleDownWindow() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     cr.getSpec().getGeneration().setReplicas(3);
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 6.0));
     AutoscalingStep.Result r = step().run(cr, pods(3, 1), true);
@@ -256,7 +309,9 @@ class AutoscalingStepTest {
       clock.now = T0.plusSeconds(t);
       r = step().run(cr, pods(3, 1), true); // a new operator process every time
       persist(cr, r);
-      assertThat(r.targets().get(Pool.GENERATION)).as("at %ds, within the 300 s scale-down window", t).isEqualTo(3);
+      assertThat(r.targets().get(Pool.GENERATION))
+          .as("at %ds, within the 300 s scale-down window", t)
+          .isEqualTo(3);
     }
     clock.now = T0.plusSeconds(315);
     r = step().run(cr, pods(3, 1), true);
@@ -265,7 +320,10 @@ class AutoscalingStepTest {
 
   @Test
   void anUnchangedClusterReconciledTwiceWithinTheIntervalWritesNothing() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 2.0));
     AutoscalingStep step = step();
     persist(cr, step.run(cr, pods(1, 1), true));
@@ -287,17 +345,24 @@ class AutoscalingStepTest {
 
   @Test
   void forgettingADeletedClusterRemovesItsMeters() {
-    DisaggCluster cr = cluster(MetricsSource.Router, new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 6.0));
     AutoscalingStep step = step();
     step.run(cr, pods(1, 1), true);
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge()).isNotNull();
-    assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter()).isNotNull();
+    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge())
+        .isNotNull();
+    assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter())
+        .isNotNull();
 
     step.forget(cr);
 
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge()).isNull();
-    assertThat(registry.find(AutoscalingMetrics.OBSERVED_LOAD).tag("name", "demo").gauge()).isNull();
+    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge())
+        .isNull();
+    assertThat(registry.find(AutoscalingMetrics.OBSERVED_LOAD).tag("name", "demo").gauge())
+        .isNull();
     assertThat(registry.find(AutoscalingMetrics.TARGET).tag("name", "demo").gauge()).isNull();
     assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter()).isNull();
   }

@@ -25,9 +25,11 @@ class DeletionListenerTest {
 
   @Test
   void aFailingCleanupDoesNotEscapeIntoTheInformer() {
-    DeletionListener l = new DeletionListener(cr -> {
-      throw new IllegalStateException("boom");
-    });
+    DeletionListener l =
+        new DeletionListener(
+            cr -> {
+              throw new IllegalStateException("boom");
+            });
     l.onResourceDeleted(Fixtures.minimal("ns", "a"));
   }
 }

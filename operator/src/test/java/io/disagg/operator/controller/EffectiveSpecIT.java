@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * The reconciler on the effective spec: a DisaggCluster that names no etcd, run by an operator
  * without a default ({@code disagg.discovery.default-etcd-endpoints} unset, as in this test JVM),
  * is a spec problem the user can fix (Degraded, SpecInvalid, the field named, a Warning Event, no
- * child created), not a reconcile error retried with back-off. The resource itself is left as
- * the user wrote it.
+ * child created), not a reconcile error retried with back-off. The resource itself is left as the
+ * user wrote it.
  */
 @ClusterTest
 class EffectiveSpecIT {
@@ -41,22 +41,31 @@ class EffectiveSpecIT {
       DisaggCluster cr = Samples.load("minimal.yaml");
       cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>());
       DisaggClusters.create(ns, cr);
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-        DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
-        assertThat(got.getStatus()).isNotNull();
-        assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.DEGRADED)).hasValueSatisfying(d -> {
-          assertThat(d.getStatus()).isEqualTo("True");
-          assertThat(d.getReason()).isEqualTo("SpecInvalid");
-          assertThat(d.getMessage()).contains("spec.discovery.etcd.endpoints");
-        });
-        assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.READY)).as("what blocks readiness first")
-            .hasValueSatisfying(r -> assertThat(r.getReason()).isEqualTo("SpecInvalid"));
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
+                assertThat(got.getStatus()).isNotNull();
+                assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.DEGRADED))
+                    .hasValueSatisfying(
+                        d -> {
+                          assertThat(d.getStatus()).isEqualTo("True");
+                          assertThat(d.getReason()).isEqualTo("SpecInvalid");
+                          assertThat(d.getMessage()).contains("spec.discovery.etcd.endpoints");
+                        });
+                assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.READY))
+                    .as("what blocks readiness first")
+                    .hasValueSatisfying(r -> assertThat(r.getReason()).isEqualTo("SpecInvalid"));
+              });
       assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .anySatisfy(e -> assertThat(e.getMessage()).contains("spec.discovery.etcd.endpoints"));
-      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems()).isEmpty();
-      assertThat(DisaggClusters.get(ns, "tinyllama").getSpec().getDiscovery().getEtcd().getEndpoints())
-          .as("the resource is not changed").isEmpty();
+      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems())
+          .isEmpty();
+      assertThat(
+              DisaggClusters.get(ns, "tinyllama").getSpec().getDiscovery().getEtcd().getEndpoints())
+          .as("the resource is not changed")
+          .isEmpty();
     }
   }
 }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.controller.DisaggClusterReconciler;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Hashes;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelFixtures;
-import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.WorkerStatefulSets;
+import io.disagg.operator.plan.Plan;
+import io.disagg.operator.scaling.Replicas;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -20,19 +23,16 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.EnumMap;
-import io.disagg.operator.plan.Plan;
-import io.disagg.operator.spec.EffectiveSpec;
-import io.disagg.operator.scaling.Replicas;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs every dependent through JOSDK's own single-dependent reconcile path against
- * {@link FakeApiServer}, with a {@link Plan} whose files are {@link #fakeConfig} / {@link #fakeEnv}.
+ * Runs every dependent through JOSDK's own single-dependent reconcile path against {@link
+ * FakeApiServer}, with a {@link Plan} whose files are {@link #fakeConfig} / {@link #fakeEnv}.
  */
 class DependentsTest {
 
@@ -46,10 +46,15 @@ class DependentsTest {
 
   /** Stand-in for TrtllmConfig.fabricEnv. */
   static Map<String, String> fakeEnv(DisaggCluster cr) {
-    return cr.getSpec().getFabric().getEfa().isEnabled() ? Map.of("FI_PROVIDER", "efa") : Map.of("X", "1");
+    return cr.getSpec().getFabric().getEfa().isEnabled()
+        ? Map.of("FI_PROVIDER", "efa")
+        : Map.of("X", "1");
   }
 
-  /** The reconciler's plan for {@code cr}, with TrtllmConfig's files replaced by the stand-ins above. */
+  /**
+   * The reconciler's plan for {@code cr}, with TrtllmConfig's files replaced by the stand-ins
+   * above.
+   */
   static Plan plan(DisaggCluster cr) {
     EffectiveSpec spec = EffectiveSpec.of(cr, List.of("etcd:2379")).spec();
     Map<String, String> files = fakeConfig(spec.cluster());
@@ -60,7 +65,13 @@ class DependentsTest {
       hashes.put(pool, WorkerStatefulSets.configHash(files, env, pool));
       replicas.put(pool, Replicas.desired(spec.cluster(), pool));
     }
-    return new Plan(spec, replicas, files, env, hashes, io.disagg.operator.model.RouterDeployments.configHash(files));
+    return new Plan(
+        spec,
+        replicas,
+        files,
+        env,
+        hashes,
+        io.disagg.operator.model.RouterDeployments.configHash(files));
   }
 
   private FakeApiServer server;
@@ -69,11 +80,18 @@ class DependentsTest {
   @BeforeEach
   void setUp() {
     server = new FakeApiServer();
-    dependents = List.of(new ConfigMapDependent(), new FabricConfigMapDependent(),
-        new ContextStatefulSetDependent(), new GenerationStatefulSetDependent(),
-        new ContextServiceDependent(), new GenerationServiceDependent(),
-        new ContextPdbDependent(), new GenerationPdbDependent(),
-        new RouterDeploymentDependent(), new RouterServiceDependent());
+    dependents =
+        List.of(
+            new ConfigMapDependent(),
+            new FabricConfigMapDependent(),
+            new ContextStatefulSetDependent(),
+            new GenerationStatefulSetDependent(),
+            new ContextServiceDependent(),
+            new GenerationServiceDependent(),
+            new ContextPdbDependent(),
+            new GenerationPdbDependent(),
+            new RouterDeploymentDependent(),
+            new RouterServiceDependent());
     dependents.forEach(server::attach);
   }
 
@@ -90,19 +108,22 @@ class DependentsTest {
   @Test
   void firstReconcileCreatesEveryChildOnce() {
     List<String> writes = reconcileAll(ModelFixtures.efaCluster());
-    assertThat(writes).containsExactly(
-        "create ConfigMap/demo-config", "create ConfigMap/demo-fabric",
-        "create StatefulSet/demo-context", "create StatefulSet/demo-generation",
-        "create Service/demo-context", "create Service/demo-generation",
-        "create PodDisruptionBudget/demo-context", "create PodDisruptionBudget/demo-generation",
-        "create Deployment/demo-router", "create Service/demo-router");
+    assertThat(writes)
+        .containsExactly(
+            "create ConfigMap/demo-config", "create ConfigMap/demo-fabric",
+            "create StatefulSet/demo-context", "create StatefulSet/demo-generation",
+            "create Service/demo-context", "create Service/demo-generation",
+            "create PodDisruptionBudget/demo-context", "create PodDisruptionBudget/demo-generation",
+            "create Deployment/demo-router", "create Service/demo-router");
   }
 
   @Test
   void secondReconcileOfAnUnchangedClusterWritesNothing() {
     DisaggCluster cr = ModelFixtures.efaCluster();
     cr.getSpec().getContext().setNodeSelector(Map.of("z", "1", "a", "2"));
-    cr.getSpec().getContext().setLlmApiOptions(Map.of("max_batch_size", 8, "kv_cache_config", Map.of("x", 1)));
+    cr.getSpec()
+        .getContext()
+        .setLlmApiOptions(Map.of("max_batch_size", 8, "kv_cache_config", Map.of("x", 1)));
     reconcileAll(cr);
     assertThat(server.size()).isEqualTo(10);
     // a fresh copy of the same primary, as the next informer event delivers it
@@ -119,7 +140,8 @@ class DependentsTest {
 
     DisaggCluster changed = ModelFixtures.copy(cr);
     changed.getSpec().getContext().setLlmApiOptions(Map.of("max_num_tokens", 8192));
-    assertThat(reconcileAll(changed)).containsExactly("update ConfigMap/demo-config", "update StatefulSet/demo-context");
+    assertThat(reconcileAll(changed))
+        .containsExactly("update ConfigMap/demo-config", "update StatefulSet/demo-context");
     assertThat(podConfigHash("demo-context")).isNotEqualTo(ctxHash);
     assertThat(podConfigHash("demo-generation")).isEqualTo(genHash);
   }
@@ -131,7 +153,8 @@ class DependentsTest {
     DisaggCluster changed = ModelFixtures.copy(cr);
     changed.getSpec().getGeneration().setReplicas(3);
     assertThat(reconcileAll(changed)).containsExactly("update StatefulSet/demo-generation");
-    assertThat(server.get(StatefulSet.class, "demo-generation").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(server.get(StatefulSet.class, "demo-generation").getSpec().getReplicas())
+        .isEqualTo(3);
     assertThat(server.get(StatefulSet.class, "demo-context").getSpec().getReplicas()).isEqualTo(1);
   }
 
@@ -142,17 +165,38 @@ class DependentsTest {
     var ctx = server.context(cr, plan(cr));
     for (var d : dependents) {
       HasMetadata mine = d.getSecondaryResource(cr, ctx).orElseThrow();
-      assertThat(mine.getMetadata().getName()).as(d.getClass().getSuperclass().getSimpleName())
+      assertThat(mine.getMetadata().getName())
+          .as(d.getClass().getSuperclass().getSimpleName())
           .isEqualTo(d.childName(cr));
     }
     assertThat(server.secondaries(Service.class)).hasSize(3);
-    assertThat(new ContextServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+    assertThat(
+            new ContextServiceDependent()
+                .getSecondaryResource(cr, ctx)
+                .orElseThrow()
+                .getMetadata()
+                .getName())
         .isEqualTo("demo-context");
-    assertThat(new GenerationServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+    assertThat(
+            new GenerationServiceDependent()
+                .getSecondaryResource(cr, ctx)
+                .orElseThrow()
+                .getMetadata()
+                .getName())
         .isEqualTo("demo-generation");
-    assertThat(new RouterServiceDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+    assertThat(
+            new RouterServiceDependent()
+                .getSecondaryResource(cr, ctx)
+                .orElseThrow()
+                .getMetadata()
+                .getName())
         .isEqualTo("demo-router");
-    assertThat(new GenerationPdbDependent().getSecondaryResource(cr, ctx).orElseThrow().getMetadata().getName())
+    assertThat(
+            new GenerationPdbDependent()
+                .getSecondaryResource(cr, ctx)
+                .orElseThrow()
+                .getMetadata()
+                .getName())
         .isEqualTo("demo-generation");
   }
 
@@ -162,7 +206,8 @@ class DependentsTest {
     var ctx = server.context(cr, null);
     for (var d : dependents) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.desired(cr, ctx))
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining("no Plan attached");
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no Plan attached");
     }
   }
 
@@ -181,8 +226,16 @@ class DependentsTest {
     DisaggCluster cr = ModelFixtures.cluster();
     var d = (DesiredHashDependent<StatefulSet>) dependents.get(3);
     StatefulSet desired = d.desired(cr, server.context(cr, plan(cr)));
-    StatefulSet actual = desired.edit().editSpec().withRevisionHistoryLimit(10).endSpec()
-        .editMetadata().withResourceVersion("7").endMetadata().build();
+    StatefulSet actual =
+        desired
+            .edit()
+            .editSpec()
+            .withRevisionHistoryLimit(10)
+            .endSpec()
+            .editMetadata()
+            .withResourceVersion("7")
+            .endMetadata()
+            .build();
     var r = d.match(actual, desired, cr, null);
     assertThat(r.matched()).isTrue();
 
@@ -201,10 +254,13 @@ class DependentsTest {
     reconcileAll(cr);
     ConfigMap cm = server.get(ConfigMap.class, "demo-config");
     var d = (ConfigMapDependent) dependents.get(0);
-    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched()).isTrue();
+    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched())
+        .isTrue();
     cm.getData().put("context.yaml", "edited");
-    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched()).isFalse();
-    assertThat(Hashes.desiredHashOf(cm)).isEqualTo(Hashes.desiredHashOf(d.desired(cr, server.context(cr, plan(cr)))));
+    assertThat(d.match(cm, d.desired(cr, server.context(cr, plan(cr))), cr, null).matched())
+        .isFalse();
+    assertThat(Hashes.desiredHashOf(cm))
+        .isEqualTo(Hashes.desiredHashOf(d.desired(cr, server.context(cr, plan(cr)))));
   }
 
   @Test
@@ -222,12 +278,14 @@ class DependentsTest {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
     assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(10);
-    assertThat(deps).extracting(Dependent::type).containsExactlyInAnyOrder(
-        ConfigMapDependent.class, FabricConfigMapDependent.class,
-        ContextStatefulSetDependent.class, GenerationStatefulSetDependent.class,
-        ContextServiceDependent.class, GenerationServiceDependent.class,
-        ContextPdbDependent.class, GenerationPdbDependent.class,
-        RouterDeploymentDependent.class, RouterServiceDependent.class);
+    assertThat(deps)
+        .extracting(Dependent::type)
+        .containsExactlyInAnyOrder(
+            ConfigMapDependent.class, FabricConfigMapDependent.class,
+            ContextStatefulSetDependent.class, GenerationStatefulSetDependent.class,
+            ContextServiceDependent.class, GenerationServiceDependent.class,
+            ContextPdbDependent.class, GenerationPdbDependent.class,
+            RouterDeploymentDependent.class, RouterServiceDependent.class);
     var names = deps.stream().map(Dependent::name).toList();
     for (Dependent dep : deps) {
       assertThat(names).containsAll(Arrays.asList(dep.dependsOn()));
@@ -243,6 +301,12 @@ class DependentsTest {
   }
 
   private String podConfigHash(String sts) {
-    return server.get(StatefulSet.class, sts).getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+    return server
+        .get(StatefulSet.class, sts)
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get(Labels.CONFIG_HASH);
   }
 }

@@ -38,22 +38,38 @@ class DeregistrationTest {
   void deletesTheKeyOnlyAndTheWorkerStaysDeregisteredWhileItsHeartbeatSucceeds() throws Exception {
     int ttl = 3;
     String cluster = "ns.dereg";
-    try (TrtllmStyleWorker gone = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.1", 8000, ttl, 1).start();
-        TrtllmStyleWorker stays = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.2", 8000, ttl, 1).start();
-        RegistrationWatch watch = new RegistrationWatch(client, cluster, null, scheduler, RegistrationWatch.Options.DEFAULT)) {
+    try (TrtllmStyleWorker gone =
+            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.1", 8000, ttl, 1)
+                .start();
+        TrtllmStyleWorker stays =
+            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.0.2", 8000, ttl, 1)
+                .start();
+        RegistrationWatch watch =
+            new RegistrationWatch(
+                client, cluster, null, scheduler, RegistrationWatch.Options.DEFAULT)) {
       watch.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().registrations().size() == 2);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watch.snapshot().registrations().size() == 2);
 
       assertThat(Deregistration.deregister(client, List.of(gone.key()))).isEqualTo(1);
 
       assertThat(gone.keyExists()).isFalse();
       assertThat(stays.keyExists()).isTrue();
-      await().atMost(Duration.ofSeconds(5)).until(() -> watch.snapshot().registrations().stream()
-          .map(Registration::key).toList().equals(List.of(stays.key())));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  watch.snapshot().registrations().stream()
+                      .map(Registration::key)
+                      .toList()
+                      .equals(List.of(stays.key())));
       int refreshesBefore = gone.refreshes();
       // Longer than the TTL: the lease lives on because the worker keeps refreshing it, and the
       // successful refreshes never make the worker register again.
-      await().during(Duration.ofSeconds(ttl + 1)).atMost(Duration.ofSeconds(ttl + 3))
+      await()
+          .during(Duration.ofSeconds(ttl + 1))
+          .atMost(Duration.ofSeconds(ttl + 3))
           .until(() -> !gone.keyExists() && watch.snapshot().registrations().size() == 1);
       assertThat(gone.refreshes()).isGreaterThan(refreshesBefore + ttl - 1);
       assertThat(gone.leaseTtl()).isPositive();
@@ -66,8 +82,12 @@ class DeregistrationTest {
 
   @Test
   void refusesKeysThatAreNotWorkerRegistrations() throws Exception {
-    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns.refuse", Pool.CONTEXT, "10.2.1.1", 8000, 30, 5).start()) {
-      assertThatThrownBy(() -> Deregistration.deregister(client, List.of(w.key(), "/trtllm-disagg/ns.refuse/config")))
+    try (TrtllmStyleWorker w =
+        new TrtllmStyleWorker(client, "ns.refuse", Pool.CONTEXT, "10.2.1.1", 8000, 30, 5).start()) {
+      assertThatThrownBy(
+              () ->
+                  Deregistration.deregister(
+                      client, List.of(w.key(), "/trtllm-disagg/ns.refuse/config")))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("/trtllm-disagg/ns.refuse/config");
       assertThat(w.keyExists()).as("nothing deleted when one key is refused").isTrue();
@@ -77,7 +97,10 @@ class DeregistrationTest {
   @Test
   void reportsAnUnreachableEtcd() {
     try (Client dead = EtcdConnections.newClient(Targets.plain("http://127.0.0.1:1"))) {
-      assertThatThrownBy(() -> Deregistration.deregister(dead, List.of("/trtllm-disagg/x/workers/y"), Duration.ofSeconds(2)))
+      assertThatThrownBy(
+              () ->
+                  Deregistration.deregister(
+                      dead, List.of("/trtllm-disagg/x/workers/y"), Duration.ofSeconds(2)))
           .isInstanceOf(Deregistration.DeregistrationException.class)
           .hasMessageContaining("/trtllm-disagg/x/workers/y");
     }

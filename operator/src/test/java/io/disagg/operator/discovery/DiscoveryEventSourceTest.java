@@ -23,12 +23,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link DiscoveryEventSource} against a real etcd. What it holds open is seen from etcd's side:
- * its watchers ({@link EtcdServer#watchers}) and the connections of this JVM
- * ({@link EtcdServer#connectionsFromThisProcess}), one of which is the test's own client.
+ * its watchers ({@link EtcdServer#watchers}) and the connections of this JVM ({@link
+ * EtcdServer#connectionsFromThisProcess}), one of which is the test's own client.
  */
 class DiscoveryEventSourceTest {
 
   static EtcdServer etcd;
+
   /** The test's own client (workers' registrations), connected from the start. */
   static Client client;
 
@@ -73,10 +74,15 @@ class DiscoveryEventSourceTest {
     return events.stream().filter(e -> e.getRelatedCustomResourceID().equals(id)).count();
   }
 
-  /** Waits until etcd sees {@code watchers} watchers and {@code clients} connections of the source's clients. */
+  /**
+   * Waits until etcd sees {@code watchers} watchers and {@code clients} connections of the source's
+   * clients.
+   */
   static void awaitEtcdSees(int watchers, int clients) {
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> etcd.watchers() == watchers && etcd.connectionsFromThisProcess() == clients + 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> etcd.watchers() == watchers && etcd.connectionsFromThisProcess() == clients + 1);
   }
 
   @Test
@@ -91,12 +97,15 @@ class DiscoveryEventSourceTest {
     DiscoverySnapshot first = source.watch(cr, target, "ns1.alpha");
     source.watch(other, target, "ns1.beta");
     assertThat(first.reachable()).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) >= 1 && source.snapshot(id).orElseThrow().reachable());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> eventsFor(id) >= 1 && source.snapshot(id).orElseThrow().reachable());
     awaitEtcdSees(2, 1); // two watches through one shared client
 
     long before = eventsFor(id);
     long otherBefore = eventsFor(otherId);
-    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns1.alpha", Pool.CONTEXT, "10.3.0.1", 8000, 30, 5).start()) {
+    try (TrtllmStyleWorker w =
+        new TrtllmStyleWorker(client, "ns1.alpha", Pool.CONTEXT, "10.3.0.1", 8000, 30, 5).start()) {
       await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) > before);
       DiscoverySnapshot s = source.snapshot(id).orElseThrow();
       assertThat(s.registrations()).extracting(Registration::key).containsExactly(w.key());
@@ -111,33 +120,51 @@ class DiscoveryEventSourceTest {
     DisaggCluster cr = Fixtures.minimal("ns2", "alpha");
     ResourceID id = ResourceID.fromResource(cr);
     source.watch(cr, target, "ns2.alpha");
-    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> source.snapshot(id).orElseThrow().reachable());
     DiscoverySnapshot up = source.snapshot(id).orElseThrow();
     assertThat(source.watch(cr, Targets.plain(etcd.clientUrl()), "ns2.alpha"))
-        .as("an equal target and the same name keep the watch, which is up").isSameAs(up);
+        .as("an equal target and the same name keep the watch, which is up")
+        .isSameAs(up);
     awaitEtcdSees(1, 1);
 
     // Another cluster name: a new watch (it starts over as not reachable) of the new prefix only.
     assertThat(source.watch(cr, target, "ns2.renamed").reachable()).isFalse();
-    try (TrtllmStyleWorker renamed = new TrtllmStyleWorker(client, "ns2.renamed", Pool.CONTEXT, "10.3.3.1", 8000, 30, 5)
-        .start();
-        TrtllmStyleWorker old = new TrtllmStyleWorker(client, "ns2.alpha", Pool.CONTEXT, "10.3.3.2", 8000, 30, 5).start()) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable()
-          && source.snapshot(id).orElseThrow().registrations().stream().map(Registration::key).toList()
-              .equals(List.of(renamed.key())));
+    try (TrtllmStyleWorker renamed =
+            new TrtllmStyleWorker(client, "ns2.renamed", Pool.CONTEXT, "10.3.3.1", 8000, 30, 5)
+                .start();
+        TrtllmStyleWorker old =
+            new TrtllmStyleWorker(client, "ns2.alpha", Pool.CONTEXT, "10.3.3.2", 8000, 30, 5)
+                .start()) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  source.snapshot(id).orElseThrow().reachable()
+                      && source.snapshot(id).orElseThrow().registrations().stream()
+                          .map(Registration::key)
+                          .toList()
+                          .equals(List.of(renamed.key())));
     }
     awaitEtcdSees(1, 1); // the old watch cancelled, the client kept
 
-    // Another target, even for the same server: a new watch through a new client; the old one is closed.
+    // Another target, even for the same server: a new watch through a new client; the old one is
+    // closed.
     EtcdTarget viaLocalhost = Targets.plain(etcd.clientUrl().replace("127.0.0.1", "localhost"));
     assertThat(source.watch(cr, viaLocalhost, "ns2.renamed").reachable()).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> source.snapshot(id).orElseThrow().reachable());
     awaitEtcdSees(1, 1);
 
     // An etcd that does not answer: nothing of this etcd stays in use.
-    assertThat(source.watch(cr, Targets.plain("http://127.0.0.1:1"), "ns2.renamed").reachable()).isFalse();
+    assertThat(source.watch(cr, Targets.plain("http://127.0.0.1:1"), "ns2.renamed").reachable())
+        .isFalse();
     awaitEtcdSees(0, 0);
-    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().lastError() != null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> source.snapshot(id).orElseThrow().lastError() != null);
     assertThat(source.snapshot(id).orElseThrow().reachable()).isFalse();
   }
 
@@ -146,15 +173,21 @@ class DiscoveryEventSourceTest {
     DisaggCluster cr = Fixtures.minimal("ns3", "alpha");
     ResourceID id = ResourceID.fromResource(cr);
     source.watch(cr, target, "ns3.alpha");
-    await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().reachable());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> source.snapshot(id).orElseThrow().reachable());
 
     source.onResourceDeleted(cr);
 
     assertThat(source.snapshot(id)).isEmpty();
     awaitEtcdSees(0, 0);
     long seen = eventsFor(id);
-    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns3.alpha", Pool.CONTEXT, "10.3.1.1", 8000, 30, 5).start()) {
-      await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> eventsFor(id) == seen);
+    try (TrtllmStyleWorker w =
+        new TrtllmStyleWorker(client, "ns3.alpha", Pool.CONTEXT, "10.3.1.1", 8000, 30, 5).start()) {
+      await()
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> eventsFor(id) == seen);
     }
     source.unwatch(id); // no-op
   }
@@ -166,10 +199,16 @@ class DiscoveryEventSourceTest {
     assertThatThrownBy(() -> source.deregister(id, List.of("/trtllm-disagg/ns4.alpha/workers/x")))
         .isInstanceOf(IllegalStateException.class);
     source.watch(cr, target, "ns4.alpha");
-    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, "ns4.alpha", Pool.GENERATION, "10.3.2.1", 8000, 30, 5).start()) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().registrations().size() == 1);
+    try (TrtllmStyleWorker w =
+        new TrtllmStyleWorker(client, "ns4.alpha", Pool.GENERATION, "10.3.2.1", 8000, 30, 5)
+            .start()) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> source.snapshot(id).orElseThrow().registrations().size() == 1);
       assertThat(source.deregister(id, List.of(w.key()))).isEqualTo(1);
-      await().atMost(Duration.ofSeconds(10)).until(() -> source.snapshot(id).orElseThrow().registrations().isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> source.snapshot(id).orElseThrow().registrations().isEmpty());
       assertThat(w.keyExists()).isFalse();
     }
     source.unwatch(id);

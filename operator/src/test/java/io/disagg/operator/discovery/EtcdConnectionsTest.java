@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link EtcdConnections} with real clients against a real etcd. Whether a client is open is seen
- * from etcd's side: the TCP connections this JVM holds to it ({@link EtcdServer#connectionsFromThisProcess}).
- * A client connects on its first request, so the tests send one through every handle they check.
+ * from etcd's side: the TCP connections this JVM holds to it ({@link
+ * EtcdServer#connectionsFromThisProcess}). A client connects on its first request, so the tests
+ * send one through every handle they check.
  */
 class EtcdConnectionsTest {
 
@@ -60,14 +61,19 @@ class EtcdConnectionsTest {
       assertThat(h3.client()).isNotSameAs(h1.client());
 
       // the shared client really talks to etcd
-      h1.client().getKVClient().put(TrtllmStyleWorker.bytes("k"), TrtllmStyleWorker.bytes("v")).get(5, TimeUnit.SECONDS);
+      h1.client()
+          .getKVClient()
+          .put(TrtllmStyleWorker.bytes("k"), TrtllmStyleWorker.bytes("v"))
+          .get(5, TimeUnit.SECONDS);
       assertThat(count(h3.client(), "k")).isEqualTo(1);
       awaitConnections(2);
 
       h1.close();
       h1.close(); // idempotent: releases once, so h2 still holds the client
       assertThat(count(h2.client(), "k")).isEqualTo(1);
-      assertThat(etcd.connectionsFromThisProcess()).as("h2 keeps the shared client open").isEqualTo(2);
+      assertThat(etcd.connectionsFromThisProcess())
+          .as("h2 keeps the shared client open")
+          .isEqualTo(2);
 
       h2.close();
       awaitConnections(1); // the last handle of a closed the client; b's is still open
@@ -85,24 +91,30 @@ class EtcdConnectionsTest {
   @Test
   void concurrentAcquireAndReleaseLeaveNothingOpen() throws Exception {
     EtcdTarget reachable = Targets.plain(etcd.clientUrl());
-    EtcdTarget[] targets = {reachable, Targets.plain("http://127.0.0.1:2"), Targets.plain("http://127.0.0.1:3")};
-    Set<Client> used = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    EtcdTarget[] targets = {
+      reachable, Targets.plain("http://127.0.0.1:2"), Targets.plain("http://127.0.0.1:3")
+    };
+    Set<Client> used =
+        Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try (EtcdConnections connections = new EtcdConnections()) {
       List<Future<?>> fs = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
         EtcdTarget t = targets[i % targets.length];
-        fs.add(pool.submit(() -> {
-          try (EtcdConnections.Handle h = connections.acquire(t)) {
-            assertThat(h.target()).isEqualTo(t);
-            used.add(h.client());
-            if (t == reachable) {
-              // the client stays usable while this handle holds it, whatever the other threads release
-              assertThat(count(h.client(), "absent")).isZero();
-            }
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  try (EtcdConnections.Handle h = connections.acquire(t)) {
+                    assertThat(h.target()).isEqualTo(t);
+                    used.add(h.client());
+                    if (t == reachable) {
+                      // the client stays usable while this handle holds it, whatever the other
+                      // threads release
+                      assertThat(count(h.client(), "absent")).isZero();
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get(60, TimeUnit.SECONDS);

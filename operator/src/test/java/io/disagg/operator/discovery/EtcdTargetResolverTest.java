@@ -9,8 +9,6 @@ import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -24,10 +22,13 @@ import org.junit.jupiter.api.Test;
 class EtcdTargetResolverTest {
 
   static final String NS = "team-a";
-  static final byte[] CA = "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] CA =
+      "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"
+          .getBytes(StandardCharsets.US_ASCII);
 
   final Map<String, Map<String, byte[]>> secrets = new HashMap<>();
-  final EtcdTargetResolver.SecretReader reader = (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name));
+  final EtcdTargetResolver.SecretReader reader =
+      (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name));
 
   static DisaggCluster cr(String... endpoints) {
     DisaggCluster cr = Fixtures.minimal(NS, "demo");
@@ -39,7 +40,10 @@ class EtcdTargetResolverTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The resolver as the reconciler uses it: on the effective spec, with the operator's default endpoints. */
+  /**
+   * The resolver as the reconciler uses it: on the effective spec, with the operator's default
+   * endpoints.
+   */
   record Resolver(EtcdTargetResolver.SecretReader reader, List<String> defaults) {
     EtcdTarget resolve(DisaggCluster cr) {
       return new EtcdTargetResolver(reader).resolve(EffectiveSpec.of(cr, defaults).spec());
@@ -49,19 +53,31 @@ class EtcdTargetResolverTest {
   @Test
   void endpointsAreNormalizedSortedAndDeduplicated() {
     Resolver r = new Resolver(reader, List.of("default.svc:2379"));
-    EtcdTarget t = r.resolve(cr("etcd://ETCD-B.infra.svc:2379/", " etcd-a.infra.svc:2379", "http://etcd-a.infra.svc:2379"));
-    assertThat(t.endpoints()).containsExactly("http://etcd-a.infra.svc:2379", "http://etcd-b.infra.svc:2379");
+    EtcdTarget t =
+        r.resolve(
+            cr(
+                "etcd://ETCD-B.infra.svc:2379/",
+                " etcd-a.infra.svc:2379",
+                "http://etcd-a.infra.svc:2379"));
+    assertThat(t.endpoints())
+        .containsExactly("http://etcd-a.infra.svc:2379", "http://etcd-b.infra.svc:2379");
     assertThat(t.tls()).isFalse();
     assertThat(t.authenticated()).isFalse();
-    assertThat(r.resolve(cr(" etcd-a.infra.svc:2379", "etcd://ETCD-B.infra.svc:2379/"))).isEqualTo(t).hasSameHashCodeAs(t);
-    assertThat(r.resolve(cr("[fd00::1]:2379")).endpoints()).containsExactly("http://[fd00::1]:2379");
-    assertThat(r.resolve(cr()).endpoints()).as("the operator default").containsExactly("http://default.svc:2379");
+    assertThat(r.resolve(cr(" etcd-a.infra.svc:2379", "etcd://ETCD-B.infra.svc:2379/")))
+        .isEqualTo(t)
+        .hasSameHashCodeAs(t);
+    assertThat(r.resolve(cr("[fd00::1]:2379")).endpoints())
+        .containsExactly("http://[fd00::1]:2379");
+    assertThat(r.resolve(cr()).endpoints())
+        .as("the operator default")
+        .containsExactly("http://default.svc:2379");
   }
 
   @Test
   void withoutAnyEndpointThereIsNoTarget() {
     assertThatThrownBy(() -> new Resolver(reader, List.of()).resolve(cr()))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class,
+        .isInstanceOfSatisfying(
+            DiscoveryConfigException.class,
             e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.endpoints"));
   }
 
@@ -71,7 +87,8 @@ class EtcdTargetResolverTest {
     DisaggCluster cr = cr("etcd.infra.svc:2379", "etcd2.infra.svc:2379");
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
     EtcdTarget t = new Resolver(reader, List.of()).resolve(cr);
-    assertThat(t.endpoints()).containsExactly("https://etcd.infra.svc:2379", "https://etcd2.infra.svc:2379");
+    assertThat(t.endpoints())
+        .containsExactly("https://etcd.infra.svc:2379", "https://etcd2.infra.svc:2379");
     assertThat(t.tls()).isTrue();
     assertThat(t.caPem()).isEqualTo(CA);
     assertThat(t.certPem()).isEqualTo(b("cert"));
@@ -89,18 +106,23 @@ class EtcdTargetResolverTest {
     Resolver r = new Resolver(reader, List.of());
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
     assertThatThrownBy(() -> r.resolve(cr))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class, e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.tlsSecretRef"))
+        .isInstanceOfSatisfying(
+            DiscoveryConfigException.class,
+            e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.tlsSecretRef"))
         .hasMessageContaining("Secret team-a/etcd-tls does not exist");
     secrets.put(NS + "/etcd-tls", Map.of("tls.crt", b("c"), "tls.key", b("k")));
-    assertThatThrownBy(() -> r.resolve(cr)).hasMessageContaining("spec.discovery.etcd.tlsSecretRef")
-        .hasMessageContaining("team-a/etcd-tls").hasMessageContaining("no key ca.crt");
+    assertThatThrownBy(() -> r.resolve(cr))
+        .hasMessageContaining("spec.discovery.etcd.tlsSecretRef")
+        .hasMessageContaining("team-a/etcd-tls")
+        .hasMessageContaining("no key ca.crt");
     secrets.put(NS + "/etcd-tls", Map.of("ca.crt", CA, "tls.crt", b("c")));
     assertThatThrownBy(() -> r.resolve(cr)).hasMessageContaining("no key tls.key");
     secrets.put(NS + "/etcd-tls", Map.of("ca.crt", CA, "tls.key", b("k"), "tls.crt", new byte[0]));
     assertThatThrownBy(() -> r.resolve(cr)).hasMessageContaining("no key tls.crt");
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference(""));
     assertThatThrownBy(() -> r.resolve(cr))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class,
+        .isInstanceOfSatisfying(
+            DiscoveryConfigException.class,
             e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.tlsSecretRef.name"));
   }
 
@@ -109,11 +131,14 @@ class EtcdTargetResolverTest {
     DisaggCluster cr = cr("etcd.infra.svc:2379");
     cr.getSpec().getDiscovery().getEtcd().setAuthSecretRef(new LocalObjectReference("etcd-auth"));
     Resolver r = new Resolver(reader, List.of());
-    assertThatThrownBy(() -> r.resolve(cr)).hasMessageContaining("spec.discovery.etcd.authSecretRef")
+    assertThatThrownBy(() -> r.resolve(cr))
+        .hasMessageContaining("spec.discovery.etcd.authSecretRef")
         .hasMessageContaining("team-a/etcd-auth does not exist");
     secrets.put(NS + "/etcd-auth", Map.of("username", b("operator")));
     assertThatThrownBy(() -> r.resolve(cr))
-        .isInstanceOfSatisfying(DiscoveryConfigException.class, e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.authSecretRef"))
+        .isInstanceOfSatisfying(
+            DiscoveryConfigException.class,
+            e -> assertThat(e.field()).isEqualTo("spec.discovery.etcd.authSecretRef"))
         .hasMessageContaining("team-a/etcd-auth has no key password");
     secrets.put(NS + "/etcd-auth", Map.of("username", b("operator"), "password", b("s3cret")));
     EtcdTarget t = r.resolve(cr);
@@ -127,10 +152,14 @@ class EtcdTargetResolverTest {
 
   @Test
   void secretDataDecodesDataAndStringData() {
-    var secret = new SecretBuilder().withNewMetadata().withName("s").endMetadata()
-        .addToData("ca.crt", Base64.getEncoder().encodeToString(CA))
-        .addToStringData("username", "u")
-        .build();
+    var secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("s")
+            .endMetadata()
+            .addToData("ca.crt", Base64.getEncoder().encodeToString(CA))
+            .addToStringData("username", "u")
+            .build();
     Map<String, byte[]> data = EtcdTargetResolver.secretData(secret);
     assertThat(data.get("ca.crt")).isEqualTo(CA);
     assertThat(data.get("username")).isEqualTo(b("u"));
@@ -138,22 +167,36 @@ class EtcdTargetResolverTest {
 
   @Test
   void resolvedTargetConnectsToARealEtcd() throws Exception {
-    try (EtcdServer etcd = EtcdServer.start(); EtcdConnections connections = new EtcdConnections()) {
+    try (EtcdServer etcd = EtcdServer.start();
+        EtcdConnections connections = new EtcdConnections()) {
       DisaggCluster cr = cr();
       EtcdTarget t = new Resolver(reader, List.of(etcd.endpoint())).resolve(cr);
       assertThat(t.endpoints()).containsExactly(etcd.clientUrl());
       try (EtcdConnections.Handle h = connections.acquire(t)) {
-        h.client().getKVClient().put(TrtllmStyleWorker.bytes("/x"), TrtllmStyleWorker.bytes("y")).get(5, TimeUnit.SECONDS);
-        assertThat(h.client().getKVClient().get(TrtllmStyleWorker.bytes("/x")).get(5, TimeUnit.SECONDS).getCount()).isEqualTo(1);
+        h.client()
+            .getKVClient()
+            .put(TrtllmStyleWorker.bytes("/x"), TrtllmStyleWorker.bytes("y"))
+            .get(5, TimeUnit.SECONDS);
+        assertThat(
+                h.client()
+                    .getKVClient()
+                    .get(TrtllmStyleWorker.bytes("/x"))
+                    .get(5, TimeUnit.SECONDS)
+                    .getCount())
+            .isEqualTo(1);
       }
     }
   }
 
   @Test
   void aSecretTheOperatorMayNotReadNamesTheHelmValueThatGrantsIt() {
-    Resolver r = new Resolver((ns, name) -> {
-      throw new io.fabric8.kubernetes.client.KubernetesClientException("secrets is forbidden", 403, null);
-    }, List.of());
+    Resolver r =
+        new Resolver(
+            (ns, name) -> {
+              throw new io.fabric8.kubernetes.client.KubernetesClientException(
+                  "secrets is forbidden", 403, null);
+            },
+            List.of());
     DisaggCluster cr = cr("etcd.infra.svc:2379");
     cr.getSpec().getDiscovery().getEtcd().setTlsSecretRef(new LocalObjectReference("etcd-tls"));
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.resolve(cr))
@@ -161,9 +204,13 @@ class EtcdTargetResolverTest {
         .hasMessageContaining(EtcdTargetResolver.FIELD_TLS)
         .hasMessageContaining("team-a/etcd-tls")
         .hasMessageContaining("rbac.readEtcdSecrets=true");
-    Resolver failing = new Resolver((ns, name) -> {
-      throw new io.fabric8.kubernetes.client.KubernetesClientException("connection refused");
-    }, List.of());
+    Resolver failing =
+        new Resolver(
+            (ns, name) -> {
+              throw new io.fabric8.kubernetes.client.KubernetesClientException(
+                  "connection refused");
+            },
+            List.of());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.resolve(cr))
         .as("other API errors are retried by JOSDK, not reported as a spec problem")
         .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);

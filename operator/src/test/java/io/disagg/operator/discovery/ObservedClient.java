@@ -15,29 +15,42 @@ import java.util.function.Consumer;
 
 /**
  * A real jetcd {@link Client} seen from the side of the {@link RegistrationWatch} it is given (the
- * watch's constructor parameter, as in production): counts the prefix lists (KV range requests
- * with options) sent through it, and can run an action on each list's answer before the watch
- * sees it, which makes "something happens between the list and the watch" deterministic. The
- * action runs on a thread of its own, so it may use etcd. Everything else goes to the real client
- * unchanged. Closing is left to the owner of the real client.
+ * watch's constructor parameter, as in production): counts the prefix lists (KV range requests with
+ * options) sent through it, and can run an action on each list's answer before the watch sees it,
+ * which makes "something happens between the list and the watch" deterministic. The action runs on
+ * a thread of its own, so it may use etcd. Everything else goes to the real client unchanged.
+ * Closing is left to the owner of the real client.
  */
 final class ObservedClient {
   private final Client real;
   private final Client client;
   private final AtomicInteger lists = new AtomicInteger();
-  private final ExecutorService actions = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "observed-client-list");
-    t.setDaemon(true);
-    return t;
-  });
-  private volatile Consumer<GetResponse> onList = r -> { };
+  private final ExecutorService actions =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "observed-client-list");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile Consumer<GetResponse> onList = r -> {};
 
   ObservedClient(Client real) {
     this.real = real;
-    KV kv = (KV) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {KV.class},
-        (p, m, args) -> kv(m, args));
-    this.client = (Client) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Client.class},
-        (p, m, args) -> m.getName().equals("getKVClient") && (args == null || args.length == 0) ? kv : call(m, real, args));
+    KV kv =
+        (KV)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {KV.class},
+                (p, m, args) -> kv(m, args));
+    this.client =
+        (Client)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Client.class},
+                (p, m, args) ->
+                    m.getName().equals("getKVClient") && (args == null || args.length == 0)
+                        ? kv
+                        : call(m, real, args));
   }
 
   /** The client to give the watch. */
@@ -58,14 +71,20 @@ final class ObservedClient {
   @SuppressWarnings("unchecked")
   private Object kv(Method m, Object[] args) throws Throwable {
     Object result = call(m, real.getKVClient(), args);
-    if (!m.getName().equals("get") || args == null || args.length != 2 || !(args[1] instanceof GetOption)) {
+    if (!m.getName().equals("get")
+        || args == null
+        || args.length != 2
+        || !(args[1] instanceof GetOption)) {
       return result;
     }
     lists.incrementAndGet();
-    return ((CompletableFuture<GetResponse>) result).thenApplyAsync(resp -> {
-      onList.accept(resp);
-      return resp;
-    }, actions);
+    return ((CompletableFuture<GetResponse>) result)
+        .thenApplyAsync(
+            resp -> {
+              onList.accept(resp);
+              return resp;
+            },
+            actions);
   }
 
   private static Object call(Method m, Object target, Object[] args) throws Throwable {

@@ -12,20 +12,39 @@ import org.junit.jupiter.api.Test;
 class PodRegistrationsTest {
 
   static Pod pod(String name, String ip, int port) {
-    return new PodBuilder().withNewMetadata().withName(name).endMetadata()
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
         .withNewSpec()
-        .addNewContainer().withName("sidecar").addNewPort().withName("http").withContainerPort(9999).endPort().endContainer()
-        .addNewContainer().withName("worker")
-        .addNewPort().withName("metrics").withContainerPort(9100).endPort()
-        .addNewPort().withName("http").withContainerPort(port).endPort()
+        .addNewContainer()
+        .withName("sidecar")
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(9999)
+        .endPort()
+        .endContainer()
+        .addNewContainer()
+        .withName("worker")
+        .addNewPort()
+        .withName("metrics")
+        .withContainerPort(9100)
+        .endPort()
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(port)
+        .endPort()
         .endContainer()
         .endSpec()
-        .withNewStatus().withPodIP(ip).endStatus()
+        .withNewStatus()
+        .withPodIP(ip)
+        .endStatus()
         .build();
   }
 
   static Registration reg(String id, String host, int port) {
-    return new Registration("/trtllm-disagg/c/workers/" + id, id, host, port, Pool.CONTEXT, 1, 1, false, "{}");
+    return new Registration(
+        "/trtllm-disagg/c/workers/" + id, id, host, port, Pool.CONTEXT, 1, 1, false, "{}");
   }
 
   @Test
@@ -36,10 +55,13 @@ class PodRegistrationsTest {
     Registration wrongPort = reg("wp", "10.0.0.2", 9100);
     Registration sidecarPort = reg("sp", "10.0.0.2", 9999);
     Registration elsewhere = reg("x", "10.9.9.9", 8000);
-    Registration noHost = new Registration("/trtllm-disagg/c/workers/m", "m", null, 0, null, 0, 1, true, "junk");
-    List<Pod> pods = List.of(pod("p-0", "10.0.0.1", 8000), pod("p-1", "10.0.0.2", 8000), pod("p-2", null, 8000));
+    Registration noHost =
+        new Registration("/trtllm-disagg/c/workers/m", "m", null, 0, null, 0, 1, true, "junk");
+    List<Pod> pods =
+        List.of(pod("p-0", "10.0.0.1", 8000), pod("p-1", "10.0.0.2", 8000), pod("p-2", null, 8000));
 
-    PodRegistrations.Match m = PodRegistrations.match(List.of(a, b, wrongPort, sidecarPort, elsewhere, noHost, a2), pods);
+    PodRegistrations.Match m =
+        PodRegistrations.match(List.of(a, b, wrongPort, sidecarPort, elsewhere, noHost, a2), pods);
 
     assertThat(m.byPod().keySet()).containsExactly("p-0", "p-1", "p-2");
     assertThat(m.of("p-0")).containsExactly(a, a2);

@@ -31,8 +31,12 @@ import org.junit.jupiter.api.Test;
 
 /** {@link PrivateKeys}, with keys generated here and written in each PEM form by BouncyCastle. */
 class PrivateKeysTest {
-  /** For writing encrypted keys only (the JDK lacks OpenSSL's key derivation); not registered globally. */
+  /**
+   * For writing encrypted keys only (the JDK lacks OpenSSL's key derivation); not registered
+   * globally.
+   */
   static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
   static KeyPair rsa;
   static KeyPair ec;
 
@@ -60,13 +64,18 @@ class PrivateKeysTest {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** The output is one PKCS#8 PEM block that the JDK reads as the private key of {@code expected}. */
+  /**
+   * The output is one PKCS#8 PEM block that the JDK reads as the private key of {@code expected}.
+   */
   static void assertPkcs8Of(byte[] out, KeyPair expected) throws Exception {
     String text = new String(out, StandardCharsets.US_ASCII);
-    assertThat(text).startsWith("-----BEGIN PRIVATE KEY-----\n").endsWith("-----END PRIVATE KEY-----\n");
+    assertThat(text)
+        .startsWith("-----BEGIN PRIVATE KEY-----\n")
+        .endsWith("-----END PRIVATE KEY-----\n");
     byte[] der = Base64.getMimeDecoder().decode(text.replaceAll("-----[A-Z ]+-----", ""));
     String algorithm = expected.getPrivate().getAlgorithm();
-    PrivateKey back = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+    PrivateKey back =
+        KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
     // the same key: what it signs, the public key verifies
     String signing = algorithm.equals("EC") ? "SHA256withECDSA" : "SHA256with" + algorithm;
     Signature signer = Signature.getInstance(signing);
@@ -103,9 +112,12 @@ class PrivateKeysTest {
   static String sec1(KeyPair kp) throws Exception {
     PrivateKeyInfo info = PrivateKeyInfo.getInstance(kp.getPrivate().getEncoded());
     ECPrivateKey bare = ECPrivateKey.getInstance(info.parsePrivateKey());
-    ECPrivateKey full = new ECPrivateKey(256, bare.getKey(),
-        SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()).getPublicKeyData(),
-        info.getPrivateKeyAlgorithm().getParameters());
+    ECPrivateKey full =
+        new ECPrivateKey(
+            256,
+            bare.getKey(),
+            SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()).getPublicKeyData(),
+            info.getPrivateKeyAlgorithm().getParameters());
     return pem(new PemObject("EC PRIVATE KEY", full.getEncoded()));
   }
 
@@ -126,7 +138,10 @@ class PrivateKeysTest {
   @Test
   void textAndEcParametersBeforeTheKeyAreSkipped() throws Exception {
     // what `openssl ecparam -name prime256v1 -genkey` writes, after a comment line
-    String params = pem(new PemObject("EC PARAMETERS", new ASN1ObjectIdentifier("1.2.840.10045.3.1.7").getEncoded()));
+    String params =
+        pem(
+            new PemObject(
+                "EC PARAMETERS", new ASN1ObjectIdentifier("1.2.840.10045.3.1.7").getEncoded()));
     String in = "issued by test\n" + params + sec1(ec);
     assertPkcs8Of(PrivateKeys.toPkcs8Pem(ascii(in)), ec);
   }
@@ -135,8 +150,9 @@ class PrivateKeysTest {
   void garbageIsReportedNamingTheSecretKey() {
     assertThatThrownBy(() -> PrivateKeys.toPkcs8Pem(ascii("not a key at all\n")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("tls.key holds no PEM private key (expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY"
-            + " or BEGIN EC PRIVATE KEY)");
+        .hasMessage(
+            "tls.key holds no PEM private key (expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY"
+                + " or BEGIN EC PRIVATE KEY)");
   }
 
   @Test
@@ -151,24 +167,34 @@ class PrivateKeysTest {
   @Test
   void undecodableKeyIsReportedWithoutItsContent() {
     String body = "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu";
-    assertThatThrownBy(() -> PrivateKeys.toPkcs8Pem(
-        ascii("-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n")))
+    assertThatThrownBy(
+            () ->
+                PrivateKeys.toPkcs8Pem(
+                    ascii(
+                        "-----BEGIN RSA PRIVATE KEY-----\n"
+                            + body
+                            + "\n-----END RSA PRIVATE KEY-----\n")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("tls.key: cannot read the PEM private key: ")
-        .message().doesNotContain(body);
+        .message()
+        .doesNotContain(body);
   }
 
   @Test
   void unknownPemTypeIsReported() {
-    assertThatThrownBy(() -> PrivateKeys.toPkcs8Pem(ascii("-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n")))
+    assertThatThrownBy(
+            () -> PrivateKeys.toPkcs8Pem(ascii("-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("tls.key: cannot read the PEM private key: ");
   }
 
   @Test
   void encryptedPkcs8IsRefusedClearly() throws Exception {
-    var encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
-        .setProvider(BC).setPassword("pw".toCharArray()).build();
+    var encryptor =
+        new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+            .setProvider(BC)
+            .setPassword("pw".toCharArray())
+            .build();
     String in = pem(new JcaPKCS8Generator(rsa.getPrivate(), encryptor));
     assertThat(in).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
     assertEncryptedRefused(in);
@@ -177,8 +203,13 @@ class PrivateKeysTest {
   @Test
   void encryptedPkcs1AndSec1AreRefusedClearly() throws Exception {
     for (KeyPair kp : new KeyPair[] {rsa, ec}) {
-      String in = pem(new JcaMiscPEMGenerator(kp.getPrivate(),
-          new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build("pw".toCharArray())));
+      String in =
+          pem(
+              new JcaMiscPEMGenerator(
+                  kp.getPrivate(),
+                  new JcePEMEncryptorBuilder("AES-128-CBC")
+                      .setProvider(BC)
+                      .build("pw".toCharArray())));
       assertThat(in).contains("Proc-Type: 4,ENCRYPTED");
       assertEncryptedRefused(in);
     }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link RegistrationWatch} across etcd outages and restarts (own etcd per test: it is stopped). */
+/**
+ * {@link RegistrationWatch} across etcd outages and restarts (own etcd per test: it is stopped).
+ */
 class RegistrationWatchRestartTest {
 
   EtcdServer etcd;
@@ -43,15 +45,24 @@ class RegistrationWatchRestartTest {
   @Test
   void outageKeepsLastRegistrationsFlaggedUnreachableAndRestartResumes() throws Exception {
     String cluster = "ns.restart";
-    try (TrtllmStyleWorker first = new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.0.1", 8000, 30, 5).start()) {
-      // The operator's client settings (EtcdConnections.newClient), seen through ObservedClient to count lists.
+    try (TrtllmStyleWorker first =
+        new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.0.1", 8000, 30, 5).start()) {
+      // The operator's client settings (EtcdConnections.newClient), seen through ObservedClient to
+      // count lists.
       try (Client operatorClient = EtcdConnections.newClient(Targets.plain(etcd.clientUrl()))) {
         ObservedClient observed = new ObservedClient(operatorClient);
-        watch = new RegistrationWatch(observed.client(), cluster, () -> seen.add(watch.snapshot()), scheduler,
-            RegistrationWatchTest.FAST);
+        watch =
+            new RegistrationWatch(
+                observed.client(),
+                cluster,
+                () -> seen.add(watch.snapshot()),
+                scheduler,
+                RegistrationWatchTest.FAST);
         watch.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
-        assertThat(watch.snapshot().registrations()).extracting(Registration::key).containsExactly(first.key());
+        assertThat(watch.snapshot().registrations())
+            .extracting(Registration::key)
+            .containsExactly(first.key());
 
         etcd.stop();
         await().atMost(Duration.ofSeconds(20)).until(() -> !watch.snapshot().reachable());
@@ -59,15 +70,24 @@ class RegistrationWatchRestartTest {
         assertThat(down.registrations()).extracting(Registration::key).containsExactly(first.key());
         assertThat(down.lastError()).isNotBlank();
         int listsWhileDown = observed.lists();
-        await().atMost(Duration.ofSeconds(10)).until(() -> observed.lists() > listsWhileDown + 1); // keeps retrying
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> observed.lists() > listsWhileDown + 1); // keeps retrying
         assertThat(seen).anySatisfy(s -> assertThat(s.reachable()).isFalse());
 
         etcd.restart();
         await().atMost(Duration.ofSeconds(20)).until(() -> watch.snapshot().reachable());
-        try (TrtllmStyleWorker second = new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.1.0.2", 8000, 30, 5)
-            .start()) {
-          await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().registrations().stream()
-              .map(Registration::key).toList().equals(List.of(first.key(), second.key()).stream().sorted().toList()));
+        try (TrtllmStyleWorker second =
+            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.1.0.2", 8000, 30, 5)
+                .start()) {
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      watch.snapshot().registrations().stream()
+                          .map(Registration::key)
+                          .toList()
+                          .equals(List.of(first.key(), second.key()).stream().sorted().toList()));
           assertThat(watch.snapshot().reachable()).isTrue();
           assertThat(watch.snapshot().lastError()).isNull();
         }
@@ -78,19 +98,34 @@ class RegistrationWatchRestartTest {
   @Test
   void restartWithoutObservedOutageStillDeliversLaterRegistrations() throws Exception {
     String cluster = "ns.quick-restart";
-    watch = new RegistrationWatch(client, cluster, () -> seen.add(watch.snapshot()), scheduler,
-        RegistrationWatch.Options.DEFAULT);
+    watch =
+        new RegistrationWatch(
+            client,
+            cluster,
+            () -> seen.add(watch.snapshot()),
+            scheduler,
+            RegistrationWatch.Options.DEFAULT);
     watch.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
 
     etcd.restart();
-    try (TrtllmStyleWorker w = new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.1.1", 8000, 30, 5)) {
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-        w.registerOnce();
-        return true;
-      });
-      await().atMost(Duration.ofSeconds(30)).until(() -> watch.snapshot().reachable()
-          && watch.snapshot().registrations().stream().anyMatch(r -> r.key().equals(w.key())));
+    try (TrtllmStyleWorker w =
+        new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.1.1", 8000, 30, 5)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                w.registerOnce();
+                return true;
+              });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  watch.snapshot().reachable()
+                      && watch.snapshot().registrations().stream()
+                          .anyMatch(r -> r.key().equals(w.key())));
     }
   }
 }

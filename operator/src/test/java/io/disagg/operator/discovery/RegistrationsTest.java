@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 class RegistrationsTest {
 
-  static final String KEY = "/trtllm-disagg/ns.demo/workers/GENERATION-10.0.0.7:8000-1712345678901-42-007";
+  static final String KEY =
+      "/trtllm-disagg/ns.demo/workers/GENERATION-10.0.0.7:8000-1712345678901-42-007";
 
   static Registration parse(String value) {
     return Registrations.parse(KEY, value.getBytes(StandardCharsets.UTF_8), 77, 12);
@@ -16,8 +17,10 @@ class RegistrationsTest {
 
   @Test
   void parsesTheValueTensorRtLlmWrites() {
-    Registration r = parse("{\"worker_id\": \"GENERATION-10.0.0.7:8000-1712345678901-42-007\", \"host\": \"10.0.0.7\","
-        + " \"port\": 8000, \"role\": 1}");
+    Registration r =
+        parse(
+            "{\"worker_id\": \"GENERATION-10.0.0.7:8000-1712345678901-42-007\", \"host\": \"10.0.0.7\","
+                + " \"port\": 8000, \"role\": 1}");
     assertThat(r.malformed()).isFalse();
     assertThat(r.pool()).isEqualTo(Pool.GENERATION);
     assertThat(r.workerId()).isEqualTo("GENERATION-10.0.0.7:8000-1712345678901-42-007");
@@ -27,7 +30,8 @@ class RegistrationsTest {
     assertThat(r.lease()).isEqualTo(77);
     assertThat(r.modRevision()).isEqualTo(12);
     assertThat(r.key()).isEqualTo(KEY);
-    assertThat(parse("{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 0}").pool()).isEqualTo(Pool.CONTEXT);
+    assertThat(parse("{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 0}").pool())
+        .isEqualTo(Pool.CONTEXT);
   }
 
   @Test
@@ -39,14 +43,20 @@ class RegistrationsTest {
 
   @Test
   void keepsWhatTheRouterWouldNotCountAsMalformed() {
-    for (String bad : new String[] {
-        "not json", "", "[1,2]", "\"text\"", "{\"host\": \"h\", \"port\": 1, \"role\": 0}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 2}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": -1}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": \"GENERATION\"}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": \"8000\", \"role\": 1}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 1, \"extra\": true}",
-        "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 1"}) {
+    for (String bad :
+        new String[] {
+          "not json",
+          "",
+          "[1,2]",
+          "\"text\"",
+          "{\"host\": \"h\", \"port\": 1, \"role\": 0}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 2}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": -1}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": \"GENERATION\"}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": \"8000\", \"role\": 1}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 1, \"extra\": true}",
+          "{\"worker_id\": \"w\", \"host\": \"h\", \"port\": 1, \"role\": 1"
+        }) {
       Registration r = parse(bad);
       assertThat(r.malformed()).as(bad).isTrue();
       assertThat(r.pool()).as(bad).isNull();
@@ -54,8 +64,10 @@ class RegistrationsTest {
       assertThat(r.key()).isEqualTo(KEY);
       assertThat(r.workerId()).as(bad).isNotBlank();
     }
-    assertThat(parse("garbage").workerId()).isEqualTo("GENERATION-10.0.0.7:8000-1712345678901-42-007");
-    Registration encoder = parse("{\"worker_id\": \"enc\", \"host\": \"10.0.0.9\", \"port\": 9000, \"role\": 2}");
+    assertThat(parse("garbage").workerId())
+        .isEqualTo("GENERATION-10.0.0.7:8000-1712345678901-42-007");
+    Registration encoder =
+        parse("{\"worker_id\": \"enc\", \"host\": \"10.0.0.9\", \"port\": 9000, \"role\": 2}");
     assertThat(encoder.workerId()).isEqualTo("enc");
     assertThat(encoder.endpoint()).isEqualTo("10.0.0.9:9000");
   }

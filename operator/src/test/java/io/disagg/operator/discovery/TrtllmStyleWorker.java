@@ -24,21 +24,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code disagg_cluster}, through jetcd instead of Python.
  *
  * <p>Followed upstream (NVIDIA/TensorRT-LLM):
+ *
  * <ul>
- *   <li>{@code tensorrt_llm/serve/disagg_auto_scaling.py}, {@code DisaggClusterWorker}:
- *       {@code worker_id = f"{role.name}-{host}:{port}-{ms}-{pid}-{rand:03}"}, key
- *       {@code /trtllm-disagg/{cluster_name}/workers/{worker_id}}, value
- *       {@code json.dumps(asdict(WorkerInfo))} (Python's default separators {@code ", "} and
- *       {@code ": "}, field order worker_id, host, port, role; role 0 for CONTEXT, 1 for GENERATION
- *       as in {@code ServerRole}); registration with {@code ttl=inactive_timeout_sec}; every
- *       {@code heartbeat_interval_sec} an {@code expire}; when that fails, {@code register_worker}
- *       again (retrying every 5 s until it succeeds).</li>
+ *   <li>{@code tensorrt_llm/serve/disagg_auto_scaling.py}, {@code DisaggClusterWorker}: {@code
+ *       worker_id = f"{role.name}-{host}:{port}-{ms}-{pid}-{rand:03}"}, key {@code
+ *       /trtllm-disagg/{cluster_name}/workers/{worker_id}}, value {@code
+ *       json.dumps(asdict(WorkerInfo))} (Python's default separators {@code ", "} and {@code ": "},
+ *       field order worker_id, host, port, role; role 0 for CONTEXT, 1 for GENERATION as in {@code
+ *       ServerRole}); registration with {@code ttl=inactive_timeout_sec}; every {@code
+ *       heartbeat_interval_sec} an {@code expire}; when that fails, {@code register_worker} again
+ *       (retrying every 5 s until it succeeds).
  *   <li>{@code tensorrt_llm/serve/cluster_storage.py}, {@code Etcd3ClusterStorage}: one lease per
- *       key, granted on first use and cached ({@code _get_lease}); {@code set} is
- *       {@code put_if_not_exists} (a transaction: create revision == 0, then put with the lease);
- *       {@code expire} is one lease keep-alive whose answer is not inspected, so a keep-alive that
- *       etcd answers with TTL 0 (lease unknown) still counts as success; only an exception fails it.
- *       jetcd reports TTL 0 as an exception with code NOT_FOUND, so that code counts as success here.</li>
+ *       key, granted on first use and cached ({@code _get_lease}); {@code set} is {@code
+ *       put_if_not_exists} (a transaction: create revision == 0, then put with the lease); {@code
+ *       expire} is one lease keep-alive whose answer is not inspected, so a keep-alive that etcd
+ *       answers with TTL 0 (lease unknown) still counts as success; only an exception fails it.
+ *       jetcd reports TTL 0 as an exception with code NOT_FOUND, so that code counts as success
+ *       here.
  * </ul>
  */
 final class TrtllmStyleWorker implements AutoCloseable {
@@ -57,7 +59,13 @@ final class TrtllmStyleWorker implements AutoCloseable {
   private long leaseId;
   private ScheduledExecutorService heartbeat;
 
-  TrtllmStyleWorker(Client client, String clusterName, Pool role, String host, int port, int inactiveTimeoutSec,
+  TrtllmStyleWorker(
+      Client client,
+      String clusterName,
+      Pool role,
+      String host,
+      int port,
+      int inactiveTimeoutSec,
       int heartbeatIntervalSec) {
     this.client = client;
     this.clusterName = clusterName;
@@ -66,8 +74,18 @@ final class TrtllmStyleWorker implements AutoCloseable {
     this.port = port;
     this.inactiveTimeoutSec = inactiveTimeoutSec;
     this.heartbeatIntervalSec = heartbeatIntervalSec;
-    this.workerId = role.serverRole() + "-" + host + ":" + port + "-" + System.currentTimeMillis() + "-"
-        + ProcessHandle.current().pid() + "-" + String.format("%03d", ThreadLocalRandom.current().nextInt(0, 1001));
+    this.workerId =
+        role.serverRole()
+            + "-"
+            + host
+            + ":"
+            + port
+            + "-"
+            + System.currentTimeMillis()
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + String.format("%03d", ThreadLocalRandom.current().nextInt(0, 1001));
   }
 
   String workerId() {
@@ -81,8 +99,15 @@ final class TrtllmStyleWorker implements AutoCloseable {
 
   /** {@code json.dumps(asdict(worker_info))}. */
   String value() {
-    return "{\"worker_id\": " + quote(workerId) + ", \"host\": " + quote(host) + ", \"port\": " + port
-        + ", \"role\": " + (role == Pool.CONTEXT ? 0 : 1) + "}";
+    return "{\"worker_id\": "
+        + quote(workerId)
+        + ", \"host\": "
+        + quote(host)
+        + ", \"port\": "
+        + port
+        + ", \"role\": "
+        + (role == Pool.CONTEXT ? 0 : 1)
+        + "}";
   }
 
   synchronized long leaseId() {
@@ -103,10 +128,15 @@ final class TrtllmStyleWorker implements AutoCloseable {
       leaseId = client.getLeaseClient().grant(inactiveTimeoutSec).get(5, TimeUnit.SECONDS).getID();
     }
     ByteSequence k = bytes(key());
-    boolean ok = client.getKVClient().txn()
-        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-        .Then(Op.put(k, bytes(value()), PutOption.builder().withLeaseId(leaseId).build()))
-        .commit().get(5, TimeUnit.SECONDS).isSucceeded();
+    boolean ok =
+        client
+            .getKVClient()
+            .txn()
+            .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+            .Then(Op.put(k, bytes(value()), PutOption.builder().withLeaseId(leaseId).build()))
+            .commit()
+            .get(5, TimeUnit.SECONDS)
+            .isSucceeded();
     if (ok) {
       registrations.incrementAndGet();
     }
@@ -121,7 +151,9 @@ final class TrtllmStyleWorker implements AutoCloseable {
       return true;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND) {
-        refreshes.incrementAndGet(); // TTL 0 answer: Python's refresh_lease returns it, expire() returns True
+        refreshes
+            .incrementAndGet(); // TTL 0 answer: Python's refresh_lease returns it, expire() returns
+        // True
         return true;
       }
       return false;
@@ -139,21 +171,30 @@ final class TrtllmStyleWorker implements AutoCloseable {
     return this;
   }
 
-  /** {@code _heartbeat}: every heartbeat interval an expire; re-register (retry every 5 s) when it fails. */
+  /**
+   * {@code _heartbeat}: every heartbeat interval an expire; re-register (retry every 5 s) when it
+   * fails.
+   */
   synchronized void startHeartbeat() {
     if (heartbeat != null) {
       return;
     }
-    heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "trtllm-heartbeat-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    heartbeat.scheduleWithFixedDelay(() -> {
-      if (!expire()) {
-        reRegister();
-      }
-    }, heartbeatIntervalSec, heartbeatIntervalSec, TimeUnit.SECONDS);
+    heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "trtllm-heartbeat-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    heartbeat.scheduleWithFixedDelay(
+        () -> {
+          if (!expire()) {
+            reRegister();
+          }
+        },
+        heartbeatIntervalSec,
+        heartbeatIntervalSec,
+        TimeUnit.SECONDS);
   }
 
   private void reRegister() {
@@ -189,7 +230,11 @@ final class TrtllmStyleWorker implements AutoCloseable {
 
   /** Remaining TTL of the lease in seconds; -1 when the lease does not exist. */
   long leaseTtl() throws Exception {
-    return client.getLeaseClient().timeToLive(leaseId(), LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS).getTTL();
+    return client
+        .getLeaseClient()
+        .timeToLive(leaseId(), LeaseOption.DEFAULT)
+        .get(5, TimeUnit.SECONDS)
+        .getTTL();
   }
 
   /** Whether the key exists in etcd. */

@@ -12,8 +12,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A tiny HTTP server on 127.0.0.1, a free port, answering every request with the status, content
- * type and body currently set, and recording the request URIs (path and query). For testing
- * HTTP clients; nothing leaves the loopback interface.
+ * type and body currently set, and recording the request URIs (path and query). For testing HTTP
+ * clients; nothing leaves the loopback interface.
  */
 final class LoopbackHttpServer implements AutoCloseable {
 
@@ -27,35 +27,39 @@ final class LoopbackHttpServer implements AutoCloseable {
 
   LoopbackHttpServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-    server.createContext("/", ex -> {
-      requests.add(ex.getRequestURI().toString());
-      try {
-        CountDownLatch h = hold;
-        if (h != null) {
-          h.await();
-        }
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        if (location != null) {
-          ex.getResponseHeaders().set("Location", location);
-        }
-        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-        if (b.length > 0) {
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
+    server.createContext(
+        "/",
+        ex -> {
+          requests.add(ex.getRequestURI().toString());
+          try {
+            CountDownLatch h = hold;
+            if (h != null) {
+              h.await();
+            }
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            if (location != null) {
+              ex.getResponseHeaders().set("Location", location);
+            }
+            ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+            if (b.length > 0) {
+              try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            ex.close();
           }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        ex.close();
-      }
-    });
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "loopback-http");
-      t.setDaemon(true);
-      return t;
-    }));
+        });
+    server.setExecutor(
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "loopback-http");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 

@@ -13,7 +13,10 @@ class PrometheusQueryTest {
 
   @Test
   void vectorWithOneSeriesGivesItsValue() {
-    PrometheusQueryResult r = PrometheusQueryResult.parse(200, """
+    PrometheusQueryResult r =
+        PrometheusQueryResult.parse(
+            200,
+            """
         {"status":"success","data":{"resultType":"vector","result":[
           {"metric":{"namespace":"serving"},"value":[1700000000.123,"0.93"]}]}}""");
     assertThat(r.ok()).isTrue();
@@ -23,22 +26,28 @@ class PrometheusQueryTest {
 
   @Test
   void scalarGivesItsValue() {
-    PrometheusQueryResult r = PrometheusQueryResult.parse(200,
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1700000000,\"12\"]}}");
+    PrometheusQueryResult r =
+        PrometheusQueryResult.parse(
+            200,
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1700000000,\"12\"]}}");
     assertThat(r.value()).isEqualTo(12.0);
   }
 
   @Test
   void emptyVectorIsNoData() {
-    PrometheusQueryResult r = PrometheusQueryResult.parse(200,
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
+    PrometheusQueryResult r =
+        PrometheusQueryResult.parse(
+            200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
     assertThat(r.ok()).isFalse();
     assertThat(r.error()).contains("no data");
   }
 
   @Test
   void severalSeriesAreAmbiguous() {
-    PrometheusQueryResult r = PrometheusQueryResult.parse(200, """
+    PrometheusQueryResult r =
+        PrometheusQueryResult.parse(
+            200,
+            """
         {"status":"success","data":{"resultType":"vector","result":[
           {"metric":{"pod":"a"},"value":[1,"1"]},{"metric":{"pod":"b"},"value":[1,"2"]}]}}""");
     assertThat(r.ok()).isFalse();
@@ -48,8 +57,12 @@ class PrometheusQueryTest {
   @Test
   void nanInfinityAndNegativeValuesAreNoValue() {
     for (String v : new String[] {"NaN", "+Inf", "-Inf", "-1", "abc"}) {
-      PrometheusQueryResult r = PrometheusQueryResult.parse(200,
-          "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"" + v + "\"]}]}}");
+      PrometheusQueryResult r =
+          PrometheusQueryResult.parse(
+              200,
+              "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\""
+                  + v
+                  + "\"]}]}}");
       assertThat(r.ok()).as(v).isFalse();
       assertThat(r.value()).as(v).isNull();
     }
@@ -57,28 +70,42 @@ class PrometheusQueryTest {
 
   @Test
   void errorAnswerCarriesPrometheusMessage() {
-    PrometheusQueryResult r = PrometheusQueryResult.parse(400,
-        "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter \\\"query\\\": 1:5: parse error\"}");
+    PrometheusQueryResult r =
+        PrometheusQueryResult.parse(
+            400,
+            "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter \\\"query\\\": 1:5: parse error\"}");
     assertThat(r.ok()).isFalse();
     assertThat(r.error()).contains("HTTP 400").contains("bad_data").contains("parse error");
   }
 
   @Test
   void matrixNonJsonAndMalformedAnswersAreNoValue() {
-    assertThat(PrometheusQueryResult.parse(200,
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}").error()).contains("matrix");
-    assertThat(PrometheusQueryResult.parse(502, "<html>bad gateway</html>").error()).contains("HTTP 502");
+    assertThat(
+            PrometheusQueryResult.parse(
+                    200,
+                    "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}")
+                .error())
+        .contains("matrix");
+    assertThat(PrometheusQueryResult.parse(502, "<html>bad gateway</html>").error())
+        .contains("HTTP 502");
     assertThat(PrometheusQueryResult.parse(200, null).ok()).isFalse();
-    assertThat(PrometheusQueryResult.parse(200,
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,2]}]}}").ok())
-        .as("value must be a string, as the API defines").isFalse();
-    assertThat(PrometheusQueryResult.parse(503, "{\"status\":\"success\",\"data\":{}}").error()).contains("HTTP 503");
+    assertThat(
+            PrometheusQueryResult.parse(
+                    200,
+                    "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,2]}]}}")
+                .ok())
+        .as("value must be a string, as the API defines")
+        .isFalse();
+    assertThat(PrometheusQueryResult.parse(503, "{\"status\":\"success\",\"data\":{}}").error())
+        .contains("HTTP 503");
   }
 
   @Test
   void clientSendsTheQueryAndReadsTheAnswer() throws Exception {
     try (LoopbackHttpServer prom = new LoopbackHttpServer()) {
-      prom.answer(200, JSON,
+      prom.answer(
+          200,
+          JSON,
           "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"0.5\"]}]}}");
       PrometheusQueryClient client = new PrometheusQueryClient(Duration.ofSeconds(2));
       String q = "avg(trtllm_kv_cache_utilization{pod=~\"demo-generation-[0-9]+\"})";
@@ -86,12 +113,20 @@ class PrometheusQueryTest {
       assertThat(r.value()).isEqualTo(0.5);
       String uri = prom.requests().get(0);
       assertThat(uri).startsWith("/prefix/api/v1/query?query=");
-      assertThat(URLDecoder.decode(uri.substring(uri.indexOf("query=") + 6, uri.indexOf("&timeout=")), StandardCharsets.UTF_8))
+      assertThat(
+              URLDecoder.decode(
+                  uri.substring(uri.indexOf("query=") + 6, uri.indexOf("&timeout=")),
+                  StandardCharsets.UTF_8))
           .isEqualTo(q);
       assertThat(uri).endsWith("&timeout=2s");
 
-      prom.answer(422, JSON, "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"many-to-many matching\"}");
-      assertThat(client.query(prom.baseUrl(), q).error()).contains("execution").contains("many-to-many");
+      prom.answer(
+          422,
+          JSON,
+          "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"many-to-many matching\"}");
+      assertThat(client.query(prom.baseUrl(), q).error())
+          .contains("execution")
+          .contains("many-to-many");
     }
   }
 
@@ -99,7 +134,10 @@ class PrometheusQueryTest {
   void clientTimesOutRefusesRedirectsAndBadUrls() throws Exception {
     PrometheusQueryClient client = new PrometheusQueryClient(Duration.ofMillis(300));
     try (LoopbackHttpServer prom = new LoopbackHttpServer()) {
-      prom.answer(200, JSON, "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"1\"]}}");
+      prom.answer(
+          200,
+          JSON,
+          "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"1\"]}}");
       prom.hold();
       PrometheusQueryResult r = client.query(prom.baseUrl(), "up");
       assertThat(r.ok()).isFalse();

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Test;
 
 class PrometheusTextTest {
 
-  static final String TRTLLM = """
+  static final String TRTLLM =
+      """
       # HELP trtllm_num_requests_running Number of requests currently running.
       # TYPE trtllm_num_requests_running gauge
       trtllm_num_requests_running{model_name="llama",engine_type="trtllm"} 3.0
@@ -26,13 +27,16 @@ class PrometheusTextTest {
     PrometheusText.Scrape s = PrometheusText.parse(TRTLLM);
     assertThat(s.unreadableLines()).isZero();
     assertThat(s.sum("trtllm_num_requests_running")).isEqualTo(3.0);
-    assertThat(s.samples()).anySatisfy(x -> {
-      assertThat(x.name()).isEqualTo("time_to_first_token_seconds_bucket");
-      assertThat(x.labels()).containsEntry("le", "+Inf");
-      assertThat(x.value()).isEqualTo(7.0);
-    });
+    assertThat(s.samples())
+        .anySatisfy(
+            x -> {
+              assertThat(x.name()).isEqualTo("time_to_first_token_seconds_bucket");
+              assertThat(x.labels()).containsEntry("le", "+Inf");
+              assertThat(x.value()).isEqualTo(7.0);
+            });
     assertThat(s.sum("time_to_first_token_seconds_sum")).isEqualTo(2.5);
-    assertThat(s.samples()).anySatisfy(x -> assertThat(x.labels()).containsEntry("path", "a\"b\\c\nd"));
+    assertThat(s.samples())
+        .anySatisfy(x -> assertThat(x.labels()).containsEntry("path", "a\"b\\c\nd"));
     assertThat(s.sum("weird_metric")).isNull();
 
     WorkerLoad load = WorkerLoad.from(s);
@@ -42,7 +46,9 @@ class PrometheusTextTest {
 
   @Test
   void sumsAcrossLabelSetsAndSkipsBrokenLines() {
-    PrometheusText.Scrape s = PrometheusText.parse("""
+    PrometheusText.Scrape s =
+        PrometheusText.parse(
+            """
         a{x="1"} 1
         a{x="2"} 2.5e0
         a{x="3" 4
@@ -57,7 +63,8 @@ class PrometheusTextTest {
 
   @Test
   void olderReleasesWithoutGaugesGiveUnknownLoad() {
-    WorkerLoad load = WorkerLoad.from(PrometheusText.parse("time_to_first_token_seconds_count 3\n"));
+    WorkerLoad load =
+        WorkerLoad.from(PrometheusText.parse("time_to_first_token_seconds_count 3\n"));
     assertThat(load.inFlight()).isNull();
   }
 }

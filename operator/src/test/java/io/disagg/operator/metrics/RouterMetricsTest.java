@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 
 class RouterMetricsTest {
 
-  /** As prometheus_client's multiprocess collector renders the router's counters (perf_metrics.py). */
-  static final String ROUTER = """
+  /**
+   * As prometheus_client's multiprocess collector renders the router's counters (perf_metrics.py).
+   */
+  static final String ROUTER =
+      """
       # HELP ctx_total_requests_total Total number of requests
       # TYPE ctx_total_requests_total counter
       ctx_total_requests_total 120.0
@@ -35,11 +38,15 @@ class RouterMetricsTest {
 
   @Test
   void missingCountersAreNullAndANegativeDifferenceIsZero() {
-    RouterLoad old = RouterLoad.from(PrometheusText.parse("total_requests_total 5\nctx_total_requests_total 4\n"));
+    RouterLoad old =
+        RouterLoad.from(
+            PrometheusText.parse("total_requests_total 5\nctx_total_requests_total 4\n"));
     assertThat(old.contextInFlight()).as("completed counter missing").isNull();
     assertThat(old.generationInFlight()).isNull();
-    RouterLoad racy = RouterLoad.from(PrometheusText.parse(
-        "ctx_total_requests_total 4\nctx_completed_requests_total 5\ngen_total_requests_total 0\ngen_completed_requests_total 0\n"));
+    RouterLoad racy =
+        RouterLoad.from(
+            PrometheusText.parse(
+                "ctx_total_requests_total 4\nctx_completed_requests_total 5\ngen_total_requests_total 0\ngen_completed_requests_total 0\n"));
     assertThat(racy.contextInFlight()).isZero();
     assertThat(racy.generationInFlight()).isZero();
   }
@@ -63,12 +70,16 @@ class RouterMetricsTest {
       assertThat(router.requests()).containsExactly("/prometheus/metrics/");
 
       router.redirect(307, "/prometheus/metrics/");
-      assertThat(client.load(router.host(), router.port())).as("redirects are not followed").isEmpty();
+      assertThat(client.load(router.host(), router.port()))
+          .as("redirects are not followed")
+          .isEmpty();
       router.answer(500, "text/plain", "oops");
       assertThat(client.load(router.host(), router.port())).isEmpty();
       router.answer(200, "text/plain", ROUTER);
       router.hold();
-      assertThat(new RouterMetricsClient(Duration.ofMillis(300)).load(router.host(), router.port())).as("timeout").isEmpty();
+      assertThat(new RouterMetricsClient(Duration.ofMillis(300)).load(router.host(), router.port()))
+          .as("timeout")
+          .isEmpty();
     }
   }
 }

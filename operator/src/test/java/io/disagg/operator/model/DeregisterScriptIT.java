@@ -1,11 +1,11 @@
 package io.disagg.operator.model;
 
-import io.disagg.operator.core.Pool;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.EtcdServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import io.disagg.operator.spec.EffectiveSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The workers' preStop script ({@code deregister.py}, as the operator ships it) against a real
- * etcd, with registrations written the way TensorRT-LLM writes them
- * ({@code tensorrt_llm/serve/disagg_auto_scaling.py}): one lease per worker, put-if-absent of
- * {@code /trtllm-disagg/<cluster_name>/workers/<worker_id>} = {@code {"worker_id","host","port","role"}}.
+ * etcd, with registrations written the way TensorRT-LLM writes them ({@code
+ * tensorrt_llm/serve/disagg_auto_scaling.py}): one lease per worker, put-if-absent of {@code
+ * /trtllm-disagg/<cluster_name>/workers/<worker_id>} = {@code {"worker_id","host","port","role"}}.
  *
  * <p>Needs {@code python3} with the modules of {@code e2e/requirements-prestop.txt}; without them
  * the tests are skipped, unless the environment variable {@code CI} is set: then they fail.
@@ -48,14 +47,14 @@ class DeregisterScriptIT {
 
   private static final String POD_IP = "10.1.2.3";
   private static final int PORT = 8000;
+
   /** Upper bound for one run of the script: its etcd deadline is 8 s, the grace comes on top. */
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
 
   private static EtcdServer etcd;
   private static Client client;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Why python3 cannot run the script here, or null when it can. */
   private static String missingPython;
@@ -92,26 +91,38 @@ class DeregisterScriptIT {
     DisaggCluster cr = ModelFixtures.cluster();
     cr.getSpec().getDiscovery().setClusterName("dereg-only-mine");
     // an unreachable member first: the script must go on to the next one
-    cr.getSpec().getDiscovery().getEtcd().setEndpoints(List.of("127.0.0.1:" + closedPort(), etcd.endpoint()));
+    cr.getSpec()
+        .getDiscovery()
+        .getEtcd()
+        .setEndpoints(List.of("127.0.0.1:" + closedPort(), etcd.endpoint()));
     String prefix = "/trtllm-disagg/dereg-only-mine/workers/";
 
     Worker mine = register(prefix, "GENERATION", POD_IP, PORT, 1);
     Worker otherHost = register(prefix, "GENERATION", "10.1.2.4", PORT, 1);
     Worker otherPort = register(prefix, "CONTEXT", POD_IP, PORT + 1, 0);
     Worker malformed = put(prefix + "CONTEXT-garbage", "{not json", lease(60));
-    Worker otherCluster = register("/trtllm-disagg/another-cluster/workers/", "GENERATION", POD_IP, PORT, 1);
+    Worker otherCluster =
+        register("/trtllm-disagg/another-cluster/workers/", "GENERATION", POD_IP, PORT, 1);
 
     Run run = runScript(cr, Pool.GENERATION, Map.of("POD_IP", POD_IP), "0");
 
     assertThat(run.exitCode()).as(run.output()).isZero();
     assertThat(run.output()).contains("deleted " + mine.key()).contains("failed");
-    assertThat(keys("/trtllm-disagg/")).containsExactlyInAnyOrder(
-        otherHost.key(), otherPort.key(), malformed.key(), otherCluster.key());
+    assertThat(keys("/trtllm-disagg/"))
+        .containsExactlyInAnyOrder(
+            otherHost.key(), otherPort.key(), malformed.key(), otherCluster.key());
 
     // the lease is untouched: the worker's heartbeat (a lease refresh) keeps succeeding
-    assertThat(client.getLeaseClient().timeToLive(mine.lease(), LeaseOption.DEFAULT)
-        .get(10, TimeUnit.SECONDS).getTTL()).isPositive();
-    assertThat(client.getLeaseClient().keepAliveOnce(mine.lease()).get(10, TimeUnit.SECONDS).getTTL()).isPositive();
+    assertThat(
+            client
+                .getLeaseClient()
+                .timeToLive(mine.lease(), LeaseOption.DEFAULT)
+                .get(10, TimeUnit.SECONDS)
+                .getTTL())
+        .isPositive();
+    assertThat(
+            client.getLeaseClient().keepAliveOnce(mine.lease()).get(10, TimeUnit.SECONDS).getTTL())
+        .isPositive();
   }
 
   @Test
@@ -136,7 +147,10 @@ class DeregisterScriptIT {
   @Test
   void exitsZeroInBoundedTimeWhenEtcdIsUnreachable() throws Exception {
     DisaggCluster cr = ModelFixtures.cluster();
-    cr.getSpec().getDiscovery().getEtcd().setEndpoints(List.of("127.0.0.1:" + closedPort(), "127.0.0.1:" + closedPort()));
+    cr.getSpec()
+        .getDiscovery()
+        .getEtcd()
+        .setEndpoints(List.of("127.0.0.1:" + closedPort(), "127.0.0.1:" + closedPort()));
 
     Run run = runScript(cr, Pool.GENERATION, Map.of("POD_IP", POD_IP), "30");
 
@@ -156,23 +170,46 @@ class DeregisterScriptIT {
 
     Path script = dir.resolve("deregister.py");
     Files.writeString(script, TrtllmConfig.deregisterScript());
-    Run noFile = run(List.of("python3", script.toString(), dir.resolve("missing.yaml").toString(), "8000", "30"),
-        Map.of("POD_IP", POD_IP));
+    Run noFile =
+        run(
+            List.of(
+                "python3", script.toString(), dir.resolve("missing.yaml").toString(), "8000", "30"),
+            Map.of("POD_IP", POD_IP));
     assertThat(noFile.exitCode()).as(noFile.output()).isZero();
     assertThat(noFile.output()).contains("FileNotFoundError");
     assertThat(noFile.elapsed()).isLessThan(Duration.ofSeconds(20));
   }
 
-  // --- registrations as TensorRT-LLM writes them ---------------------------------------------------
+  // --- registrations as TensorRT-LLM writes them
+  // ---------------------------------------------------
 
   record Worker(String key, long lease) {}
 
   /** A worker's registration: its own lease (TTL 60 s) and a put-if-absent of its JSON. */
-  private static Worker register(String prefix, String role, String host, int port, int roleNumber) throws Exception {
-    String workerId = role + "-" + host + ":" + port + "-" + System.currentTimeMillis() + "-" + ProcessHandle.current().pid()
-        + "-" + String.format("%03d", (int) (Math.random() * 1000));
-    String json = "{\"worker_id\": \"" + workerId + "\", \"host\": \"" + host + "\", \"port\": " + port
-        + ", \"role\": " + roleNumber + "}";
+  private static Worker register(String prefix, String role, String host, int port, int roleNumber)
+      throws Exception {
+    String workerId =
+        role
+            + "-"
+            + host
+            + ":"
+            + port
+            + "-"
+            + System.currentTimeMillis()
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + String.format("%03d", (int) (Math.random() * 1000));
+    String json =
+        "{\"worker_id\": \""
+            + workerId
+            + "\", \"host\": \""
+            + host
+            + "\", \"port\": "
+            + port
+            + ", \"role\": "
+            + roleNumber
+            + "}";
     return put(prefix + workerId, json, lease(60));
   }
 
@@ -182,18 +219,27 @@ class DeregisterScriptIT {
 
   private static Worker put(String key, String value, long lease) throws Exception {
     ByteSequence k = bytes(key);
-    boolean created = client.getKVClient().txn()
-        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
-        .Then(Op.put(k, bytes(value), PutOption.builder().withLeaseId(lease).build()))
-        .commit().get(10, TimeUnit.SECONDS).isSucceeded();
+    boolean created =
+        client
+            .getKVClient()
+            .txn()
+            .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
+            .Then(Op.put(k, bytes(value), PutOption.builder().withLeaseId(lease).build()))
+            .commit()
+            .get(10, TimeUnit.SECONDS)
+            .isSucceeded();
     assertThat(created).as("put-if-absent of %s", key).isTrue();
     return new Worker(key, lease);
   }
 
   private static List<String> keys(String prefix) throws Exception {
     List<String> out = new ArrayList<>();
-    for (KeyValue kv : client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build())
-        .get(10, TimeUnit.SECONDS).getKvs()) {
+    for (KeyValue kv :
+        client
+            .getKVClient()
+            .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
+            .get(10, TimeUnit.SECONDS)
+            .getKvs()) {
       out.add(kv.getKey().toString(StandardCharsets.UTF_8));
     }
     return out;
@@ -203,31 +249,40 @@ class DeregisterScriptIT {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
-  // --- running the script ---------------------------------------------------------------------------
+  // --- running the script
+  // ---------------------------------------------------------------------------
 
   record Run(int exitCode, String output, Duration elapsed) {}
 
-  /** Writes the ConfigMap files the pod would mount (the pool's YAML and the script) and runs the hook. */
-  private Run runScript(DisaggCluster cr, Pool pool, Map<String, String> env, String grace) throws Exception {
-    Map<String, String> data = TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec().cluster());
+  /**
+   * Writes the ConfigMap files the pod would mount (the pool's YAML and the script) and runs the
+   * hook.
+   */
+  private Run runScript(DisaggCluster cr, Pool pool, Map<String, String> env, String grace)
+      throws Exception {
+    Map<String, String> data =
+        TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec().cluster());
     Path yaml = dir.resolve(TrtllmConfig.workerConfigKey(pool));
     Path script = dir.resolve(TrtllmConfig.DEREGISTER_SCRIPT_KEY);
     Files.writeString(yaml, data.get(TrtllmConfig.workerConfigKey(pool)));
     Files.writeString(script, data.get(TrtllmConfig.DEREGISTER_SCRIPT_KEY));
     int port = cr.getSpec().pool(pool).getPort();
-    return run(List.of("python3", script.toString(), yaml.toString(), String.valueOf(port), grace), env);
+    return run(
+        List.of("python3", script.toString(), yaml.toString(), String.valueOf(port), grace), env);
   }
 
   private Run run(List<String> command, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile(dir, "deregister-", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().remove("POD_IP");
     pb.environment().putAll(env);
     long start = System.nanoTime();
     Process p = pb.start();
     if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError("deregister.py still running after " + RUN_TIMEOUT + ":\n" + Files.readString(out));
+      throw new AssertionError(
+          "deregister.py still running after " + RUN_TIMEOUT + ":\n" + Files.readString(out));
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     return new Run(p.exitValue(), Files.readString(out), elapsed);
@@ -245,7 +300,8 @@ class DeregisterScriptIT {
    * and TensorRT-LLM load it), else what is missing.
    */
   private static String missingPythonModules() {
-    String check = "import importlib.metadata as m, yaml, grpc, google.protobuf; m.distribution('etcd-sdk-python'); import pyetcd";
+    String check =
+        "import importlib.metadata as m, yaml, grpc, google.protobuf; m.distribution('etcd-sdk-python'); import pyetcd";
     String problem;
     try {
       Process p = new ProcessBuilder("python3", "-c", check).redirectErrorStream(true).start();
@@ -262,7 +318,10 @@ class DeregisterScriptIT {
       Thread.currentThread().interrupt();
       problem = "interrupted";
     }
-    return problem == null ? null : "python3 lacks the preStop script's modules (" + problem
-        + "); install them with: python3 -m pip install -r e2e/requirements-prestop.txt";
+    return problem == null
+        ? null
+        : "python3 lacks the preStop script's modules ("
+            + problem
+            + "); install them with: python3 -m pip install -r e2e/requirements-prestop.txt";
   }
 }

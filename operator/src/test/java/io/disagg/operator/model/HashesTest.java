@@ -27,9 +27,11 @@ class HashesTest {
     b.put("A", "1");
     assertThat(Hashes.configHash("x", a)).isEqualTo(Hashes.configHash("x", b));
     assertThat(Hashes.configHash("x", a)).isNotEqualTo(Hashes.configHash("y", a));
-    assertThat(Hashes.configHash("x", a)).isNotEqualTo(Hashes.configHash("x", Map.of("A", "1", "B", "3")));
+    assertThat(Hashes.configHash("x", a))
+        .isNotEqualTo(Hashes.configHash("x", Map.of("A", "1", "B", "3")));
     // no ambiguity between file and env
-    assertThat(Hashes.configHash("A=1", Map.of())).isNotEqualTo(Hashes.configHash("", Map.of("A", "1")));
+    assertThat(Hashes.configHash("A=1", Map.of()))
+        .isNotEqualTo(Hashes.configHash("", Map.of("A", "1")));
   }
 
   @Test
@@ -49,7 +51,8 @@ class HashesTest {
     assertThat(Hashes.desiredHashOf(c1)).isEqualTo(Hashes.desiredHash(c2));
 
     assertThat(Hashes.desiredHash(cm(d1, Map.of("l", "w")))).isNotEqualTo(Hashes.desiredHash(c2));
-    assertThat(Hashes.desiredHash(cm(Map.of("a", "1"), Map.of("l", "v")))).isNotEqualTo(Hashes.desiredHash(c2));
+    assertThat(Hashes.desiredHash(cm(Map.of("a", "1"), Map.of("l", "v"))))
+        .isNotEqualTo(Hashes.desiredHash(c2));
   }
 
   @Test
@@ -63,7 +66,13 @@ class HashesTest {
   }
 
   private static ConfigMap cm(Map<String, String> data, Map<String, String> labels) {
-    return new ConfigMapBuilder().withNewMetadata().withName("n").withNamespace("ns").withLabels(labels).endMetadata()
-        .withData(data).build();
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName("n")
+        .withNamespace("ns")
+        .withLabels(labels)
+        .endMetadata()
+        .withData(data)
+        .build();
   }
 }

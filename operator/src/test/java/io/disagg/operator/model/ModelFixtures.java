@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Test-only DisaggCluster builders for the model and dependent tests (no cluster, no TrtllmConfig). */
+/**
+ * Test-only DisaggCluster builders for the model and dependent tests (no cluster, no TrtllmConfig).
+ */
 public final class ModelFixtures {
   private ModelFixtures() {}
 
@@ -21,7 +23,8 @@ public final class ModelFixtures {
   /** A minimal valid DisaggCluster: defaults everywhere, no EFA. */
   public static DisaggCluster cluster() {
     DisaggCluster cr = new DisaggCluster();
-    cr.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NAMESPACE).withUid("uid-1").build());
+    cr.setMetadata(
+        new ObjectMetaBuilder().withName(NAME).withNamespace(NAMESPACE).withUid("uid-1").build());
     DisaggClusterSpec spec = new DisaggClusterSpec();
     spec.setModel(MODEL);
     spec.setImage(IMAGE);
@@ -42,10 +45,11 @@ public final class ModelFixtures {
   }
 
   /**
-   * Hand-made config ConfigMap data standing in for TrtllmConfig.configMapData (with a stand-in
-   * for the preStop script under {@code deregister.py}).
+   * Hand-made config ConfigMap data standing in for TrtllmConfig.configMapData (with a stand-in for
+   * the preStop script under {@code deregister.py}).
    */
-  public static Map<String, String> configData(String contextYaml, String generationYaml, String routerYaml) {
+  public static Map<String, String> configData(
+      String contextYaml, String generationYaml, String routerYaml) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("context.yaml", contextYaml);
     m.put("generation.yaml", generationYaml);

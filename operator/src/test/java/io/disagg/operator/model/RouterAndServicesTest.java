@@ -1,15 +1,13 @@
 package io.disagg.operator.model;
 
-import io.disagg.operator.scaling.Replicas;
-
-import io.disagg.operator.core.Pool;
-
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.LogLevel;
 import io.disagg.operator.api.v1alpha1.RouterServiceSpec.ServiceType;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -34,15 +32,29 @@ class RouterAndServicesTest {
     DisaggCluster cr = cluster();
     cr.getSpec().getRouter().setServerStartTimeoutSeconds(600);
     cr.getSpec().getRouter().setRequestTimeoutSeconds(3600);
-    assertThat(RouterDeployments.command(cr)).containsExactly(
-        "trtllm-serve", "disaggregated", "-c", "/etc/trtllm/router.yaml", "-t", "600", "-r", "3600");
+    assertThat(RouterDeployments.command(cr))
+        .containsExactly(
+            "trtllm-serve",
+            "disaggregated",
+            "-c",
+            "/etc/trtllm/router.yaml",
+            "-t",
+            "600",
+            "-r",
+            "3600");
     cr.getSpec().setLogLevel(LogLevel.INFO);
     assertThat(RouterDeployments.command(cr)).endsWith("-l", "info");
   }
 
   @Test
   void routerLivenessIsTcpNotHealth() {
-    Container c = RouterDeployments.desired(cluster(), HASH).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container c =
+        RouterDeployments.desired(cluster(), HASH)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
     assertThat(c.getName()).isEqualTo("router");
     assertThat(c.getLivenessProbe().getHttpGet()).isNull();
     assertThat(c.getLivenessProbe().getTcpSocket().getPort()).isEqualTo(new IntOrString("http"));
@@ -60,20 +72,25 @@ class RouterAndServicesTest {
     var r = cr.getSpec().getRouter();
     r.setReplicas(3);
     r.setPort(9000);
-    r.setResources(new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("2")).build());
+    r.setResources(
+        new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("2")).build());
     r.setEnv(List.of(new EnvVarBuilder().withName("X").withValue("1").build()));
     r.setNodeSelector(Map.of("pool", "cpu"));
     r.setTolerations(List.of(new TolerationBuilder().withKey("k").withOperator("Exists").build()));
     cr.getSpec().setServiceAccountName("sa");
-    cr.getSpec().setImagePullSecrets(List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("pull")));
+    cr.getSpec()
+        .setImagePullSecrets(
+            List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("pull")));
 
     Deployment d = RouterDeployments.desired(cr, HASH);
     assertThat(d.getMetadata().getName()).isEqualTo("demo-router");
     assertThat(d.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
     assertThat(d.getSpec().getReplicas()).isEqualTo(3);
     assertThat(d.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-    assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
-    assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxSurge()).isEqualTo(new IntOrString(1));
+    assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable())
+        .isEqualTo(new IntOrString(0));
+    assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxSurge())
+        .isEqualTo(new IntOrString(1));
     assertThat(d.getSpec().getSelector().getMatchLabels()).isEqualTo(Labels.selector(cr, "router"));
     var t = d.getSpec().getTemplate();
     assertThat(t.getMetadata().getLabels()).containsAllEntriesOf(Labels.selector(cr, "router"));
@@ -83,21 +100,32 @@ class RouterAndServicesTest {
     assertThat(pod.getImagePullSecrets()).extracting(s -> s.getName()).containsExactly("pull");
     assertThat(pod.getNodeSelector()).containsEntry("pool", "cpu");
     assertThat(pod.getTolerations()).hasSize(1);
-    assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
-      assertThat(v.getConfigMap().getName()).isEqualTo("demo-config");
-      assertThat(v.getConfigMap().getItems()).singleElement().satisfies(i -> assertThat(i.getKey()).isEqualTo("router.yaml"));
-    });
+    assertThat(pod.getVolumes())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getConfigMap().getName()).isEqualTo("demo-config");
+              assertThat(v.getConfigMap().getItems())
+                  .singleElement()
+                  .satisfies(i -> assertThat(i.getKey()).isEqualTo("router.yaml"));
+            });
     Container c = pod.getContainers().get(0);
-    assertThat(c.getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getContainerPort()).isEqualTo(9000);
-    });
+    assertThat(c.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getContainerPort()).isEqualTo(9000);
+            });
     assertThat(c.getResources().getRequests()).containsEntry("cpu", new Quantity("2"));
     assertThat(c.getEnv()).extracting(e -> e.getName()).containsExactly("X");
-    assertThat(c.getVolumeMounts()).singleElement().satisfies(m -> {
-      assertThat(m.getMountPath()).isEqualTo("/etc/trtllm");
-      assertThat(m.getReadOnly()).isTrue();
-    });
+    assertThat(c.getVolumeMounts())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/etc/trtllm");
+              assertThat(m.getReadOnly()).isTrue();
+            });
   }
 
   @Test
@@ -105,7 +133,8 @@ class RouterAndServicesTest {
     var a = ModelFixtures.configData("c", "g", "r1");
     var b = ModelFixtures.configData("c2", "g2", "r1");
     var c = ModelFixtures.configData("c", "g", "r2");
-    assertThat(RouterDeployments.configHash(a)).isEqualTo(RouterDeployments.configHash(b))
+    assertThat(RouterDeployments.configHash(a))
+        .isEqualTo(RouterDeployments.configHash(b))
         .isNotEqualTo(RouterDeployments.configHash(c));
   }
 
@@ -116,18 +145,25 @@ class RouterAndServicesTest {
     DisaggCluster cr = cluster();
     cr.getSpec().getRouter().setPort(8080);
     cr.getSpec().getRouter().getService().setType(ServiceType.LoadBalancer);
-    cr.getSpec().getRouter().getService().setAnnotations(Map.of("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"));
+    cr.getSpec()
+        .getRouter()
+        .getService()
+        .setAnnotations(Map.of("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"));
     Service s = RouterServices.desired(cr);
     assertThat(s.getMetadata().getName()).isEqualTo("demo-router");
     assertThat(s.getMetadata().getAnnotations())
-        .containsEntry("service.beta.kubernetes.io/aws-load-balancer-type", "nlb").containsKey(Labels.DESIRED_HASH);
+        .containsEntry("service.beta.kubernetes.io/aws-load-balancer-type", "nlb")
+        .containsKey(Labels.DESIRED_HASH);
     assertThat(s.getSpec().getType()).isEqualTo("LoadBalancer");
     assertThat(s.getSpec().getSelector()).isEqualTo(Labels.selector(cr, "router"));
-    assertThat(s.getSpec().getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getPort()).isEqualTo(8080);
-      assertThat(p.getTargetPort()).isEqualTo(new IntOrString("http"));
-    });
+    assertThat(s.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getPort()).isEqualTo(8080);
+              assertThat(p.getTargetPort()).isEqualTo(new IntOrString("http"));
+            });
     assertThat(RouterServices.desired(cluster()).getSpec().getType()).isEqualTo("ClusterIP");
   }
 
@@ -142,10 +178,13 @@ class RouterAndServicesTest {
     assertThat(s.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(s.getSpec().getPublishNotReadyAddresses()).isTrue();
     assertThat(s.getSpec().getSelector()).isEqualTo(Labels.selector(cr, "context"));
-    assertThat(s.getSpec().getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getPort()).isEqualTo(8100);
-    });
+    assertThat(s.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getPort()).isEqualTo(8100);
+            });
   }
 
   @Test
@@ -158,18 +197,22 @@ class RouterAndServicesTest {
     assertThat(p.getMetadata().getName()).isEqualTo("demo-generation");
     assertThat(p.getSpec().getMinAvailable()).isEqualTo(new IntOrString(3));
     assertThat(p.getSpec().getMaxUnavailable()).isNull();
-    assertThat(p.getSpec().getSelector().getMatchLabels()).isEqualTo(Labels.selector(cr, "generation"));
-    assertThat(PoolDisruptionBudgets.desired(cr, Pool.CONTEXT).getSpec().getMinAvailable()).isEqualTo(new IntOrString(1));
+    assertThat(p.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(Labels.selector(cr, "generation"));
+    assertThat(PoolDisruptionBudgets.desired(cr, Pool.CONTEXT).getSpec().getMinAvailable())
+        .isEqualTo(new IntOrString(1));
   }
 
-  // --- ConfigMaps and replicas -----------------------------------------------------------------------
+  // --- ConfigMaps and replicas
+  // -----------------------------------------------------------------------
 
   @Test
   void configMapsCarryTheGivenData() {
     DisaggCluster cr = cluster();
     var cm = ConfigMaps.config(cr, ModelFixtures.configData("c", "g", "r"));
     assertThat(cm.getMetadata().getName()).isEqualTo("demo-config");
-    assertThat(cm.getData()).containsOnlyKeys("context.yaml", "generation.yaml", "router.yaml", "deregister.py");
+    assertThat(cm.getData())
+        .containsOnlyKeys("context.yaml", "generation.yaml", "router.yaml", "deregister.py");
     assertThat(cm.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
     var fabric = ConfigMaps.fabric(cr, ModelFixtures.fabricEnv());
     assertThat(fabric.getMetadata().getName()).isEqualTo("demo-fabric");
@@ -193,17 +236,23 @@ class RouterAndServicesTest {
   @Test
   void everyChildIsSelectableByTheManagedSelector() {
     DisaggCluster cr = cluster();
-    var children = List.of(
-        ConfigMaps.config(cr, Map.of()), ConfigMaps.fabric(cr, Map.of()),
-        WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), HASH), WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), HASH),
-        PoolServices.desired(cr, Pool.CONTEXT), PoolServices.desired(cr, Pool.GENERATION),
-        PoolDisruptionBudgets.desired(cr, Pool.CONTEXT), PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
-        RouterDeployments.desired(cr, HASH), RouterServices.desired(cr));
+    var children =
+        List.of(
+            ConfigMaps.config(cr, Map.of()), ConfigMaps.fabric(cr, Map.of()),
+            WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), HASH),
+                WorkerStatefulSets.desired(
+                    cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), HASH),
+            PoolServices.desired(cr, Pool.CONTEXT), PoolServices.desired(cr, Pool.GENERATION),
+            PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
+                PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
+            RouterDeployments.desired(cr, HASH), RouterServices.desired(cr));
     String[] kv = Labels.MANAGED_SELECTOR.split("=");
     for (var child : children) {
       assertThat(child.getMetadata().getLabels()).as(child.getKind()).containsEntry(kv[0], kv[1]);
       assertThat(child.getMetadata().getNamespace()).isEqualTo("serving");
-      assertThat(Hashes.desiredHashOf(child)).as(child.getKind()).isEqualTo(Hashes.desiredHash(child));
+      assertThat(Hashes.desiredHashOf(child))
+          .as(child.getKind())
+          .isEqualTo(Hashes.desiredHash(child));
     }
   }
 }

@@ -1,8 +1,5 @@
 package io.disagg.operator.model;
 
-import io.disagg.operator.core.Pool;
-import io.disagg.operator.scaling.Replicas;
-
 import static io.disagg.operator.model.ModelFixtures.cluster;
 import static io.disagg.operator.model.ModelFixtures.efaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +9,8 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.LogLevel;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.PlacementSpec.Colocation;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.scaling.Replicas;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -63,16 +62,20 @@ class WorkerStatefulSetsTest {
 
     assertThat(s.getMetadata().getName()).isEqualTo("demo-generation");
     assertThat(s.getMetadata().getNamespace()).isEqualTo("serving");
-    assertThat(s.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER)
+    assertThat(s.getMetadata().getLabels())
+        .containsEntry(Labels.MANAGED_BY, Labels.MANAGER)
         .containsEntry(Labels.COMPONENT, "generation");
     assertThat(s.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
     assertThat(s.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
-    assertThat(s.getSpec().getServiceName()).isEqualTo(PoolServices.desired(cr, Pool.GENERATION).getMetadata().getName());
-    assertThat(s.getSpec().getSelector().getMatchLabels()).isEqualTo(Labels.selector(cr, "generation"));
+    assertThat(s.getSpec().getServiceName())
+        .isEqualTo(PoolServices.desired(cr, Pool.GENERATION).getMetadata().getName());
+    assertThat(s.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(Labels.selector(cr, "generation"));
     assertThat(s.getSpec().getReplicas()).isEqualTo(2);
     assertThat(s.getSpec().getTemplate().getMetadata().getLabels())
         .containsAllEntriesOf(s.getSpec().getSelector().getMatchLabels());
-    assertThat(s.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry(Labels.CONFIG_HASH, HASH);
+    assertThat(s.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(Labels.CONFIG_HASH, HASH);
     assertThat(s.getMetadata().getAnnotations()).containsKey(Labels.DESIRED_HASH);
   }
 
@@ -84,7 +87,8 @@ class WorkerStatefulSetsTest {
       Container c = worker(cluster(), pool);
       String script = script(c);
       assertThat(script).contains("--host \"$POD_IP\"").doesNotContain("0.0.0.0");
-      EnvVar podIp = c.getEnv().stream().filter(e -> e.getName().equals("POD_IP")).findFirst().orElseThrow();
+      EnvVar podIp =
+          c.getEnv().stream().filter(e -> e.getName().equals("POD_IP")).findFirst().orElseThrow();
       assertThat(podIp.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
     }
   }
@@ -98,13 +102,18 @@ class WorkerStatefulSetsTest {
     cr.getSpec().setBackend(ModelBackend.TENSORRT);
 
     String ctx = script(worker(cr, Pool.CONTEXT));
-    assertThat(ctx).contains("exec trtllm-serve \"$TRTLLM_MODEL\" --server_role CONTEXT")
-        .contains("--port 8123").contains("--backend tensorrt")
-        .contains("--tp_size 4").contains("--pp_size 2")
+    assertThat(ctx)
+        .contains("exec trtllm-serve \"$TRTLLM_MODEL\" --server_role CONTEXT")
+        .contains("--port 8123")
+        .contains("--backend tensorrt")
+        .contains("--tp_size 4")
+        .contains("--pp_size 2")
         .contains("--extra_llm_api_options /etc/trtllm/context.yaml")
         .doesNotContain("--log_level");
     String gen = script(worker(cr, Pool.GENERATION));
-    assertThat(gen).contains("--server_role GENERATION").contains("--tp_size 1")
+    assertThat(gen)
+        .contains("--server_role GENERATION")
+        .contains("--tp_size 1")
         .contains("--extra_llm_api_options /etc/trtllm/generation.yaml");
 
     cr.getSpec().setLogLevel(LogLevel.DEBUG);
@@ -117,14 +126,18 @@ class WorkerStatefulSetsTest {
     cr.getSpec().setModel("/models/$(rm -rf /)");
     Container c = worker(cr, Pool.CONTEXT);
     assertThat(script(c)).doesNotContain("rm -rf");
-    assertThat(c.getEnv()).contains(new EnvVarBuilder().withName("TRTLLM_MODEL").withValue("/models/$(rm -rf /)").build());
+    assertThat(c.getEnv())
+        .contains(
+            new EnvVarBuilder().withName("TRTLLM_MODEL").withValue("/models/$(rm -rf /)").build());
   }
 
   @Test
   void efaPrependsLibraryPathOnlyWithEfa() {
     assertThat(script(worker(cluster(), Pool.CONTEXT))).doesNotContain("LD_LIBRARY_PATH");
     String efa = script(worker(efaCluster(), Pool.CONTEXT));
-    assertThat(efa).contains("export LD_LIBRARY_PATH='/opt/amazon/efa/lib64'${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}");
+    assertThat(efa)
+        .contains(
+            "export LD_LIBRARY_PATH='/opt/amazon/efa/lib64'${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}");
     assertThat(efa.indexOf("LD_LIBRARY_PATH")).isLessThan(efa.indexOf("exec trtllm-serve"));
   }
 
@@ -133,16 +146,23 @@ class WorkerStatefulSetsTest {
   @Test
   void envHasDownwardApiAndUserEnvButOperatorNamesWin() {
     DisaggCluster cr = cluster();
-    cr.getSpec().getContext().setEnv(List.of(
-        new EnvVarBuilder().withName("POD_IP").withValue("0.0.0.0").build(),
-        new EnvVarBuilder().withName("UCX_NET_DEVICES").withValue("mlx5_0:1").build()));
+    cr.getSpec()
+        .getContext()
+        .setEnv(
+            List.of(
+                new EnvVarBuilder().withName("POD_IP").withValue("0.0.0.0").build(),
+                new EnvVarBuilder().withName("UCX_NET_DEVICES").withValue("mlx5_0:1").build()));
     Container c = worker(cr, Pool.CONTEXT);
-    assertThat(c.getEnv()).extracting(EnvVar::getName)
+    assertThat(c.getEnv())
+        .extracting(EnvVar::getName)
         .containsExactly("TRTLLM_MODEL", "POD_IP", "POD_NAME", "POD_NAMESPACE", "UCX_NET_DEVICES");
     assertThat(c.getEnv().get(1).getValue()).isNull();
-    assertThat(c.getEnv().get(2).getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
-    assertThat(c.getEnv().get(3).getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-    assertThat(c.getEnvFrom()).singleElement()
+    assertThat(c.getEnv().get(2).getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.name");
+    assertThat(c.getEnv().get(3).getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(c.getEnvFrom())
+        .singleElement()
         .satisfies(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo("demo-fabric"));
     // the primary is never mutated
     assertThat(cr.getSpec().getContext().getEnv()).hasSize(2);
@@ -155,10 +175,13 @@ class WorkerStatefulSetsTest {
     assertThat(c.getName()).isEqualTo("worker");
     assertThat(c.getImage()).isEqualTo(ModelFixtures.IMAGE);
     assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
-    assertThat(c.getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getContainerPort()).isEqualTo(8000);
-    });
+    assertThat(c.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getContainerPort()).isEqualTo(8000);
+            });
   }
 
   // --- resources -----------------------------------------------------------------------------
@@ -169,16 +192,19 @@ class WorkerStatefulSetsTest {
     var ctx = cr.getSpec().getContext();
     ctx.setTensorParallelSize(4);
     ctx.setPipelineParallelSize(2);
-    ctx.setResources(new ResourceRequirementsBuilder()
-        .addToRequests("cpu", new Quantity("8"))
-        .addToLimits("nvidia.com/gpu", new Quantity("1"))
-        .addToLimits("memory", new Quantity("200Gi"))
-        .build());
+    ctx.setResources(
+        new ResourceRequirementsBuilder()
+            .addToRequests("cpu", new Quantity("8"))
+            .addToLimits("nvidia.com/gpu", new Quantity("1"))
+            .addToLimits("memory", new Quantity("200Gi"))
+            .build());
     var r = worker(cr, Pool.CONTEXT).getResources();
-    assertThat(r.getLimits()).containsEntry("nvidia.com/gpu", new Quantity("8"))
+    assertThat(r.getLimits())
+        .containsEntry("nvidia.com/gpu", new Quantity("8"))
         .containsEntry("memory", new Quantity("200Gi"))
         .doesNotContainKeys("vpc.amazonaws.com/efa", "hugepages-2Mi");
-    assertThat(r.getRequests()).containsEntry("nvidia.com/gpu", new Quantity("8"))
+    assertThat(r.getRequests())
+        .containsEntry("nvidia.com/gpu", new Quantity("8"))
         .containsEntry("cpu", new Quantity("8"));
     assertThat(ctx.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
   }
@@ -187,7 +213,8 @@ class WorkerStatefulSetsTest {
   void efaAddsDevicesHugepagesAndAMemoryRequest() {
     var r = worker(efaCluster(), Pool.GENERATION).getResources();
     for (var m : List.of(r.getRequests(), r.getLimits())) {
-      assertThat(m).containsEntry("vpc.amazonaws.com/efa", new Quantity("32"))
+      assertThat(m)
+          .containsEntry("vpc.amazonaws.com/efa", new Quantity("32"))
           .containsEntry("hugepages-2Mi", new Quantity("512Mi"))
           .containsEntry("nvidia.com/gpu", new Quantity("1"));
     }
@@ -197,13 +224,17 @@ class WorkerStatefulSetsTest {
     DisaggCluster cr = efaCluster();
     cr.getSpec().getFabric().getEfa().setDevicesPerPod(4);
     cr.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity("5120Mi"));
-    cr.getSpec().getGeneration().setResources(new ResourceRequirementsBuilder()
-        .addToLimits("memory", new Quantity("64Gi")).build());
+    cr.getSpec()
+        .getGeneration()
+        .setResources(
+            new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("64Gi")).build());
     r = worker(cr, Pool.GENERATION).getResources();
-    assertThat(r.getLimits()).containsEntry("vpc.amazonaws.com/efa", new Quantity("4"))
+    assertThat(r.getLimits())
+        .containsEntry("vpc.amazonaws.com/efa", new Quantity("4"))
         .containsEntry("hugepages-2Mi", new Quantity("5120Mi"))
         .containsEntry("memory", new Quantity("64Gi"));
-    assertThat(r.getRequests()).containsEntry("hugepages-2Mi", new Quantity("5120Mi"))
+    assertThat(r.getRequests())
+        .containsEntry("hugepages-2Mi", new Quantity("5120Mi"))
         .doesNotContainKey("memory"); // the API server defaults the request to the limit
   }
 
@@ -271,7 +302,8 @@ class WorkerStatefulSetsTest {
 
     DisaggCluster cr = cluster();
     cr.getSpec().getContext().setShmSize(new Quantity("64Gi"));
-    assertThat(volume(pod(cr, Pool.CONTEXT), "dshm").getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("64Gi"));
+    assertThat(volume(pod(cr, Pool.CONTEXT), "dshm").getEmptyDir().getSizeLimit())
+        .isEqualTo(new Quantity("64Gi"));
     assertThat(mount(worker(cr, Pool.CONTEXT), "/dev/shm").getName()).isEqualTo("dshm");
   }
 
@@ -280,31 +312,38 @@ class WorkerStatefulSetsTest {
     PodSpec pod = pod(cluster(), Pool.GENERATION);
     Volume config = volume(pod, "config");
     assertThat(config.getConfigMap().getName()).isEqualTo("demo-config");
-    assertThat(config.getConfigMap().getItems()).extracting(KeyToPath::getKey, KeyToPath::getPath)
-        .containsExactly(tuple("generation.yaml", "generation.yaml"), tuple("deregister.py", "deregister.py"));
+    assertThat(config.getConfigMap().getItems())
+        .extracting(KeyToPath::getKey, KeyToPath::getPath)
+        .containsExactly(
+            tuple("generation.yaml", "generation.yaml"), tuple("deregister.py", "deregister.py"));
     VolumeMount m = mount(pod.getContainers().get(0), "/etc/trtllm");
     assertThat(m.getName()).isEqualTo("config");
     assertThat(m.getReadOnly()).isTrue();
     assertThat(m.getSubPath()).isNull(); // the kubelet refreshes the files only without subPath
   }
 
-  // --- preStop ------------------------------------------------------------------------------------
+  // --- preStop
+  // ------------------------------------------------------------------------------------
 
   @Test
   void preStopRunsTheMountedScriptWithThisPoolsYamlPortAndGrace() {
     DisaggCluster cr = cluster();
     cr.getSpec().getGeneration().setPort(9100);
-    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand()).containsExactly(
-        "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/generation.yaml", "9100", "10");
-    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand()).containsExactly(
-        "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/context.yaml", "8000", "10");
+    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly(
+            "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/generation.yaml", "9100", "10");
+    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly(
+            "python3", "/etc/trtllm/deregister.py", "/etc/trtllm/context.yaml", "8000", "10");
     assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPostStart()).isNull();
 
     // every file the hook names is in the pod: the script and the YAML under the config mount
     PodSpec pod = pod(cr, Pool.GENERATION);
-    List<String> command = pod.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand();
+    List<String> command =
+        pod.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand();
     String dir = mount(pod.getContainers().get(0), "/etc/trtllm").getMountPath() + "/";
-    assertThat(volume(pod, "config").getConfigMap().getItems()).extracting(i -> dir + i.getPath())
+    assertThat(volume(pod, "config").getConfigMap().getItems())
+        .extracting(i -> dir + i.getPath())
         .contains(command.get(1), command.get(2));
   }
 
@@ -318,8 +357,12 @@ class WorkerStatefulSetsTest {
 
     DisaggCluster cr = cluster();
     cr.getSpec().getContext().setTerminationGracePeriodSeconds(30);
-    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand()).last().isEqualTo("7");
-    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand()).last().isEqualTo("10");
+    assertThat(worker(cr, Pool.CONTEXT).getLifecycle().getPreStop().getExec().getCommand())
+        .last()
+        .isEqualTo("7");
+    assertThat(worker(cr, Pool.GENERATION).getLifecycle().getPreStop().getExec().getCommand())
+        .last()
+        .isEqualTo("10");
   }
 
   // --- user overrides ---------------------------------------------------------------------------
@@ -333,38 +376,60 @@ class WorkerStatefulSetsTest {
     o.setPriorityClassName("gpu-high");
     o.setRuntimeClassName("nvidia");
     o.setSchedulerName("volcano");
-    o.setVolumes(List.of(
-        new VolumeBuilder().withName("config").withNewEmptyDir().endEmptyDir().build(),
-        new VolumeBuilder().withName("model-cache").withNewPersistentVolumeClaim().withClaimName("models").endPersistentVolumeClaim().build()));
-    o.setVolumeMounts(List.of(
-        new VolumeMountBuilder().withName("model-cache").withMountPath("/etc/trtllm").build(),
-        new VolumeMountBuilder().withName("model-cache").withMountPath("/models").build()));
-    o.setInitContainers(List.of(new ContainerBuilder().withName("download").withImage("busybox").build()));
-    o.setSidecars(List.of(
-        new ContainerBuilder().withName("worker").withImage("evil").build(),
-        new ContainerBuilder().withName("exporter").withImage("exporter:1").build()));
-    cr.getSpec().getContext().setNodeSelector(Map.of("node.kubernetes.io/instance-type", "p5.48xlarge"));
+    o.setVolumes(
+        List.of(
+            new VolumeBuilder().withName("config").withNewEmptyDir().endEmptyDir().build(),
+            new VolumeBuilder()
+                .withName("model-cache")
+                .withNewPersistentVolumeClaim()
+                .withClaimName("models")
+                .endPersistentVolumeClaim()
+                .build()));
+    o.setVolumeMounts(
+        List.of(
+            new VolumeMountBuilder().withName("model-cache").withMountPath("/etc/trtllm").build(),
+            new VolumeMountBuilder().withName("model-cache").withMountPath("/models").build()));
+    o.setInitContainers(
+        List.of(new ContainerBuilder().withName("download").withImage("busybox").build()));
+    o.setSidecars(
+        List.of(
+            new ContainerBuilder().withName("worker").withImage("evil").build(),
+            new ContainerBuilder().withName("exporter").withImage("exporter:1").build()));
+    cr.getSpec()
+        .getContext()
+        .setNodeSelector(Map.of("node.kubernetes.io/instance-type", "p5.48xlarge"));
     cr.getSpec().setServiceAccountName("trtllm");
 
     StatefulSet s = sts(cr, Pool.CONTEXT);
     var meta = s.getSpec().getTemplate().getMetadata();
-    assertThat(meta.getLabels()).containsEntry(Labels.INSTANCE, "demo")
-        .containsEntry(Labels.PART_OF, "demo-workers").containsEntry("team", "llm")
-        .containsAllEntriesOf(Labels.workers(cr)).containsAllEntriesOf(Labels.selector(cr, "context"));
-    assertThat(meta.getAnnotations()).containsEntry(Labels.CONFIG_HASH, HASH).containsEntry("prometheus.io/scrape", "true");
+    assertThat(meta.getLabels())
+        .containsEntry(Labels.INSTANCE, "demo")
+        .containsEntry(Labels.PART_OF, "demo-workers")
+        .containsEntry("team", "llm")
+        .containsAllEntriesOf(Labels.workers(cr))
+        .containsAllEntriesOf(Labels.selector(cr, "context"));
+    assertThat(meta.getAnnotations())
+        .containsEntry(Labels.CONFIG_HASH, HASH)
+        .containsEntry("prometheus.io/scrape", "true");
 
     PodSpec pod = s.getSpec().getTemplate().getSpec();
     assertThat(pod.getPriorityClassName()).isEqualTo("gpu-high");
     assertThat(pod.getRuntimeClassName()).isEqualTo("nvidia");
     assertThat(pod.getSchedulerName()).isEqualTo("volcano");
     assertThat(pod.getServiceAccountName()).isEqualTo("trtllm");
-    assertThat(pod.getNodeSelector()).containsEntry("node.kubernetes.io/instance-type", "p5.48xlarge");
-    assertThat(pod.getVolumes()).extracting(Volume::getName).containsExactly("config", "dshm", "model-cache");
+    assertThat(pod.getNodeSelector())
+        .containsEntry("node.kubernetes.io/instance-type", "p5.48xlarge");
+    assertThat(pod.getVolumes())
+        .extracting(Volume::getName)
+        .containsExactly("config", "dshm", "model-cache");
     assertThat(volume(pod, "config").getConfigMap()).isNotNull();
-    assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("worker", "exporter");
+    assertThat(pod.getContainers())
+        .extracting(Container::getName)
+        .containsExactly("worker", "exporter");
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo(ModelFixtures.IMAGE);
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("download");
-    assertThat(pod.getContainers().get(0).getVolumeMounts()).extracting(VolumeMount::getMountPath)
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
         .containsExactly("/etc/trtllm", "/dev/shm", "/models");
     assertThat(mount(pod.getContainers().get(0), "/etc/trtllm").getName()).isEqualTo("config");
   }
@@ -378,10 +443,13 @@ class WorkerStatefulSetsTest {
     Affinity a = pod(cr, Pool.CONTEXT).getAffinity();
     assertThat(a.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()).isEmpty();
     var preferred = a.getPodAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
-    assertThat(preferred).singleElement().satisfies(w -> {
-      assertThat(w.getWeight()).isEqualTo(100);
-      assertColocationTerm(cr, w.getPodAffinityTerm(), "topology.kubernetes.io/zone");
-    });
+    assertThat(preferred)
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.getWeight()).isEqualTo(100);
+              assertColocationTerm(cr, w.getPodAffinityTerm(), "topology.kubernetes.io/zone");
+            });
   }
 
   @Test
@@ -389,8 +457,14 @@ class WorkerStatefulSetsTest {
     DisaggCluster cr = efaCluster();
     assertThat(Placement.colocation(cr)).isEqualTo(Colocation.Required);
     for (Pool pool : Pool.values()) {
-      var required = pod(cr, pool).getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
-      assertThat(required).singleElement().satisfies(t -> assertColocationTerm(cr, t, "topology.kubernetes.io/zone"));
+      var required =
+          pod(cr, pool)
+              .getAffinity()
+              .getPodAffinity()
+              .getRequiredDuringSchedulingIgnoredDuringExecution();
+      assertThat(required)
+          .singleElement()
+          .satisfies(t -> assertColocationTerm(cr, t, "topology.kubernetes.io/zone"));
       // the first pod of the group can schedule only if it matches its own term
       assertThat(pod(cr, pool).getAffinity()).isNotNull();
       assertThat(sts(cr, pool).getSpec().getTemplate().getMetadata().getLabels())
@@ -407,25 +481,52 @@ class WorkerStatefulSetsTest {
     cr = cluster();
     cr.getSpec().getPlacement().setColocation(Colocation.Required);
     cr.getSpec().getPlacement().setTopologyKey("kubernetes.io/hostname");
-    var required = pod(cr, Pool.GENERATION).getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+    var required =
+        pod(cr, Pool.GENERATION)
+            .getAffinity()
+            .getPodAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution();
     DisaggCluster finalCr = cr;
-    assertThat(required).singleElement().satisfies(t -> assertColocationTerm(finalCr, t, "kubernetes.io/hostname"));
+    assertThat(required)
+        .singleElement()
+        .satisfies(t -> assertColocationTerm(finalCr, t, "kubernetes.io/hostname"));
   }
 
   @Test
   void userAffinityIsKeptAndNotMutated() {
     DisaggCluster cr = efaCluster();
-    Affinity user = new AffinityBuilder()
-        .withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
-        .addNewNodeSelectorTerm().addNewMatchExpression().withKey("gpu").withOperator("Exists").endMatchExpression().endNodeSelectorTerm()
-        .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity()
-        .withNewPodAffinity().addNewRequiredDuringSchedulingIgnoredDuringExecution()
-        .withNewLabelSelector().addToMatchLabels("app", "etcd").endLabelSelector().withTopologyKey("kubernetes.io/hostname")
-        .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAffinity()
-        .withNewPodAntiAffinity().addNewPreferredDuringSchedulingIgnoredDuringExecution().withWeight(10)
-        .withNewPodAffinityTerm().withNewLabelSelector().addToMatchLabels("x", "y").endLabelSelector().withTopologyKey("h").endPodAffinityTerm()
-        .endPreferredDuringSchedulingIgnoredDuringExecution().endPodAntiAffinity()
-        .build();
+    Affinity user =
+        new AffinityBuilder()
+            .withNewNodeAffinity()
+            .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+            .addNewNodeSelectorTerm()
+            .addNewMatchExpression()
+            .withKey("gpu")
+            .withOperator("Exists")
+            .endMatchExpression()
+            .endNodeSelectorTerm()
+            .endRequiredDuringSchedulingIgnoredDuringExecution()
+            .endNodeAffinity()
+            .withNewPodAffinity()
+            .addNewRequiredDuringSchedulingIgnoredDuringExecution()
+            .withNewLabelSelector()
+            .addToMatchLabels("app", "etcd")
+            .endLabelSelector()
+            .withTopologyKey("kubernetes.io/hostname")
+            .endRequiredDuringSchedulingIgnoredDuringExecution()
+            .endPodAffinity()
+            .withNewPodAntiAffinity()
+            .addNewPreferredDuringSchedulingIgnoredDuringExecution()
+            .withWeight(10)
+            .withNewPodAffinityTerm()
+            .withNewLabelSelector()
+            .addToMatchLabels("x", "y")
+            .endLabelSelector()
+            .withTopologyKey("h")
+            .endPodAffinityTerm()
+            .endPreferredDuringSchedulingIgnoredDuringExecution()
+            .endPodAntiAffinity()
+            .build();
     cr.getSpec().getContext().setAffinity(user);
 
     Affinity a = pod(cr, Pool.CONTEXT).getAffinity();
@@ -436,10 +537,12 @@ class WorkerStatefulSetsTest {
     assertThat(required.get(0).getLabelSelector().getMatchLabels()).containsEntry("app", "etcd");
     assertColocationTerm(cr, required.get(1), "topology.kubernetes.io/zone");
     // the user's object (part of the cached primary) is untouched
-    assertThat(user.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()).hasSize(1);
+    assertThat(user.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        .hasSize(1);
   }
 
-  // --- hashes -------------------------------------------------------------------------------------
+  // --- hashes
+  // -------------------------------------------------------------------------------------
 
   @Test
   void sameInputSameDesiredHash() {
@@ -448,7 +551,11 @@ class WorkerStatefulSetsTest {
     String h1 = Hashes.desiredHashOf(sts(cr, Pool.CONTEXT));
     String h2 = Hashes.desiredHashOf(sts(ModelFixtures.copy(cr), Pool.CONTEXT));
     assertThat(h1).hasSize(Hashes.LENGTH).isEqualTo(h2);
-    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), "fedcba9876543210"))).isNotEqualTo(h1);
+    assertThat(
+            Hashes.desiredHashOf(
+                WorkerStatefulSets.desired(
+                    cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), "fedcba9876543210")))
+        .isNotEqualTo(h1);
   }
 
   @Test
@@ -479,23 +586,39 @@ class WorkerStatefulSetsTest {
 
     // and the StatefulSet of the unchanged pool stays byte-for-byte the same
     DisaggCluster cr = cluster();
-    assertThat(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION),
-        WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION))))
-        .isEqualTo(Hashes.desiredHashOf(WorkerStatefulSets.desired(cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), gen)));
+    assertThat(
+            Hashes.desiredHashOf(
+                WorkerStatefulSets.desired(
+                    cr,
+                    Pool.GENERATION,
+                    Replicas.desired(cr, Pool.GENERATION),
+                    WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION))))
+        .isEqualTo(
+            Hashes.desiredHashOf(
+                WorkerStatefulSets.desired(
+                    cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), gen)));
   }
 
-  // --- helpers --------------------------------------------------------------------------------------
+  // --- helpers
+  // --------------------------------------------------------------------------------------
 
-  private static void assertColocationTerm(DisaggCluster cr, PodAffinityTerm t, String topologyKey) {
+  private static void assertColocationTerm(
+      DisaggCluster cr, PodAffinityTerm t, String topologyKey) {
     assertThat(t.getTopologyKey()).isEqualTo(topologyKey);
     assertThat(t.getLabelSelector().getMatchLabels()).isEqualTo(Labels.workers(cr));
   }
 
   private static Volume volume(PodSpec pod, String name) {
-    return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static VolumeMount mount(Container c, String path) {
-    return c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(path)).findFirst().orElseThrow();
+    return c.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals(path))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -35,32 +35,49 @@ class LeaderElectionIT {
   }
 
   private static LeaderElectionSettings settings(TestNamespace ns, String identity) {
-    // Short lease so the takeover is quick; losing the lead does nothing here (the test JVM must not exit).
-    return new LeaderElectionSettings(true, LEASE, Optional.of(ns.name()), identity,
-        Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500));
+    // Short lease so the takeover is quick; losing the lead does nothing here (the test JVM must
+    // not exit).
+    return new LeaderElectionSettings(
+        true,
+        LEASE,
+        Optional.of(ns.name()),
+        identity,
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(3),
+        Duration.ofMillis(500));
   }
 
   @Test
   void onlyTheLeaderReconcilesAndTheOtherTakesOver(TestNamespace ns) {
     try (EtcdServer etcd = EtcdServer.start()) {
-      OperatorRunner a = OperatorRunner.builder(ns.name())
-          .leaderElection(settings(ns, "replica-a").toConfiguration(() -> {}).orElseThrow()).start();
+      OperatorRunner a =
+          OperatorRunner.builder(ns.name())
+              .leaderElection(settings(ns, "replica-a").toConfiguration(() -> {}).orElseThrow())
+              .start();
       await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(holder(ns)));
-      try (OperatorRunner b = OperatorRunner.builder(ns.name())
-          .leaderElection(settings(ns, "replica-b").toConfiguration(() -> {}).orElseThrow()).start()) {
+      try (OperatorRunner b =
+          OperatorRunner.builder(ns.name())
+              .leaderElection(settings(ns, "replica-b").toConfiguration(() -> {}).orElseThrow())
+              .start()) {
         DisaggCluster cr = Samples.load("minimal.yaml");
-        cr.getSpec().getDiscovery().getEtcd().setEndpoints(new java.util.ArrayList<>(List.of(etcd.endpoint())));
+        cr.getSpec()
+            .getDiscovery()
+            .getEtcd()
+            .setEndpoints(new java.util.ArrayList<>(List.of(etcd.endpoint())));
         DisaggClusters.create(ns, cr);
         await().atMost(Duration.ofSeconds(60)).until(() -> statefulSetReplicas(ns) != null);
         await().atMost(Duration.ofSeconds(30)).until(() -> a.reconciles() > 0);
         assertThat(b.reconciles()).as("the candidate reconciles nothing while A leads").isZero();
-        assertThat(b.requests().writes()).as("the candidate writes nothing but the Lease (and asks its own permissions)")
+        assertThat(b.requests().writes())
+            .as("the candidate writes nothing but the Lease (and asks its own permissions)")
             .allMatch(w -> w.contains("/leases") || w.endsWith("/selfsubjectrulesreviews"));
 
         a.close(); // a crash or a rollout of the leader
         await().atMost(Duration.ofSeconds(30)).until(() -> "replica-b".equals(holder(ns)));
         DisaggClusters.mergePatch(ns, "tinyllama", "{\"spec\":{\"generation\":{\"replicas\":2}}}");
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(statefulSetReplicas(ns)).isEqualTo(2));
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(statefulSetReplicas(ns)).isEqualTo(2));
         assertThat(b.reconciles()).isPositive();
       }
     }
@@ -72,7 +89,13 @@ class LeaderElectionIT {
   }
 
   private static Integer statefulSetReplicas(TestNamespace ns) {
-    var s = ns.client().apps().statefulSets().inNamespace(ns.name()).withName("tinyllama-generation").get();
+    var s =
+        ns.client()
+            .apps()
+            .statefulSets()
+            .inNamespace(ns.name())
+            .withName("tinyllama-generation")
+            .get();
     return s == null ? null : s.getSpec().getReplicas();
   }
 }

@@ -10,9 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class LeaderElectionSettingsTest {
 
-  private static LeaderElectionSettings of(boolean enabled, String ns, long lease, long renew, long retry) {
-    return new LeaderElectionSettings(enabled, "disagg-operator-leader", Optional.ofNullable(ns), "operator-0",
-        Duration.ofSeconds(lease), Duration.ofSeconds(renew), Duration.ofSeconds(retry));
+  private static LeaderElectionSettings of(
+      boolean enabled, String ns, long lease, long renew, long retry) {
+    return new LeaderElectionSettings(
+        enabled,
+        "disagg-operator-leader",
+        Optional.ofNullable(ns),
+        "operator-0",
+        Duration.ofSeconds(lease),
+        Duration.ofSeconds(renew),
+        Duration.ofSeconds(retry));
   }
 
   @Test
@@ -28,20 +35,25 @@ class LeaderElectionSettingsTest {
     assertThat(c.getLeaseDuration()).isEqualTo(Duration.ofSeconds(15));
     assertThat(c.getRenewDeadline()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.getRetryPeriod()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.isExitOnStopLeading()).as("JOSDK's System.exit is replaced by our callback").isFalse();
+    assertThat(c.isExitOnStopLeading())
+        .as("JOSDK's System.exit is replaced by our callback")
+        .isFalse();
     assertThat(c.getIdentity()).contains("operator-0");
   }
 
   @Test
   void blankNamespaceIsLeftToTheClient() {
-    assertThat(of(true, " ", 15, 10, 2).toConfiguration(() -> {}).orElseThrow().getLeaseNamespace()).isEmpty();
+    assertThat(of(true, " ", 15, 10, 2).toConfiguration(() -> {}).orElseThrow().getLeaseNamespace())
+        .isEmpty();
   }
 
   @Test
   void timingsMustNest() {
-    assertThatThrownBy(() -> of(true, "ops", 10, 10, 2)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> of(true, "ops", 10, 10, 2))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("renew-deadline (10s) < lease-duration (10s)");
-    assertThatThrownBy(() -> of(true, "ops", 15, 2, 2)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> of(true, "ops", 15, 2, 2))
+        .isInstanceOf(IllegalArgumentException.class);
     // Disabled: timings are not looked at.
     assertThat(of(false, "ops", 1, 1, 1).toConfiguration(() -> {})).isEmpty();
   }
@@ -56,8 +68,17 @@ class LeaderElectionSettingsTest {
 
   @Test
   void anIdentityIsRequired() {
-    assertThatThrownBy(() -> new LeaderElectionSettings(true, "l", Optional.empty(), " ", Duration.ofSeconds(15),
-        Duration.ofSeconds(10), Duration.ofSeconds(2))).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () ->
+                new LeaderElectionSettings(
+                    true,
+                    "l",
+                    Optional.empty(),
+                    " ",
+                    Duration.ofSeconds(15),
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("identity");
   }
 }

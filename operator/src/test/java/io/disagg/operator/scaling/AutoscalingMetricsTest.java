@@ -15,9 +15,19 @@ class AutoscalingMetricsTest {
   /** A decision of the context pool (WaitingRequests) from 1 to 2 instances. */
   private static Autoscaler.PoolDecision scaleUp() {
     Autoscaler scaler = new Autoscaler(new AutoscalerTest.TestClock());
-    Autoscaler.PoolInput ctx = AutoscalerTest.pool(AutoscalerTest.waiting(1, 4), 1, 1, WaitingRequests, 4.0,
-        AutoscalerTest.T0, AutoscalerTest.old());
-    Autoscaler.PoolDecision d = scaler.decide(new Autoscaler.Input(ctx, AutoscalerTest.fixed(1), ClusterPolicy.NONE)).context();
+    Autoscaler.PoolInput ctx =
+        AutoscalerTest.pool(
+            AutoscalerTest.waiting(1, 4),
+            1,
+            1,
+            WaitingRequests,
+            4.0,
+            AutoscalerTest.T0,
+            AutoscalerTest.old());
+    Autoscaler.PoolDecision d =
+        scaler
+            .decide(new Autoscaler.Input(ctx, AutoscalerTest.fixed(1), ClusterPolicy.NONE))
+            .context();
     assertThat(d.changed()).isTrue();
     return d;
   }
@@ -38,17 +48,47 @@ class AutoscalingMetricsTest {
 
     assertThat(m.remove("serving", "a")).isEqualTo(4);
 
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "serving", "name", "a").gauge()).isNull();
-    assertThat(registry.find(AutoscalingMetrics.DECISIONS).tags("namespace", "serving", "name", "a").counter()).isNull();
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "serving", "name", "b").gauge()).isNotNull();
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "other", "name", "a").gauge()).isNotNull();
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DESIRED_REPLICAS)
+                .tags("namespace", "serving", "name", "a")
+                .gauge())
+        .isNull();
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DECISIONS)
+                .tags("namespace", "serving", "name", "a")
+                .counter())
+        .isNull();
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DESIRED_REPLICAS)
+                .tags("namespace", "serving", "name", "b")
+                .gauge())
+        .isNotNull();
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DESIRED_REPLICAS)
+                .tags("namespace", "other", "name", "a")
+                .gauge())
+        .isNotNull();
     assertThat(m.remove("serving", "a")).as("idempotent").isZero();
 
     // A cluster created again under the same name gets fresh meters.
     m.record("serving", "a", scaleUp());
-    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tags("namespace", "serving", "name", "a").gauge().value())
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DESIRED_REPLICAS)
+                .tags("namespace", "serving", "name", "a")
+                .gauge()
+                .value())
         .isEqualTo(2.0);
-    assertThat(registry.find(AutoscalingMetrics.DECISIONS).tags("namespace", "serving", "name", "a").counter().count())
+    assertThat(
+            registry
+                .find(AutoscalingMetrics.DECISIONS)
+                .tags("namespace", "serving", "name", "a")
+                .counter()
+                .count())
         .isEqualTo(1.0);
   }
 
@@ -64,7 +104,8 @@ class AutoscalingMetricsTest {
 
   @Test
   void removalReachesTheRegistriesBehindAComposite() {
-    // Under Quarkus the meters go to Micrometer's global (composite) registry holding the Prometheus one.
+    // Under Quarkus the meters go to Micrometer's global (composite) registry holding the
+    // Prometheus one.
     SimpleMeterRegistry child = new SimpleMeterRegistry();
     CompositeMeterRegistry composite = new CompositeMeterRegistry();
     composite.add(child);

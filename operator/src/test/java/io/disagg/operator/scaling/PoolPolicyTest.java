@@ -16,10 +16,10 @@ import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.PrometheusSourceSpec;
 import io.disagg.operator.api.v1alpha1.ScalingRules;
-import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.core.SpecProblem.Severity;
+import io.disagg.operator.metrics.WorkerLoad;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -48,7 +48,8 @@ class PoolPolicyTest {
     assertThat(p.evaluationInterval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(p.staleAfter()).isEqualTo(Duration.ofSeconds(45));
     assertThat(p.scaleUp()).isEqualTo(new StepRules(Duration.ZERO, 4, 100, Duration.ofSeconds(15)));
-    assertThat(p.scaleDown()).isEqualTo(new StepRules(Duration.ofSeconds(300), null, 100, Duration.ofSeconds(15)));
+    assertThat(p.scaleDown())
+        .isEqualTo(new StepRules(Duration.ofSeconds(300), null, 100, Duration.ofSeconds(15)));
     assertThat(p.source()).isEqualTo(MetricsSource.Pods);
     assertThat(PoolPolicy.problems(Pool.CONTEXT, enabled(1, 8))).isEmpty();
   }
@@ -58,25 +59,34 @@ class PoolPolicyTest {
     PoolSpec spec = enabled(1, 8);
     spec.setLlmApiOptions(new LinkedHashMap<>(Map.of("max_batch_size", 128)));
     assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics())
-        .containsExactly(new MetricTarget(KvCacheUtilization, 0.8, null), new MetricTarget(RunningRequests, 0.8 * 128, null));
+        .containsExactly(
+            new MetricTarget(KvCacheUtilization, 0.8, null),
+            new MetricTarget(RunningRequests, 0.8 * 128, null));
     assertThat(PoolPolicy.problems(Pool.GENERATION, spec)).isEmpty();
   }
 
   @Test
   void generationWithoutMaxBatchSizeUsesKvCacheOnlyAndWarns() {
     PoolSpec spec = enabled(1, 8);
-    assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics()).containsExactly(new MetricTarget(KvCacheUtilization, 0.8, null));
-    assertThat(PoolPolicy.problems(Pool.GENERATION, spec)).extracting(SpecProblem::field, SpecProblem::severity)
+    assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics())
+        .containsExactly(new MetricTarget(KvCacheUtilization, 0.8, null));
+    assertThat(PoolPolicy.problems(Pool.GENERATION, spec))
+        .extracting(SpecProblem::field, SpecProblem::severity)
         .containsExactly(tuple("spec.generation.autoscaling.metrics", Severity.WARNING));
   }
 
   @Test
   void listedMetricsReplaceTheDefaults() {
     PoolSpec spec = enabled(1, 8);
-    spec.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(RunningRequests, 32.0),
-        new AutoscalingMetricSpec(KvCacheUtilization, null)));
+    spec.getAutoscaling()
+        .setMetrics(
+            List.of(
+                new AutoscalingMetricSpec(RunningRequests, 32.0),
+                new AutoscalingMetricSpec(KvCacheUtilization, null)));
     assertThat(PoolPolicy.of(Pool.GENERATION, spec).metrics())
-        .containsExactly(new MetricTarget(RunningRequests, 32, null), new MetricTarget(KvCacheUtilization, 0.8, null));
+        .containsExactly(
+            new MetricTarget(RunningRequests, 32, null),
+            new MetricTarget(KvCacheUtilization, 0.8, null));
   }
 
   @Test
@@ -91,8 +101,10 @@ class PoolPolicyTest {
     spec.getAutoscaling().getBehavior().setScaleUp(up);
     spec.getAutoscaling().getBehavior().setScaleDown(down);
     PoolPolicy p = PoolPolicy.of(Pool.CONTEXT, spec);
-    assertThat(p.scaleUp()).isEqualTo(new StepRules(Duration.ZERO, null, 50, Duration.ofSeconds(60)));
-    assertThat(p.scaleDown()).isEqualTo(new StepRules(Duration.ofSeconds(600), null, 100, Duration.ofSeconds(15)));
+    assertThat(p.scaleUp())
+        .isEqualTo(new StepRules(Duration.ZERO, null, 50, Duration.ofSeconds(60)));
+    assertThat(p.scaleDown())
+        .isEqualTo(new StepRules(Duration.ofSeconds(600), null, 100, Duration.ofSeconds(15)));
   }
 
   @Test
@@ -109,38 +121,52 @@ class PoolPolicyTest {
   @Test
   void problemsNameTheField() {
     PoolSpec spec = enabled(1, null);
-    spec.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(KvCacheUtilization, 80.0),
-        new AutoscalingMetricSpec(RunningRequests, null), new AutoscalingMetricSpec(InFlightRequests, null),
-        new AutoscalingMetricSpec(KvCacheUtilization, 0.5)));
-    assertThat(PoolPolicy.problems(Pool.GENERATION, spec)).extracting(SpecProblem::field).containsExactly(
-        "spec.generation.maxInstances",
-        "spec.generation.autoscaling.metrics[0].target",
-        "spec.generation.autoscaling.metrics[1].target",
-        "spec.generation.autoscaling.metrics[2].target",
-        "spec.generation.autoscaling.metrics[3].type");
+    spec.getAutoscaling()
+        .setMetrics(
+            List.of(
+                new AutoscalingMetricSpec(KvCacheUtilization, 80.0),
+                new AutoscalingMetricSpec(RunningRequests, null),
+                new AutoscalingMetricSpec(InFlightRequests, null),
+                new AutoscalingMetricSpec(KvCacheUtilization, 0.5)));
+    assertThat(PoolPolicy.problems(Pool.GENERATION, spec))
+        .extracting(SpecProblem::field)
+        .containsExactly(
+            "spec.generation.maxInstances",
+            "spec.generation.autoscaling.metrics[0].target",
+            "spec.generation.autoscaling.metrics[1].target",
+            "spec.generation.autoscaling.metrics[2].target",
+            "spec.generation.autoscaling.metrics[3].type");
   }
 
   @Test
   void sourcesNeedTheirMetrics() {
     PoolSpec router = enabled(1, 4);
     router.getAutoscaling().setSource(MetricsSource.Router);
-    assertThat(PoolPolicy.problems(Pool.CONTEXT, router)).extracting(SpecProblem::field)
+    assertThat(PoolPolicy.problems(Pool.CONTEXT, router))
+        .extracting(SpecProblem::field)
         .containsExactly("spec.context.autoscaling.metrics");
     router.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(WaitingRequests, 2.0)));
-    assertThat(PoolPolicy.problems(Pool.CONTEXT, router)).extracting(SpecProblem::field)
+    assertThat(PoolPolicy.problems(Pool.CONTEXT, router))
+        .extracting(SpecProblem::field)
         .containsExactly("spec.context.autoscaling.metrics[0].type");
 
     PoolSpec prom = enabled(1, 4);
     prom.getAutoscaling().setSource(MetricsSource.Prometheus);
     prom.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(WaitingRequests, 2.0)));
-    assertThat(PoolPolicy.problems(Pool.CONTEXT, prom)).extracting(SpecProblem::field)
-        .containsExactly("spec.context.autoscaling.metrics[0].query", "spec.context.autoscaling.prometheus.url");
-    prom.getAutoscaling().getMetrics().get(0).setQuery("avg(trtllm_num_requests_waiting{pod=~\"c-context-.*\"})");
+    assertThat(PoolPolicy.problems(Pool.CONTEXT, prom))
+        .extracting(SpecProblem::field)
+        .containsExactly(
+            "spec.context.autoscaling.metrics[0].query", "spec.context.autoscaling.prometheus.url");
+    prom.getAutoscaling()
+        .getMetrics()
+        .get(0)
+        .setQuery("avg(trtllm_num_requests_waiting{pod=~\"c-context-.*\"})");
     PrometheusSourceSpec url = new PrometheusSourceSpec();
     url.setUrl("http://prometheus:9090");
     prom.getAutoscaling().setPrometheus(url);
     assertThat(PoolPolicy.problems(Pool.CONTEXT, prom)).isEmpty();
-    assertThat(PoolPolicy.of(Pool.CONTEXT, prom).prometheusUrl()).isEqualTo("http://prometheus:9090");
+    assertThat(PoolPolicy.of(Pool.CONTEXT, prom).prometheusUrl())
+        .isEqualTo("http://prometheus:9090");
   }
 
   @Test
@@ -152,8 +178,10 @@ class PoolPolicyTest {
     a.setGpuBudget(3);
     a.setRatio(new ContextGenerationRatioSpec(2.0, 1.0));
     spec.setAutoscaling(a);
-    assertThat(ClusterPolicy.problems(spec)).extracting(SpecProblem::field)
-        .containsExactly("spec.autoscaling.gpuBudget", "spec.autoscaling.ratio.minContextPerGeneration");
+    assertThat(ClusterPolicy.problems(spec))
+        .extracting(SpecProblem::field)
+        .containsExactly(
+            "spec.autoscaling.gpuBudget", "spec.autoscaling.ratio.minContextPerGeneration");
     assertThat(ClusterPolicy.of(spec)).isEqualTo(new ClusterPolicy(3, null, null));
     a.setGpuBudget(4);
     a.setRatio(new ContextGenerationRatioSpec(0.25, 1.0));
@@ -167,11 +195,15 @@ class PoolPolicyTest {
     Instant t = Instant.parse("2026-11-22T10:00:00Z");
     assertThat(Sample.fromWorker(new WorkerLoad(3.0, 1.0, 0.5), t))
         .extracting(Sample::type, Sample::value)
-        .containsExactly(tuple(WaitingRequests, 1.0), tuple(RunningRequests, 3.0), tuple(KvCacheUtilization, 0.5),
+        .containsExactly(
+            tuple(WaitingRequests, 1.0),
+            tuple(RunningRequests, 3.0),
+            tuple(KvCacheUtilization, 0.5),
             tuple(InFlightRequests, 4.0));
     // An older TensorRT-LLM without the gauges: no samples, so the instance counts as missing.
     assertThat(Sample.fromWorker(new WorkerLoad(null, null, null), t)).isEmpty();
-    assertThat(Sample.fromWorker(new WorkerLoad(null, null, 0.9), t)).extracting(Sample::type)
+    assertThat(Sample.fromWorker(new WorkerLoad(null, null, 0.9), t))
+        .extracting(Sample::type)
         .containsExactly(KvCacheUtilization);
   }
 }

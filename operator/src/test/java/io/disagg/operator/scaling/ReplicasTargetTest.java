@@ -6,7 +6,6 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -36,11 +35,19 @@ class ReplicasTargetTest {
     PoolAutoscalingSpec a = new PoolAutoscalingSpec();
     a.setEnabled(true);
     gen.setAutoscaling(a);
-    assertThat(Replicas.target(cr, Pool.GENERATION, null)).as("before the first decision: replicas").isEqualTo(2);
+    assertThat(Replicas.target(cr, Pool.GENERATION, null))
+        .as("before the first decision: replicas")
+        .isEqualTo(2);
     assertThat(Replicas.target(cr, Pool.GENERATION, decided(3))).isEqualTo(3);
-    assertThat(Replicas.target(cr, Pool.GENERATION, decided(7))).as("maxInstances lowered since").isEqualTo(3);
-    assertThat(Replicas.target(cr, Pool.GENERATION, decided(0))).as("never below minimalInstances").isEqualTo(1);
+    assertThat(Replicas.target(cr, Pool.GENERATION, decided(7)))
+        .as("maxInstances lowered since")
+        .isEqualTo(3);
+    assertThat(Replicas.target(cr, Pool.GENERATION, decided(0)))
+        .as("never below minimalInstances")
+        .isEqualTo(1);
     gen.setReplicas(null);
-    assertThat(Replicas.target(cr, Pool.GENERATION, null)).as("no replicas: minimalInstances").isEqualTo(1);
+    assertThat(Replicas.target(cr, Pool.GENERATION, null))
+        .as("no replicas: minimalInstances")
+        .isEqualTo(1);
   }
 }

@@ -3,8 +3,8 @@ package io.disagg.operator.scaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
-import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.metrics.RouterLoad;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +32,12 @@ class SampleTest {
   void perInstanceAverageCoversTheReadyInstancesAndRejectsNonNumbers() {
     assertThat(Sample.perInstance(AutoscalingMetricType.KvCacheUtilization, 0.9, 3, T))
         .containsExactly(new Sample(AutoscalingMetricType.KvCacheUtilization, 0.9, 3, T));
-    assertThat(Sample.perInstance(AutoscalingMetricType.KvCacheUtilization, Double.NaN, 3, T)).isEmpty();
-    assertThat(Sample.perInstance(AutoscalingMetricType.KvCacheUtilization, Double.POSITIVE_INFINITY, 3, T)).isEmpty();
+    assertThat(Sample.perInstance(AutoscalingMetricType.KvCacheUtilization, Double.NaN, 3, T))
+        .isEmpty();
+    assertThat(
+            Sample.perInstance(
+                AutoscalingMetricType.KvCacheUtilization, Double.POSITIVE_INFINITY, 3, T))
+        .isEmpty();
     assertThat(Sample.perInstance(AutoscalingMetricType.WaitingRequests, -1.0, 3, T)).isEmpty();
     assertThat(Sample.perInstance(AutoscalingMetricType.WaitingRequests, null, 3, T)).isEmpty();
     assertThat(Sample.perInstance(AutoscalingMetricType.WaitingRequests, 1.0, 0, T)).isEmpty();

@@ -4,20 +4,27 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * One request a client sent to the API server, with the RBAC verb and resource it needs
- * (following the API server's request-info rules: a GET of a collection is {@code list}, or
- * {@code watch} with {@code watch=true}; POST is {@code create}, PUT {@code update}, PATCH
- * {@code patch}, DELETE of a collection {@code deletecollection}).
+ * One request a client sent to the API server, with the RBAC verb and resource it needs (following
+ * the API server's request-info rules: a GET of a collection is {@code list}, or {@code watch} with
+ * {@code watch=true}; POST is {@code create}, PUT {@code update}, PATCH {@code patch}, DELETE of a
+ * collection {@code deletecollection}).
  *
  * @param method HTTP method
  * @param path raw path, e.g. {@code /apis/apps/v1/namespaces/ns/statefulsets/x}
  * @param verb RBAC verb; empty for a non-resource URL (e.g. {@code /version})
  * @param group API group, {@code ""} for the core group
- * @param resource resource, with {@code /subresource} when there is one (e.g. {@code disaggclusters/status})
+ * @param resource resource, with {@code /subresource} when there is one (e.g. {@code
+ *     disaggclusters/status})
  * @param namespace namespace, or {@code null} for a cluster-scoped or all-namespaces request
  * @param status HTTP status of the response, 0 while none was seen
  */
-public record ApiRequest(String method, String path, String verb, String group, String resource, String namespace,
+public record ApiRequest(
+    String method,
+    String path,
+    String verb,
+    String group,
+    String resource,
+    String namespace,
     int status) {
 
   /** Parses a request; {@code status} is 0. */
@@ -57,7 +64,8 @@ public record ApiRequest(String method, String path, String verb, String group, 
   private static String verb(String method, boolean named, URI uri) {
     String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
     return switch (method) {
-      case "GET", "HEAD" -> named ? "get" : query.matches("(^|.*&)watch=(true|1)(&.*|$)") ? "watch" : "list";
+      case "GET", "HEAD" ->
+          named ? "get" : query.matches("(^|.*&)watch=(true|1)(&.*|$)") ? "watch" : "list";
       case "POST" -> "create";
       case "PUT" -> "update";
       case "PATCH" -> "patch";
@@ -77,8 +85,8 @@ public record ApiRequest(String method, String path, String verb, String group, 
   }
 
   /**
-   * The permissions the API server checked for this request: {@link #permission()}, and for a
-   * PATCH that created the object (201, a server-side apply of a new object) {@code create} too.
+   * The permissions the API server checked for this request: {@link #permission()}, and for a PATCH
+   * that created the object (201, a server-side apply of a new object) {@code create} too.
    */
   public List<String> permissions() {
     return "patch".equals(verb) && status == 201

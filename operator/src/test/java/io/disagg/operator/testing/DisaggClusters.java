@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 
-/** What integration tests do with a DisaggCluster in their namespace, as a user would with kubectl. */
+/**
+ * What integration tests do with a DisaggCluster in their namespace, as a user would with kubectl.
+ */
 public final class DisaggClusters {
   /** How long a sample may take to become Ready on the local cluster. */
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -33,7 +35,10 @@ public final class DisaggClusters {
    * conflict with the operator's status writes.
    */
   public static void mergePatch(TestNamespace ns, String name, String json) {
-    ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).withName(name)
+    ns.client()
+        .resources(DisaggCluster.class)
+        .inNamespace(ns.name())
+        .withName(name)
         .patch(PatchContext.of(PatchType.JSON_MERGE), json);
   }
 
@@ -43,19 +48,31 @@ public final class DisaggClusters {
   }
 
   /**
-   * Waits until the status describes the current generation, {@code Ready} is True and
-   * {@code Progressing} False (serving, rollout finished), and returns the object.
+   * Waits until the status describes the current generation, {@code Ready} is True and {@code
+   * Progressing} False (serving, rollout finished), and returns the object.
    */
   public static DisaggCluster awaitReady(TestNamespace ns, String name, Duration timeout) {
-    await().atMost(timeout).untilAsserted(() -> {
-      DisaggCluster d = get(ns, name);
-      assertThat(d.getStatus()).isNotNull();
-      assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
-      assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.READY))
-          .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("True"));
-      assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.PROGRESSING))
-          .hasValueSatisfying(c -> assertThat(c.getStatus()).as(c.getReason() + ": " + c.getMessage()).isEqualTo("False"));
-    });
+    await()
+        .atMost(timeout)
+        .untilAsserted(
+            () -> {
+              DisaggCluster d = get(ns, name);
+              assertThat(d.getStatus()).isNotNull();
+              assertThat(d.getStatus().getObservedGeneration())
+                  .isEqualTo(d.getMetadata().getGeneration());
+              assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.READY))
+                  .hasValueSatisfying(
+                      c ->
+                          assertThat(c.getStatus())
+                              .as(c.getReason() + ": " + c.getMessage())
+                              .isEqualTo("True"));
+              assertThat(Conditions.find(d.getStatus().getConditions(), ConditionType.PROGRESSING))
+                  .hasValueSatisfying(
+                      c ->
+                          assertThat(c.getStatus())
+                              .as(c.getReason() + ": " + c.getMessage())
+                              .isEqualTo("False"));
+            });
     return get(ns, name);
   }
 

@@ -79,9 +79,17 @@ public final class EtcdServer implements AutoCloseable {
    */
   public List<String> workerRegistrations(String clusterName) {
     try (Client c = newClient()) {
-      return c.getKVClient().get(io.etcd.jetcd.ByteSequence.from("/trtllm-disagg/" + clusterName + "/workers/",
-              StandardCharsets.UTF_8), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
-          .get(10, TimeUnit.SECONDS).getKvs().stream().map(kv -> kv.getValue().toString(StandardCharsets.UTF_8)).toList();
+      return c
+          .getKVClient()
+          .get(
+              io.etcd.jetcd.ByteSequence.from(
+                  "/trtllm-disagg/" + clusterName + "/workers/", StandardCharsets.UTF_8),
+              io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+          .get(10, TimeUnit.SECONDS)
+          .getKvs()
+          .stream()
+          .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8))
+          .toList();
     } catch (Exception e) {
       throw new IllegalStateException("cannot read registrations from " + clientUrl(), e);
     }
@@ -92,13 +100,18 @@ public final class EtcdServer implements AutoCloseable {
    * watch a client created and has not cancelled.
    */
   public int watchers() {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-        .timeout(Duration.ofSeconds(5)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
     try {
       String text = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
-      return text.lines().filter(l -> l.startsWith("etcd_debugging_mvcc_watcher_total "))
-          .map(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
-          .orElseThrow(() -> new IllegalStateException("etcd reports no etcd_debugging_mvcc_watcher_total"));
+      return text.lines()
+          .filter(l -> l.startsWith("etcd_debugging_mvcc_watcher_total "))
+          .map(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
+          .findFirst()
+          .orElseThrow(
+              () -> new IllegalStateException("etcd reports no etcd_debugging_mvcc_watcher_total"));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the metrics of " + clientUrl(), e);
     } catch (InterruptedException e) {
@@ -110,23 +123,24 @@ public final class EtcdServer implements AutoCloseable {
   /**
    * The TCP connections this JVM has open to etcd's client port now, as the kernel lists them
    * (Linux: the established sockets of {@code /proc/net/tcp} and {@code /proc/net/tcp6} whose
-   * remote port is the client port and whose inode is one of this process's file descriptors).
-   * A jetcd client to one endpoint holds one once it has sent a request, until it is closed;
-   * etcd's connection to itself and other processes' connections are not counted.
+   * remote port is the client port and whose inode is one of this process's file descriptors). A
+   * jetcd client to one endpoint holds one once it has sent a request, until it is closed; etcd's
+   * connection to itself and other processes' connections are not counted.
    */
   public int connectionsFromThisProcess() {
     Set<String> sockets = new HashSet<>();
     try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-      fds.forEach(fd -> {
-        try {
-          String target = Files.readSymbolicLink(fd).toString();
-          if (target.startsWith("socket:[")) {
-            sockets.add(target.substring("socket:[".length(), target.length() - 1));
-          }
-        } catch (IOException ignored) {
-          // closed meanwhile
-        }
-      });
+      fds.forEach(
+          fd -> {
+            try {
+              String target = Files.readSymbolicLink(fd).toString();
+              if (target.startsWith("socket:[")) {
+                sockets.add(target.substring("socket:[".length(), target.length() - 1));
+              }
+            } catch (IOException ignored) {
+              // closed meanwhile
+            }
+          });
       int n = 0;
       for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
         Path p = Path.of(table);
@@ -135,7 +149,8 @@ public final class EtcdServer implements AutoCloseable {
         }
         List<String> lines = Files.readAllLines(p);
         for (String line : lines.subList(1, lines.size())) {
-          // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+          // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout
+          // inode
           String[] f = line.trim().split("\\s+");
           String remote = f[2];
           boolean established = "01".equals(f[3]);
@@ -188,36 +203,57 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   private synchronized void startProcess() throws IOException {
-    List<String> cmd = List.of(binary.toString(),
-        "--name", "test",
-        "--data-dir", dataDir.toString(),
-        "--listen-client-urls", clientUrl(),
-        "--advertise-client-urls", clientUrl(),
-        "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
-        "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-        "--initial-cluster", "test=http://127.0.0.1:" + peerPort,
-        "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort,
-        "--log-level", "warn");
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("etcd exited: " + Files.readString(log, StandardCharsets.UTF_8));
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    List<String> cmd =
+        List.of(
+            binary.toString(),
+            "--name",
+            "test",
+            "--data-dir",
+            dataDir.toString(),
+            "--listen-client-urls",
+            clientUrl(),
+            "--advertise-client-urls",
+            clientUrl(),
+            "--listen-peer-urls",
+            "http://127.0.0.1:" + peerPort,
+            "--initial-advertise-peer-urls",
+            "http://127.0.0.1:" + peerPort,
+            "--initial-cluster",
+            "test=http://127.0.0.1:" + peerPort,
+            "--listen-metrics-urls",
+            "http://127.0.0.1:" + metricsPort,
+            "--log-level",
+            "warn");
+    process =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(
+                    "etcd exited: " + Files.readString(log, StandardCharsets.UTF_8));
+              }
+              try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
+                return true;
+              } catch (IOException e) {
+                return false;
+              }
+            });
   }
 
   private static Path findBinary() throws IOException {
     Path root = LocalCluster.repoRoot();
     try {
-      Process p = new ProcessBuilder("bash", root.resolve("e2e/cluster/build.sh").toString())
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder("bash", root.resolve("e2e/cluster/build.sh").toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       String dir = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (p.waitFor() == 0 && Files.isExecutable(Path.of(dir, "etcd"))) {
         return Path.of(dir, "etcd");

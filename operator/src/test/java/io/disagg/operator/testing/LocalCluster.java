@@ -16,12 +16,12 @@ import java.util.function.Consumer;
 /**
  * The Kubernetes cluster the integration tests run against, had once per test JVM.
  *
- * <p>Order of preference: the cluster named by {@code KUBECONFIG} (e.g. a Kind cluster) when
- * that file exists; otherwise the project's local control plane, started with
- * {@code e2e/cluster/up.sh} (real kube-apiserver, etcd, controller-manager and scheduler with
- * simulated GPU nodes) and stopped again at JVM exit if this class started it. When no cluster
- * can be had, {@link #availability()} says why; {@link ClusterExtension} then skips the test, or
- * fails it when {@code CI} is set, because in CI the cluster must be had.
+ * <p>Order of preference: the cluster named by {@code KUBECONFIG} (e.g. a Kind cluster) when that
+ * file exists; otherwise the project's local control plane, started with {@code e2e/cluster/up.sh}
+ * (real kube-apiserver, etcd, controller-manager and scheduler with simulated GPU nodes) and
+ * stopped again at JVM exit if this class started it. When no cluster can be had, {@link
+ * #availability()} says why; {@link ClusterExtension} then skips the test, or fails it when {@code
+ * CI} is set, because in CI the cluster must be had.
  */
 public final class LocalCluster {
 
@@ -38,7 +38,9 @@ public final class LocalCluster {
     return availability;
   }
 
-  /** A new client for the cluster, optionally with extra HTTP client settings (e.g. interceptors). */
+  /**
+   * A new client for the cluster, optionally with extra HTTP client settings (e.g. interceptors).
+   */
   public static KubernetesClient newClient(Consumer<HttpClient.Builder> httpCustomizer) {
     Availability a = availability();
     if (!a.available()) {
@@ -69,7 +71,8 @@ public final class LocalCluster {
       p = p.getParent();
     }
     if (p == null) {
-      throw new IllegalStateException("e2e/cluster/up.sh not found above " + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "e2e/cluster/up.sh not found above " + Path.of("").toAbsolutePath());
     }
     return p;
   }
@@ -89,8 +92,14 @@ public final class LocalCluster {
     Path log = root.resolve("operator/target/local-cluster-up.log");
     try {
       Files.createDirectories(log.getParent());
-      Path kubeconfig = Path.of(capture(List.of("bash", "-c", ". \"$0\"; printf %s \"$KUBECONFIG_OUT\"",
-          root.resolve("e2e/cluster/lib.sh").toString())));
+      Path kubeconfig =
+          Path.of(
+              capture(
+                  List.of(
+                      "bash",
+                      "-c",
+                      ". \"$0\"; printf %s \"$KUBECONFIG_OUT\"",
+                      root.resolve("e2e/cluster/lib.sh").toString())));
       boolean wasRunning = reachable(kubeconfig);
       int rc = run(List.of("bash", up.toString()), log, UP_TIMEOUT);
       if (rc != 0) {
@@ -98,13 +107,17 @@ public final class LocalCluster {
       }
       if (!wasRunning && !"true".equals(System.getenv("DISAGG_KEEP_CLUSTER"))) {
         Path down = root.resolve("e2e/cluster/down.sh");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            run(List.of("bash", down.toString()), log, Duration.ofMinutes(2));
-          } catch (IOException | InterruptedException ignored) {
-            // best effort at JVM exit
-          }
-        }, "local-cluster-down"));
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        run(List.of("bash", down.toString()), log, Duration.ofMinutes(2));
+                      } catch (IOException | InterruptedException ignored) {
+                        // best effort at JVM exit
+                      }
+                    },
+                    "local-cluster-down"));
       }
       return Availability.of(kubeconfig, "e2e/cluster/up.sh");
     } catch (IOException e) {
@@ -131,11 +144,13 @@ public final class LocalCluster {
     }
   }
 
-  private static int run(List<String> cmd, Path log, Duration timeout) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+  private static int run(List<String> cmd, Path log, Duration timeout)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroy);
       p.destroy();

@@ -5,8 +5,6 @@ import io.disagg.operator.discovery.DiscoverySettings;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
-import java.time.Clock;
-import java.util.List;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,14 +12,16 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the real {@link DisaggClusterReconciler} in the test JVM against the test cluster, watching
- * one namespace, through a client whose requests are counted. Can be stopped and started again
- * to simulate an operator restart; {@link #builder(String)} runs it under another identity (e.g. a
+ * one namespace, through a client whose requests are counted. Can be stopped and started again to
+ * simulate an operator restart; {@link #builder(String)} runs it under another identity (e.g. a
  * ServiceAccount's token) or with leader election, as the Helm chart does.
  */
 public final class OperatorRunner implements AutoCloseable {
@@ -35,38 +35,54 @@ public final class OperatorRunner implements AutoCloseable {
     if (b.config == null) {
       client = LocalCluster.newClient(h -> h.addOrReplaceInterceptor("count", requests));
     } else {
-      client = new KubernetesClientBuilder().withConfig(b.config)
-          .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("count", requests)).build();
+      client =
+          new KubernetesClientBuilder()
+              .withConfig(b.config)
+              .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("count", requests))
+              .build();
     }
-    Metrics counting = new Metrics() {
-      @Override
-      public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
-        reconciles.incrementAndGet();
-      }
+    Metrics counting =
+        new Metrics() {
+          @Override
+          public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
+            reconciles.incrementAndGet();
+          }
 
-      @Override
-      public void failedReconciliation(HasMetadata resource, Exception exception, Map<String, Object> metadata) {
-        reconciles.incrementAndGet();
-      }
-    };
-    operator = new Operator(o -> {
-      o.withKubernetesClient(client).withCloseClientOnStop(true).withMetrics(counting)
-          .withStopOnInformerErrorDuringStartup(b.stopOnInformerError);
-      if (b.leaderElection != null) {
-        o.withLeaderElectionConfiguration(b.leaderElection);
-      }
-    });
+          @Override
+          public void failedReconciliation(
+              HasMetadata resource, Exception exception, Map<String, Object> metadata) {
+            reconciles.incrementAndGet();
+          }
+        };
+    operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(true)
+                  .withMetrics(counting)
+                  .withStopOnInformerErrorDuringStartup(b.stopOnInformerError);
+              if (b.leaderElection != null) {
+                o.withLeaderElectionConfiguration(b.leaderElection);
+              }
+            });
     // As the Quarkus beans build it (runtime/OperatorBeans); no default etcd endpoints.
-    var reconciler = new DisaggClusterReconciler(Clock.systemUTC(), new DiscoverySettings(List.of()),
-        new WorkerMetricsClient(), new RouterMetricsClient(), new PrometheusQueryClient(),
-        io.micrometer.core.instrument.Metrics.globalRegistry);
-    operator.register(reconciler, c -> {
-      if (b.allNamespaces) {
-        c.watchingAllNamespaces();
-      } else {
-        c.settingNamespace(b.namespace);
-      }
-    });
+    var reconciler =
+        new DisaggClusterReconciler(
+            Clock.systemUTC(),
+            new DiscoverySettings(List.of()),
+            new WorkerMetricsClient(),
+            new RouterMetricsClient(),
+            new PrometheusQueryClient(),
+            io.micrometer.core.instrument.Metrics.globalRegistry);
+    operator.register(
+        reconciler,
+        c -> {
+          if (b.allNamespaces) {
+            c.watchingAllNamespaces();
+          } else {
+            c.settingNamespace(b.namespace);
+          }
+        });
   }
 
   /** Starts an operator for the namespace, as the cluster admin, without leader election. */
@@ -106,13 +122,18 @@ public final class OperatorRunner implements AutoCloseable {
       this.namespace = Objects.requireNonNull(namespace);
     }
 
-    /** Connect with this client configuration (e.g. a ServiceAccount token) instead of the admin's. */
+    /**
+     * Connect with this client configuration (e.g. a ServiceAccount token) instead of the admin's.
+     */
     public Builder config(Config config) {
       this.config = config;
       return this;
     }
 
-    /** Watch every namespace (the chart's default, with a ClusterRole) instead of the test's namespace only. */
+    /**
+     * Watch every namespace (the chart's default, with a ClusterRole) instead of the test's
+     * namespace only.
+     */
     public Builder watchAllNamespaces() {
       this.allNamespaces = true;
       return this;

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Fabric8 HTTP interceptor that records every request a client sends ("METHOD path") and, with
- * its RBAC verb and resource, every response status, so a test can assert how many writes the
- * operator made, which permissions it used and whether any request was forbidden.
+ * Fabric8 HTTP interceptor that records every request a client sends ("METHOD path") and, with its
+ * RBAC verb and resource, every response status, so a test can assert how many writes the operator
+ * made, which permissions it used and whether any request was forbidden.
  */
 public final class RequestCounter implements Interceptor {
   private final List<String> requests = new ArrayList<>();
@@ -24,7 +24,10 @@ public final class RequestCounter implements Interceptor {
   }
 
   @Override
-  public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+  public void after(
+      HttpRequest request,
+      HttpResponse<?> response,
+      AsyncBody.Consumer<List<ByteBuffer>> consumer) {
     // Called by Fabric8 for every response, successful or not, and for watches.
     record(request, response.code());
   }

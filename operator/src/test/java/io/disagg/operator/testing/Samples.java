@@ -22,7 +22,8 @@ public final class Samples {
 
   /** A sample from {@code config-samples/}, e.g. {@code minimal.yaml}. */
   public static DisaggCluster load(String file) {
-    try (InputStream in = Files.newInputStream(LocalCluster.repoRoot().resolve("config-samples").resolve(file))) {
+    try (InputStream in =
+        Files.newInputStream(LocalCluster.repoRoot().resolve("config-samples").resolve(file))) {
       return Serialization.unmarshal(in, DisaggCluster.class);
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -39,10 +40,17 @@ public final class Samples {
     }
     var op = client.apiextensions().v1().customResourceDefinitions();
     op.resource(crd).fieldManager("disagg-tests").forceConflicts().serverSideApply();
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-      var c = op.withName(crd.getMetadata().getName()).get();
-      return c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-          .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
-    });
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              var c = op.withName(crd.getMetadata().getName()).get();
+              return c != null
+                  && c.getStatus() != null
+                  && c.getStatus().getConditions() != null
+                  && c.getStatus().getConditions().stream()
+                      .anyMatch(
+                          x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
+            });
   }
 }

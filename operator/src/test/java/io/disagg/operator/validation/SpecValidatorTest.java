@@ -1,17 +1,16 @@
 package io.disagg.operator.validation;
 
-import io.disagg.operator.core.SpecProblem;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.testing.Fixtures;
+import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.core.SpecProblem.Severity;
+import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import java.util.ArrayList;
@@ -30,7 +29,10 @@ class SpecValidatorTest {
     return Fixtures.minimal("ml", "qwen");
   }
 
-  /** The problems as the reconciler finds them: the effective spec's (etcd endpoints), then the validator's. */
+  /**
+   * The problems as the reconciler finds them: the effective spec's (etcd endpoints), then the
+   * validator's.
+   */
   static List<SpecProblem> validate(DisaggCluster cr) {
     EffectiveSpec.Result effective = EffectiveSpec.of(cr, List.of());
     List<SpecProblem> out = new ArrayList<>(effective.problems());
@@ -42,10 +44,15 @@ class SpecValidatorTest {
     return assertThat(validate(cr));
   }
 
-  /** Asserts the spec has exactly one problem: this field, this severity, a message containing the words. */
+  /**
+   * Asserts the spec has exactly one problem: this field, this severity, a message containing the
+   * words.
+   */
   static void onlyProblem(DisaggCluster cr, String field, Severity severity, String... words) {
     List<SpecProblem> p = validate(cr);
-    assertThat(p).extracting(SpecProblem::field, SpecProblem::severity).containsExactly(tuple(field, severity));
+    assertThat(p)
+        .extracting(SpecProblem::field, SpecProblem::severity)
+        .containsExactly(tuple(field, severity));
     assertThat(p.get(0).message()).contains(words);
   }
 
@@ -58,7 +65,10 @@ class SpecValidatorTest {
   @Test
   void problemsTellErrorsFromWarnings() {
     List<SpecProblem> p = List.of(SpecProblem.warning("a", "w"), SpecProblem.error("b", "e"));
-    assertThat(p).filteredOn(SpecProblem::isError).extracting(SpecProblem::field).containsExactly("b");
+    assertThat(p)
+        .filteredOn(SpecProblem::isError)
+        .extracting(SpecProblem::field)
+        .containsExactly("b");
     assertThat(p.get(1)).hasToString("b: e");
   }
 
@@ -70,34 +80,52 @@ class SpecValidatorTest {
       DisaggCluster cr = cr();
       cr.getSpec().getContext().setTensorParallelSize(2);
       cr.getSpec().getContext().setPipelineParallelSize(2);
-      cr.getSpec().getContext().setResources(new ResourceRequirementsBuilder()
-          .addToLimits("nvidia.com/gpu", new Quantity("2")).build());
-      onlyProblem(cr, "spec.context.resources.limits[nvidia.com/gpu]", Severity.ERROR, "is 2", "= 4");
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("nvidia.com/gpu", new Quantity("2"))
+                  .build());
+      onlyProblem(
+          cr, "spec.context.resources.limits[nvidia.com/gpu]", Severity.ERROR, "is 2", "= 4");
     }
 
     @Test
     void matchingGpuCountIsFine() {
       DisaggCluster cr = Fixtures.efa("a", "b");
-      cr.getSpec().getGeneration().setResources(new ResourceRequirementsBuilder()
-          .addToLimits("nvidia.com/gpu", new Quantity("8"))
-          .addToRequests("nvidia.com/gpu", new Quantity("8")).build());
+      cr.getSpec()
+          .getGeneration()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("nvidia.com/gpu", new Quantity("8"))
+                  .addToRequests("nvidia.com/gpu", new Quantity("8"))
+                  .build());
       problems(cr).isEmpty();
     }
 
     @Test
     void gpuRequestIsCheckedToo() {
       DisaggCluster cr = cr();
-      cr.getSpec().getGeneration().setResources(new ResourceRequirementsBuilder()
-          .addToRequests("nvidia.com/gpu", new Quantity("500m")).build());
+      cr.getSpec()
+          .getGeneration()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToRequests("nvidia.com/gpu", new Quantity("500m"))
+                  .build());
       onlyProblem(cr, "spec.generation.resources.requests[nvidia.com/gpu]", Severity.ERROR, "500m");
     }
 
     @Test
     void conflictingEfaCountIsAWarning() {
       DisaggCluster cr = Fixtures.efa("a", "b");
-      cr.getSpec().getContext().setResources(new ResourceRequirementsBuilder()
-          .addToLimits("vpc.amazonaws.com/efa", new Quantity("4")).build());
-      onlyProblem(cr, "spec.context.resources.limits[vpc.amazonaws.com/efa]", Severity.WARNING, "32");
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("vpc.amazonaws.com/efa", new Quantity("4"))
+                  .build());
+      onlyProblem(
+          cr, "spec.context.resources.limits[vpc.amazonaws.com/efa]", Severity.WARNING, "32");
     }
   }
 
@@ -115,8 +143,9 @@ class SpecValidatorTest {
     void efaNeedsNixl() {
       DisaggCluster cr = Fixtures.efa("a", "b");
       cr.getSpec().getKvCacheTransfer().setBackend(KvCacheTransferBackend.UCX);
-      problems(cr).extracting(SpecProblem::field, SpecProblem::severity).contains(
-          tuple("spec.kvCacheTransfer.backend", Severity.ERROR));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .contains(tuple("spec.kvCacheTransfer.backend", Severity.ERROR));
     }
 
     @Test
@@ -143,9 +172,11 @@ class SpecValidatorTest {
     @Test
     void operatorEnvironmentCannotBeSetByHand() {
       DisaggCluster cr = cr();
-      cr.getSpec().getKvCacheTransfer().setEnv(new LinkedHashMap<>(Map.of(
-          "FI_PROVIDER", "tcp", "UCX_MAX_RNDV_RAILS", "1")));
-      onlyProblem(cr, "spec.kvCacheTransfer.env[FI_PROVIDER]", Severity.ERROR, "set by the operator");
+      cr.getSpec()
+          .getKvCacheTransfer()
+          .setEnv(new LinkedHashMap<>(Map.of("FI_PROVIDER", "tcp", "UCX_MAX_RNDV_RAILS", "1")));
+      onlyProblem(
+          cr, "spec.kvCacheTransfer.env[FI_PROVIDER]", Severity.ERROR, "set by the operator");
     }
 
     @Test
@@ -163,7 +194,9 @@ class SpecValidatorTest {
     @ValueSource(strings = {"tensor_parallel_size", "pipeline_parallel_size", "backend", "model"})
     void keysOwnedByTrtllmServeFlagsAreErrors(String key) {
       DisaggCluster cr = cr();
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of(key, 1, "max_batch_size", 8)));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of(key, 1, "max_batch_size", 8)));
       onlyProblem(cr, "spec.generation.llmApiOptions." + key, Severity.ERROR, "instead");
     }
 
@@ -174,35 +207,62 @@ class SpecValidatorTest {
       opts.put("disagg_cluster", Map.of("cluster_uri", "etcd://x:2379"));
       opts.put("cache_transceiver_config", Map.of("backend", "NIXL"));
       cr.getSpec().getContext().setLlmApiOptions(opts);
-      problems(cr).extracting(SpecProblem::field, SpecProblem::severity).containsExactly(
-          tuple("spec.context.llmApiOptions.disagg_cluster", Severity.ERROR),
-          tuple("spec.context.llmApiOptions.cache_transceiver_config.backend", Severity.ERROR));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.context.llmApiOptions.disagg_cluster", Severity.ERROR),
+              tuple("spec.context.llmApiOptions.cache_transceiver_config.backend", Severity.ERROR));
     }
 
     @Test
     void cacheTransceiverKeysShadowedOrUnknownAreWarnings() {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setMaxTokensInBuffer(4096);
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("cache_transceiver_config",
-          Map.of("max_tokens_in_buffer", 2048, "kv_transfer_timeout_ms", 100, "max_num_tokens", 1))));
-      problems(cr).extracting(SpecProblem::field, SpecProblem::severity).containsExactly(
-          tuple("spec.generation.llmApiOptions.cache_transceiver_config.max_num_tokens", Severity.WARNING),
-          tuple("spec.generation.llmApiOptions.cache_transceiver_config.max_tokens_in_buffer", Severity.WARNING));
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(
+              new LinkedHashMap<>(
+                  Map.of(
+                      "cache_transceiver_config",
+                      Map.of(
+                          "max_tokens_in_buffer",
+                          2048,
+                          "kv_transfer_timeout_ms",
+                          100,
+                          "max_num_tokens",
+                          1))));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple(
+                  "spec.generation.llmApiOptions.cache_transceiver_config.max_num_tokens",
+                  Severity.WARNING),
+              tuple(
+                  "spec.generation.llmApiOptions.cache_transceiver_config.max_tokens_in_buffer",
+                  Severity.WARNING));
     }
 
     @Test
     void cacheTransceiverConfigMustBeAMap() {
       DisaggCluster cr = cr();
-      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("cache_transceiver_config", "UCX")));
-      onlyProblem(cr, "spec.generation.llmApiOptions.cache_transceiver_config", Severity.ERROR, "map");
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("cache_transceiver_config", "UCX")));
+      onlyProblem(
+          cr, "spec.generation.llmApiOptions.cache_transceiver_config", Severity.ERROR, "map");
     }
 
     @Test
     void contextOverlapSchedulerOverrideIsAWarning() {
       DisaggCluster cr = cr();
-      cr.getSpec().getContext().setLlmApiOptions(new LinkedHashMap<>(Map.of("disable_overlap_scheduler", false)));
-      onlyProblem(cr, "spec.context.llmApiOptions.disable_overlap_scheduler", Severity.WARNING, "ignored");
-      cr.getSpec().getContext().setLlmApiOptions(new LinkedHashMap<>(Map.of("disable_overlap_scheduler", true)));
+      cr.getSpec()
+          .getContext()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("disable_overlap_scheduler", false)));
+      onlyProblem(
+          cr, "spec.context.llmApiOptions.disable_overlap_scheduler", Severity.WARNING, "ignored");
+      cr.getSpec()
+          .getContext()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("disable_overlap_scheduler", true)));
       problems(cr).isEmpty();
     }
   }
@@ -241,9 +301,13 @@ class SpecValidatorTest {
       cr.getSpec().getContext().setMinimalInstances(0);
       cr.getSpec().getGeneration().setPort(70000);
       cr.getSpec().getRouter().setMaxRetries(-1);
-      problems(cr).extracting(SpecProblem::field).contains(
-          "spec.context.tensorParallelSize", "spec.context.minimalInstances", "spec.generation.port",
-          "spec.router.maxRetries");
+      problems(cr)
+          .extracting(SpecProblem::field)
+          .contains(
+              "spec.context.tensorParallelSize",
+              "spec.context.minimalInstances",
+              "spec.generation.port",
+              "spec.router.maxRetries");
       assertThat(validate(cr)).allMatch(SpecProblem::isError);
     }
   }
@@ -259,18 +323,36 @@ class SpecValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"etcd.infra.svc", "https://etcd:2379", "etcd:port", "etcd:2379/path", "a b:2379"})
+    @ValueSource(
+        strings = {
+          "etcd.infra.svc",
+          "https://etcd:2379",
+          "etcd:port",
+          "etcd:2379/path",
+          "a b:2379"
+        })
     void malformedEndpointsAreErrors(String endpoint) {
       DisaggCluster cr = cr();
-      cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of("etcd-0:2379", endpoint)));
+      cr.getSpec()
+          .getDiscovery()
+          .getEtcd()
+          .setEndpoints(new ArrayList<>(List.of("etcd-0:2379", endpoint)));
       onlyProblem(cr, "spec.discovery.etcd.endpoints[1]", Severity.ERROR, "host:port");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"etcd://etcd-1:2379", "http://etcd-1:2379", "etcd-1.infra.svc.cluster.local:12379"})
+    @ValueSource(
+        strings = {
+          "etcd://etcd-1:2379",
+          "http://etcd-1:2379",
+          "etcd-1.infra.svc.cluster.local:12379"
+        })
     void wellFormedEndpointsPass(String endpoint) {
       DisaggCluster cr = cr();
-      cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of("etcd-0:2379", endpoint)));
+      cr.getSpec()
+          .getDiscovery()
+          .getEtcd()
+          .setEndpoints(new ArrayList<>(List.of("etcd-0:2379", endpoint)));
       problems(cr).isEmpty();
     }
 
@@ -284,7 +366,10 @@ class SpecValidatorTest {
     @Test
     void duplicateEndpointIsAWarning() {
       DisaggCluster cr = cr();
-      cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of("etcd:2379", "etcd://etcd:2379")));
+      cr.getSpec()
+          .getDiscovery()
+          .getEtcd()
+          .setEndpoints(new ArrayList<>(List.of("etcd:2379", "etcd://etcd:2379")));
       onlyProblem(cr, "spec.discovery.etcd.endpoints[1]", Severity.WARNING, "duplicates");
     }
 
@@ -293,7 +378,8 @@ class SpecValidatorTest {
       DisaggCluster cr = cr();
       cr.getSpec().getDiscovery().setHeartbeatIntervalSeconds(10);
       cr.getSpec().getDiscovery().setInactiveTimeoutSeconds(10);
-      onlyProblem(cr, "spec.discovery.heartbeatIntervalSeconds", Severity.ERROR, "inactiveTimeoutSeconds");
+      onlyProblem(
+          cr, "spec.discovery.heartbeatIntervalSeconds", Severity.ERROR, "inactiveTimeoutSeconds");
     }
 
     @Test
@@ -326,11 +412,13 @@ class SpecValidatorTest {
       extra.put("backend", "pytorch");
       extra.put("schedule_style", "generation_first");
       cr.getSpec().getRouter().setExtraConfig(extra);
-      problems(cr).extracting(SpecProblem::field, SpecProblem::severity).containsExactly(
-          tuple("spec.router.extraConfig.backend", Severity.WARNING),
-          tuple("spec.router.extraConfig.context_servers", Severity.ERROR),
-          tuple("spec.router.extraConfig.port", Severity.ERROR),
-          tuple("spec.router.extraConfig.router", Severity.ERROR));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.router.extraConfig.backend", Severity.WARNING),
+              tuple("spec.router.extraConfig.context_servers", Severity.ERROR),
+              tuple("spec.router.extraConfig.port", Severity.ERROR),
+              tuple("spec.router.extraConfig.router", Severity.ERROR));
     }
 
     @Test
@@ -353,17 +441,24 @@ class SpecValidatorTest {
       cr.getSpec().setFabric(null);
       cr.getSpec().setRouter(null);
       cr.getSpec().setModel(" ");
-      // The effective spec fills missing sections with their defaults (the CRD's), so only what has no
+      // The effective spec fills missing sections with their defaults (the CRD's), so only what has
+      // no
       // default is left: the etcd endpoints and the model.
-      problems(cr).extracting(SpecProblem::field).containsExactly("spec.discovery.etcd.endpoints", "spec.model");
-      assertThat(SpecValidator.validate(cr)).extracting(SpecProblem::field).containsExactly("spec.model", "spec.discovery", "spec.context");
+      problems(cr)
+          .extracting(SpecProblem::field)
+          .containsExactly("spec.discovery.etcd.endpoints", "spec.model");
+      assertThat(SpecValidator.validate(cr))
+          .extracting(SpecProblem::field)
+          .containsExactly("spec.model", "spec.discovery", "spec.context");
     }
 
     @Test
     void missingSpecIsAnError() {
       DisaggCluster cr = new DisaggCluster();
       assertThat(SpecValidator.validate(cr)).extracting(SpecProblem::field).containsExactly("spec");
-      assertThat(SpecValidator.validate(null)).extracting(SpecProblem::field).containsExactly("spec");
+      assertThat(SpecValidator.validate(null))
+          .extracting(SpecProblem::field)
+          .containsExactly("spec");
     }
 
     @Test

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Scale-up and scale-down rules of a pool, like the HorizontalPodAutoscaler's {@code behavior}. */
 public class AutoscalingBehavior {
 
-  @JsonPropertyDescription("Adding instances. Defaults: no stabilization window, at most 4 instances or 100% (whichever is more) per 15 s.")
+  @JsonPropertyDescription(
+      "Adding instances. Defaults: no stabilization window, at most 4 instances or 100% (whichever is more) per 15 s.")
   private ScalingRules scaleUp = new ScalingRules();
 
-  @JsonPropertyDescription("Removing instances (each removal is drained first). Defaults: 300 s stabilization window, at most 100% per 15 s.")
+  @JsonPropertyDescription(
+      "Removing instances (each removal is drained first). Defaults: 300 s stabilization window, at most 100% per 15 s.")
   private ScalingRules scaleDown = new ScalingRules();
 
   public ScalingRules getScaleUp() {

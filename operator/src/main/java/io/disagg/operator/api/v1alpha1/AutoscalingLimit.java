@@ -6,9 +6,14 @@ public enum AutoscalingLimit {
   MinimalInstances,
   /** Capped at {@code maxInstances}. */
   MaxInstances,
-  /** Held by a stabilization window ({@code behavior.scaleUp/scaleDown.stabilizationWindowSeconds}). */
+  /**
+   * Held by a stabilization window ({@code behavior.scaleUp/scaleDown.stabilizationWindowSeconds}).
+   */
   Stabilization,
-  /** Cut by a step limit ({@code maxInstancesPerStep}, {@code maxPercentPerStep} per {@code periodSeconds}). */
+  /**
+   * Cut by a step limit ({@code maxInstancesPerStep}, {@code maxPercentPerStep} per {@code
+   * periodSeconds}).
+   */
   StepLimit,
   /** Not grown while pods of the pool are Pending as Unschedulable. */
   Unschedulable,

@@ -9,7 +9,8 @@ public class ClusterAutoscalingSpec {
 
   @Min(1)
   @Max(1000000)
-  @JsonPropertyDescription("Most GPUs both pools may use together (instances * tensorParallelSize * pipelineParallelSize, summed over both pools). When both pools want more, the budget is shared so that each gets the same fraction of what it asks for. Unset: no budget.")
+  @JsonPropertyDescription(
+      "Most GPUs both pools may use together (instances * tensorParallelSize * pipelineParallelSize, summed over both pools). When both pools want more, the budget is shared so that each gets the same fraction of what it asks for. Unset: no budget.")
   private Integer gpuBudget;
 
   @JsonPropertyDescription("Bounds of the context : generation instance ratio. Unset: no bounds.")

@@ -11,16 +11,20 @@ import java.util.List;
 
 /** Desired state of a {@link DisaggCluster}. */
 @ValidationRule(
-    value = "!has(self.fabric) || !has(self.fabric.efa) || !self.fabric.efa.enabled || !has(self.kvCacheTransfer) || self.kvCacheTransfer.backend in ['NIXL', 'DEFAULT']",
-    message = "spec.fabric.efa.enabled needs spec.kvCacheTransfer.backend NIXL (or DEFAULT, which means NIXL): EFA is used through NIXL's LIBFABRIC backend")
+    value =
+        "!has(self.fabric) || !has(self.fabric.efa) || !self.fabric.efa.enabled || !has(self.kvCacheTransfer) || self.kvCacheTransfer.backend in ['NIXL', 'DEFAULT']",
+    message =
+        "spec.fabric.efa.enabled needs spec.kvCacheTransfer.backend NIXL (or DEFAULT, which means NIXL): EFA is used through NIXL's LIBFABRIC backend")
 public class DisaggClusterSpec {
 
   @Required
-  @JsonPropertyDescription("Model served by every worker: a Hugging Face model id or a path inside the container (first argument of trtllm-serve).")
+  @JsonPropertyDescription(
+      "Model served by every worker: a Hugging Face model id or a path inside the container (first argument of trtllm-serve).")
   private String model;
 
   @Required
-  @JsonPropertyDescription("Container image with TensorRT-LLM (trtllm-serve), used by workers and router.")
+  @JsonPropertyDescription(
+      "Container image with TensorRT-LLM (trtllm-serve), used by workers and router.")
   private String image;
 
   @Default("IfNotPresent")
@@ -34,19 +38,24 @@ public class DisaggClusterSpec {
   @JsonPropertyDescription("trtllm-serve --backend of the workers.")
   private ModelBackend backend = ModelBackend.PYTORCH;
 
-  @JsonPropertyDescription("trtllm-serve --log_level of workers and router (trace, debug, info, warning, error). Unset: TensorRT-LLM's default.")
+  @JsonPropertyDescription(
+      "trtllm-serve --log_level of workers and router (trace, debug, info, warning, error). Unset: TensorRT-LLM's default.")
   private LogLevel logLevel;
 
-  @JsonPropertyDescription("ServiceAccount of worker and router pods. Unset: the namespace's default.")
+  @JsonPropertyDescription(
+      "ServiceAccount of worker and router pods. Unset: the namespace's default.")
   private String serviceAccountName;
 
-  @JsonPropertyDescription("How the KV cache moves from context to generation workers (cache_transceiver_config).")
+  @JsonPropertyDescription(
+      "How the KV cache moves from context to generation workers (cache_transceiver_config).")
   private KvCacheTransferSpec kvCacheTransfer = new KvCacheTransferSpec();
 
-  @JsonPropertyDescription("Network fabric for the KV-cache transfer, e.g. AWS EFA through libfabric.")
+  @JsonPropertyDescription(
+      "Network fabric for the KV-cache transfer, e.g. AWS EFA through libfabric.")
   private FabricSpec fabric = new FabricSpec();
 
-  @JsonPropertyDescription("Service discovery through etcd (TensorRT-LLM disagg_cluster). Unset: the operator's default etcd, defaults below.")
+  @JsonPropertyDescription(
+      "Service discovery through etcd (TensorRT-LLM disagg_cluster). Unset: the operator's default etcd, defaults below.")
   private DiscoverySpec discovery = new DiscoverySpec();
 
   @JsonPropertyDescription("Placement of the two pools relative to each other.")
@@ -63,7 +72,8 @@ public class DisaggClusterSpec {
   @JsonPropertyDescription("The generation (decode) pool: trtllm-serve --server_role GENERATION.")
   private PoolSpec generation = new PoolSpec();
 
-  @JsonPropertyDescription("Constraints coupling the autoscaling of both pools (GPU budget, context:generation ratio); each pool enables autoscaling in its own autoscaling block.")
+  @JsonPropertyDescription(
+      "Constraints coupling the autoscaling of both pools (GPU budget, context:generation ratio); each pool enables autoscaling in its own autoscaling block.")
   private ClusterAutoscalingSpec autoscaling;
 
   public String getModel() {

@@ -7,18 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Observed state. Every condition carries {@code observedGeneration}. {@code Ready},
- * {@code Progressing} and {@code Degraded} are for people and {@code kubectl wait
- * --for=condition=Ready}; {@code Reconciling} and {@code Stalled} follow the kstatus convention,
- * so Flux judges health without configuration; Argo CD needs the health script in
- * {@code config-samples/argocd/} (see docs/gitops.md).
+ * Observed state. Every condition carries {@code observedGeneration}. {@code Ready}, {@code
+ * Progressing} and {@code Degraded} are for people and {@code kubectl wait --for=condition=Ready};
+ * {@code Reconciling} and {@code Stalled} follow the kstatus convention, so Flux judges health
+ * without configuration; Argo CD needs the health script in {@code config-samples/argocd/} (see
+ * docs/gitops.md).
  */
 public class DisaggClusterStatus {
 
   @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready, Progressing, Degraded, DiscoveryAvailable, and the kstatus conditions Reconciling and Stalled (read by Flux).")
+  @JsonPropertyDescription(
+      "Ready, Progressing, Degraded, DiscoveryAvailable, and the kstatus conditions Reconciling and Stalled (read by Flux).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The effective disagg_cluster.cluster_name.")

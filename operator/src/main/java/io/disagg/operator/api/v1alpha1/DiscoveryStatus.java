@@ -7,13 +7,15 @@ import java.util.List;
 /** What the operator sees in etcd under {@code /trtllm-disagg/<clusterName>/workers/}. */
 public class DiscoveryStatus {
 
-  @JsonPropertyDescription("Whether the operator's etcd watch is live. While false nothing is scaled down.")
+  @JsonPropertyDescription(
+      "Whether the operator's etcd watch is live. While false nothing is scaled down.")
   private Boolean reachable;
 
   @JsonPropertyDescription("Registrations under this cluster's prefix, malformed ones included.")
   private Integer registrations;
 
-  @JsonPropertyDescription("Registrations that match no pod of this DisaggCluster (host:port), at most 10; e.g. another deployment using the same clusterName.")
+  @JsonPropertyDescription(
+      "Registrations that match no pod of this DisaggCluster (host:port), at most 10; e.g. another deployment using the same clusterName.")
   private List<String> unmatched = new ArrayList<>();
 
   @JsonPropertyDescription("Keys whose value is not a TensorRT-LLM registration, at most 10.")

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A scale-down in progress. Recorded in the status so that an operator restart continues the
- * drain where it was instead of restarting or skipping it.
+ * A scale-down in progress. Recorded in the status so that an operator restart continues the drain
+ * where it was instead of restarting or skipping it.
  */
 public class DrainStatus {
 
@@ -19,7 +19,8 @@ public class DrainStatus {
   @JsonPropertyDescription("When the drain started (RFC 3339).")
   private String startedAt;
 
-  @JsonPropertyDescription("When no drained pod was registered in etcd any more (RFC 3339); unset until then.")
+  @JsonPropertyDescription(
+      "When no drained pod was registered in etcd any more (RFC 3339); unset until then.")
   private String deregisteredAt;
 
   @JsonPropertyDescription("The pods being removed (the highest ordinals) and their progress.")

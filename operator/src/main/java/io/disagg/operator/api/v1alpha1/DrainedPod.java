@@ -10,10 +10,12 @@ public class DrainedPod {
   @JsonPropertyDescription("Pod name.")
   private String name;
 
-  @JsonPropertyDescription("Registrations of this pod the operator deleted from etcd; put back if the drain is cancelled.")
+  @JsonPropertyDescription(
+      "Registrations of this pod the operator deleted from etcd; put back if the drain is cancelled.")
   private List<DeregisteredWorker> deregistered = new ArrayList<>();
 
-  @JsonPropertyDescription("Requests the worker was still serving at the last check (running + waiting); unset when unknown.")
+  @JsonPropertyDescription(
+      "Requests the worker was still serving at the last check (running + waiting); unset when unknown.")
   private Integer inFlightRequests;
 
   public String getName() {

@@ -6,10 +6,10 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
- * AWS EFA for the KV-cache transfer. When enabled, worker pods request
- * {@code vpc.amazonaws.com/efa} and {@code hugepages-2Mi}, get {@code IPC_LOCK} and
- * {@code SYS_RESOURCE}, and read the libfabric environment ({@code FI_PROVIDER=efa}, ...) from
- * the fabric ConfigMap. Follows the TensorRT-LLM AWS EFA guide and NVIDIA Dynamo's EFA docs.
+ * AWS EFA for the KV-cache transfer. When enabled, worker pods request {@code
+ * vpc.amazonaws.com/efa} and {@code hugepages-2Mi}, get {@code IPC_LOCK} and {@code SYS_RESOURCE},
+ * and read the libfabric environment ({@code FI_PROVIDER=efa}, ...) from the fabric ConfigMap.
+ * Follows the TensorRT-LLM AWS EFA guide and NVIDIA Dynamo's EFA docs.
  */
 public class EfaSpec {
 
@@ -19,7 +19,8 @@ public class EfaSpec {
 
   @Default("32")
   @Min(1)
-  @JsonPropertyDescription("EFA devices per worker pod (resource vpc.amazonaws.com/efa); 32 on p5.48xlarge.")
+  @JsonPropertyDescription(
+      "EFA devices per worker pod (resource vpc.amazonaws.com/efa); 32 on p5.48xlarge.")
   private int devicesPerPod = 32;
 
   @Default("true")
@@ -30,18 +31,22 @@ public class EfaSpec {
   @JsonPropertyDescription("libfabric log level (FI_LOG_LEVEL), e.g. warn, info, debug.")
   private String logLevel = "warn";
 
-  @JsonPropertyDescription("NIXL_PLUGIN_DIR (the variable NIXL reads; the field keeps its plural name): directory holding libplugin_LIBFABRIC.so (not in the stock TensorRT-LLM image). Unset: the image's default.")
+  @JsonPropertyDescription(
+      "NIXL_PLUGIN_DIR (the variable NIXL reads; the field keeps its plural name): directory holding libplugin_LIBFABRIC.so (not in the stock TensorRT-LLM image). Unset: the image's default.")
   private String nixlPluginsDir;
 
   @Default("/opt/amazon/efa/lib64")
-  @JsonPropertyDescription("Directory of the EFA libraries, prepended to LD_LIBRARY_PATH at worker start.")
+  @JsonPropertyDescription(
+      "Directory of the EFA libraries, prepended to LD_LIBRARY_PATH at worker start.")
   private String libraryPath = "/opt/amazon/efa/lib64";
 
-  @JsonPropertyDescription("hugepages-2Mi request and limit per worker pod, in bytes (Kubernetes quantity, e.g. 5120Mi). Unset: 512Mi.")
+  @JsonPropertyDescription(
+      "hugepages-2Mi request and limit per worker pod, in bytes (Kubernetes quantity, e.g. 5120Mi). Unset: 512Mi.")
   private Quantity hugepages2Mi;
 
   @Default("false")
-  @JsonPropertyDescription("Run workers privileged; some EFA set-ups need it. Prefer the default capabilities (IPC_LOCK, SYS_RESOURCE).")
+  @JsonPropertyDescription(
+      "Run workers privileged; some EFA set-ups need it. Prefer the default capabilities (IPC_LOCK, SYS_RESOURCE).")
   private boolean privileged;
 
   public boolean isEnabled() {

@@ -7,33 +7,43 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** KV-cache transfer between the pools: {@code cache_transceiver_config} plus NIXL/UCX environment. */
+/**
+ * KV-cache transfer between the pools: {@code cache_transceiver_config} plus NIXL/UCX environment.
+ */
 @ValidationRule(
-    value = "!has(self.env) || self.env.all(k, !(k in ['TRTLLM_NIXL_KVCACHE_BACKEND', 'FI_PROVIDER', 'FI_EFA_USE_DEVICE_RDMA', 'FI_LOG_LEVEL', 'NIXL_PLUGIN_DIR']))",
-    message = "spec.kvCacheTransfer.env must not set TRTLLM_NIXL_KVCACHE_BACKEND, FI_PROVIDER, FI_EFA_USE_DEVICE_RDMA, FI_LOG_LEVEL or NIXL_PLUGIN_DIR: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa")
+    value =
+        "!has(self.env) || self.env.all(k, !(k in ['TRTLLM_NIXL_KVCACHE_BACKEND', 'FI_PROVIDER', 'FI_EFA_USE_DEVICE_RDMA', 'FI_LOG_LEVEL', 'NIXL_PLUGIN_DIR']))",
+    message =
+        "spec.kvCacheTransfer.env must not set TRTLLM_NIXL_KVCACHE_BACKEND, FI_PROVIDER, FI_EFA_USE_DEVICE_RDMA, FI_LOG_LEVEL or NIXL_PLUGIN_DIR: use spec.kvCacheTransfer.nixlBackend and spec.fabric.efa")
 public class KvCacheTransferSpec {
 
   @Default("NIXL")
-  @JsonPropertyDescription("cache_transceiver_config.backend: DEFAULT (= NIXL), UCX, NIXL or MPI. Always written: without it TensorRT-LLM starts with disaggregation disabled.")
+  @JsonPropertyDescription(
+      "cache_transceiver_config.backend: DEFAULT (= NIXL), UCX, NIXL or MPI. Always written: without it TensorRT-LLM starts with disaggregation disabled.")
   private KvCacheTransferBackend backend = KvCacheTransferBackend.NIXL;
 
   @Default("UCX")
-  @JsonPropertyDescription("NIXL transport (TRTLLM_NIXL_KVCACHE_BACKEND): UCX or LIBFABRIC (AWS EFA). Used when backend is NIXL or DEFAULT.")
+  @JsonPropertyDescription(
+      "NIXL transport (TRTLLM_NIXL_KVCACHE_BACKEND): UCX or LIBFABRIC (AWS EFA). Used when backend is NIXL or DEFAULT.")
   private NixlBackend nixlBackend = NixlBackend.UCX;
 
   @Min(1)
-  @JsonPropertyDescription("cache_transceiver_config.max_tokens_in_buffer, in tokens; should be >= the longest input sequence. Unset: TensorRT-LLM's default.")
+  @JsonPropertyDescription(
+      "cache_transceiver_config.max_tokens_in_buffer, in tokens; should be >= the longest input sequence. Unset: TensorRT-LLM's default.")
   private Integer maxTokensInBuffer;
 
   @Min(1)
-  @JsonPropertyDescription("cache_transceiver_config.kv_transfer_timeout_ms, in milliseconds (> 0). Unset: TensorRT-LLM's default.")
+  @JsonPropertyDescription(
+      "cache_transceiver_config.kv_transfer_timeout_ms, in milliseconds (> 0). Unset: TensorRT-LLM's default.")
   private Integer kvTransferTimeoutMs;
 
   @Min(1)
-  @JsonPropertyDescription("cache_transceiver_config.kv_transfer_sender_future_timeout_ms, in milliseconds (> 0). Unset: TensorRT-LLM's default.")
+  @JsonPropertyDescription(
+      "cache_transceiver_config.kv_transfer_sender_future_timeout_ms, in milliseconds (> 0). Unset: TensorRT-LLM's default.")
   private Integer kvTransferSenderFutureTimeoutMs;
 
-  @JsonPropertyDescription("Extra transfer tuning environment for every worker, e.g. UCX_MAX_RNDV_RAILS, UCX_NET_DEVICES, TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE. Written into the fabric ConfigMap.")
+  @JsonPropertyDescription(
+      "Extra transfer tuning environment for every worker, e.g. UCX_MAX_RNDV_RAILS, UCX_NET_DEVICES, TRTLLM_KVCACHE_TRANSFER_BUFFER_SIZE. Written into the fabric ConfigMap.")
   private Map<String, String> env = new LinkedHashMap<>();
 
   public KvCacheTransferBackend getBackend() {

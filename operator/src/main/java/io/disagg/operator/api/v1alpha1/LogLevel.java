@@ -4,11 +4,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** {@code trtllm-serve --log_level}. */
 public enum LogLevel {
-  @JsonProperty("trace") TRACE,
-  @JsonProperty("debug") DEBUG,
-  @JsonProperty("info") INFO,
-  @JsonProperty("warning") WARNING,
-  @JsonProperty("error") ERROR;
+  @JsonProperty("trace")
+  TRACE,
+  @JsonProperty("debug")
+  DEBUG,
+  @JsonProperty("info")
+  INFO,
+  @JsonProperty("warning")
+  WARNING,
+  @JsonProperty("error")
+  ERROR;
 
   /** The value passed to {@code --log_level}. */
   public String flag() {

@@ -8,7 +8,8 @@ public class MetricLoadStatus {
   @JsonPropertyDescription("The metric.")
   private AutoscalingMetricType type;
 
-  @JsonPropertyDescription("Per-instance average over the instances with fresh samples (requests per instance, or a fraction 0..1 for KvCacheUtilization); unset when no fresh sample was had.")
+  @JsonPropertyDescription(
+      "Per-instance average over the instances with fresh samples (requests per instance, or a fraction 0..1 for KvCacheUtilization); unset when no fresh sample was had.")
   private Double average;
 
   @JsonPropertyDescription("Per-instance target (same unit as average).")
@@ -17,12 +18,17 @@ public class MetricLoadStatus {
   @JsonPropertyDescription("Instances the average covers (fresh samples).")
   private Integer instances;
 
-  @JsonPropertyDescription("Instances this metric alone asks for; unset when it gave no recommendation.")
+  @JsonPropertyDescription(
+      "Instances this metric alone asks for; unset when it gave no recommendation.")
   private Integer desiredReplicas;
 
   public MetricLoadStatus() {}
 
-  public MetricLoadStatus(AutoscalingMetricType type, Double average, Double target, Integer instances,
+  public MetricLoadStatus(
+      AutoscalingMetricType type,
+      Double average,
+      Double target,
+      Integer instances,
       Integer desiredReplicas) {
     this.type = type;
     this.average = average;

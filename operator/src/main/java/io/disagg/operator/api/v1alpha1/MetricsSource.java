@@ -5,15 +5,18 @@ package io.disagg.operator.api.v1alpha1;
  * missing or older than three evaluation intervals never lowers the pool.
  */
 public enum MetricsSource {
-  /** Each ready worker's {@code /prometheus/metrics} (needs {@code return_perf_metrics: true}, which the operator writes). */
+  /**
+   * Each ready worker's {@code /prometheus/metrics} (needs {@code return_perf_metrics: true}, which
+   * the operator writes).
+   */
   Pods,
   /**
-   * Every ready router pod's {@code /prometheus/metrics/}: {@code <ctx|gen>_total_requests_total
-   * - <ctx|gen>_completed_requests_total} (TensorRT-LLM {@code tensorrt_llm/serve/perf_metrics.py},
+   * Every ready router pod's {@code /prometheus/metrics/}: {@code <ctx|gen>_total_requests_total -
+   * <ctx|gen>_completed_requests_total} (TensorRT-LLM {@code tensorrt_llm/serve/perf_metrics.py},
    * counted by the router's client per role in {@code openai_client.py}; failed requests count as
-   * completed), summed over the router replicas, divided by the pool's ready instances: requests
-   * in flight per instance, metric {@code InFlightRequests} only. All replicas or none: if one
-   * cannot be read, the pool has no sample.
+   * completed), summed over the router replicas, divided by the pool's ready instances: requests in
+   * flight per instance, metric {@code InFlightRequests} only. All replicas or none: if one cannot
+   * be read, the pool has no sample.
    */
   Router,
   /**

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** {@code trtllm-serve --backend}: the model runtime of the workers. */
 public enum ModelBackend {
-  @JsonProperty("pytorch") PYTORCH("pytorch"),
-  @JsonProperty("tensorrt") TENSORRT("tensorrt"),
-  @JsonProperty("_autodeploy") AUTODEPLOY("_autodeploy");
+  @JsonProperty("pytorch")
+  PYTORCH("pytorch"),
+  @JsonProperty("tensorrt")
+  TENSORRT("tensorrt"),
+  @JsonProperty("_autodeploy")
+  AUTODEPLOY("_autodeploy");
 
   private final String flag;
 

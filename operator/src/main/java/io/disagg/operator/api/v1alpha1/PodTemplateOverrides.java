@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pod settings a pool may add to what the operator generates. Labels, annotations, volumes,
- * mounts and containers are added; the operator's own labels and volumes keep their values.
+ * Pod settings a pool may add to what the operator generates. Labels, annotations, volumes, mounts
+ * and containers are added; the operator's own labels and volumes keep their values.
  */
 public class PodTemplateOverrides {
 
@@ -102,7 +102,8 @@ public class PodTemplateOverrides {
     return topologySpreadConstraints;
   }
 
-  public void setTopologySpreadConstraints(List<TopologySpreadConstraint> topologySpreadConstraints) {
+  public void setTopologySpreadConstraints(
+      List<TopologySpreadConstraint> topologySpreadConstraints) {
     this.topologySpreadConstraints = topologySpreadConstraints;
   }
 

@@ -14,19 +14,23 @@ public class PoolAutoscalingStatus {
   @JsonPropertyDescription("Instances the autoscaler decided at the last evaluation.")
   private Integer desiredReplicas;
 
-  @JsonPropertyDescription("When the autoscaler last evaluated the pool (RFC 3339, whole seconds). Written with the status writes that happen anyway (at once after a change, else at most once a minute); a restarted operator evaluates next one evaluationIntervalSeconds after it instead of at once.")
+  @JsonPropertyDescription(
+      "When the autoscaler last evaluated the pool (RFC 3339, whole seconds). Written with the status writes that happen anyway (at once after a change, else at most once a minute); a restarted operator evaluates next one evaluationIntervalSeconds after it instead of at once.")
   private String lastEvaluationTime;
 
-  @JsonPropertyDescription("Per metric: the per-instance average observed, its target and the instances it asks for.")
+  @JsonPropertyDescription(
+      "Per metric: the per-instance average observed, its target and the instances it asks for.")
   private List<MetricLoadStatus> observedLoad = new ArrayList<>();
 
-  @JsonPropertyDescription("What kept the decision from following the load: MinimalInstances, MaxInstances, Stabilization, StepLimit, Unschedulable, GpuBudget, Ratio, MissingMetrics. Empty: not limited.")
+  @JsonPropertyDescription(
+      "What kept the decision from following the load: MinimalInstances, MaxInstances, Stabilization, StepLimit, Unschedulable, GpuBudget, Ratio, MissingMetrics. Empty: not limited.")
   private List<AutoscalingLimit> limitedBy = new ArrayList<>();
 
   @JsonPropertyDescription("The last evaluation, with its numbers.")
   private String message;
 
-  @JsonPropertyDescription("Set while pods of the pool are Pending as Unschedulable: how many and the scheduler's message. The pool is not grown meanwhile.")
+  @JsonPropertyDescription(
+      "Set while pods of the pool are Pending as Unschedulable: how many and the scheduler's message. The pool is not grown meanwhile.")
   private String unschedulable;
 
   @JsonPropertyDescription("When the autoscaler last changed the pool's target (RFC 3339).")
@@ -35,10 +39,12 @@ public class PoolAutoscalingStatus {
   @JsonPropertyDescription("Why it did.")
   private String lastScaleReason;
 
-  @JsonPropertyDescription("Start of the recommendation history (RFC 3339): no scale-down before a full scale-down window of history exists.")
+  @JsonPropertyDescription(
+      "Start of the recommendation history (RFC 3339): no scale-down before a full scale-down window of history exists.")
   private String recommendationsSince;
 
-  @JsonPropertyDescription("Recent recommendations still relevant to the stabilization windows (dominated ones are dropped).")
+  @JsonPropertyDescription(
+      "Recent recommendations still relevant to the stabilization windows (dominated ones are dropped).")
   private List<ReplicaRecommendation> recommendations = new ArrayList<>();
 
   @JsonPropertyDescription("Target changes within the step-limit periods.")

@@ -10,7 +10,8 @@ public class PoolRouterSpec {
   @JsonPropertyDescription("round_robin, load_balancing or kv_cache_aware.")
   private RouterType type = RouterType.ROUND_ROBIN;
 
-  @JsonPropertyDescription("router.use_tokens: balance by tokens instead of requests (load_balancing). Unset: TensorRT-LLM's default (false).")
+  @JsonPropertyDescription(
+      "router.use_tokens: balance by tokens instead of requests (load_balancing). Unset: TensorRT-LLM's default (false).")
   private Boolean useTokens;
 
   public RouterType getType() {

@@ -17,15 +17,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One pool of workers (context or generation): a StatefulSet of {@code trtllm-serve} instances,
- * one instance per pod, {@code tensorParallelSize * pipelineParallelSize} GPUs per pod.
+ * One pool of workers (context or generation): a StatefulSet of {@code trtllm-serve} instances, one
+ * instance per pod, {@code tensorParallelSize * pipelineParallelSize} GPUs per pod.
  */
 @ValidationRule(
     value = "!has(self.maxInstances) || self.minimalInstances <= self.maxInstances",
     message = "minimalInstances must be less than or equal to maxInstances")
 @ValidationRule(
     value = "!has(self.replicas) || self.replicas >= self.minimalInstances",
-    message = "replicas must be greater than or equal to minimalInstances (the router refuses requests below it)")
+    message =
+        "replicas must be greater than or equal to minimalInstances (the router refuses requests below it)")
 @ValidationRule(
     value = "!has(self.replicas) || !has(self.maxInstances) || self.replicas <= self.maxInstances",
     message = "replicas must be less than or equal to maxInstances")
@@ -36,18 +37,21 @@ public class PoolSpec {
 
   @Min(0)
   @Max(10000)
-  @JsonPropertyDescription("Instances (pods) to run; with autoscaling, the initial count. Unset: minimalInstances. Lowering it drains the removed instances first.")
+  @JsonPropertyDescription(
+      "Instances (pods) to run; with autoscaling, the initial count. Unset: minimalInstances. Lowering it drains the removed instances first.")
   private Integer replicas;
 
   @Default("1")
   @Min(1)
   @Max(10000)
-  @JsonPropertyDescription("disagg_cluster.minimal_instances of this pool: the router answers requests only while at least this many instances are registered; the scaler's floor.")
+  @JsonPropertyDescription(
+      "disagg_cluster.minimal_instances of this pool: the router answers requests only while at least this many instances are registered; the scaler's floor.")
   private int minimalInstances = 1;
 
   @Min(1)
   @Max(10000)
-  @JsonPropertyDescription("The scaler's ceiling. Unset: the larger of replicas and minimalInstances.")
+  @JsonPropertyDescription(
+      "The scaler's ceiling. Unset: the larger of replicas and minimalInstances.")
   private Integer maxInstances;
 
   @Default("1")
@@ -59,7 +63,8 @@ public class PoolSpec {
   @Default("1")
   @Min(1)
   @Max(64)
-  @JsonPropertyDescription("--pp_size: pipeline parallelism of one instance. GPUs per pod = tensorParallelSize * pipelineParallelSize.")
+  @JsonPropertyDescription(
+      "--pp_size: pipeline parallelism of one instance. GPUs per pod = tensorParallelSize * pipelineParallelSize.")
   private int pipelineParallelSize = 1;
 
   @Default("8000")
@@ -69,10 +74,12 @@ public class PoolSpec {
   private int port = 8000;
 
   @SchemaFrom(type = FreeFormObject.class)
-  @JsonPropertyDescription("LLM-API options (the --extra_llm_api_options YAML), e.g. kv_cache_config, max_batch_size, max_num_tokens; merged with the operator's keys, which win.")
+  @JsonPropertyDescription(
+      "LLM-API options (the --extra_llm_api_options YAML), e.g. kv_cache_config, max_batch_size, max_num_tokens; merged with the operator's keys, which win.")
   private Map<String, Object> llmApiOptions = new LinkedHashMap<>();
 
-  @JsonPropertyDescription("Resources of the worker container. nvidia.com/gpu is set from the parallel sizes; EFA and hugepages from spec.fabric.efa.")
+  @JsonPropertyDescription(
+      "Resources of the worker container. nvidia.com/gpu is set from the parallel sizes; EFA and hugepages from spec.fabric.efa.")
   private ResourceRequirements resources;
 
   @JsonPropertyDescription("Extra environment of the worker container.")
@@ -84,34 +91,40 @@ public class PoolSpec {
   @JsonPropertyDescription("Tolerations of the pool's pods.")
   private List<Toleration> tolerations = new ArrayList<>();
 
-  @JsonPropertyDescription("Affinity of the pool's pods, merged with the operator's colocation affinity.")
+  @JsonPropertyDescription(
+      "Affinity of the pool's pods, merged with the operator's colocation affinity.")
   private Affinity affinity;
 
-  @JsonPropertyDescription("Size of the memory-backed /dev/shm, in bytes (Kubernetes quantity). Unset: 16Gi.")
+  @JsonPropertyDescription(
+      "Size of the memory-backed /dev/shm, in bytes (Kubernetes quantity). Unset: 16Gi.")
   private Quantity shmSize;
 
   @Default("1800")
   @Min(60)
   @Max(86400)
-  @JsonPropertyDescription("Startup budget in seconds: how long model loading may take before Kubernetes restarts the pod (startup probe on /health).")
+  @JsonPropertyDescription(
+      "Startup budget in seconds: how long model loading may take before Kubernetes restarts the pod (startup probe on /health).")
   private int startupTimeoutSeconds = 1800;
 
   @Default("300")
   @Min(1)
   @Max(86400)
-  @JsonPropertyDescription("Seconds a stopping worker gets to finish in-flight requests after it has left discovery.")
+  @JsonPropertyDescription(
+      "Seconds a stopping worker gets to finish in-flight requests after it has left discovery.")
   private int terminationGracePeriodSeconds = 300;
 
   @Default("300")
   @Min(0)
   @Max(86400)
-  @JsonPropertyDescription("Scale-down: after a removed instance has left etcd discovery, how long to wait, in seconds, for its in-flight requests to finish before the pod is stopped anyway.")
+  @JsonPropertyDescription(
+      "Scale-down: after a removed instance has left etcd discovery, how long to wait, in seconds, for its in-flight requests to finish before the pod is stopped anyway.")
   private int drainTimeoutSeconds = 300;
 
   @JsonPropertyDescription("Further pod settings for this pool.")
   private PodTemplateOverrides podTemplate = new PodTemplateOverrides();
 
-  @JsonPropertyDescription("Size the pool from its load between minimalInstances and maxInstances. Unset or disabled: replicas is kept.")
+  @JsonPropertyDescription(
+      "Size the pool from its load between minimalInstances and maxInstances. Unset or disabled: replicas is kept.")
   private PoolAutoscalingSpec autoscaling;
 
   public Integer getReplicas() {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Observed state of one pool. */
 public class PoolStatus {
 
-  @JsonPropertyDescription("Instances the operator wants now (spec, autoscaler or drain in progress).")
+  @JsonPropertyDescription(
+      "Instances the operator wants now (spec, autoscaler or drain in progress).")
   private Integer desiredReplicas;
 
   @JsonPropertyDescription("Pods of the pool's StatefulSet.")
@@ -17,13 +18,15 @@ public class PoolStatus {
   @JsonPropertyDescription("Pods running the current pod template.")
   private Integer updatedReplicas;
 
-  @JsonPropertyDescription("Instances registered in etcd under this cluster, as the router sees them. Unset until discovery is observed.")
+  @JsonPropertyDescription(
+      "Instances registered in etcd under this cluster, as the router sees them. Unset until discovery is observed.")
   private Integer registeredInstances;
 
   @JsonPropertyDescription("GPUs per instance (tensorParallelSize * pipelineParallelSize).")
   private Integer gpusPerInstance;
 
-  @JsonPropertyDescription("Scale-down in progress: pods deregistered from etcd and waited for before the StatefulSet shrinks.")
+  @JsonPropertyDescription(
+      "Scale-down in progress: pods deregistered from etcd and waited for before the StatefulSet shrinks.")
   private DrainStatus drain;
 
   @JsonPropertyDescription("Autoscaling of the pool; unset while autoscaling is disabled.")

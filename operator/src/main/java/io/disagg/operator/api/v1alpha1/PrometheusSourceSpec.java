@@ -9,7 +9,8 @@ public class PrometheusSourceSpec {
 
   @Required
   @Pattern("^https?://.+")
-  @JsonPropertyDescription("Base URL of the Prometheus HTTP API, e.g. http://prometheus-operated.monitoring.svc:9090.")
+  @JsonPropertyDescription(
+      "Base URL of the Prometheus HTTP API, e.g. http://prometheus-operated.monitoring.svc:9090.")
   private String url;
 
   public String getUrl() {

@@ -31,7 +31,6 @@ public class RouterServiceSpec {
     this.annotations = annotations;
   }
 
-
   /** Kubernetes Service types the router may use. */
   public enum ServiceType {
     ClusterIP,

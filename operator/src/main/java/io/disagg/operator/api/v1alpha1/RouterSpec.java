@@ -20,8 +20,10 @@ import java.util.Map;
  * own (the registry is in etcd), so several replicas behind one Service are safe.
  */
 @ValidationRule(
-    value = "!has(self.maxLocalPrefillLength) || (has(self.generationRouter) && self.generationRouter.type == 'kv_cache_aware')",
-    message = "spec.router.maxLocalPrefillLength (conditional disaggregation) needs spec.router.generationRouter.type kv_cache_aware")
+    value =
+        "!has(self.maxLocalPrefillLength) || (has(self.generationRouter) && self.generationRouter.type == 'kv_cache_aware')",
+    message =
+        "spec.router.maxLocalPrefillLength (conditional disaggregation) needs spec.router.generationRouter.type kv_cache_aware")
 public class RouterSpec {
 
   @Default("1")
@@ -33,7 +35,8 @@ public class RouterSpec {
   @Default("8000")
   @Min(1)
   @Max(65535)
-  @JsonPropertyDescription("Port of the OpenAI-compatible API, on the router container and the Service.")
+  @JsonPropertyDescription(
+      "Port of the OpenAI-compatible API, on the router container and the Service.")
   private int port = 8000;
 
   @JsonPropertyDescription("The router's Service.")
@@ -53,7 +56,8 @@ public class RouterSpec {
 
   @Default("180")
   @Min(1)
-  @JsonPropertyDescription("-r/--request_timeout, in seconds, per context or generation call including streaming; long outputs need more.")
+  @JsonPropertyDescription(
+      "-r/--request_timeout, in seconds, per context or generation call including streaming; long outputs need more.")
   private int requestTimeoutSeconds = 180;
 
   @Default("180")
@@ -62,11 +66,13 @@ public class RouterSpec {
   private int serverStartTimeoutSeconds = 180;
 
   @Min(1)
-  @JsonPropertyDescription("conditional_disagg_config.max_local_prefill_length, in tokens: shorter prompts are prefilled on the generation worker. Needs generationRouter.type kv_cache_aware.")
+  @JsonPropertyDescription(
+      "conditional_disagg_config.max_local_prefill_length, in tokens: shorter prompts are prefilled on the generation worker. Needs generationRouter.type kv_cache_aware.")
   private Integer maxLocalPrefillLength;
 
   @SchemaFrom(type = FreeFormObject.class)
-  @JsonPropertyDescription("Further top-level keys of disagg_config.yaml (e.g. perf_metrics_max_requests, schedule_style, otlp_config), merged as given.")
+  @JsonPropertyDescription(
+      "Further top-level keys of disagg_config.yaml (e.g. perf_metrics_max_requests, schedule_style, otlp_config), merged as given.")
   private Map<String, Object> extraConfig = new LinkedHashMap<>();
 
   @JsonPropertyDescription("Resources of the router container.")

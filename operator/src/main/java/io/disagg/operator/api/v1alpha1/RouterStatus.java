@@ -11,7 +11,8 @@ public class RouterStatus {
   @JsonPropertyDescription("Router pods whose /health answers 200 (enough workers registered).")
   private Integer readyReplicas;
 
-  @JsonPropertyDescription("In-cluster URL of the OpenAI-compatible API, e.g. http://<name>-router.<namespace>.svc:8000.")
+  @JsonPropertyDescription(
+      "In-cluster URL of the OpenAI-compatible API, e.g. http://<name>-router.<namespace>.svc:8000.")
   private String endpoint;
 
   public Integer getReplicas() {

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** {@code router.type} of a server section in the router config (tensorrt_llm/serve/router.py). */
 public enum RouterType {
-  @JsonProperty("round_robin") ROUND_ROBIN("round_robin"),
-  @JsonProperty("load_balancing") LOAD_BALANCING("load_balancing"),
-  @JsonProperty("kv_cache_aware") KV_CACHE_AWARE("kv_cache_aware");
+  @JsonProperty("round_robin")
+  ROUND_ROBIN("round_robin"),
+  @JsonProperty("load_balancing")
+  LOAD_BALANCING("load_balancing"),
+  @JsonProperty("kv_cache_aware")
+  KV_CACHE_AWARE("kv_cache_aware");
 
   private final String value;
 

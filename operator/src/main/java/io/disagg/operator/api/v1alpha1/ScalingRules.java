@@ -14,17 +14,20 @@ public class ScalingRules {
 
   @Min(0)
   @Max(3600)
-  @JsonPropertyDescription("Seconds of past recommendations considered: scaling down uses the highest recommendation of the window, scaling up the lowest. Unset: 0 for scaleUp (react at once), 300 for scaleDown (as HPA).")
+  @JsonPropertyDescription(
+      "Seconds of past recommendations considered: scaling down uses the highest recommendation of the window, scaling up the lowest. Unset: 0 for scaleUp (react at once), 300 for scaleDown (as HPA).")
   private Integer stabilizationWindowSeconds;
 
   @Min(1)
   @Max(10000)
-  @JsonPropertyDescription("At most this many instances added (scaleUp) or removed (scaleDown) per periodSeconds. Unset with maxPercentPerStep unset: scaleUp 4, scaleDown no instance limit (HPA's defaults).")
+  @JsonPropertyDescription(
+      "At most this many instances added (scaleUp) or removed (scaleDown) per periodSeconds. Unset with maxPercentPerStep unset: scaleUp 4, scaleDown no instance limit (HPA's defaults).")
   private Integer maxInstancesPerStep;
 
   @Min(1)
   @Max(10000)
-  @JsonPropertyDescription("At most this percentage of the instances at the start of the period added (scaleUp) or removed (scaleDown, at most 100) per periodSeconds. Unset with maxInstancesPerStep unset: 100 (HPA's default).")
+  @JsonPropertyDescription(
+      "At most this percentage of the instances at the start of the period added (scaleUp) or removed (scaleDown, at most 100) per periodSeconds. Unset with maxInstancesPerStep unset: 100 (HPA's default).")
   private Integer maxPercentPerStep;
 
   @Default("15")
