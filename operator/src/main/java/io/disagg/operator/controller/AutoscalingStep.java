@@ -100,6 +100,15 @@ final class AutoscalingStep {
   private final AutoscalingMetrics meters;
   private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
+  /**
+   * Clusters deleted in the last {@link #FORGOTTEN_FOR}, by UID, and when: a reconcile that was
+   * already running when the delete event arrived must not put their memory and meters back.
+   */
+  private final Map<String, Instant> forgotten = new ConcurrentHashMap<>();
+
+  /** How long a deleted cluster's UID is remembered (far longer than any reconcile takes). */
+  static final Duration FORGOTTEN_FOR = Duration.ofMinutes(10);
+
   AutoscalingStep(
       Clock clock,
       WorkerMetricsClient metrics,
@@ -115,6 +124,9 @@ final class AutoscalingStep {
 
   /** Forgets a deleted cluster: its memory and its operator metrics. */
   void forget(DisaggCluster cr) {
+    Instant now = clock.instant();
+    forgotten.values().removeIf(t -> t.isBefore(now.minus(FORGOTTEN_FOR)));
+    forgotten.put(id(cr), now);
     memory.remove(id(cr));
     meters.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
   }
@@ -267,6 +279,11 @@ final class AutoscalingStep {
         id,
         new Memory(
             evaluatedAt, latest, wrote || mem == null ? now : mem.writtenAt(), sourceProblems));
+    if (forgotten.containsKey(id)) {
+      // Deleted while this ran: forget() may have cleaned up before the lines above wrote again.
+      memory.remove(id);
+      meters.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+    }
     Map<Pool, Integer> targets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       targets.put(pool, Replicas.target(cr, pool, latest.get(pool)));

@@ -367,6 +367,24 @@ class AutoscalingStepTest {
     assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter()).isNull();
   }
 
+  @Test
+  void aReconcileThatFinishesAfterTheDeleteEventLeavesNoMetersBehind() {
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    router.loads.put("127.1.2.1", new RouterLoad(0.0, 6.0));
+    AutoscalingStep step = step();
+    // The delete event is handled while a reconcile of the cluster is still running: that
+    // reconcile records its evaluation after forget() cleaned up.
+    step.forget(cr);
+    step.run(cr, pods(1, 1), true);
+
+    assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge())
+        .isNull();
+    assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter()).isNull();
+  }
+
   private static final class MutableClock extends Clock {
     volatile Instant now = T0;
 
