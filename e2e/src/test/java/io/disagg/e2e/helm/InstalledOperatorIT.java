@@ -120,6 +120,11 @@ class InstalledOperatorIT {
               .isEqualTo("installed-operator-it");
           assertThat(operator.logText())
               .doesNotContain("Build time property cannot be changed at runtime");
+          // A healthy creation raises no alarm: the watch's first list is "starting", not
+          // "unreachable".
+          assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
+              .filteredOn(e -> "DisaggCluster".equals(e.getInvolvedObject().getKind()))
+              .noneSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
         }
       } finally {
         Helm.run(

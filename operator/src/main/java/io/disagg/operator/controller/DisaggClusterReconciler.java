@@ -556,7 +556,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                         : "";
                 if ("True".equals(c.getStatus()) && Conditions.hasReason(c, Reason.WATCHING)) {
                   EventRecorder.normal(client, cr, "DiscoveryAvailable", c.getMessage());
-                } else {
+                } else if (!Conditions.hasReason(c, Reason.WATCH_STARTING)) {
                   EventRecorder.warning(client, cr, c.getReason(), c.getMessage() + detail);
                 }
               });

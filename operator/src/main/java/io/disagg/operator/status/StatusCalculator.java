@@ -334,6 +334,20 @@ public final class StatusCalculator {
     if (o.discovery() == null) {
       return c;
     }
+    if (!o.discovery().reachable()
+        && o.discovery().revision() == 0
+        && o.discovery().lastError() == null) {
+      // A new watch whose first list is under way: nothing failed, so no EtcdUnreachable (and no
+      // Warning Event) for every DisaggCluster just created or every operator start.
+      return Conditions.set(
+          c,
+          ConditionType.DISCOVERY_AVAILABLE,
+          false,
+          Reason.WATCH_STARTING,
+          "listing the workers' registrations in etcd",
+          g,
+          now);
+    }
     if (!o.discovery().reachable()) {
       // A stable message (no error text, which varies between retries) so that the status does not
       // churn;

@@ -142,6 +142,27 @@ public class StatusCalculatorTest {
   }
 
   @Test
+  void aWatchWhoseFirstListIsUnderWayIsStartingNotUnreachable() {
+    DisaggClusterStatus s =
+        StatusCalculator.compute(
+            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            observed(DiscoverySnapshot.initial(T0), List.of(), Map.of(), List.of()),
+            T0);
+    assertThat(condition(s, ConditionType.DISCOVERY_AVAILABLE).getReason())
+        .isEqualTo("WatchStarting");
+    assertThat(condition(s, ConditionType.READY).getReason()).isEqualTo("DiscoveryUnavailable");
+    // The first list failed: that is a real problem.
+    DiscoverySnapshot failed = new DiscoverySnapshot(List.of(), false, "connection refused", 0, T0);
+    DisaggClusterStatus f =
+        StatusCalculator.compute(
+            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            observed(failed, List.of(), Map.of(), List.of()),
+            T0);
+    assertThat(condition(f, ConditionType.DISCOVERY_AVAILABLE).getReason())
+        .isEqualTo("EtcdUnreachable");
+  }
+
+  @Test
   void unreachableEtcdIsNotReadyAndSaysSoWithAStableMessage() {
     DisaggClusterStatus s =
         StatusCalculator.compute(
