@@ -318,6 +318,17 @@ class DisaggClusterReconcilerIT {
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.router.port");
 
+    DisaggCluster noModel = Samples.load("minimal.yaml");
+    noModel.getSpec().setModel("");
+    assertThatThrownBy(() -> api.resource(noModel).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.model must not be empty or blank");
+    DisaggCluster blankImage = Samples.load("minimal.yaml");
+    blankImage.getSpec().setImage("  ");
+    assertThatThrownBy(() -> api.resource(blankImage).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.image must not be empty or blank");
+
     DisaggCluster longName = Samples.load("minimal.yaml");
     longName.getMetadata().setName("a-very-long-name-that-would-break-child-names-x");
     assertThatThrownBy(() -> api.resource(longName).create())

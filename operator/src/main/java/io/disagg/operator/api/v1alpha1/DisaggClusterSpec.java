@@ -18,11 +18,17 @@ import java.util.List;
 public class DisaggClusterSpec {
 
   @Required
+  @ValidationRule(
+      value = "self.matches('\\\\S')",
+      message = "spec.model must not be empty or blank")
   @JsonPropertyDescription(
       "Model served by every worker: a Hugging Face model id or a path inside the container (first argument of trtllm-serve).")
   private String model;
 
   @Required
+  @ValidationRule(
+      value = "self.matches('\\\\S')",
+      message = "spec.image must not be empty or blank")
   @JsonPropertyDescription(
       "Container image with TensorRT-LLM (trtllm-serve), used by workers and router.")
   private String image;
