@@ -26,7 +26,7 @@ public enum Reason {
   RECONCILE_ERROR("ReconcileError"),
   // DiscoveryAvailable
   WATCHING("Watching"),
-  /** The watch's first list has not answered yet (no error either): not a problem, no Warning. */
+  /** The watch is not established yet and nothing failed: not a problem, no Warning. */
   WATCH_STARTING("WatchStarting"),
   ETCD_UNREACHABLE("EtcdUnreachable"),
   UNMATCHED_REGISTRATIONS("UnmatchedRegistrations"),

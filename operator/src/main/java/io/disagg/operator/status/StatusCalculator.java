@@ -334,11 +334,10 @@ public final class StatusCalculator {
     if (o.discovery() == null) {
       return c;
     }
-    if (!o.discovery().reachable()
-        && o.discovery().revision() == 0
-        && o.discovery().lastError() == null) {
-      // A new watch whose first list is under way: nothing failed, so no EtcdUnreachable (and no
-      // Warning Event) for every DisaggCluster just created or every operator start.
+    if (!o.discovery().reachable() && o.discovery().lastError() == null) {
+      // A new watch not yet established (its first list or the watch after it is under way) and
+      // nothing failed: no EtcdUnreachable, and no Warning Event for every DisaggCluster just
+      // created or every operator start. Every failure sets lastError (RegistrationWatch).
       return Conditions.set(
           c,
           ConditionType.DISCOVERY_AVAILABLE,

@@ -151,6 +151,18 @@ public class StatusCalculatorTest {
     assertThat(condition(s, ConditionType.DISCOVERY_AVAILABLE).getReason())
         .isEqualTo("WatchStarting");
     assertThat(condition(s, ConditionType.READY).getReason()).isEqualTo("DiscoveryUnavailable");
+    // Listed, the watch after the list not established yet, nothing failed: still starting.
+    DisaggClusterStatus listed =
+        StatusCalculator.compute(
+            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            observed(
+                new DiscoverySnapshot(List.of(reg(Pool.CONTEXT, "127.1.0.1")), false, null, 7, T0),
+                List.of(),
+                Map.of(),
+                List.of()),
+            T0);
+    assertThat(condition(listed, ConditionType.DISCOVERY_AVAILABLE).getReason())
+        .isEqualTo("WatchStarting");
     // The first list failed: that is a real problem.
     DiscoverySnapshot failed = new DiscoverySnapshot(List.of(), false, "connection refused", 0, T0);
     DisaggClusterStatus f =
