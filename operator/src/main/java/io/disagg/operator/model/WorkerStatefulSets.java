@@ -539,8 +539,10 @@ public final class WorkerStatefulSets {
     return s == null || s.isBlank() ? null : s;
   }
 
-  /** Single-quotes a string for bash. */
-  static String shellQuote(String s) {
+  /**
+   * Single-quotes a string for bash (and any POSIX shell): {@code it's} becomes {@code 'it'"'"'s'}.
+   */
+  public static String shellQuote(String s) {
     return "'" + s.replace("'", "'\"'\"'") + "'";
   }
 }

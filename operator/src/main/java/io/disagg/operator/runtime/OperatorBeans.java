@@ -7,7 +7,6 @@ import io.disagg.operator.metrics.WorkerMetricsClient;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -32,10 +31,8 @@ public class OperatorBeans {
   @Produces
   @Singleton
   DiscoverySettings discoverySettings(
-      @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS)
-          Optional<List<String>> endpoints) {
-    return new DiscoverySettings(
-        endpoints.orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+      @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS) Optional<String> endpoints) {
+    return DiscoverySettings.fromConfig(endpoints.orElse(null));
   }
 
   @Produces

@@ -1,0 +1,180 @@
+package io.disagg.operator.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.disagg.operator.testing.Samples;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The offline admission of the operator's CRD: it is the committed one, every keyword and rule of
+ * it is evaluated, defaults are applied as the API server applies them, and the messages have the
+ * API server's form (their exact wording against a real API server: {@code CrdAdmissionIT}).
+ */
+class CrdAdmissionTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final CrdAdmission CRD = CrdAdmission.builtIn();
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(String yaml) throws Exception {
+    return YAML.readValue(yaml, Map.class);
+  }
+
+  private static String cluster(String spec) {
+    return """
+        apiVersion: serving.disagg.io/v1alpha1
+        kind: DisaggCluster
+        metadata: {name: demo, namespace: ns}
+        spec:
+          model: m
+          image: i
+          context: {}
+          generation: {}
+        """
+        + spec;
+  }
+
+  @Test
+  void theBuiltInCrdIsTheCommittedOne() throws Exception {
+    try (InputStream in = CrdAdmission.class.getResourceAsStream(CrdAdmission.CRD_RESOURCE)) {
+      assertThat(in).isNotNull();
+      assertThat(new String(in.readAllBytes())).isEqualTo(Files.readString(Samples.crdFile()));
+    }
+    assertThat(CRD.kind()).isEqualTo("DisaggCluster");
+    assertThat(CRD.apiVersions()).containsExactly("serving.disagg.io/v1alpha1");
+  }
+
+  @Test
+  void everyKeywordAndEveryRuleOfTheCrdIsEvaluatedOffline() {
+    assertThat(CRD.unsupportedKeywords())
+        .as("schema keywords the offline admission does not evaluate; add them to CrdAdmission")
+        .isEmpty();
+    assertThat(CRD.uncompilableRules())
+        .as(
+            "CEL rules that do not compile offline (a Kubernetes extension function needs a"
+                + " binding in CelRules)")
+        .isEmpty();
+  }
+
+  @Test
+  void defaultsAreAppliedAsTheApiServerAppliesThem() throws Exception {
+    CrdAdmission.Result r = CRD.admit(object(cluster("  router: {}\n  discovery: {}\n")));
+    assertThat(r.messages()).isEmpty();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) r.object().get("spec");
+    assertThat(spec)
+        .containsEntry("backend", "pytorch")
+        .containsEntry("imagePullPolicy", "IfNotPresent");
+    assertThat(spec.get("context"))
+        .isEqualTo(
+            Map.of(
+                "drainTimeoutSeconds", 300L,
+                "minimalInstances", 1L,
+                "pipelineParallelSize", 1L,
+                "port", 8000L,
+                "startupTimeoutSeconds", 1800L,
+                "tensorParallelSize", 1L,
+                "terminationGracePeriodSeconds", 300L));
+    assertThat(spec.get("discovery"))
+        .as("defaults inside an object given empty")
+        .isEqualTo(Map.of("heartbeatIntervalSeconds", 5L, "inactiveTimeoutSeconds", 10L));
+    assertThat(spec).doesNotContainKey("fabric").as("no default for an absent object");
+  }
+
+  @Test
+  void nullsAreDroppedOrDefaulted() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(object(cluster("  backend: null\n  logLevel: null\n  fabric: null\n")));
+    assertThat(r.messages()).isEmpty();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) r.object().get("spec");
+    assertThat(spec).containsEntry("backend", "pytorch").doesNotContainKeys("logLevel", "fabric");
+  }
+
+  @Test
+  void statusIsIgnoredOnCreate() throws Exception {
+    CrdAdmission.Result r = CRD.admit(object(cluster("status: {observedGeneration: x}\n")));
+    assertThat(r.messages()).isEmpty();
+    assertThat(r.object()).doesNotContainKey("status");
+  }
+
+  @Test
+  void unknownFieldsAreRefusedBeforeAnyValidation() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(
+            object(
+                cluster("  foo: 1\n  backend: nope\n  router: {extraConfig: {anything: 1}}\n")
+                    .replace("context: {}", "context: {llmApiOptions: {free: {form: 1}}, bar: 2}")
+                    .replace("namespace: ns}", "namespace: ns, labelz: {}}")));
+    assertThat(r.accepted()).isFalse();
+    assertThat(r.unknownFields())
+        .containsExactly("metadata.labelz", "spec.context.bar", "spec.foo");
+    assertThat(r.messages())
+        .containsExactly(
+            "strict decoding error: unknown field \"metadata.labelz\", unknown field"
+                + " \"spec.context.bar\", unknown field \"spec.foo\"");
+  }
+
+  @Test
+  void schemaErrorsBlockTheCelRulesAsTheApiServerDoes() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(object(cluster("  backend: foo\n  model: \" \"\n").replace("  model: m\n", "")));
+    assertThat(r.messages())
+        .containsExactly(
+            "spec.backend: Unsupported value: \"foo\": supported values: \"_autodeploy\","
+                + " \"pytorch\", \"tensorrt\"",
+            "<nil>: Invalid value: \"null\": " + CrdAdmission.CEL_NOT_CHECKED);
+  }
+
+  @Test
+  void boundsAndListSizesAreWordedAsKubeOpenapiWordsThem() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(
+            object(
+                cluster(
+                        "  discovery: {etcd: {endpoints: [a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q]}}\n"
+                            + "  autoscaling: {ratio: {minContextPerGeneration: 0, maxContextPerGeneration: 1000.5}}\n")
+                    .replace("context: {}", "context: {port: 70000}")));
+    assertThat(r.messages())
+        .contains(
+            "spec.context.port: Invalid value: 70000: spec.context.port in body should be less"
+                + " than or equal to 65535",
+            "spec.discovery.etcd.endpoints: Too many: 17: must have at most 16 items",
+            "spec.autoscaling.ratio.minContextPerGeneration: Invalid value: 0:"
+                + " spec.autoscaling.ratio.minContextPerGeneration in body should be greater than 0",
+            "spec.autoscaling.ratio.maxContextPerGeneration: Invalid value: 1000.5:"
+                + " spec.autoscaling.ratio.maxContextPerGeneration in body should be less than or"
+                + " equal to 1000");
+  }
+
+  @Test
+  void celRuleOnTheRootSeesTheName() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(object(cluster("").replace("name: demo", "name: " + "d".repeat(41))));
+    assertThat(r.messages())
+        .containsExactly(
+            "<nil>: Invalid value: \"object\": metadata.name must be at most 40 characters: child"
+                + " names such as <name>-generation-<ordinal> must fit Kubernetes limits");
+  }
+
+  @Test
+  void goFormattingOfValues() {
+    assertThat(FieldError.goFloat(1000)).isEqualTo("1000");
+    assertThat(FieldError.goFloat(0.25)).isEqualTo("0.25");
+    assertThat(FieldError.goFloat(1e6)).isEqualTo("1e+06");
+    assertThat(FieldError.goFloat(1.5e-5)).isEqualTo("1.5e-05");
+    assertThat(FieldError.goFloat(-123456.5)).isEqualTo("-123456.5");
+    assertThat(FieldError.goQuote("a\"b\\c\nd\u0001é")).isEqualTo("\"a\\\"b\\\\c\\nd\\x01é\"");
+    assertThat(
+            new FieldError(FieldError.Type.REQUIRED, "spec.model", FieldError.OMIT, "").toString())
+        .isEqualTo("spec.model: Required value");
+    assertThat(List.of(FieldError.invalid(null, null, "x").toString()))
+        .containsExactly("<nil>: Invalid value: \"null\": x");
+  }
+}
