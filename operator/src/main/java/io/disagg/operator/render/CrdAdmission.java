@@ -107,6 +107,7 @@ public final class CrdAdmission {
   private final String kind;
   private final Map<String, JsonNode> schemas = new LinkedHashMap<>();
   private final CelRules cel = new CelRules();
+  private final Set<String> unsupported;
 
   private CrdAdmission(JsonNode crd) {
     JsonNode spec = crd.path("spec");
@@ -122,6 +123,9 @@ public final class CrdAdmission {
           "not a CustomResourceDefinition with a served version (spec.group, spec.names.kind,"
               + " spec.versions[].served)");
     }
+    Set<String> u = new TreeSet<>();
+    schemas.values().forEach(s -> collectUnsupported(s, u));
+    this.unsupported = Set.copyOf(u);
   }
 
   /**
@@ -170,9 +174,7 @@ public final class CrdAdmission {
    * the offline render does not. Empty for the operator's own CRD (a test keeps it so).
    */
   public Set<String> unsupportedKeywords() {
-    Set<String> out = new TreeSet<>();
-    schemas.values().forEach(s -> collectUnsupported(s, out));
-    return out;
+    return new TreeSet<>(unsupported);
   }
 
   /**
@@ -264,6 +266,7 @@ public final class CrdAdmission {
     List<FieldError> errors = new ArrayList<>(metadataErrors(obj));
     validate(obj, schema, "", errors);
     List<String> notChecked = new ArrayList<>();
+    new TreeSet<>(unsupported).forEach(k -> notChecked.add("schema keyword " + k));
     if (errors.stream().anyMatch(FieldError::blocksCelRules)) {
       errors.add(FieldError.invalid(null, null, CEL_NOT_CHECKED));
     } else {
@@ -517,6 +520,10 @@ public final class CrdAdmission {
     out.addAll(best);
   }
 
+  /**
+   * maxLength, then minLength, then pattern: kube-openapi's {@code stringValidator} stops at the
+   * first that fails.
+   */
   private static void stringChecks(String s, JsonNode schema, String path, List<FieldError> out) {
     long length = s.codePointCount(0, s.length());
     if (schema.has("maxLength") && length > schema.get("maxLength").asLong()) {
@@ -527,6 +534,7 @@ public final class CrdAdmission {
               name(path),
               s,
               "may not be more than " + max + (max == 1 ? " byte" : " bytes")));
+      return;
     }
     if (schema.has("minLength") && length < schema.get("minLength").asLong()) {
       out.add(
@@ -534,6 +542,7 @@ public final class CrdAdmission {
               name(path),
               s,
               msg(path, "should be at least " + schema.get("minLength").asLong() + " chars long")));
+      return;
     }
     if (schema.has("pattern")) {
       String pattern = schema.get("pattern").asText();
@@ -726,6 +735,15 @@ public final class CrdAdmission {
                 out.add(k);
               }
             });
+    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+      rule.fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (!k.equals("rule") && !k.equals("message")) {
+                  out.add("x-kubernetes-validations[]." + k);
+                }
+              });
+    }
     children(schema).forEach(c -> collectUnsupported(c, out));
   }
 

@@ -72,8 +72,17 @@ public final class RenderMain {
       messages are on stderr); 2 usage or input error; 3 I/O error; 4 internal error.
       """;
 
-  /** Runs the command line and exits with its code. */
+  /**
+   * Runs the command line and exits with its code. Libraries' logging is switched off (SLF4J's
+   * no-operation provider, unless {@code -Dslf4j.provider} says otherwise): the packaged
+   * application's SLF4J binding needs the JBoss LogManager that only a Quarkus start sets up, and
+   * the render's own messages go to standard error.
+   */
   public static void main(String[] args) {
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      System.setProperty("slf4j.internal.verbosity", "ERROR");
+    }
     System.exit(run(args, System.in, System.out, System.err, System.getenv()));
   }
 

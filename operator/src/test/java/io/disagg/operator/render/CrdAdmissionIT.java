@@ -72,9 +72,17 @@ class CrdAdmissionIT {
             generation: {}
             discovery: {clusterName: "", etcd: {endpoints: [a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q]}}
           """,
-          // required
+          // required; maxLength
           """
             context: {}
+            discovery: {clusterName: %s}
+          """
+              .formatted("c".repeat(64)),
+          // pattern
+          """
+            context: {}
+            generation: {}
+            discovery: {clusterName: "-x"}
           """,
           // exclusiveMinimum, maximum, minItems, pattern of a URL; CEL rules of autoscaling
           """

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.disagg.operator.testing.Samples;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,30 @@ class CrdAdmissionTest {
             "CEL rules that do not compile offline (a Kubernetes extension function needs a"
                 + " binding in CelRules)")
         .isEmpty();
+  }
+
+  @Test
+  void whatAnotherCrdUsesBeyondTheEvaluatorIsNamedAsNotChecked() throws Exception {
+    String crd =
+        Files.readString(Samples.crdFile())
+            .replace(
+                "rule: \"self.matches('\\\\\\\\S')\"",
+                "rule: \"isQuantity(self)\"\n                  fieldPath: \".x\"")
+            .replace(
+                "heartbeatIntervalSeconds:\n",
+                "heartbeatIntervalSeconds:\n                    format: int32\n");
+    CrdAdmission other =
+        CrdAdmission.read(new java.io.ByteArrayInputStream(crd.getBytes(StandardCharsets.UTF_8)));
+    assertThat(other.unsupportedKeywords())
+        .containsExactly("format", "x-kubernetes-validations[].fieldPath");
+    assertThat(other.uncompilableRules())
+        .allSatisfy(r -> assertThat(r).startsWith("isQuantity(self): "))
+        .hasSize(2);
+    CrdAdmission.Result r = other.admit(object(cluster("")));
+    assertThat(r.accepted()).isTrue();
+    assertThat(r.notChecked())
+        .contains("schema keyword format", "schema keyword x-kubernetes-validations[].fieldPath")
+        .anySatisfy(n -> assertThat(n).startsWith("spec.model: isQuantity(self) ("));
   }
 
   @Test
