@@ -193,44 +193,32 @@ public final class CrdAdmission {
    *
    * @param object the object as the API server would store it (defaults applied, nulls dropped,
    *     status removed); meaningful only when {@link #accepted()}
-   * @param unknownFields fields the schema does not declare, e.g. {@code spec.foo}: a strict
-   *     decoder refuses the object before any validation ({@code strict decoding error: unknown
-   *     field "spec.foo"})
+   * @param unknownFields fields the schema does not declare, e.g. {@code spec.foo}, sorted: a
+   *     strict decoder refuses the object with them before any validation
    * @param errors the validation errors, in a deterministic order (the API server's order varies)
-   * @param notChecked rules or keywords this offline evaluation could not check (see {@link
-   *     #uncompilableRules()}), empty normally
+   * @param notChecked schema keywords and rules this offline evaluation could not check (see {@link
+   *     #unsupportedKeywords()}, {@link #uncompilableRules()}), empty for the operator's CRD
+   * @param messages the API server's messages: for unknown fields the one of strict decoding
+   *     ({@code DisaggCluster in version "v1alpha1" cannot be handled as a DisaggCluster: strict
+   *     decoding error: unknown field "spec.foo"}), else one {@link FieldError#toString()} per
+   *     error
    */
   public record Result(
       Map<String, Object> object,
       List<String> unknownFields,
       List<FieldError> errors,
-      List<String> notChecked) {
+      List<String> notChecked,
+      List<String> messages) {
     public Result {
       unknownFields = List.copyOf(unknownFields);
       errors = List.copyOf(errors);
       notChecked = List.copyOf(notChecked);
+      messages = List.copyOf(messages);
     }
 
     /** Whether the API server would accept the object. */
     public boolean accepted() {
       return unknownFields.isEmpty() && errors.isEmpty();
-    }
-
-    /**
-     * The API server's message lines: {@code strict decoding error: unknown field "..."} for
-     * unknown fields, else one {@link FieldError#toString()} per error.
-     */
-    public List<String> messages() {
-      if (!unknownFields.isEmpty()) {
-        return List.of(
-            "strict decoding error: "
-                + String.join(
-                    ", ",
-                    unknownFields.stream()
-                        .map(f -> "unknown field " + FieldError.goQuote(f))
-                        .toList()));
-      }
-      return errors.stream().map(FieldError::toString).toList();
     }
   }
 
@@ -255,10 +243,22 @@ public final class CrdAdmission {
     // The status subresource: on create the API server drops what the client sent.
     obj.remove("status");
 
-    List<String> unknown = new ArrayList<>();
+    Set<String> unknown = new TreeSet<>();
     unknownFields(obj, schema, null, true, unknown);
     if (!unknown.isEmpty()) {
-      return new Result(obj, unknown, List.of(), List.of());
+      // k8s.io/apimachinery runtime/serializer: the sorted strict-decoding errors, wrapped by the
+      // API server's "cannot be handled as" (staging/src/k8s.io/apiserver/pkg/endpoints/handlers).
+      String message =
+          kind
+              + " in version "
+              + FieldError.goQuote(version)
+              + " cannot be handled as a "
+              + kind
+              + ": strict decoding error: "
+              + String.join(
+                  ", ",
+                  unknown.stream().map(f -> "unknown field " + FieldError.goQuote(f)).toList());
+      return new Result(obj, List.copyOf(unknown), List.of(), List.of(), List.of(message));
     }
     pruneNulls(obj, schema);
     applyDefaults(obj, schema);
@@ -272,13 +272,14 @@ public final class CrdAdmission {
     } else {
       cel.validate(rootSelf(obj), schema, null, true, errors, notChecked);
     }
-    return new Result(obj, List.of(), errors, notChecked);
+    return new Result(
+        obj, List.of(), errors, notChecked, errors.stream().map(FieldError::toString).toList());
   }
 
   // --- strict decoding --------------------------------------------------------------------------
 
   private static void unknownFields(
-      Object data, JsonNode schema, String path, boolean root, List<String> out) {
+      Object data, JsonNode schema, String path, boolean root, Set<String> out) {
     if (data instanceof Map<?, ?> map) {
       if (schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)
           && !schema.has("properties")) {

@@ -157,6 +157,9 @@ public final class OfflineRender {
   private final Settings settings;
 
   /**
+   * A render against one CRD with one set of operator settings; {@link #render} may be called many
+   * times.
+   *
    * @param crd the CRD the API server would have installed ({@link CrdAdmission#builtIn()} is the
    *     one the operator was built with)
    * @param settings the operator's settings and the request's namespace

@@ -142,7 +142,8 @@ class CrdAdmissionTest {
         .containsExactly("metadata.labelz", "spec.context.bar", "spec.foo");
     assertThat(r.messages())
         .containsExactly(
-            "strict decoding error: unknown field \"metadata.labelz\", unknown field"
+            "DisaggCluster in version \"v1alpha1\" cannot be handled as a DisaggCluster: strict"
+                + " decoding error: unknown field \"metadata.labelz\", unknown field"
                 + " \"spec.context.bar\", unknown field \"spec.foo\"");
   }
 
