@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  *
  * <p>The schema keywords evaluated are those {@link #SUPPORTED_KEYWORDS} lists; a CRD using any
  * other is still evaluated, and {@link #unsupportedKeywords()} names what is not checked offline.
+ * An instance caches its compiled rules and is not safe for concurrent use.
  */
 public final class CrdAdmission {
 
