@@ -11,7 +11,9 @@
 # a plain main: no Quarkus start, no Kubernetes client. Exit codes: 0 rendered, 1 invalid spec,
 # 2 usage or input error, 3 I/O error (also: the packaged operator is missing), 4 internal error.
 #
-# Env: JAVA_HOME or JAVA (the java to run; Java 17+), DISAGG_RENDER_APP (another quarkus-app directory).
+# Env: JAVA_HOME or JAVA (the java to run; Java 17+), RENDER_JAVA_OPTS (JVM options; default
+# -XX:TieredStopAtLevel=1: a run lasts seconds, the quick compiler halves its CPU time),
+# DISAGG_RENDER_APP (another quarkus-app directory).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,4 +32,6 @@ else
   java=java
 fi
 
-exec "$java" -cp "$app/app/*:$app/lib/main/*" io.disagg.operator.render.RenderMain "$@"
+# shellcheck disable=SC2086 # RENDER_JAVA_OPTS holds several options
+exec "$java" ${RENDER_JAVA_OPTS--XX:TieredStopAtLevel=1} -cp "$app/app/*:$app/lib/main/*" \
+  io.disagg.operator.render.RenderMain "$@"
