@@ -17,6 +17,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.scaling.ClusterPolicy;
 import io.disagg.operator.scaling.PoolPolicy;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.math.BigDecimal;
@@ -103,6 +104,16 @@ public final class SpecValidator {
     m.put("tensor_parallel_size", "tensorParallelSize");
     m.put("pipeline_parallel_size", "pipelineParallelSize");
     return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * All problems of an effective spec: those of {@link #validate(DisaggCluster)}, then what its
+   * TensorRT-LLM release does not accept ({@link ReleaseCompatibility}).
+   */
+  public static List<SpecProblem> validate(EffectiveSpec effective) {
+    List<SpecProblem> out = validate(effective.cluster());
+    out.addAll(ReleaseCompatibility.problems(effective));
+    return out;
   }
 
   /**
@@ -368,6 +379,81 @@ public final class SpecValidator {
     checkCounts(base, p, out);
     checkResources(spec, base, p, out);
     checkLlmApiOptions(spec, pool, base, p, out);
+    checkAutoDeploy(spec, base, p, out);
+    checkKvCacheEvents(spec, pool, base, p, out);
+  }
+
+  /**
+   * AutoDeploy takes its parallelism from {@code world_size} only: {@code LlmArgs} of {@code
+   * tensorrt_llm/_torch/auto_deploy/llm_args.py} rejects a non-default {@code
+   * pipeline_parallel_size} or {@code tensor_parallel_size} ({@code
+   * ensure_no_custom_parallel_config}). The operator writes {@code world_size} from {@code
+   * tensorParallelSize}, so a pipeline-parallel size or the user's own {@code world_size} cannot
+   * work.
+   */
+  private static void checkAutoDeploy(
+      DisaggClusterSpec spec, String base, PoolSpec p, List<SpecProblem> out) {
+    if (spec.getBackend() != ModelBackend.AUTODEPLOY) {
+      return;
+    }
+    if (p.getPipelineParallelSize() > 1) {
+      out.add(
+          SpecProblem.error(
+              base + ".pipelineParallelSize",
+              "must be 1 with backend _autodeploy: AutoDeploy shards the model over world_size"
+                  + " GPUs by itself and rejects pipeline_parallel_size"
+                  + " (tensorrt_llm/_torch/auto_deploy/llm_args.py"
+                  + " LlmArgs.ensure_no_custom_parallel_config); set tensorParallelSize to the GPUs"
+                  + " of one instance"));
+    }
+    Map<String, Object> opts = p.getLlmApiOptions();
+    if (opts != null && opts.containsKey(TrtllmConfig.WORLD_SIZE)) {
+      out.add(
+          SpecProblem.error(
+              base + ".llmApiOptions." + TrtllmConfig.WORLD_SIZE,
+              "is written by the operator with backend _autodeploy: set "
+                  + base
+                  + ".tensorParallelSize instead"));
+    }
+  }
+
+  /**
+   * A {@code kv_cache_aware} router reads the KV-cache events of the pool's workers ({@code
+   * KvCacheAwareRouter} in {@code tensorrt_llm/serve/router.py} polls {@code /kv_cache_events});
+   * workers publish none when {@code kv_cache_config.event_buffer_max_size} is 0 ({@code
+   * KvCacheConfig} in {@code tensorrt_llm/llmapi/llm_args.py}), and without block reuse there are
+   * no cached blocks to route to. The operator writes a buffer size when none is given ({@link
+   * TrtllmConfig#workerOptions}); an explicit 0 would make the routing silently round-robin-like.
+   */
+  private static void checkKvCacheEvents(
+      DisaggClusterSpec spec, Pool pool, String base, PoolSpec p, List<SpecProblem> out) {
+    if (TrtllmConfig.routerType(spec, pool) != RouterType.KV_CACHE_AWARE
+        || p.getLlmApiOptions() == null
+        || !(p.getLlmApiOptions().get(TrtllmConfig.KV_CACHE_CONFIG) instanceof Map<?, ?> kvc)) {
+      return;
+    }
+    String path = base + ".llmApiOptions." + TrtllmConfig.KV_CACHE_CONFIG + ".";
+    Object size = kvc.get(TrtllmConfig.EVENT_BUFFER_MAX_SIZE);
+    if (size != null && !(size instanceof Number n && n.longValue() > 0)) {
+      out.add(
+          SpecProblem.error(
+              path + TrtllmConfig.EVENT_BUFFER_MAX_SIZE,
+              "must be a positive number with router type kv_cache_aware for the "
+                  + pool.id()
+                  + " pool: with 0 workers publish no KV-cache events and the router cannot"
+                  + " route by cached blocks; remove it (the operator writes "
+                  + TrtllmConfig.DEFAULT_EVENT_BUFFER_MAX_SIZE
+                  + ") or give a size"));
+    }
+    if (Boolean.FALSE.equals(kvc.get("enable_block_reuse"))) {
+      out.add(
+          SpecProblem.warning(
+              path + "enable_block_reuse",
+              "is false with router type kv_cache_aware for the "
+                  + pool.id()
+                  + " pool: without block reuse no cached block can be reused, so routing by"
+                  + " cached blocks gains nothing"));
+    }
   }
 
   private static void checkCounts(String base, PoolSpec p, List<SpecProblem> out) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
+import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.core.SpecProblem.Severity;
@@ -30,13 +32,13 @@ class SpecValidatorTest {
   }
 
   /**
-   * The problems as the reconciler finds them: the effective spec's (etcd endpoints), then the
-   * validator's.
+   * The problems as the reconciler finds them: the effective spec's (etcd endpoints, release), then
+   * the validator's (release compatibility included).
    */
   static List<SpecProblem> validate(DisaggCluster cr) {
     EffectiveSpec.Result effective = EffectiveSpec.of(cr, List.of());
     List<SpecProblem> out = new ArrayList<>(effective.problems());
-    out.addAll(SpecValidator.validate(effective.spec().cluster()));
+    out.addAll(SpecValidator.validate(effective.spec()));
     return out;
   }
 
@@ -214,10 +216,58 @@ class SpecValidatorTest {
               tuple("spec.context.llmApiOptions.cache_transceiver_config.backend", Severity.ERROR));
     }
 
+    /**
+     * AutoDeploy shards over world_size and rejects pipeline_parallel_size
+     * (tensorrt_llm/_torch/auto_deploy/llm_args.py LlmArgs.ensure_no_custom_parallel_config).
+     */
+    @Test
+    void autoDeployRefusesPipelineParallelismAndItsOwnWorldSize() {
+      DisaggCluster cr = cr();
+      cr.getSpec().setBackend(ModelBackend.AUTODEPLOY);
+      cr.getSpec().getContext().setPipelineParallelSize(2);
+      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("world_size", 2)));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.context.pipelineParallelSize", Severity.ERROR),
+              tuple("spec.generation.llmApiOptions.world_size", Severity.ERROR));
+    }
+
+    /**
+     * With event_buffer_max_size 0 workers publish no KV-cache events (KvCacheConfig in
+     * tensorrt_llm/llmapi/llm_args.py), so a kv_cache_aware router has nothing to route by.
+     */
+    @Test
+    void kvCacheAwareRouterRefusesAnEventBufferOfZero() {
+      DisaggCluster cr = cr();
+      PoolRouterSpec aware = new PoolRouterSpec();
+      aware.setType(RouterType.KV_CACHE_AWARE);
+      cr.getSpec().getRouter().setGenerationRouter(aware);
+      Map<String, Object> kvc = new LinkedHashMap<>();
+      kvc.put("event_buffer_max_size", 0);
+      kvc.put("enable_block_reuse", false);
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("kv_cache_config", kvc)));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple(
+                  "spec.generation.llmApiOptions.kv_cache_config.event_buffer_max_size",
+                  Severity.ERROR),
+              tuple(
+                  "spec.generation.llmApiOptions.kv_cache_config.enable_block_reuse",
+                  Severity.WARNING));
+      // The same options behind a round-robin router are fine.
+      cr.getSpec().getRouter().setGenerationRouter(null);
+      problems(cr).isEmpty();
+    }
+
     @Test
     void cacheTransceiverKeysShadowedOrUnknownAreWarnings() {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setMaxTokensInBuffer(4096);
+      cr.getSpec().setTrtllmVersion("1.3"); // has kv_transfer_timeout_ms
       cr.getSpec()
           .getGeneration()
           .setLlmApiOptions(
@@ -349,6 +399,7 @@ class SpecValidatorTest {
         })
     void wellFormedEndpointsPass(String endpoint) {
       DisaggCluster cr = cr();
+      cr.getSpec().setTrtllmVersion("1.4"); // splits cluster_uri on commas
       cr.getSpec()
           .getDiscovery()
           .getEtcd()
@@ -456,7 +507,7 @@ class SpecValidatorTest {
     void missingSpecIsAnError() {
       DisaggCluster cr = new DisaggCluster();
       assertThat(SpecValidator.validate(cr)).extracting(SpecProblem::field).containsExactly("spec");
-      assertThat(SpecValidator.validate(null))
+      assertThat(SpecValidator.validate((DisaggCluster) null))
           .extracting(SpecProblem::field)
           .containsExactly("spec");
     }
