@@ -89,6 +89,7 @@ class EffectiveSpecIT {
                 DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
                 assertThat(got.getStatus()).isNotNull();
                 assertThat(got.getStatus().getTrtllm())
+                    .isNotNull()
                     .satisfies(
                         t -> {
                           assertThat(t.getRelease()).isEqualTo("1.2");
