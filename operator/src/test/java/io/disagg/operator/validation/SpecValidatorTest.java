@@ -7,14 +7,17 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PodTemplateOverrides;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.core.SpecProblem.Severity;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,6 +131,121 @@ class SpecValidatorTest {
                   .build());
       onlyProblem(
           cr, "spec.context.resources.limits[vpc.amazonaws.com/efa]", Severity.WARNING, "32");
+    }
+  }
+
+  /**
+   * Malformed quantities are problems naming the field, found before any child is built (a CRD
+   * without the apply-time rule lets them through). The values are ones Kubernetes' {@code
+   * resource.ParseQuantity} refuses.
+   */
+  @Nested
+  class Quantities {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"16 Gi", "16GB", "sixteen", "Gi", "1.5.5Gi", "16gi"})
+    void malformedShmSizeIsAnErrorNamingTheField(String value) {
+      DisaggCluster cr = cr();
+      cr.getSpec().getContext().setShmSize(new Quantity(value));
+      onlyProblem(
+          cr,
+          "spec.context.shmSize",
+          Severity.ERROR,
+          "'" + value + "'",
+          "not a Kubernetes quantity");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1Gi", "0Mi"})
+    void sizesMustBePositive(String value) {
+      DisaggCluster cr = Fixtures.efa("a", "b");
+      cr.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity(value));
+      onlyProblem(
+          cr, "spec.fabric.efa.hugepages2Mi", Severity.ERROR, "greater than 0", "(is " + value);
+    }
+
+    @Test
+    void malformedHugepagesIsAnError() {
+      DisaggCluster cr = Fixtures.efa("a", "b");
+      cr.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity("5120 Mi"));
+      onlyProblem(cr, "spec.fabric.efa.hugepages2Mi", Severity.ERROR, "'5120 Mi'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"16Gi", "512Mi", "1e9", "17179869184", "1.5Gi", "2G", ".5Gi"})
+    void wellFormedSizesPass(String value) {
+      DisaggCluster cr = cr();
+      cr.getSpec().getGeneration().setShmSize(new Quantity(value));
+      problems(cr).isEmpty();
+    }
+
+    @Test
+    void resourcesOfPoolsAndRouterAreChecked() {
+      DisaggCluster cr = cr();
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("memory", new Quantity("64 Gi"))
+                  .addToRequests("cpu", new Quantity("-2"))
+                  .build());
+      cr.getSpec()
+          .getRouter()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToRequests("memory", new Quantity("1GB"))
+                  .build());
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.router.resources.requests[memory]", Severity.ERROR),
+              tuple("spec.context.resources.limits[memory]", Severity.ERROR),
+              tuple("spec.context.resources.requests[cpu]", Severity.ERROR));
+      assertThat(validate(cr).get(2).message()).contains("must not be negative", "-2");
+    }
+
+    @Test
+    void malformedGpuCountIsReportedOnceAsMalformed() {
+      DisaggCluster cr = cr();
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("nvidia.com/gpu", new Quantity("one"))
+                  .build());
+      onlyProblem(
+          cr,
+          "spec.context.resources.limits[nvidia.com/gpu]",
+          Severity.ERROR,
+          "not a Kubernetes quantity");
+    }
+
+    @Test
+    void podTemplateQuantitiesAreChecked() {
+      DisaggCluster cr = cr();
+      PodTemplateOverrides t = cr.getSpec().getGeneration().getPodTemplate();
+      t.getSidecars()
+          .add(
+              new ContainerBuilder()
+                  .withName("log")
+                  .withImage("busybox")
+                  .withNewResources()
+                  .addToLimits("memory", new Quantity("100 Mi"))
+                  .endResources()
+                  .build());
+      t.getVolumes()
+          .add(
+              new VolumeBuilder()
+                  .withName("scratch")
+                  .withNewEmptyDir()
+                  .withSizeLimit(new Quantity("1 Ti"))
+                  .endEmptyDir()
+                  .build());
+      problems(cr)
+          .extracting(SpecProblem::field)
+          .containsExactly(
+              "spec.generation.podTemplate.sidecars[0].resources.limits[memory]",
+              "spec.generation.podTemplate.volumes[0].emptyDir.sizeLimit");
     }
   }
 
