@@ -5,8 +5,9 @@
 #
 # The provider defaults to the one up.sh recorded for this cluster (else DISAGG_CLUSTER_PROVIDER, else kwok).
 # kwok: `kwokctl delete cluster`, then verifies that no process of this cluster (a binary from the build cache
-# started for this cluster's directory) survives and that none of its ports still listens; leftovers are
-# killed (TERM, then KILL) and reported. Removes the kubeconfig written by up.sh. Exit 0 when there is nothing
+# started for this cluster's directory) survives and that none of its ports still listens (a port may take a
+# moment to close after its process is gone: waited for up to DISAGG_CLUSTER_PORT_GRACE seconds, default 10);
+# leftovers are killed (TERM, then KILL) and reported. Removes the kubeconfig written by up.sh. Exit 0 when there is nothing
 # to delete; exit 1 only if something could not be removed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,13 @@ cluster_pids() {
   done
 }
 describe() { ps -o pid=,args= -p "$1" 2>/dev/null | cut -c1-160 || true; }
+still_listening() { # still_listening <port...>: those of the ports on which something listens, one line
+  local port out=""
+  for port in "$@"; do
+    if ss -ltnH "sport = :$port" 2>/dev/null | grep -q .; then out="$out $port"; fi
+  done
+  echo "${out# }"
+}
 listening_ports() { # TCP ports the given pids listen on
   command -v ss >/dev/null 2>&1 || return 0
   local pid
@@ -90,12 +98,23 @@ if [ -n "${left// /}" ]; then
   problems=1
 fi
 
+# Ports: a process that has just exited can still hold its listening sockets for a moment (the kernel closes
+# its files after it stopped running, when /proc/<pid>/exe no longer resolves and cluster_pids no longer
+# lists it; longer on a busy machine), so only a port still listening PORT_GRACE seconds after the
+# processes are gone is a problem.
+PORT_GRACE=${DISAGG_CLUSTER_PORT_GRACE:-10}
 if [ -n "${ports// /}" ] && command -v ss >/dev/null 2>&1; then
-  for port in $ports; do
-    if ss -ltnH "sport = :$port" 2>/dev/null | grep -q .; then
-      log "port $port is still listening: $(ss -ltnpH "sport = :$port" 2>/dev/null | head -n1)"
-      problems=1
-    fi
+  # shellcheck disable=SC2086
+  open=$(still_listening $ports)
+  waited_from=$SECONDS
+  while [ -n "$open" ] && [ $((SECONDS - waited_from)) -lt "$PORT_GRACE" ]; do
+    sleep 0.2
+    # shellcheck disable=SC2086
+    open=$(still_listening $open)
+  done
+  for port in $open; do
+    log "port $port is still listening ${PORT_GRACE}s after the cluster's processes exited: $(ss -ltnpH "sport = :$port" 2>/dev/null | head -n1)"
+    problems=1
   done
 fi
 

@@ -329,6 +329,35 @@ class DisaggClusterReconcilerIT {
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.image must not be empty or blank");
 
+    // Quantities are parsed as Kubernetes parses its own (CEL isQuantity): a malformed or
+    // non-positive size is refused before any child exists, naming the field.
+    DisaggCluster spacedShm = Samples.load("minimal.yaml");
+    spacedShm.getSpec().getGeneration().setShmSize(new Quantity("16 Gi"));
+    assertThatThrownBy(() -> api.resource(spacedShm).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.generation.shmSize")
+        .hasMessageContaining("must be a positive Kubernetes quantity")
+        .hasMessageContaining("not '16 Gi'");
+    DisaggCluster gigabytes = Samples.load("aws-efa-p5.yaml");
+    gigabytes.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity("5GB"));
+    assertThatThrownBy(() -> api.resource(gigabytes).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.fabric.efa.hugepages2Mi")
+        .hasMessageContaining("not '5GB'");
+    DisaggCluster zeroShm = Samples.load("minimal.yaml");
+    zeroShm.getSpec().getContext().setShmSize(new Quantity("0"));
+    assertThatThrownBy(() -> api.resource(zeroShm).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.context.shmSize")
+        .hasMessageContaining("must be a positive Kubernetes quantity");
+    DisaggCluster wellFormed = Samples.load("minimal.yaml");
+    wellFormed.getMetadata().setName("well-formed-sizes");
+    wellFormed.getSpec().getContext().setShmSize(new Quantity("1.5Gi"));
+    wellFormed.getSpec().getGeneration().setShmSize(new Quantity("17179869184"));
+    assertThat(api.resource(wellFormed).create().getSpec().getContext().getShmSize())
+        .isEqualTo(new Quantity("1.5Gi"));
+    api.resource(wellFormed).delete();
+
     DisaggCluster longName = Samples.load("minimal.yaml");
     longName.getMetadata().setName("a-very-long-name-that-would-break-child-names-x");
     assertThatThrownBy(() -> api.resource(longName).create())

@@ -12,6 +12,8 @@ import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.release.Feature;
+import io.disagg.operator.spec.EffectiveSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +88,15 @@ public final class TrtllmConfig {
   public static final String ENABLE_ITER_PERF_STATS = "enable_iter_perf_stats";
   public static final String RETURN_PERF_METRICS = "return_perf_metrics";
   public static final String DISAGG_CLUSTER = "disagg_cluster";
+  public static final String WORLD_SIZE = "world_size";
+  public static final String KV_CACHE_CONFIG = "kv_cache_config";
+  public static final String EVENT_BUFFER_MAX_SIZE = "event_buffer_max_size";
+
+  /**
+   * {@code kv_cache_config.event_buffer_max_size} (events) written for a pool behind a {@code
+   * kv_cache_aware} router when the user gives none.
+   */
+  public static final int DEFAULT_EVENT_BUFFER_MAX_SIZE = 1024;
 
   /**
    * The {@code cache_transceiver_config} fields the operator writes from {@code
@@ -134,12 +145,12 @@ public final class TrtllmConfig {
    * The data of the {@code <name>-config} ConfigMap (sorted): context.yaml, deregister.py,
    * generation.yaml, router.yaml.
    */
-  public static Map<String, String> configMapData(DisaggCluster cr) {
+  public static Map<String, String> configMapData(EffectiveSpec effective) {
     Map<String, String> data = new TreeMap<>();
     for (Pool pool : Pool.values()) {
-      data.put(workerConfigKey(pool), workerYaml(cr, pool));
+      data.put(workerConfigKey(pool), workerYaml(effective, pool));
     }
-    data.put(ROUTER_CONFIG_KEY, routerYaml(cr));
+    data.put(ROUTER_CONFIG_KEY, routerYaml(effective.cluster()));
     data.put(DEREGISTER_SCRIPT_KEY, deregisterScript());
     return Collections.unmodifiableMap(data);
   }
@@ -182,13 +193,14 @@ public final class TrtllmConfig {
    * {@link #workerOptions} as YAML: the file passed to {@code trtllm-serve
    * --extra_llm_api_options}.
    */
-  public static String workerYaml(DisaggCluster cr, Pool pool) {
-    return TrtllmYaml.write(workerOptions(cr, pool));
+  public static String workerYaml(EffectiveSpec effective, Pool pool) {
+    return TrtllmYaml.write(workerOptions(effective, pool));
   }
 
   /**
-   * The LLM-API options of a pool's workers: the pool's {@code llmApiOptions} deep-merged with the
-   * operator's keys, the operator winning where both set a value. In this order:
+   * The LLM-API options of a pool's workers for the effective spec's TensorRT-LLM release: the
+   * pool's {@code llmApiOptions} deep-merged with the operator's keys, the operator winning where
+   * both set a value. In this order:
    *
    * <ol>
    *   <li>{@code disable_overlap_scheduler: true}, context pool only (the overlap scheduler is not
@@ -198,15 +210,31 @@ public final class TrtllmConfig {
    *   <li>{@code cache_transceiver_config}: {@code backend} always (without it TensorRT-LLM starts
    *       with disaggregation disabled), {@code max_tokens_in_buffer} (tokens), {@code
    *       kv_transfer_timeout_ms} and {@code kv_transfer_sender_future_timeout_ms} (milliseconds)
-   *       when set in {@code spec.kvCacheTransfer}; the user's other keys of this section are kept.
-   *   <li>{@code enable_iter_perf_stats} ({@code pytorch} backend only, a {@code TorchLlmArgs}
-   *       field; feeds the JSON {@code /metrics}) and {@code return_perf_metrics} (serves {@code
+   *       when set in {@code spec.kvCacheTransfer} (the validator refuses them for a release that
+   *       lacks them); the user's other keys of this section are kept.
+   *   <li>{@code world_size} ({@code _autodeploy} backend only): {@code tensorParallelSize}.
+   *       AutoDeploy's {@code LlmArgs} ({@code tensorrt_llm/_torch/auto_deploy/llm_args.py}) shards
+   *       over {@code world_size} GPUs and rejects non-default {@code tensor_parallel_size} and
+   *       {@code pipeline_parallel_size} ({@code ensure_no_custom_parallel_config}), which is why
+   *       the worker command passes no {@code --tp_size}/{@code --pp_size} then.
+   *   <li>{@code enable_iter_perf_stats} (feeds the JSON {@code /metrics} the autoscaler reads; a
+   *       {@code TorchLlmArgs} field): on the {@code pytorch} backend, and on {@code _autodeploy}
+   *       where its {@code LlmArgs} extends {@code TorchLlmArgs} ({@link
+   *       Feature#AUTODEPLOY_ITER_PERF_STATS}); and {@code return_perf_metrics} (serves {@code
    *       /prometheus/metrics}): {@code true} unless {@code llmApiOptions} sets them.
    *   <li>{@code disagg_cluster}: {@link #disaggClusterSection}, entirely the operator's.
-   *   <li>every other key of {@code llmApiOptions}, sorted.
+   *   <li>every other key of {@code llmApiOptions}, sorted. When the pool's router type is {@code
+   *       kv_cache_aware}, {@code kv_cache_config.event_buffer_max_size} is {@value
+   *       #DEFAULT_EVENT_BUFFER_MAX_SIZE} unless given: the router routes by the KV-cache events
+   *       the workers publish ({@code KvCacheAwareRouter}, {@code tensorrt_llm/serve/router.py}),
+   *       and {@code KvCacheConfig.event_buffer_max_size} defaults to 0, no events ({@code
+   *       tensorrt_llm/llmapi/llm_args.py}); 1024 is what upstream's own kv_cache_aware test
+   *       configuration uses ({@code
+   *       tests/integration/defs/disaggregated/test_configs/disagg_config_cache_aware_balance.yaml}).
    * </ol>
    */
-  public static Map<String, Object> workerOptions(DisaggCluster cr, Pool pool) {
+  public static Map<String, Object> workerOptions(EffectiveSpec effective, Pool pool) {
+    DisaggCluster cr = effective.cluster();
     DisaggClusterSpec spec = cr.getSpec();
     ModelBackend backend = spec.getBackend();
     PoolSpec poolSpec = spec.pool(pool);
@@ -214,6 +242,9 @@ public final class TrtllmConfig {
         poolSpec == null || poolSpec.getLlmApiOptions() == null
             ? Map.of()
             : poolSpec.getLlmApiOptions();
+    if (routerType(spec, pool) == RouterType.KV_CACHE_AWARE) {
+      user = withKvCacheEvents(user);
+    }
 
     Map<String, Object> out = new LinkedHashMap<>();
     if (pool == Pool.CONTEXT
@@ -223,7 +254,12 @@ public final class TrtllmConfig {
     out.put(
         CACHE_TRANSCEIVER_CONFIG,
         overlay(cacheTransceiverConfig(spec), user.get(CACHE_TRANSCEIVER_CONFIG)));
-    if (backend == ModelBackend.PYTORCH) {
+    if (backend == ModelBackend.AUTODEPLOY && poolSpec != null) {
+      out.put(WORLD_SIZE, poolSpec.getTensorParallelSize());
+    }
+    if (backend == ModelBackend.PYTORCH
+        || (backend == ModelBackend.AUTODEPLOY
+            && effective.release().has(Feature.AUTODEPLOY_ITER_PERF_STATS))) {
       out.put(
           ENABLE_ITER_PERF_STATS,
           user.containsKey(ENABLE_ITER_PERF_STATS)
@@ -238,6 +274,40 @@ public final class TrtllmConfig {
     out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
     appendSorted(out, user);
     return out;
+  }
+
+  /**
+   * {@code user} with {@code kv_cache_config.event_buffer_max_size} set to {@value
+   * #DEFAULT_EVENT_BUFFER_MAX_SIZE} when it does not set it (a user value that is not a map is left
+   * to TensorRT-LLM to reject).
+   */
+  private static Map<String, Object> withKvCacheEvents(Map<String, Object> user) {
+    Object kvc = user.get(KV_CACHE_CONFIG);
+    if (kvc != null && !(kvc instanceof Map<?, ?>)) {
+      return user;
+    }
+    Map<String, Object> kv = new LinkedHashMap<>();
+    if (kvc instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> kv.put(String.valueOf(k), v));
+    }
+    if (kv.containsKey(EVENT_BUFFER_MAX_SIZE)) {
+      return user;
+    }
+    kv.put(EVENT_BUFFER_MAX_SIZE, DEFAULT_EVENT_BUFFER_MAX_SIZE);
+    Map<String, Object> out = new LinkedHashMap<>(user);
+    out.put(KV_CACHE_CONFIG, kv);
+    return out;
+  }
+
+  /**
+   * The router type of a pool's server section ({@code spec.router.contextRouter.type} or {@code
+   * generationRouter.type}); {@code round_robin} when unset.
+   */
+  public static RouterType routerType(DisaggClusterSpec spec, Pool pool) {
+    RouterSpec router = spec.getRouter() != null ? spec.getRouter() : new RouterSpec();
+    PoolRouterSpec r =
+        pool == Pool.CONTEXT ? router.getContextRouter() : router.getGenerationRouter();
+    return r != null && r.getType() != null ? r.getType() : RouterType.ROUND_ROBIN;
   }
 
   /** The operator's part of {@code cache_transceiver_config}, in the order written. */

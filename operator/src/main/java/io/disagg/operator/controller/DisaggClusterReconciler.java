@@ -236,7 +236,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     EffectiveSpec.Result effective = EffectiveSpec.of(cr, settings.defaultEtcdEndpoints());
     DisaggCluster spec = effective.spec().cluster();
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
-    problems.addAll(SpecValidator.validate(spec));
+    problems.addAll(SpecValidator.validate(effective.spec()));
     boolean valid = problems.stream().noneMatch(SpecProblem::isError);
     List<Pod> pods = pods(cr, context);
     AutoscalingStep.Result scaling = autoscaling.run(spec, pods, valid);
@@ -288,6 +288,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 drains,
                 waiting),
             now);
+    status.setTrtllm(StatusCalculator.trtllm(effective.spec().release()));
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
     }

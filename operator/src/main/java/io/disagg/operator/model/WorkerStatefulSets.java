@@ -284,8 +284,10 @@ public final class WorkerStatefulSets {
   /**
    * The bash script of the worker container. With EFA it first prepends {@code efa.libraryPath} to
    * {@code LD_LIBRARY_PATH} (libfabric's EFA provider lives there), then {@code exec}s {@code
-   * trtllm-serve "$TRTLLM_MODEL" --server_role ROLE --host "$POD_IP" --port P --backend B --tp_size
-   * N --pp_size M --extra_llm_api_options /etc/trtllm/<pool>.yaml [--log_level L]}.
+   * trtllm-serve "$TRTLLM_MODEL" --server_role ROLE --host "$POD_IP" --port P --backend B
+   * [--tp_size N --pp_size M] --extra_llm_api_options /etc/trtllm/<pool>.yaml [--log_level L]};
+   * without {@code --tp_size}/{@code --pp_size} on the {@code _autodeploy} backend, whose worker
+   * YAML carries {@code world_size} instead ({@code TrtllmConfig#workerOptions}).
    *
    * <p>{@code --host} is the pod IP, never {@code 0.0.0.0}: the worker registers the literal {@code
    * http://<host>:<port>} in discovery and the router calls that URL. The model is passed through
@@ -315,12 +317,16 @@ public final class WorkerStatefulSets {
         .append(" --port ")
         .append(ps.getPort())
         .append(" --backend ")
-        .append(backend.flag())
-        .append(" --tp_size ")
-        .append(ps.getTensorParallelSize())
-        .append(" --pp_size ")
-        .append(ps.getPipelineParallelSize())
-        .append(" --extra_llm_api_options ")
+        .append(backend.flag());
+    if (backend != ModelBackend.AUTODEPLOY) {
+      // AutoDeploy rejects a non-default parallel config (LlmArgs.ensure_no_custom_parallel_config
+      // in tensorrt_llm/_torch/auto_deploy/llm_args.py); it gets world_size in its YAML instead.
+      sb.append(" --tp_size ")
+          .append(ps.getTensorParallelSize())
+          .append(" --pp_size ")
+          .append(ps.getPipelineParallelSize());
+    }
+    sb.append(" --extra_llm_api_options ")
         .append(CONFIG_DIR)
         .append('/')
         .append(TrtllmConfig.workerConfigKey(pool));

@@ -52,7 +52,7 @@ public record Plan(
   /** Renders the TensorRT-LLM files of {@code spec} once and hashes them. */
   public static Plan of(EffectiveSpec spec, Map<Pool, Integer> replicas) {
     DisaggCluster cr = spec.cluster();
-    Map<String, String> files = TrtllmConfig.configMapData(cr);
+    Map<String, String> files = TrtllmConfig.configMapData(spec);
     Map<String, String> env = TrtllmConfig.fabricEnv(cr);
     Map<Pool, String> hashes = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {

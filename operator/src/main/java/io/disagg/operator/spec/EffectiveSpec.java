@@ -10,6 +10,7 @@ import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.core.EtcdEndpoint;
 import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.release.ResolvedRelease;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,15 +31,20 @@ import java.util.Objects;
  *       spec.discovery.etcd.endpoints}. Each one parsed by {@link EtcdEndpoint#parse} and written
  *       back as {@code host:port}.
  *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank.
- *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL};
- *       {@code spec.kvCacheTransfer.nixlBackend} {@code UCX}; missing sections as their defaults
- *       (the API classes' field initialisers, which are also the CRD's defaults).
+ *   <li>the TensorRT-LLM release ({@link ResolvedRelease#resolve}): {@code spec.trtllmVersion},
+ *       else the image tag, else unknown (only what every supported release accepts is rendered).
+ *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL}
+ *       (also for {@code DEFAULT}, see there); {@code spec.kvCacheTransfer.nixlBackend} {@code
+ *       UCX}; missing sections as their defaults (the API classes' field initialisers, which are
+ *       also the CRD's defaults).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
  * @param etcdEndpoints the parsed endpoints, in the order given; empty only with a problem
+ * @param release the TensorRT-LLM release the files and command lines are rendered for
  */
-public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoints) {
+public record EffectiveSpec(
+    DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoints, ResolvedRelease release) {
 
   /** Field of the etcd endpoints, as problems name it. */
   public static final String FIELD_ENDPOINTS = "spec.discovery.etcd.endpoints";
@@ -50,6 +56,7 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
 
   public EffectiveSpec {
     Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(release, "release");
     etcdEndpoints = List.copyOf(etcdEndpoints);
   }
 
@@ -79,6 +86,9 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
     DisaggClusterSpec spec = copy.getSpec();
     List<SpecProblem> problems = new ArrayList<>();
 
+    ResolvedRelease.Result release =
+        ResolvedRelease.resolve(spec.getTrtllmVersion(), spec.getImage());
+    problems.addAll(release.problems());
     if (spec.getBackend() == null) {
       spec.setBackend(ModelBackend.PYTORCH);
     }
@@ -86,7 +96,10 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
       spec.setKvCacheTransfer(new KvCacheTransferSpec());
     }
     KvCacheTransferSpec kv = spec.getKvCacheTransfer();
-    if (kv.getBackend() == null) {
+    if (kv.getBackend() == null || kv.getBackend() == KvCacheTransferBackend.DEFAULT) {
+      // Written explicitly: what TensorRT-LLM's own DEFAULT means changed from NIXL to UCX
+      // (NVIDIA/TensorRT-LLM PR #9352, CacheTransceiverFactory in cacheTransceiver.cpp), and the
+      // operator's DEFAULT has always meant NIXL.
       kv.setBackend(KvCacheTransferBackend.NIXL);
     }
     if (kv.getNixlBackend() == null) {
@@ -111,7 +124,7 @@ public record EffectiveSpec(DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoi
     discovery
         .getEtcd()
         .setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
-    return new Result(new EffectiveSpec(copy, endpoints), problems);
+    return new Result(new EffectiveSpec(copy, endpoints, release.release()), problems);
   }
 
   private static List<EtcdEndpoint> endpoints(

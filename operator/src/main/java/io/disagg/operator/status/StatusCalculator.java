@@ -7,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.PoolStatus;
 import io.disagg.operator.api.v1alpha1.RouterStatus;
+import io.disagg.operator.api.v1alpha1.TrtllmStatus;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
@@ -15,6 +16,8 @@ import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
+import io.disagg.operator.release.ResolvedRelease;
+import io.disagg.operator.release.TrtllmRelease;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -52,6 +55,18 @@ public final class StatusCalculator {
   private record Blocker(Reason reason, String message) {}
 
   private static final int LISTED = 10;
+
+  /**
+   * {@code status.trtllm}: the TensorRT-LLM release the files are rendered for ({@code
+   * major.minor}, empty when unknown), where it comes from ({@code Spec}, {@code ImageTag}, {@code
+   * Assumed}) and how it was decided.
+   */
+  public static TrtllmStatus trtllm(ResolvedRelease release) {
+    return new TrtllmStatus(
+        release.release().map(TrtllmRelease::id).orElse(""),
+        release.source().value(),
+        release.message());
+  }
 
   /**
    * The new status.

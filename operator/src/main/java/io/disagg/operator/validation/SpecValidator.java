@@ -8,6 +8,7 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PodTemplateOverrides;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
@@ -17,8 +18,11 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.scaling.ClusterPolicy;
 import io.disagg.operator.scaling.PoolPolicy;
+import io.disagg.operator.spec.EffectiveSpec;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Volume;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +40,13 @@ import java.util.regex.Pattern;
  *
  * <p>{@link SpecProblem.Severity#ERROR}s block reconciliation (the reconciler reports them as a
  * condition and an Event); {@link SpecProblem.Severity#WARNING}s are only reported.
+ *
+ * <p>Every Kubernetes quantity the operator copies into a child (sizes, resources, sidecar and
+ * init-container resources, {@code emptyDir} and ephemeral volume sizes) is checked here too, so a
+ * malformed one is a {@code SpecInvalid} problem naming its field instead of an API-server error
+ * after some children were applied (the CRD refuses the operator's own size fields at apply time,
+ * {@link io.disagg.operator.api.v1alpha1.QuantityRules}, but a CRD installed without that rule does
+ * not, and the CRD cannot check Kubernetes' own types such as {@code resources}).
  *
  * <p>TensorRT-LLM behaviour the checks rely on (repository NVIDIA/TensorRT-LLM): {@code
  * tensorrt_llm/commands/serve.py} merges the {@code --extra_llm_api_options} YAML over the
@@ -103,6 +114,16 @@ public final class SpecValidator {
     m.put("tensor_parallel_size", "tensorParallelSize");
     m.put("pipeline_parallel_size", "pipelineParallelSize");
     return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * All problems of an effective spec: those of {@link #validate(DisaggCluster)}, then what its
+   * TensorRT-LLM release does not accept ({@link ReleaseCompatibility}).
+   */
+  public static List<SpecProblem> validate(EffectiveSpec effective) {
+    List<SpecProblem> out = validate(effective.cluster());
+    out.addAll(ReleaseCompatibility.problems(effective));
+    return out;
   }
 
   /**
@@ -200,6 +221,7 @@ public final class SpecValidator {
         out.add(SpecProblem.error("spec.fabric.efa.devicesPerPod", "must be at least 1"));
       }
     }
+    checkSize("spec.fabric.efa.hugepages2Mi", efa.getHugepages2Mi(), out);
     if (usesNixl && nixl == NixlBackend.LIBFABRIC && blank(efa.getNixlPluginsDir())) {
       out.add(
           SpecProblem.warning(
@@ -272,6 +294,7 @@ public final class SpecValidator {
       out.add(SpecProblem.error("spec.router.replicas", "must not be negative"));
     }
     checkPort("spec.router.port", r.getPort(), out);
+    checkResourceQuantities("spec.router.resources", r.getResources(), out);
     if (r.getMaxRetries() < 0) {
       out.add(
           SpecProblem.error(
@@ -366,8 +389,86 @@ public final class SpecValidator {
     }
     checkPort(base + ".port", p.getPort(), out);
     checkCounts(base, p, out);
+    checkResourceQuantities(base + ".resources", p.getResources(), out);
     checkResources(spec, base, p, out);
+    checkSize(base + ".shmSize", p.getShmSize(), out);
+    checkPodTemplateQuantities(base + ".podTemplate", p.getPodTemplate(), out);
     checkLlmApiOptions(spec, pool, base, p, out);
+    checkAutoDeploy(spec, base, p, out);
+    checkKvCacheEvents(spec, pool, base, p, out);
+  }
+
+  /**
+   * AutoDeploy takes its parallelism from {@code world_size} only: {@code LlmArgs} of {@code
+   * tensorrt_llm/_torch/auto_deploy/llm_args.py} rejects a non-default {@code
+   * pipeline_parallel_size} or {@code tensor_parallel_size} ({@code
+   * ensure_no_custom_parallel_config}). The operator writes {@code world_size} from {@code
+   * tensorParallelSize}, so a pipeline-parallel size or the user's own {@code world_size} cannot
+   * work.
+   */
+  private static void checkAutoDeploy(
+      DisaggClusterSpec spec, String base, PoolSpec p, List<SpecProblem> out) {
+    if (spec.getBackend() != ModelBackend.AUTODEPLOY) {
+      return;
+    }
+    if (p.getPipelineParallelSize() > 1) {
+      out.add(
+          SpecProblem.error(
+              base + ".pipelineParallelSize",
+              "must be 1 with backend _autodeploy: AutoDeploy shards the model over world_size"
+                  + " GPUs by itself and rejects pipeline_parallel_size"
+                  + " (tensorrt_llm/_torch/auto_deploy/llm_args.py"
+                  + " LlmArgs.ensure_no_custom_parallel_config); set tensorParallelSize to the GPUs"
+                  + " of one instance"));
+    }
+    Map<String, Object> opts = p.getLlmApiOptions();
+    if (opts != null && opts.containsKey(TrtllmConfig.WORLD_SIZE)) {
+      out.add(
+          SpecProblem.error(
+              base + ".llmApiOptions." + TrtllmConfig.WORLD_SIZE,
+              "is written by the operator with backend _autodeploy: set "
+                  + base
+                  + ".tensorParallelSize instead"));
+    }
+  }
+
+  /**
+   * A {@code kv_cache_aware} router reads the KV-cache events of the pool's workers ({@code
+   * KvCacheAwareRouter} in {@code tensorrt_llm/serve/router.py} polls {@code /kv_cache_events});
+   * workers publish none when {@code kv_cache_config.event_buffer_max_size} is 0 ({@code
+   * KvCacheConfig} in {@code tensorrt_llm/llmapi/llm_args.py}), and without block reuse there are
+   * no cached blocks to route to. The operator writes a buffer size when none is given ({@link
+   * TrtllmConfig#workerOptions}); an explicit 0 would make the routing silently round-robin-like.
+   */
+  private static void checkKvCacheEvents(
+      DisaggClusterSpec spec, Pool pool, String base, PoolSpec p, List<SpecProblem> out) {
+    if (TrtllmConfig.routerType(spec, pool) != RouterType.KV_CACHE_AWARE
+        || p.getLlmApiOptions() == null
+        || !(p.getLlmApiOptions().get(TrtllmConfig.KV_CACHE_CONFIG) instanceof Map<?, ?> kvc)) {
+      return;
+    }
+    String path = base + ".llmApiOptions." + TrtllmConfig.KV_CACHE_CONFIG + ".";
+    Object size = kvc.get(TrtllmConfig.EVENT_BUFFER_MAX_SIZE);
+    if (size != null && !(size instanceof Number n && n.longValue() > 0)) {
+      out.add(
+          SpecProblem.error(
+              path + TrtllmConfig.EVENT_BUFFER_MAX_SIZE,
+              "must be a positive number with router type kv_cache_aware for the "
+                  + pool.id()
+                  + " pool: with 0 workers publish no KV-cache events and the router cannot"
+                  + " route by cached blocks; remove it (the operator writes "
+                  + TrtllmConfig.DEFAULT_EVENT_BUFFER_MAX_SIZE
+                  + ") or give a size"));
+    }
+    if (Boolean.FALSE.equals(kvc.get("enable_block_reuse"))) {
+      out.add(
+          SpecProblem.warning(
+              path + "enable_block_reuse",
+              "is false with router type kv_cache_aware for the "
+                  + pool.id()
+                  + " pool: without block reuse no cached block can be reused, so routing by"
+                  + " cached blocks gains nothing"));
+    }
   }
 
   private static void checkCounts(String base, PoolSpec p, List<SpecProblem> out) {
@@ -424,7 +525,7 @@ public final class SpecValidator {
       Quantity gpu = m.get(GPU_RESOURCE);
       if (gpu != null) {
         BigDecimal n = amount(gpu);
-        if (n == null || n.compareTo(BigDecimal.valueOf(gpus)) != 0) {
+        if (n != null && n.compareTo(BigDecimal.valueOf(gpus)) != 0) {
           out.add(
               SpecProblem.error(
                   prefix + "[" + GPU_RESOURCE + "]",
@@ -438,7 +539,7 @@ public final class SpecValidator {
       Quantity efaQ = m.get(EFA_RESOURCE);
       if (efaQ != null && efa != null && efa.isEnabled()) {
         BigDecimal n = amount(efaQ);
-        if (n == null || n.compareTo(BigDecimal.valueOf(efa.getDevicesPerPod())) != 0) {
+        if (n != null && n.compareTo(BigDecimal.valueOf(efa.getDevicesPerPod())) != 0) {
           out.add(
               SpecProblem.warning(
                   prefix + "[" + EFA_RESOURCE + "]",
@@ -448,6 +549,110 @@ public final class SpecValidator {
         }
       }
     }
+  }
+
+  /**
+   * A size the operator owns ({@code shmSize}, {@code hugepages2Mi}): unset, or a quantity greater
+   * than 0, as the CRD's {@link io.disagg.operator.api.v1alpha1.QuantityRules#POSITIVE} rule says.
+   */
+  private static void checkSize(String path, Quantity q, List<SpecProblem> out) {
+    if (q == null) {
+      return;
+    }
+    BigDecimal n = amount(q);
+    if (n == null) {
+      out.add(SpecProblem.error(path, malformed(q)));
+    } else if (n.signum() <= 0) {
+      out.add(SpecProblem.error(path, "must be greater than 0 (is " + text(q) + ")"));
+    }
+  }
+
+  /**
+   * Every entry of {@code limits} and {@code requests}: a quantity, not negative (Kubernetes'
+   * {@code ValidateResourceQuantityValue}, {@code pkg/apis/core/validation/validation.go}, refuses
+   * a negative one), reported as {@code <path>.limits[<name>]}.
+   */
+  private static void checkResourceQuantities(
+      String path, ResourceRequirements res, List<SpecProblem> out) {
+    if (res != null) {
+      checkQuantityMap(path + ".limits", res.getLimits(), out);
+      checkQuantityMap(path + ".requests", res.getRequests(), out);
+    }
+  }
+
+  private static void checkQuantityMap(
+      String path, Map<String, Quantity> m, List<SpecProblem> out) {
+    if (m == null) {
+      return;
+    }
+    for (String name : new TreeSet<>(nonNullKeys(m))) {
+      Quantity q = m.get(name);
+      if (q == null) {
+        continue;
+      }
+      String field = path + "[" + name + "]";
+      BigDecimal n = amount(q);
+      if (n == null) {
+        out.add(SpecProblem.error(field, malformed(q)));
+      } else if (n.signum() < 0) {
+        out.add(SpecProblem.error(field, "must not be negative (is " + text(q) + ")"));
+      }
+    }
+  }
+
+  /** Quantities in the pod settings the operator copies into the pool's pods. */
+  private static void checkPodTemplateQuantities(
+      String path, PodTemplateOverrides t, List<SpecProblem> out) {
+    if (t == null) {
+      return;
+    }
+    checkContainerQuantities(path + ".initContainers", t.getInitContainers(), out);
+    checkContainerQuantities(path + ".sidecars", t.getSidecars(), out);
+    List<Volume> volumes = t.getVolumes();
+    for (int i = 0; volumes != null && i < volumes.size(); i++) {
+      Volume v = volumes.get(i);
+      String vp = path + ".volumes[" + i + "]";
+      if (v == null) {
+        continue;
+      }
+      if (v.getEmptyDir() != null && v.getEmptyDir().getSizeLimit() != null) {
+        Quantity q = v.getEmptyDir().getSizeLimit();
+        BigDecimal n = amount(q);
+        if (n == null) {
+          out.add(SpecProblem.error(vp + ".emptyDir.sizeLimit", malformed(q)));
+        } else if (n.signum() < 0) {
+          out.add(
+              SpecProblem.error(
+                  vp + ".emptyDir.sizeLimit", "must not be negative (is " + text(q) + ")"));
+        }
+      }
+      if (v.getEphemeral() != null
+          && v.getEphemeral().getVolumeClaimTemplate() != null
+          && v.getEphemeral().getVolumeClaimTemplate().getSpec() != null
+          && v.getEphemeral().getVolumeClaimTemplate().getSpec().getResources() != null) {
+        var res = v.getEphemeral().getVolumeClaimTemplate().getSpec().getResources();
+        String rp = vp + ".ephemeral.volumeClaimTemplate.spec.resources";
+        checkQuantityMap(rp + ".limits", res.getLimits(), out);
+        checkQuantityMap(rp + ".requests", res.getRequests(), out);
+      }
+    }
+  }
+
+  private static void checkContainerQuantities(
+      String path, List<Container> containers, List<SpecProblem> out) {
+    for (int i = 0; containers != null && i < containers.size(); i++) {
+      Container c = containers.get(i);
+      if (c != null) {
+        checkResourceQuantities(path + "[" + i + "].resources", c.getResources(), out);
+      }
+    }
+  }
+
+  private static String malformed(Quantity q) {
+    return "'"
+        + text(q)
+        + "' is not a Kubernetes quantity: a number with an optional suffix and no space, such as"
+        + " 16Gi, 512Mi or 500m (binary Ki, Mi, Gi, Ti, Pi, Ei; decimal m, k, M, G, T, P, E)";
   }
 
   private static void checkLlmApiOptions(
@@ -545,9 +750,16 @@ public final class SpecValidator {
     return pr != null && pr.getType() != null ? pr.getType() : RouterType.ROUND_ROBIN;
   }
 
+  /**
+   * The quantity's value (bytes, cores or units), or null when it is not a quantity: Fabric8's
+   * {@link Quantity#getAmountInBytes} parses the number and suffix and throws on anything else (a
+   * space, an unknown suffix such as {@code GB}, no number). It is slightly more lenient than
+   * Kubernetes' {@code resource.ParseQuantity} in exotic exponent forms (e.g. {@code 1k5}); the
+   * CRD's rule is the authority for the operator's own fields.
+   */
   private static BigDecimal amount(Quantity q) {
     try {
-      return q.getNumericalAmount();
+      return Quantity.getAmountInBytes(q);
     } catch (RuntimeException e) {
       return null;
     }

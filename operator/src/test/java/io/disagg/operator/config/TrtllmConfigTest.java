@@ -8,6 +8,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.spec.EffectiveSpec;
@@ -29,7 +30,12 @@ class TrtllmConfigTest {
    * The effective spec of {@code cr}, as the reconciler renders it (no operator default endpoints).
    */
   static DisaggCluster eff(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of()).spec().cluster();
+    return effSpec(cr).cluster();
+  }
+
+  /** The effective spec of {@code cr} with its release, as the reconciler renders it. */
+  static EffectiveSpec effSpec(DisaggCluster cr) {
+    return EffectiveSpec.of(cr, List.of()).spec();
   }
 
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -53,7 +59,7 @@ class TrtllmConfigTest {
   }
 
   static Map<String, Object> worker(DisaggCluster cr, Pool pool) {
-    return parse(TrtllmConfig.workerYaml(eff(cr), pool));
+    return parse(TrtllmConfig.workerYaml(effSpec(cr), pool));
   }
 
   static Map<String, Object> router(DisaggCluster cr) {
@@ -71,13 +77,66 @@ class TrtllmConfigTest {
 
     @ParameterizedTest
     @EnumSource(KvCacheTransferBackend.class)
-    void cacheTransceiverBackendIsAlwaysWritten(KvCacheTransferBackend backend) {
+    void cacheTransceiverBackendIsAlwaysWrittenByName(KvCacheTransferBackend backend) {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setBackend(backend);
+      // DEFAULT is written as NIXL: TensorRT-LLM's own DEFAULT meant NIXL, later UCX
+      // (NVIDIA/TensorRT-LLM PR #9352, CacheTransceiverFactory in cacheTransceiver.cpp).
+      String expected = backend == KvCacheTransferBackend.DEFAULT ? "NIXL" : backend.name();
       for (Pool pool : Pool.values()) {
         Map<String, Object> ctc = map(worker(cr, pool).get("cache_transceiver_config"));
-        assertThat(ctc).containsExactly(Map.entry("backend", backend.name()));
+        assertThat(ctc).containsExactly(Map.entry("backend", expected));
       }
+    }
+
+    /**
+     * A kv_cache_aware router routes by the KV-cache events the workers publish
+     * (tensorrt_llm/serve/router.py KvCacheAwareRouter polls /kv_cache_events); KvCacheConfig's
+     * event_buffer_max_size defaults to 0, no events (tensorrt_llm/llmapi/llm_args.py). The
+     * operator writes 1024, the size of upstream's kv_cache_aware test configuration
+     * (tests/integration/defs/disaggregated/test_configs/disagg_config_cache_aware_balance.yaml).
+     */
+    @Test
+    void kvCacheAwareRouterGetsKvCacheEventsFromItsPoolOnly() {
+      DisaggCluster cr = cr();
+      PoolRouterSpec aware = new PoolRouterSpec();
+      aware.setType(RouterType.KV_CACHE_AWARE);
+      cr.getSpec().getRouter().setContextRouter(aware);
+      Map<String, Object> kvc = new LinkedHashMap<>();
+      kvc.put("free_gpu_memory_fraction", 0.8);
+      cr.getSpec()
+          .getContext()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("kv_cache_config", kvc)));
+
+      assertThat(map(worker(cr, Pool.CONTEXT).get("kv_cache_config")))
+          .containsExactly(
+              Map.entry("event_buffer_max_size", 1024), Map.entry("free_gpu_memory_fraction", 0.8));
+      assertThat(worker(cr, Pool.GENERATION)).doesNotContainKey("kv_cache_config");
+
+      kvc.put("event_buffer_max_size", 4096);
+      assertThat(map(worker(cr, Pool.CONTEXT).get("kv_cache_config")))
+          .containsEntry("event_buffer_max_size", 4096);
+    }
+
+    /**
+     * AutoDeploy's LlmArgs (tensorrt_llm/_torch/auto_deploy/llm_args.py) rejects a non-default
+     * tensor/pipeline parallel size (ensure_no_custom_parallel_config) and shards over world_size;
+     * it extends TorchLlmArgs, which owns enable_iter_perf_stats, in the 1.4 source read.
+     */
+    @Test
+    void autoDeployGetsWorldSizeAndIterationStatsOnlyWhereTheReleaseHasThem() {
+      DisaggCluster cr = cr();
+      cr.getSpec().setBackend(ModelBackend.AUTODEPLOY);
+      cr.getSpec().getGeneration().setTensorParallelSize(4);
+      cr.getSpec().setImage("nvcr.io/nvidia/tensorrt-llm/release:1.4.0rc4");
+      Map<String, Object> w = worker(cr, Pool.GENERATION);
+      assertThat(w).containsEntry("world_size", 4).containsEntry("enable_iter_perf_stats", true);
+      assertThat(w).doesNotContainKeys("tensor_parallel_size", "pipeline_parallel_size");
+
+      cr.getSpec().setImage("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
+      assertThat(worker(cr, Pool.GENERATION))
+          .containsEntry("world_size", 4)
+          .doesNotContainKey("enable_iter_perf_stats");
     }
 
     @Test
@@ -236,8 +295,8 @@ class TrtllmConfigTest {
       a.getSpec().getGeneration().setLlmApiOptions(optsA);
       b.getSpec().getGeneration().setLlmApiOptions(optsB);
 
-      String yaml = TrtllmConfig.workerYaml(eff(a), Pool.GENERATION);
-      assertThat(TrtllmConfig.workerYaml(eff(b), Pool.GENERATION)).isEqualTo(yaml);
+      String yaml = TrtllmConfig.workerYaml(effSpec(a), Pool.GENERATION);
+      assertThat(TrtllmConfig.workerYaml(effSpec(b), Pool.GENERATION)).isEqualTo(yaml);
       Map<String, Object> w = parse(yaml);
       assertThat(map(w.get("kv_cache_config")).keySet())
           .containsExactly("enable_block_reuse", "free_gpu_memory_fraction");
@@ -272,7 +331,7 @@ class TrtllmConfigTest {
       opts.put("values", values);
       opts.put("on", "y");
       cr.getSpec().getGeneration().setLlmApiOptions(opts);
-      String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
+      String yaml = TrtllmConfig.workerYaml(effSpec(cr), Pool.GENERATION);
 
       assertThat(yaml)
           .contains(
@@ -300,7 +359,7 @@ class TrtllmConfigTest {
       cr.getSpec()
           .getGeneration()
           .setLlmApiOptions(new LinkedHashMap<>(Map.of("big", 1e10, "ratio", 0.5f)));
-      String yaml = TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION);
+      String yaml = TrtllmConfig.workerYaml(effSpec(cr), Pool.GENERATION);
       assertThat(yaml).contains("big: 10000000000.0\n", "ratio: 0.5\n");
     }
   }
@@ -504,13 +563,13 @@ class TrtllmConfigTest {
     @Test
     void configMapHasTheThreeFilesAndThePreStopScript() {
       DisaggCluster cr = cr();
-      Map<String, String> data = TrtllmConfig.configMapData(eff(cr));
+      Map<String, String> data = TrtllmConfig.configMapData(effSpec(cr));
       assertThat(data.keySet())
           .containsExactly("context.yaml", "deregister.py", "generation.yaml", "router.yaml");
       assertThat(data.get("context.yaml"))
-          .isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.CONTEXT));
+          .isEqualTo(TrtllmConfig.workerYaml(effSpec(cr), Pool.CONTEXT));
       assertThat(data.get("generation.yaml"))
-          .isEqualTo(TrtllmConfig.workerYaml(eff(cr), Pool.GENERATION));
+          .isEqualTo(TrtllmConfig.workerYaml(effSpec(cr), Pool.GENERATION));
       assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(eff(cr)));
       assertThat(data.get("deregister.py")).isEqualTo(TrtllmConfig.deregisterScript());
       assertThat(TrtllmConfig.workerConfigKey(Pool.CONTEXT)).isEqualTo("context.yaml");
@@ -534,13 +593,13 @@ class TrtllmConfigTest {
       assertThat(TrtllmConfig.deregisterScript()).isSameAs(script); // read once
       DisaggCluster other = Fixtures.efa("other-ns", "other");
       other.getSpec().getDiscovery().setClusterName("elsewhere");
-      assertThat(TrtllmConfig.configMapData(eff(other)).get("deregister.py")).isEqualTo(script);
+      assertThat(TrtllmConfig.configMapData(effSpec(other)).get("deregister.py")).isEqualTo(script);
     }
 
     @Test
     void twoRendersAreByteIdentical() {
-      Map<String, String> first = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
-      Map<String, String> second = TrtllmConfig.configMapData(eff(Fixtures.efa("a", "b")));
+      Map<String, String> first = TrtllmConfig.configMapData(effSpec(Fixtures.efa("a", "b")));
+      Map<String, String> second = TrtllmConfig.configMapData(effSpec(Fixtures.efa("a", "b")));
       assertThat(second).isEqualTo(first);
       assertThat(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))))
           .isEqualTo(TrtllmConfig.fabricEnv(eff(Fixtures.efa("a", "b"))));
@@ -556,7 +615,7 @@ class TrtllmConfigTest {
 
     @Test
     void yamlHasNoDocumentMarkerAndUnixLineBreaks() {
-      TrtllmConfig.configMapData(eff(cr()))
+      TrtllmConfig.configMapData(effSpec(cr()))
           .forEach(
               (key, yaml) -> {
                 if (key.endsWith(".yaml")) {
@@ -567,7 +626,7 @@ class TrtllmConfigTest {
 
     @Test
     void workerFileGolden() {
-      assertThat(TrtllmConfig.workerYaml(eff(cr()), Pool.CONTEXT))
+      assertThat(TrtllmConfig.workerYaml(effSpec(cr()), Pool.CONTEXT))
           .isEqualTo(
               """
           disable_overlap_scheduler: true

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.LogLevel;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
@@ -66,6 +67,57 @@ class EffectiveSpecIT {
               DisaggClusters.get(ns, "tinyllama").getSpec().getDiscovery().getEtcd().getEndpoints())
           .as("the resource is not changed")
           .isEmpty();
+    }
+  }
+
+  /**
+   * The release comes from the image tag and is shown in status.trtllm; a log level that release's
+   * trtllm-serve refuses (tensorrt_llm/logger.py has no debug) is SpecInvalid naming the field and
+   * the release, with nothing applied; fixing it lets the children be created.
+   */
+  @Test
+  void aSettingTheReleaseRefusesIsSpecInvalidNamingFieldAndRelease(TestNamespace ns) {
+    try (OperatorRunner operator = OperatorRunner.start(ns.name())) {
+      DisaggCluster cr = Samples.load("minimal.yaml");
+      cr.getSpec().setImage("nvcr.io/nvidia/tensorrt-llm/release:1.2.0rc1");
+      cr.getSpec().setLogLevel(LogLevel.DEBUG);
+      DisaggClusters.create(ns, cr);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                DisaggCluster got = DisaggClusters.get(ns, "tinyllama");
+                assertThat(got.getStatus()).isNotNull();
+                assertThat(got.getStatus().getTrtllm())
+                    .isNotNull()
+                    .satisfies(
+                        t -> {
+                          assertThat(t.getRelease()).isEqualTo("1.2");
+                          assertThat(t.getSource()).isEqualTo("ImageTag");
+                        });
+                assertThat(Conditions.find(got.getStatus().getConditions(), ConditionType.DEGRADED))
+                    .hasValueSatisfying(
+                        d -> {
+                          assertThat(d.getReason()).isEqualTo("SpecInvalid");
+                          assertThat(d.getMessage()).contains("spec.logLevel", "TensorRT-LLM 1.2");
+                        });
+              });
+      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems())
+          .isEmpty();
+
+      DisaggClusters.mergePatch(ns, "tinyllama", "{\"spec\":{\"logLevel\":\"verbose\"}}");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          ns.client()
+                              .apps()
+                              .statefulSets()
+                              .inNamespace(ns.name())
+                              .list()
+                              .getItems())
+                      .hasSize(2));
     }
   }
 }

@@ -95,6 +95,53 @@ class RegistrationWatchRestartTest {
     }
   }
 
+  /**
+   * After an outage long enough for gRPC's own reconnect back-off to exceed the watch's (15 s: gRPC
+   * then waits ~4-10 s between attempts, growing to 120 s), the watch is back within 5 s of etcd
+   * answering: the watch's back-off (at most 2.4 s) plus one connection, list and watch creation.
+   * With the operator's client settings and {@link RegistrationWatch.Options#DEFAULT}.
+   */
+  @Test
+  void afterALongOutageTheWatchIsBackWithinFiveSecondsOfEtcd() throws Exception {
+    String cluster = "ns.long-outage";
+    try (Client operatorClient = EtcdConnections.newClient(Targets.plain(etcd.clientUrl()))) {
+      watch =
+          new RegistrationWatch(
+              operatorClient,
+              cluster,
+              () -> seen.add(watch.snapshot()),
+              scheduler,
+              RegistrationWatch.Options.DEFAULT);
+      watch.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.snapshot().reachable());
+
+      etcd.stop();
+      await().atMost(Duration.ofSeconds(20)).until(() -> !watch.snapshot().reachable());
+      // An outage of 15 s (a duration, not a state to wait for): long enough for gRPC's reconnect
+      // back-off (1 s, x1.6 per attempt) to pass 5 s.
+      Thread.sleep(15_000);
+      assertThat(watch.snapshot().reachable()).isFalse();
+
+      etcd.restart(); // returns once etcd accepts connections
+      long back = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> watch.snapshot().reachable());
+      System.out.printf(
+          "watch back %d ms after etcd%n", Duration.ofNanos(System.nanoTime() - back).toMillis());
+      try (TrtllmStyleWorker w =
+          new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.2.1", 8000, 30, 5).start()) {
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () ->
+                    watch.snapshot().registrations().stream()
+                        .anyMatch(r -> r.key().equals(w.key())));
+      }
+    }
+  }
+
   @Test
   void restartWithoutObservedOutageStillDeliversLaterRegistrations() throws Exception {
     String cluster = "ns.quick-restart";

@@ -260,8 +260,7 @@ class DeregisterScriptIT {
    */
   private Run runScript(DisaggCluster cr, Pool pool, Map<String, String> env, String grace)
       throws Exception {
-    Map<String, String> data =
-        TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec().cluster());
+    Map<String, String> data = TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec());
     Path yaml = dir.resolve(TrtllmConfig.workerConfigKey(pool));
     Path script = dir.resolve(TrtllmConfig.DEREGISTER_SCRIPT_KEY);
     Files.writeString(yaml, data.get(TrtllmConfig.workerConfigKey(pool)));

@@ -116,8 +116,24 @@ class WorkerStatefulSetsTest {
         .contains("--tp_size 1")
         .contains("--extra_llm_api_options /etc/trtllm/generation.yaml");
 
-    cr.getSpec().setLogLevel(LogLevel.DEBUG);
-    assertThat(script(worker(cr, Pool.GENERATION))).contains("--log_level debug");
+    cr.getSpec().setLogLevel(LogLevel.VERBOSE);
+    assertThat(script(worker(cr, Pool.GENERATION))).contains("--log_level verbose");
+  }
+
+  /**
+   * AutoDeploy rejects non-default tensor/pipeline parallel sizes
+   * (tensorrt_llm/_torch/auto_deploy/llm_args.py LlmArgs.ensure_no_custom_parallel_config); it
+   * takes world_size from its YAML instead.
+   */
+  @Test
+  void autoDeployCommandPassesNoParallelSizes() {
+    DisaggCluster cr = cluster();
+    cr.getSpec().setBackend(ModelBackend.AUTODEPLOY);
+    cr.getSpec().getContext().setTensorParallelSize(2);
+    assertThat(script(worker(cr, Pool.CONTEXT)))
+        .contains("--backend _autodeploy")
+        .doesNotContain("--tp_size")
+        .doesNotContain("--pp_size");
   }
 
   @Test

@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
+import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PodTemplateOverrides;
+import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.core.SpecProblem.Severity;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,13 +35,13 @@ class SpecValidatorTest {
   }
 
   /**
-   * The problems as the reconciler finds them: the effective spec's (etcd endpoints), then the
-   * validator's.
+   * The problems as the reconciler finds them: the effective spec's (etcd endpoints, release), then
+   * the validator's (release compatibility included).
    */
   static List<SpecProblem> validate(DisaggCluster cr) {
     EffectiveSpec.Result effective = EffectiveSpec.of(cr, List.of());
     List<SpecProblem> out = new ArrayList<>(effective.problems());
-    out.addAll(SpecValidator.validate(effective.spec().cluster()));
+    out.addAll(SpecValidator.validate(effective.spec()));
     return out;
   }
 
@@ -129,6 +134,121 @@ class SpecValidatorTest {
     }
   }
 
+  /**
+   * Malformed quantities are problems naming the field, found before any child is built (a CRD
+   * without the apply-time rule lets them through). The values are ones Kubernetes' {@code
+   * resource.ParseQuantity} refuses.
+   */
+  @Nested
+  class Quantities {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"16 Gi", "16GB", "sixteen", "Gi", "1.5.5Gi", "16gi"})
+    void malformedShmSizeIsAnErrorNamingTheField(String value) {
+      DisaggCluster cr = cr();
+      cr.getSpec().getContext().setShmSize(new Quantity(value));
+      onlyProblem(
+          cr,
+          "spec.context.shmSize",
+          Severity.ERROR,
+          "'" + value + "'",
+          "not a Kubernetes quantity");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1Gi", "0Mi"})
+    void sizesMustBePositive(String value) {
+      DisaggCluster cr = Fixtures.efa("a", "b");
+      cr.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity(value));
+      onlyProblem(
+          cr, "spec.fabric.efa.hugepages2Mi", Severity.ERROR, "greater than 0", "(is " + value);
+    }
+
+    @Test
+    void malformedHugepagesIsAnError() {
+      DisaggCluster cr = Fixtures.efa("a", "b");
+      cr.getSpec().getFabric().getEfa().setHugepages2Mi(new Quantity("5120 Mi"));
+      onlyProblem(cr, "spec.fabric.efa.hugepages2Mi", Severity.ERROR, "'5120 Mi'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"16Gi", "512Mi", "1e9", "17179869184", "1.5Gi", "2G", ".5Gi"})
+    void wellFormedSizesPass(String value) {
+      DisaggCluster cr = cr();
+      cr.getSpec().getGeneration().setShmSize(new Quantity(value));
+      problems(cr).isEmpty();
+    }
+
+    @Test
+    void resourcesOfPoolsAndRouterAreChecked() {
+      DisaggCluster cr = cr();
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("memory", new Quantity("64 Gi"))
+                  .addToRequests("cpu", new Quantity("-2"))
+                  .build());
+      cr.getSpec()
+          .getRouter()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToRequests("memory", new Quantity("1GB"))
+                  .build());
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.router.resources.requests[memory]", Severity.ERROR),
+              tuple("spec.context.resources.limits[memory]", Severity.ERROR),
+              tuple("spec.context.resources.requests[cpu]", Severity.ERROR));
+      assertThat(validate(cr).get(2).message()).contains("must not be negative", "-2");
+    }
+
+    @Test
+    void malformedGpuCountIsReportedOnceAsMalformed() {
+      DisaggCluster cr = cr();
+      cr.getSpec()
+          .getContext()
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .addToLimits("nvidia.com/gpu", new Quantity("one"))
+                  .build());
+      onlyProblem(
+          cr,
+          "spec.context.resources.limits[nvidia.com/gpu]",
+          Severity.ERROR,
+          "not a Kubernetes quantity");
+    }
+
+    @Test
+    void podTemplateQuantitiesAreChecked() {
+      DisaggCluster cr = cr();
+      PodTemplateOverrides t = cr.getSpec().getGeneration().getPodTemplate();
+      t.getSidecars()
+          .add(
+              new ContainerBuilder()
+                  .withName("log")
+                  .withImage("busybox")
+                  .withNewResources()
+                  .addToLimits("memory", new Quantity("100 Mi"))
+                  .endResources()
+                  .build());
+      t.getVolumes()
+          .add(
+              new VolumeBuilder()
+                  .withName("scratch")
+                  .withNewEmptyDir()
+                  .withSizeLimit(new Quantity("1 Ti"))
+                  .endEmptyDir()
+                  .build());
+      problems(cr)
+          .extracting(SpecProblem::field)
+          .containsExactly(
+              "spec.generation.podTemplate.sidecars[0].resources.limits[memory]",
+              "spec.generation.podTemplate.volumes[0].emptyDir.sizeLimit");
+    }
+  }
+
   @Nested
   class Fabric {
 
@@ -214,10 +334,58 @@ class SpecValidatorTest {
               tuple("spec.context.llmApiOptions.cache_transceiver_config.backend", Severity.ERROR));
     }
 
+    /**
+     * AutoDeploy shards over world_size and rejects pipeline_parallel_size
+     * (tensorrt_llm/_torch/auto_deploy/llm_args.py LlmArgs.ensure_no_custom_parallel_config).
+     */
+    @Test
+    void autoDeployRefusesPipelineParallelismAndItsOwnWorldSize() {
+      DisaggCluster cr = cr();
+      cr.getSpec().setBackend(ModelBackend.AUTODEPLOY);
+      cr.getSpec().getContext().setPipelineParallelSize(2);
+      cr.getSpec().getGeneration().setLlmApiOptions(new LinkedHashMap<>(Map.of("world_size", 2)));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple("spec.context.pipelineParallelSize", Severity.ERROR),
+              tuple("spec.generation.llmApiOptions.world_size", Severity.ERROR));
+    }
+
+    /**
+     * With event_buffer_max_size 0 workers publish no KV-cache events (KvCacheConfig in
+     * tensorrt_llm/llmapi/llm_args.py), so a kv_cache_aware router has nothing to route by.
+     */
+    @Test
+    void kvCacheAwareRouterRefusesAnEventBufferOfZero() {
+      DisaggCluster cr = cr();
+      PoolRouterSpec aware = new PoolRouterSpec();
+      aware.setType(RouterType.KV_CACHE_AWARE);
+      cr.getSpec().getRouter().setGenerationRouter(aware);
+      Map<String, Object> kvc = new LinkedHashMap<>();
+      kvc.put("event_buffer_max_size", 0);
+      kvc.put("enable_block_reuse", false);
+      cr.getSpec()
+          .getGeneration()
+          .setLlmApiOptions(new LinkedHashMap<>(Map.of("kv_cache_config", kvc)));
+      problems(cr)
+          .extracting(SpecProblem::field, SpecProblem::severity)
+          .containsExactly(
+              tuple(
+                  "spec.generation.llmApiOptions.kv_cache_config.event_buffer_max_size",
+                  Severity.ERROR),
+              tuple(
+                  "spec.generation.llmApiOptions.kv_cache_config.enable_block_reuse",
+                  Severity.WARNING));
+      // The same options behind a round-robin router are fine.
+      cr.getSpec().getRouter().setGenerationRouter(null);
+      problems(cr).isEmpty();
+    }
+
     @Test
     void cacheTransceiverKeysShadowedOrUnknownAreWarnings() {
       DisaggCluster cr = cr();
       cr.getSpec().getKvCacheTransfer().setMaxTokensInBuffer(4096);
+      cr.getSpec().setTrtllmVersion("1.3"); // has kv_transfer_timeout_ms
       cr.getSpec()
           .getGeneration()
           .setLlmApiOptions(
@@ -349,6 +517,7 @@ class SpecValidatorTest {
         })
     void wellFormedEndpointsPass(String endpoint) {
       DisaggCluster cr = cr();
+      cr.getSpec().setTrtllmVersion("1.4"); // splits cluster_uri on commas
       cr.getSpec()
           .getDiscovery()
           .getEtcd()
@@ -456,7 +625,7 @@ class SpecValidatorTest {
     void missingSpecIsAnError() {
       DisaggCluster cr = new DisaggCluster();
       assertThat(SpecValidator.validate(cr)).extracting(SpecProblem::field).containsExactly("spec");
-      assertThat(SpecValidator.validate(null))
+      assertThat(SpecValidator.validate((DisaggCluster) null))
           .extracting(SpecProblem::field)
           .containsExactly("spec");
     }

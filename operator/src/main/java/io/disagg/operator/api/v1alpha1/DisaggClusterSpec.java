@@ -3,6 +3,7 @@ package io.disagg.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.disagg.operator.core.Pool;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -33,6 +34,11 @@ public class DisaggClusterSpec {
       "Container image with TensorRT-LLM (trtllm-serve), used by workers and router.")
   private String image;
 
+  @Pattern("^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?([.+_-]?[A-Za-z0-9]+)*$")
+  @JsonPropertyDescription(
+      "TensorRT-LLM release the image runs, e.g. 1.2 or 1.2.0rc1: the rendered files and command lines follow it (see docs/trtllm-releases.md). Unset: read from the image tag when it is a release tag (1.2.0, v1.1.0rc5, ...); otherwise the operator renders only what every supported release accepts and says so in status.trtllm.")
+  private String trtllmVersion;
+
   @Default("IfNotPresent")
   @JsonPropertyDescription("Image pull policy of all containers.")
   private ImagePullPolicy imagePullPolicy = ImagePullPolicy.IfNotPresent;
@@ -45,7 +51,7 @@ public class DisaggClusterSpec {
   private ModelBackend backend = ModelBackend.PYTORCH;
 
   @JsonPropertyDescription(
-      "trtllm-serve --log_level of workers and router (trace, debug, info, warning, error). Unset: TensorRT-LLM's default.")
+      "trtllm-serve --log_level of workers and router: verbose, info, warning, error or internal_error (tensorrt_llm/logger.py). trace and debug only for a release that has them (none known: see docs/trtllm-releases.md). Unset: TensorRT-LLM's default (info).")
   private LogLevel logLevel;
 
   @JsonPropertyDescription(
@@ -96,6 +102,14 @@ public class DisaggClusterSpec {
 
   public void setImage(String image) {
     this.image = image;
+  }
+
+  public String getTrtllmVersion() {
+    return trtllmVersion;
+  }
+
+  public void setTrtllmVersion(String trtllmVersion) {
+    this.trtllmVersion = trtllmVersion;
   }
 
   public ImagePullPolicy getImagePullPolicy() {

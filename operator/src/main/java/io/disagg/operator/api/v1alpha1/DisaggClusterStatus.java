@@ -25,6 +25,10 @@ public class DisaggClusterStatus {
   @JsonPropertyDescription("The effective disagg_cluster.cluster_name.")
   private String clusterName;
 
+  @JsonPropertyDescription(
+      "The TensorRT-LLM release the files and command lines are rendered for, and where the operator learned it.")
+  private TrtllmStatus trtllm;
+
   @JsonPropertyDescription("The context (prefill) pool.")
   private PoolStatus context = new PoolStatus();
 
@@ -51,6 +55,14 @@ public class DisaggClusterStatus {
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
+  }
+
+  public TrtllmStatus getTrtllm() {
+    return trtllm;
+  }
+
+  public void setTrtllm(TrtllmStatus trtllm) {
+    this.trtllm = trtllm;
   }
 
   public String getClusterName() {

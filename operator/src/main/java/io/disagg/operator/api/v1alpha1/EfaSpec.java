@@ -3,6 +3,7 @@ package io.disagg.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
@@ -40,8 +41,11 @@ public class EfaSpec {
       "Directory of the EFA libraries, prepended to LD_LIBRARY_PATH at worker start.")
   private String libraryPath = "/opt/amazon/efa/lib64";
 
+  @ValidationRule(
+      value = QuantityRules.POSITIVE,
+      messageExpression = QuantityRules.POSITIVE_MESSAGE)
   @JsonPropertyDescription(
-      "hugepages-2Mi request and limit per worker pod, in bytes (Kubernetes quantity, e.g. 5120Mi). Unset: 512Mi.")
+      "hugepages-2Mi request and limit per worker pod, in bytes (positive Kubernetes quantity, e.g. 5120Mi). Unset: 512Mi.")
   private Quantity hugepages2Mi;
 
   @Default("false")

@@ -19,7 +19,7 @@ public class KvCacheTransferSpec {
 
   @Default("NIXL")
   @JsonPropertyDescription(
-      "cache_transceiver_config.backend: DEFAULT (= NIXL), UCX, NIXL or MPI. Always written: without it TensorRT-LLM starts with disaggregation disabled.")
+      "cache_transceiver_config.backend: NIXL, UCX, MPI, or DEFAULT (written as NIXL: TensorRT-LLM changed what its own DEFAULT means). Always written by name: without it TensorRT-LLM starts with disaggregation disabled.")
   private KvCacheTransferBackend backend = KvCacheTransferBackend.NIXL;
 
   @Default("UCX")

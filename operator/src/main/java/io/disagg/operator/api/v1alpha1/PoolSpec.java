@@ -95,8 +95,11 @@ public class PoolSpec {
       "Affinity of the pool's pods, merged with the operator's colocation affinity.")
   private Affinity affinity;
 
+  @ValidationRule(
+      value = QuantityRules.POSITIVE,
+      messageExpression = QuantityRules.POSITIVE_MESSAGE)
   @JsonPropertyDescription(
-      "Size of the memory-backed /dev/shm, in bytes (Kubernetes quantity). Unset: 16Gi.")
+      "Size of the memory-backed /dev/shm, in bytes (positive Kubernetes quantity, e.g. 16Gi). Unset: 16Gi.")
   private Quantity shmSize;
 
   @Default("1800")
