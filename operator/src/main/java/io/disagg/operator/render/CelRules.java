@@ -4,11 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelOptions;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.OpaqueType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,11 +45,44 @@ final class CelRules {
 
   private static final Pattern NO_SUCH_KEY = Pattern.compile("key '(.*)' is not present in map");
 
+  /** The CEL type of the quantity library's values. */
+  private static final CelType QUANTITY = OpaqueType.create("kubernetes.Quantity");
+
   private final Cel cel =
       CelFactory.standardCelBuilder()
           .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
           .addVar("self", SimpleType.DYN)
           .setOptions(CelOptions.current().enableHeterogeneousNumericComparisons(true).build())
+          .addFunctionDeclarations(
+              CelFunctionDecl.newFunctionDeclaration(
+                  "isQuantity",
+                  CelOverloadDecl.newGlobalOverload(
+                      "is_quantity_string", SimpleType.BOOL, SimpleType.STRING)),
+              CelFunctionDecl.newFunctionDeclaration(
+                  "quantity",
+                  CelOverloadDecl.newGlobalOverload(
+                      "string_to_quantity", QUANTITY, SimpleType.STRING)),
+              CelFunctionDecl.newFunctionDeclaration(
+                  "isGreaterThan",
+                  CelOverloadDecl.newMemberOverload(
+                      "quantity_is_greater_than", SimpleType.BOOL, QUANTITY, QUANTITY)))
+          .addFunctionBindings(
+              CelFunctionBinding.from(
+                  "is_quantity_string", String.class, s -> KubeQuantity.parse(s).isPresent()),
+              CelFunctionBinding.from(
+                  "string_to_quantity",
+                  String.class,
+                  s ->
+                      KubeQuantity.parse(s)
+                          .orElseThrow(
+                              () ->
+                                  new IllegalArgumentException(
+                                      "quantities must match the regular expression"))),
+              CelFunctionBinding.from(
+                  "quantity_is_greater_than",
+                  KubeQuantity.class,
+                  KubeQuantity.class,
+                  (a, b) -> a.compareTo(b) > 0))
           .build();
 
   /** A compiled rule, or why it does not compile. */
@@ -107,8 +145,11 @@ final class CelRules {
         continue;
       }
       if (!Boolean.TRUE.equals(result)) {
+        String detail = message.isEmpty() ? "failed rule: " + shown : message;
+        String fromExpression =
+            messageExpression(r.path("messageExpression").asText(""), data, schema);
         errors.add(
-            FieldError.invalid(path, type, message.isEmpty() ? "failed rule: " + shown : message));
+            FieldError.invalid(path, type, fromExpression != null ? fromExpression : detail));
       }
     }
     if (data instanceof Map<?, ?> map) {
@@ -148,6 +189,30 @@ final class CelRules {
             notChecked);
       }
     }
+  }
+
+  /**
+   * The message a rule's {@code messageExpression} gives, or null when there is none or it does not
+   * evaluate to a non-blank single-line string ({@code evalMessageExpression} upstream, which then
+   * falls back to the message).
+   */
+  private String messageExpression(String expression, Object data, JsonNode schema) {
+    if (expression.isBlank()) {
+      return null;
+    }
+    Compiled c = compile(expression);
+    if (c.program() == null) {
+      return null;
+    }
+    try {
+      Object v = c.program().eval(Map.of("self", toCel(data, schema)));
+      if (v instanceof String m && !m.isBlank() && m.strip().indexOf('\n') < 0) {
+        return m.strip();
+      }
+    } catch (CelEvaluationException e) {
+      // falls back to the message
+    }
+    return null;
   }
 
   /** cel-go's wording for the errors the rules can meet ({@code no such key: x}). */

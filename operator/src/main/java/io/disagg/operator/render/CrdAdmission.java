@@ -720,9 +720,12 @@ public final class CrdAdmission {
 
   private void collectRules(JsonNode schema, List<String> out) {
     for (JsonNode rule : schema.path("x-kubernetes-validations")) {
-      String problem = cel.compileProblem(rule.path("rule").asText());
-      if (problem != null) {
-        out.add(rule.path("rule").asText() + ": " + problem);
+      for (String key : List.of("rule", "messageExpression")) {
+        String expression = rule.path(key).asText("");
+        String problem = expression.isEmpty() ? null : cel.compileProblem(expression);
+        if (problem != null) {
+          out.add(expression + ": " + problem);
+        }
       }
     }
     children(schema).forEach(c -> collectRules(c, out));
@@ -741,7 +744,7 @@ public final class CrdAdmission {
       rule.fieldNames()
           .forEachRemaining(
               k -> {
-                if (!k.equals("rule") && !k.equals("message")) {
+                if (!k.equals("rule") && !k.equals("message") && !k.equals("messageExpression")) {
                   out.add("x-kubernetes-validations[]." + k);
                 }
               });

@@ -107,6 +107,12 @@ class CrdAdmissionIT {
             context: {}
             generation: {maxInstances: 2, autoscaling: {enabled: true, source: Router}}
           """,
+          // quantities (CEL isQuantity, quantity, messageExpression)
+          """
+            context: {shmSize: "16 Gi"}
+            generation: {shmSize: 0}
+            fabric: {efa: {hugepages2Mi: "-1Mi"}}
+          """,
           // unknown fields
           """
             foo: 1

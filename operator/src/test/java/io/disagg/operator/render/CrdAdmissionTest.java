@@ -69,7 +69,7 @@ class CrdAdmissionTest {
         Files.readString(Samples.crdFile())
             .replace(
                 "rule: \"self.matches('\\\\\\\\S')\"",
-                "rule: \"isQuantity(self)\"\n                  fieldPath: \".x\"")
+                "rule: \"isURL(self)\"\n                  fieldPath: \".x\"")
             .replace(
                 "heartbeatIntervalSeconds:\n",
                 "heartbeatIntervalSeconds:\n                    format: int32\n");
@@ -78,13 +78,13 @@ class CrdAdmissionTest {
     assertThat(other.unsupportedKeywords())
         .containsExactly("format", "x-kubernetes-validations[].fieldPath");
     assertThat(other.uncompilableRules())
-        .allSatisfy(r -> assertThat(r).startsWith("isQuantity(self): "))
+        .allSatisfy(r -> assertThat(r).startsWith("isURL(self): "))
         .hasSize(2);
     CrdAdmission.Result r = other.admit(object(cluster("")));
     assertThat(r.accepted()).isTrue();
     assertThat(r.notChecked())
         .contains("schema keyword format", "schema keyword x-kubernetes-validations[].fieldPath")
-        .anySatisfy(n -> assertThat(n).startsWith("spec.model: isQuantity(self) ("));
+        .anySatisfy(n -> assertThat(n).startsWith("spec.model: isURL(self) ("));
   }
 
   @Test
@@ -187,6 +187,45 @@ class CrdAdmissionTest {
         .containsExactly(
             "<nil>: Invalid value: \"object\": metadata.name must be at most 40 characters: child"
                 + " names such as <name>-generation-<ordinal> must fit Kubernetes limits");
+  }
+
+  @Test
+  void quantitiesParseAsKubernetesParsesThem() {
+    assertThat(KubeQuantity.parse("16Gi"))
+        .hasValue(new KubeQuantity(new java.math.BigDecimal(16L << 30)));
+    assertThat(KubeQuantity.parse("1.5k").map(q -> q.value().intValueExact())).hasValue(1500);
+    assertThat(KubeQuantity.parse("1e3").map(q -> q.value().intValueExact())).hasValue(1000);
+    assertThat(KubeQuantity.parse("500m").map(q -> q.value().toPlainString())).hasValue("0.500");
+    assertThat(KubeQuantity.parse(".5").map(q -> q.value().toPlainString())).hasValue("0.5");
+    assertThat(KubeQuantity.parse("-1Mi").map(q -> q.value().signum())).hasValue(-1);
+    assertThat(KubeQuantity.parse("1E").map(q -> q.value().toPlainString()))
+        .as("E alone is exa, not an exponent")
+        .hasValue("1000000000000000000");
+    for (String bad : List.of("", "16 Gi", "16GB", "1k5", "abc", "1e", "1Gi ")) {
+      assertThat(KubeQuantity.parse(bad)).as(bad).isEmpty();
+    }
+  }
+
+  @Test
+  void quantityRulesOfTheCrdRefuseAMalformedOrNonPositiveSize() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(
+            object(
+                cluster("")
+                    .replace("context: {}", "context: {shmSize: \"16 Gi\"}")
+                    .replace("generation: {}", "generation: {shmSize: 0}")));
+    assertThat(r.messages())
+        .containsExactly(
+            "spec.context.shmSize: Invalid value: \"\": must be a positive Kubernetes quantity of"
+                + " bytes, such as 16Gi or 512Mi (suffixes Ki, Mi, Gi, Ti, k, M, G, T; no space),"
+                + " not '16 Gi'",
+            "spec.generation.shmSize: Invalid value: \"\": must be a positive Kubernetes quantity"
+                + " of bytes, such as 16Gi or 512Mi (suffixes Ki, Mi, Gi, Ti, k, M, G, T; no"
+                + " space), not '0'");
+    assertThat(
+            CRD.admit(object(cluster("").replace("context: {}", "context: {shmSize: 1.5Gi}")))
+                .messages())
+        .isEmpty();
   }
 
   @Test
