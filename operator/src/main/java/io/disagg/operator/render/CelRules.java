@@ -103,7 +103,8 @@ final class CelRules {
             CelAbstractSyntaxTree ast = cel.compile(r).getAst();
             return new Compiled(cel.createProgram(ast), null);
           } catch (CelValidationException | CelEvaluationException | RuntimeException e) {
-            return new Compiled(null, e.getMessage().lines().findFirst().orElse(e.toString()));
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            return new Compiled(null, m.lines().findFirst().orElse(m));
           }
         });
   }
