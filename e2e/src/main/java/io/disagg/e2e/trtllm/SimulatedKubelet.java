@@ -1048,6 +1048,10 @@ public final class SimulatedKubelet implements AutoCloseable {
         if (!ready) {
           c.put("reason", "ContainersNotReady");
           c.put("message", "containers with unready status: [" + container.getName() + "]");
+        } else {
+          // a strategic merge keeps fields it is not given: remove the not-ready ones
+          c.putNull("reason");
+          c.putNull("message");
         }
       }
       ArrayNode statuses = status.putArray("containerStatuses");
