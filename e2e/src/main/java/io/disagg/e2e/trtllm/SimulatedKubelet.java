@@ -584,6 +584,8 @@ public final class SimulatedKubelet implements AutoCloseable {
     long containerStartedNanos;
     Proc proc;
     boolean starting;
+    long nextStartAttemptNanos;
+    String lastStartFailure;
     boolean running = true;
     long restartAtNanos;
     Duration backoff = Duration.ZERO;
@@ -680,7 +682,7 @@ public final class SimulatedKubelet implements AutoCloseable {
           }
         } else if (proc == null) {
           long delay = role != null ? startupDelay.toNanos() : 0;
-          if (!starting && now - containerStartedNanos >= delay) {
+          if (!starting && now - containerStartedNanos >= delay && now >= nextStartAttemptNanos) {
             starting = true;
             long containerAt = containerStartedNanos;
             Pod p = pod;
@@ -791,13 +793,22 @@ public final class SimulatedKubelet implements AutoCloseable {
                 : "router " + ((RouterProc) started).router().baseUri();
       } catch (IOException | RuntimeException e) {
         what = null;
-        event("WAITING " + name + ": " + e.getMessage());
+        String failure = e.getMessage();
+        synchronized (this) {
+          // once a second, and one event per distinct reason
+          nextStartAttemptNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          if (!Objects.equals(failure, lastStartFailure)) {
+            lastStartFailure = failure;
+            event("WAITING " + name + ": " + failure);
+          }
+        }
       }
       synchronized (this) {
         starting = false;
         if (started == null) {
           return;
         }
+        lastStartFailure = null;
         if (gone || closed || !running || containerAt != containerStartedNanos) {
           stopQuietly(started);
           return;
@@ -1250,11 +1261,6 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
     return DEFAULT_PORT;
-  }
-
-  /** The container port named {@code http} of container {@code worker}, else 8000. */
-  static int httpPort(Pod pod) {
-    return httpPort(container(pod, CONTAINER));
   }
 
   /** {@code -r <seconds>} of the router command ({@code --request_timeout}), else 180. */
