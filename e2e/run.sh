@@ -170,7 +170,7 @@ echo; echo "== events"
 "$K" get events -n "$NS" --field-selector involvedObject.kind=DisaggCluster
 cat <<MSG
 
-The operator, etcd ($ETCD_ENDPOINT) and the simulated workers keep running (logs in $WORK).
+The operator, etcd ($ETCD_ENDPOINT) and the simulated workers and routers keep running (logs in $WORK).
   export KUBECONFIG=$KUBECONFIG_OUT
   $K get dgc -A
 Stop everything with: e2e/run.sh --stop
