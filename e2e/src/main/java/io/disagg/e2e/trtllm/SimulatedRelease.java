@@ -145,8 +145,10 @@ public enum SimulatedRelease {
    * lifespan} drops the list {@code DisaggClusterManager.watch_workers()} returns and the routers
    * only learn of workers through later watch events, so a router (re)started after the workers
    * registered routes to none of them and never becomes ready until they register again (they do
-   * not: {@link LeaseLoss}). 1.3 hands the existing workers to the routers ({@code
-   * watch_workers(on_event=...)}).
+   * not: {@link LeaseLoss}). In 1.3 {@code DisaggCoordinatorService.start} passes {@code
+   * on_event=self._on_worker_event} to {@code watch_workers}; the manager's side of that call is
+   * newer than the stored snapshots of {@code disagg_auto_scaling.py}, so that it hands the listed
+   * workers to the routers is assumed from its caller, not read.
    */
   public boolean routerAddsExistingRegistrations() {
     return this == V1_3;
