@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job: a local Kubernetes cluster with simulated GPU nodes, an etcd for worker discovery,
 # the operator installed with its Helm chart and running against both with the chart's
-# ServiceAccount identity, a sample DisaggCluster applied, and simulated TensorRT-LLM workers (one
-# per worker pod, bound to the pod's loopback IP, registering in etcd like trtllm-serve) so that
-# the cluster becomes Ready exactly as with real GPUs.
+# ServiceAccount identity, a sample DisaggCluster applied, and simulated TensorRT-LLM processes (a
+# worker per worker pod, registering in etcd like trtllm-serve, and a router per router pod, each
+# bound to its pod's loopback IP) whose probes set the pods' readiness, as a kubelet does, so that
+# the cluster becomes Ready exactly as with real GPUs. DISAGG_DEMO_TRTLLM_RELEASE (1.2, default, or
+# 1.3) picks the TensorRT-LLM release the simulated processes behave like.
 #
 # No operator image can be built or pulled here, so the chart is installed with replicas=0 (CRD,
 # ServiceAccount, RBAC, Services) and the operator runs from the freshly built jar on this machine,
@@ -138,9 +140,9 @@ env "${chart_env[@]}" KUBECONFIG="$SA_KUBECONFIG" POD_NAMESPACE="$OPERATOR_NS" P
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="${DISAGG_DEMO_OPERATOR_PORT:-18080}" \
   nohup java -jar operator/target/quarkus-app/quarkus-run.jar >"$WORK/operator.log" 2>&1 &
 echo $! >"$WORK/operator.pid"
-echo "[run] starting simulated TensorRT-LLM workers for namespace $NS (log: $WORK/workers.log)"
+echo "[run] starting simulated TensorRT-LLM workers and routers for namespace $NS (log: $WORK/workers.log)"
 nohup java -cp "e2e/target/classes:$(cat e2e/target/runtime-classpath.txt)" \
-  io.disagg.e2e.trtllm.SimulateWorkersMain "$NS" "$ETCD_ENDPOINT" >"$WORK/workers.log" 2>&1 &
+  io.disagg.e2e.trtllm.SimulateWorkersMain "$NS" "$ETCD_ENDPOINT" "${DISAGG_DEMO_TRTLLM_RELEASE:-1.2}" >"$WORK/workers.log" 2>&1 &
 echo $! >"$WORK/workers.pid"
 
 "$K" create namespace "$NS" --dry-run=client -o yaml | "$K" apply -f -
@@ -168,7 +170,7 @@ echo; echo "== events"
 "$K" get events -n "$NS" --field-selector involvedObject.kind=DisaggCluster
 cat <<MSG
 
-The operator, etcd ($ETCD_ENDPOINT) and the simulated workers keep running (logs in $WORK).
+The operator, etcd ($ETCD_ENDPOINT) and the simulated workers and routers keep running (logs in $WORK).
   export KUBECONFIG=$KUBECONFIG_OUT
   $K get dgc -A
 Stop everything with: e2e/run.sh --stop

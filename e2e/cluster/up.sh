@@ -6,7 +6,8 @@
 # Default provider "kwok": no Docker, nothing downloaded at cluster start. build.sh builds (once, cached) etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and kwokctl; then `kwokctl create
 # cluster --runtime binary` runs them as local processes, all listening on 127.0.0.1 only, and kwok simulates
-# the nodes of nodes.yaml.tmpl (pods bound to them become Running and Ready). Provider "kind" (needs Docker or
+# the nodes of nodes.yaml.tmpl (pods bound to them become Running and Ready; DisaggCluster pods Running but
+# not Ready: their readiness comes from the simulated kubelet of the tests, see kwokctl.yaml). Provider "kind" (needs Docker or
 # Podman) delegates to e2e/kind/up.sh.
 #
 # Idempotent: a healthy cluster is reused in seconds; a broken or outdated one is deleted and recreated.

@@ -1,26 +1,47 @@
 package io.disagg.e2e.trtllm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -28,31 +49,49 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Plays the kubelet + container runtime for TensorRT-LLM worker pods on the kwok cluster, where no
- * container runs: for each pod labelled {@code app.kubernetes.io/name=trtllm-disagg} with {@code
- * app.kubernetes.io/component} {@code context} or {@code generation} that is Running and has a pod
- * IP, it starts a {@link SimulatedWorker} bound to {@code <podIP>:<port>} (the container port named
- * {@code http} of container {@code worker}, default 8000) with the role of its component label.
- * kwok hands out pod IPs from 127.1.0.0/16, so the worker is reachable at the pod IP on this
- * machine.
+ * Plays the kubelet and the container runtime for the pods of a DisaggCluster on the kwok cluster,
+ * where no container runs. kwok makes these pods Running with a pod IP from 127.1.0.0/16 (or
+ * 127.N.0.0/16 for other local cluster names) but, for pods labelled {@code
+ * app.kubernetes.io/name=trtllm-disagg}, leaves them not Ready ({@code e2e/cluster/kwokctl.yaml}):
+ * readiness is this class's job, as it is the kubelet's.
  *
- * <p>The {@code disagg_cluster} settings (cluster name, heartbeat, lease TTL) are the given ones,
- * or else read from the pod's DisaggCluster ConfigMap {@code <instance label>-config}, key {@code
- * <component>.yaml}. The etcd endpoint is always the given (loopback) one, whatever {@code
- * cluster_uri} says.
+ * <p><b>Processes.</b> For each such pod that is Running with a pod IP, the "container" is a
+ * simulated process bound to {@code <podIP>:<port>} (the container port named {@code http}, default
+ * 8000): a {@link SimulatedWorker} for components {@code context} and {@code generation} (role from
+ * the component label, {@code disagg_cluster} settings from the pod's ConfigMap {@code <instance
+ * label>-config}, key {@code <component>.yaml}, or the fixed ones given), a {@link SimulatedRouter}
+ * for component {@code router} (settings and {@code max_retries} from key {@code router.yaml}, the
+ * request timeout from the container's {@code -r} argument). The etcd endpoint is always the given
+ * (loopback) one, whatever {@code cluster_uri} says. {@link Builder#startupDelay} is the time a
+ * worker takes to load its model: the container runs, but nothing listens yet.
  *
- * <p>When a pod gets a deletion timestamp or disappears, it does what the pod's preStop hook does,
- * deleting the worker's own registration key, then {@link SimulatedWorker#shutdown()} (SIGTERM:
- * refuse new connections, drain, delete the key). kwok removes deleted pods at once, so the drain
- * continues after the pod object is gone (a real pod would stay Terminating). A {@link
- * SimulatedWorker#kill() killed} worker (crash) gets no preStop; with {@link
- * Builder#restartKilledWorkersAfter} it is started again in the same pod, on the same address, like
- * a container restart.
+ * <p><b>Probes</b> ({@code pkg/kubelet/prober} of Kubernetes v1.33: {@code worker.run}/{@code
+ * doProbe}, {@code prober.runProbe}, {@code prober_manager.UpdatePodStatus}): the startup,
+ * readiness and liveness probes of the pod's container, as the operator rendered them, run against
+ * the process every {@code periodSeconds}, each after {@code initialDelaySeconds} and with {@code
+ * timeoutSeconds}; an {@code httpGet} probe succeeds on a status from 200 to 399, a {@code
+ * tcpSocket} probe on a connection (loopback addresses only). Results change after {@code
+ * failureThreshold}/{@code successThreshold} consecutive outcomes ({@link ProbeWorker}). Readiness
+ * and liveness wait until the startup probe succeeded ({@code started}); a started container is
+ * probed for readiness at once. The pod's status is patched (status subresource, strategic merge):
+ * container {@code started}, {@code ready}, {@code restartCount}, {@code state}, {@code lastState},
+ * and the conditions {@code ContainersReady} and {@code Ready} ({@code status/generate.go}: reason
+ * {@code ContainersNotReady}, "containers with unready status: [...]").
  *
- * <p>{@link Builder#startupDelay} postpones each worker's start after its pod is Running (a model
- * load). Pods are re-examined every {@link Builder#resyncPeriod}, so a pod whose ConfigMap was
- * missing or whose address was still taken gets its worker later. {@link #close()} stops
- * everything.
+ * <p><b>Restarts</b> ({@code kuberuntime_manager.go} {@code computePodActions}/{@code doBackOff};
+ * {@code restartPolicy: Always}): when the liveness probe or the startup probe fails {@code
+ * failureThreshold} times, or the process dies ({@link SimulatedWorker#kill()}), the container is
+ * killed (a worker first gets its preStop, deleting its own key, then SIGTERM: a drain bounded by
+ * the pod's {@code terminationGracePeriodSeconds}) and started again as a new process on the same
+ * address with {@code restartCount + 1}: at once the first time, then after a back-off of 10 s
+ * doubling up to 300 s ({@code CrashLoopBackOff} meanwhile).
+ *
+ * <p><b>Deletion.</b> When a pod gets a deletion timestamp or disappears, a worker gets what its
+ * preStop hook does (delete its own registration key), then {@link SimulatedWorker#shutdown()}
+ * (SIGTERM: refuse new connections, drain, delete the key); a router is closed. kwok removes
+ * deleted pods at once, so the drain goes on after the pod object is gone.
+ *
+ * <p>Pods are re-examined every {@link Builder#resyncPeriod}. {@link #close()} stops everything.
  */
 public final class SimulatedKubelet implements AutoCloseable {
 
@@ -61,61 +100,79 @@ public final class SimulatedKubelet implements AutoCloseable {
   public static final String APP_NAME = "trtllm-disagg";
   public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
   public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+  public static final String ROUTER_COMPONENT = "router";
   public static final String CONTAINER = "worker";
+  public static final String ROUTER_CONTAINER = "router";
   public static final String PORT_NAME = "http";
   public static final int DEFAULT_PORT = 8000;
   private static final int MAX_EVENTS = 1000;
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  /** Back-off of a crash-looping container ({@code backOffPeriod}, {@code MaxContainerBackOff}). */
+  static final Duration INITIAL_BACKOFF = Duration.ofSeconds(10);
+
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(300);
+
+  /**
+   * Default model load of a worker: 3 s. Real ones take minutes, so a router pod created with its
+   * workers starts long before they register; a 1.2 router routes only to workers that register
+   * after it started ({@link SimulatedRelease#routerAddsExistingRegistrations()}), and the delay
+   * keeps that order here too.
+   */
+  public static final Duration DEFAULT_STARTUP_DELAY = Duration.ofSeconds(3);
 
   private final KubernetesClient client;
   private final String namespace;
+  private final SimulatedRelease release;
   private final DisaggClusterSettings fixedSettings;
   private final long serviceTimeMillis;
   private final Duration drainTimeout;
   private final Duration registrationRetryInterval;
-  private final Duration restartDelay;
   private final Duration startupDelay;
-  private final Map<String, Long> runningSinceByUid = new ConcurrentHashMap<>();
-  private final BiConsumer<Pod, SimulatedWorker.Builder> customizer;
+  private final BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer;
+  private final BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer;
   private final Client etcd;
+  private final long startedNanos = System.nanoTime();
   private final ExecutorService podEvents;
+  private final ScheduledExecutorService sync;
+  private final ThreadPoolExecutor probes;
+  private final ThreadPoolExecutor starts;
+  private final ExecutorService statusPatches;
   private final ThreadPoolExecutor terminations;
-  private final Map<String, PodWorker> current = new ConcurrentHashMap<>();
+  private final Map<String, PodRuntime> current = new ConcurrentHashMap<>();
   private final Map<String, List<SimulatedWorker>> history = new LinkedHashMap<>();
+  private final Map<String, List<SimulatedRouter>> routerHistory = new LinkedHashMap<>();
   private final Deque<String> events = new ArrayDeque<>();
   private SharedIndexInformer<Pod> informer;
   private volatile boolean closed;
 
-  private static final class PodWorker {
-    final String uid;
-    final SimulatedWorker worker;
-    volatile long killedSeenNanos;
-
-    PodWorker(String uid, SimulatedWorker worker) {
-      this.uid = uid;
-      this.worker = worker;
-    }
-  }
-
   private SimulatedKubelet(Builder b) {
     this.client = b.client;
     this.namespace = b.namespace;
+    this.release = b.release;
     this.fixedSettings = b.settings;
     this.serviceTimeMillis = b.serviceTimeMillis;
     this.drainTimeout = b.drainTimeout;
     this.registrationRetryInterval = b.registrationRetryInterval;
-    this.restartDelay = b.restartDelay;
     this.startupDelay = b.startupDelay;
-    this.customizer = b.customizer;
+    this.workerCustomizer = b.workerCustomizer;
+    this.routerCustomizer = b.routerCustomizer;
     this.etcd = Loopback.etcdClient(b.etcdEndpoint);
     this.podEvents = Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-kubelet-pods"));
+    this.sync =
+        Executors.newSingleThreadScheduledExecutor(SimHttp.daemonThreads("sim-kubelet-sync"));
+    this.probes = SimHttp.executor("sim-kubelet-probe", 32);
+    this.starts = SimHttp.executor("sim-kubelet-start", 8);
+    this.statusPatches =
+        Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-kubelet-status"));
     this.terminations = SimHttp.executor("sim-kubelet-stop", 64);
   }
 
   /**
-   * A builder of a kubelet for the worker pods of {@code namespace}.
+   * A builder of a kubelet for the DisaggCluster pods of {@code namespace}.
    *
-   * @param etcdEndpoint the etcd the workers register in, e.g. {@code EtcdServer#endpoint()}
-   *     (loopback only)
+   * @param etcdEndpoint the etcd the workers register in and the routers watch, e.g. {@code
+   *     EtcdServer#endpoint()} (loopback only)
    */
   public static Builder builder(KubernetesClient client, String namespace, String etcdEndpoint) {
     return new Builder(client, namespace, etcdEndpoint);
@@ -126,19 +183,29 @@ public final class SimulatedKubelet implements AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final String etcdEndpoint;
+    private SimulatedRelease release = SimulatedRelease.DEFAULT;
     private DisaggClusterSettings settings;
     private long serviceTimeMillis;
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration registrationRetryInterval = Duration.ofSeconds(5);
-    private Duration restartDelay;
-    private Duration startupDelay = Duration.ZERO;
+    private Duration startupDelay = DEFAULT_STARTUP_DELAY;
     private Duration resyncPeriod = Duration.ofSeconds(1);
-    private BiConsumer<Pod, SimulatedWorker.Builder> customizer = (p, b) -> {};
+    private BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer = (p, b) -> {};
+    private BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer = (p, b) -> {};
 
     private Builder(KubernetesClient client, String namespace, String etcdEndpoint) {
       this.client = client;
       this.namespace = namespace;
       this.etcdEndpoint = etcdEndpoint;
+    }
+
+    /**
+     * The TensorRT-LLM release every simulated process imitates (default {@link
+     * SimulatedRelease#DEFAULT}).
+     */
+    public Builder release(SimulatedRelease r) {
+      this.release = Objects.requireNonNull(r, "release");
+      return this;
     }
 
     /** Fixed {@code disagg_cluster} settings for every worker, instead of reading the ConfigMap. */
@@ -155,7 +222,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       return this;
     }
 
-    /** Drain bound of each worker's shutdown (default 30 s). */
+    /**
+     * Drain bound of each worker's shutdown (default 30 s); a killed container's drain is also
+     * bounded by the pod's {@code terminationGracePeriodSeconds}.
+     */
     public Builder drainTimeout(Duration d) {
       this.drainTimeout = d;
       return this;
@@ -168,24 +238,15 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
 
     /**
-     * Restart a killed worker in its pod (same address, new worker id) after this delay; default
-     * never.
-     */
-    public Builder restartKilledWorkersAfter(Duration d) {
-      this.restartDelay = d;
-      return this;
-    }
-
-    /**
-     * Time between seeing a pod Running with an IP and starting its worker, like a model load
-     * (default none). Precision is the resync period.
+     * Model load: time between a worker container's start and its process listening (default {@link
+     * #DEFAULT_STARTUP_DELAY}; zero allowed). Precision about 100 ms.
      */
     public Builder startupDelay(Duration d) {
       this.startupDelay = d;
       return this;
     }
 
-    /** How often all pods are re-examined (default 1 s). */
+    /** How often all pods are re-examined by the informer (default 1 s). */
     public Builder resyncPeriod(Duration d) {
       this.resyncPeriod = d;
       return this;
@@ -193,11 +254,17 @@ public final class SimulatedKubelet implements AutoCloseable {
 
     /** Called for each worker about to start, e.g. to set another service time per pod. */
     public Builder workerCustomizer(BiConsumer<Pod, SimulatedWorker.Builder> c) {
-      this.customizer = c;
+      this.workerCustomizer = c;
       return this;
     }
 
-    /** Starts informing on the worker pods. */
+    /** Called for each router about to start, e.g. to set {@code maxRetries}. */
+    public Builder routerCustomizer(BiConsumer<Pod, SimulatedRouter.Builder> c) {
+      this.routerCustomizer = c;
+      return this;
+    }
+
+    /** Starts informing on the pods and running their containers and probes. */
     public SimulatedKubelet start() {
       if (client == null || namespace == null) {
         throw new IllegalArgumentException("client and namespace are required");
@@ -211,8 +278,10 @@ public final class SimulatedKubelet implements AutoCloseable {
               .withLabelIn(
                   COMPONENT_LABEL,
                   WorkerRole.CONTEXT.component(),
-                  WorkerRole.GENERATION.component())
+                  WorkerRole.GENERATION.component(),
+                  ROUTER_COMPONENT)
               .inform(k.handler(), resyncPeriod.toMillis());
+      k.sync.scheduleWithFixedDelay(k::syncAll, 100, 100, TimeUnit.MILLISECONDS);
       return k;
     }
   }
@@ -220,17 +289,48 @@ public final class SimulatedKubelet implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
   // public view
 
-  /** The worker of a pod now (serving, or killed while the pod still exists), if any. */
+  /** The worker of a pod now (serving, or killed while not yet restarted), if any. */
   public Optional<SimulatedWorker> worker(String podName) {
-    PodWorker pw = current.get(podName);
-    return Optional.ofNullable(pw == null ? null : pw.worker);
+    PodRuntime rt = current.get(podName);
+    return Optional.ofNullable(rt == null ? null : rt.worker());
   }
 
   /** Current workers by pod name. */
   public Map<String, SimulatedWorker> workers() {
     Map<String, SimulatedWorker> m = new LinkedHashMap<>();
-    current.forEach((k, v) -> m.put(k, v.worker));
+    current.forEach(
+        (k, v) -> {
+          SimulatedWorker w = v.worker();
+          if (w != null) {
+            m.put(k, w);
+          }
+        });
     return m;
+  }
+
+  /** The router of a router pod now, if it runs. */
+  public Optional<SimulatedRouter> router(String podName) {
+    PodRuntime rt = current.get(podName);
+    return Optional.ofNullable(rt == null ? null : rt.router());
+  }
+
+  /** Current routers by pod name. */
+  public Map<String, SimulatedRouter> routers() {
+    Map<String, SimulatedRouter> m = new LinkedHashMap<>();
+    current.forEach(
+        (k, v) -> {
+          SimulatedRouter r = v.router();
+          if (r != null) {
+            m.put(k, r);
+          }
+        });
+    return m;
+  }
+
+  /** Restarts of the container of a pod so far (its {@code restartCount}), 0 for unknown pods. */
+  public int restartCount(String podName) {
+    PodRuntime rt = current.get(podName);
+    return rt == null ? 0 : rt.restartCount();
   }
 
   /** Every worker started for a pod name, oldest first (drained and killed ones included). */
@@ -251,20 +351,42 @@ public final class SimulatedKubelet implements AutoCloseable {
    * @throws IllegalStateException after the timeout, with the kubelet's recent events
    */
   public SimulatedWorker awaitWorker(String podName, Duration timeout) {
+    return await(
+        "serving worker for pod " + podName,
+        timeout,
+        () -> {
+          SimulatedWorker w = worker(podName).orElse(null);
+          return w != null && w.state() == SimulatedWorker.State.SERVING ? w : null;
+        });
+  }
+
+  /**
+   * Waits until a router pod has a running router and returns it (that of the first pod by name).
+   *
+   * @throws IllegalStateException after the timeout, with the kubelet's recent events
+   */
+  public SimulatedRouter awaitRouter(Duration timeout) {
+    return await(
+        "router",
+        timeout,
+        () ->
+            routers().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null));
+  }
+
+  private <T> T await(String what, Duration timeout, java.util.function.Supplier<T> probe) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      PodWorker pw = current.get(podName);
-      if (pw != null && pw.worker.state() == SimulatedWorker.State.SERVING) {
-        return pw.worker;
+      T found = probe.get();
+      if (found != null) {
+        return found;
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "no serving worker for pod "
-                + podName
-                + " after "
-                + timeout
-                + "; kubelet events: "
-                + events());
+            "no " + what + " after " + timeout + "; kubelet events: " + events());
       }
       try {
         Thread.sleep(50);
@@ -275,14 +397,17 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
   }
 
-  /** What the kubelet did (newest last, at most 1000): started, preStop, stopped, errors. */
+  /**
+   * What the kubelet did (newest last, at most 1000): started, probe results, killed, restarted,
+   * preStop, stopped, errors.
+   */
   public synchronized List<String> events() {
     return List.copyOf(events);
   }
 
   /**
-   * Stops informing, then stops every worker (serving ones at once, draining ones bounded by their
-   * drain timeout).
+   * Stops informing and probing, then stops every process (serving workers at once, draining ones
+   * bounded by their drain timeout).
    */
   @Override
   public void close() {
@@ -290,20 +415,31 @@ public final class SimulatedKubelet implements AutoCloseable {
     if (informer != null) {
       informer.close();
     }
+    sync.shutdownNow();
     podEvents.shutdownNow();
     try {
       podEvents.awaitTermination(10, TimeUnit.SECONDS);
+      sync.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    probes.shutdownNow();
+    starts.shutdownNow();
+    statusPatches.shutdownNow();
     for (SimulatedWorker w : allWorkers()) {
       w.close();
     }
+    List<SimulatedRouter> routers = new ArrayList<>();
+    synchronized (this) {
+      routerHistory.values().forEach(routers::addAll);
+    }
+    routers.forEach(SimulatedRouter::close);
     terminations.shutdownNow();
     etcd.close();
   }
 
   // ------------------------------------------------------------------------------------------
+  // pod events
 
   private ResourceEventHandler<Pod> handler() {
     return new ResourceEventHandler<>() {
@@ -353,34 +489,24 @@ public final class SimulatedKubelet implements AutoCloseable {
     String name = pod.getMetadata().getName();
     String uid = pod.getMetadata().getUid();
     boolean terminating = deleted || pod.getMetadata().getDeletionTimestamp() != null;
-    PodWorker cur = current.get(name);
+    PodRuntime cur = current.get(name);
     if (cur != null && !cur.uid.equals(uid)) {
       if (terminating) {
         return; // news about an older pod of that name
       }
       current.remove(name);
-      terminate(name, cur, "replaced by pod uid " + uid);
+      cur.terminate("replaced by pod uid " + uid);
       cur = null;
     }
     if (terminating) {
-      runningSinceByUid.remove(uid);
       if (cur != null) {
         current.remove(name);
-        terminate(name, cur, deleted ? "pod deleted" : "pod terminating");
+        cur.terminate(deleted ? "pod deleted" : "pod terminating");
       }
       return;
     }
     if (cur != null) {
-      if (restartDelay != null && cur.worker.state() == SimulatedWorker.State.KILLED) {
-        long now = System.nanoTime();
-        if (cur.killedSeenNanos == 0) {
-          cur.killedSeenNanos = now;
-          event("CRASHED " + name + " " + cur.worker.endpoint() + ", restart in " + restartDelay);
-        } else if (now - cur.killedSeenNanos >= restartDelay.toNanos()) {
-          current.remove(name);
-          startWorker(pod, "restarted");
-        }
-      }
+      cur.update(pod);
       return;
     }
     if (pod.getStatus() == null
@@ -389,104 +515,781 @@ public final class SimulatedKubelet implements AutoCloseable {
         || pod.getStatus().getPodIP().isBlank()) {
       return;
     }
-    long since = runningSinceByUid.computeIfAbsent(uid, k -> System.nanoTime());
-    if (System.nanoTime() - since < startupDelay.toNanos()) {
-      return; // "loading the model"; the next resync looks again
+    String component = labels(pod).get(COMPONENT_LABEL);
+    WorkerRole role = WorkerRole.fromComponent(component);
+    boolean router = ROUTER_COMPONENT.equals(component);
+    if (role == null && !router) {
+      return;
     }
-    startWorker(pod, "started");
+    Container c = container(pod, router ? ROUTER_CONTAINER : CONTAINER);
+    if (c == null) {
+      event("IGNORED " + name + ": no container");
+      return;
+    }
+    PodRuntime rt = new PodRuntime(pod, role, c);
+    current.put(name, rt);
+    event("CONTAINER STARTED " + name + " " + c.getName() + " (" + component + ")");
+    rt.sync();
   }
 
-  private void startWorker(Pod pod, String verb) {
-    String name = pod.getMetadata().getName();
-    Map<String, String> labels = pod.getMetadata().getLabels();
-    WorkerRole role = WorkerRole.fromComponent(labels == null ? null : labels.get(COMPONENT_LABEL));
-    if (role == null) {
+  private void syncAll() {
+    if (closed) {
       return;
     }
-    DisaggClusterSettings settings;
-    try {
-      settings = fixedSettings != null ? fixedSettings : settingsFromConfigMap(pod, role);
-    } catch (RuntimeException e) {
-      event("WAITING " + name + ": " + e.getMessage());
-      return;
+    for (PodRuntime rt : current.values()) {
+      try {
+        rt.sync();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "simulated kubelet sync of " + rt.name + " failed", e);
+      }
     }
-    String ip = pod.getStatus().getPodIP();
-    int port = httpPort(pod);
-    SimulatedWorker.Builder b =
-        SimulatedWorker.builder(role, ip, port)
-            .settings(settings)
-            .etcd(etcd)
-            .serviceTimeMillis(serviceTimeMillis)
-            .drainTimeout(drainTimeout)
-            .registrationRetryInterval(registrationRetryInterval);
-    customizer.accept(pod, b);
-    SimulatedWorker w;
-    try {
-      w = b.start();
-    } catch (IllegalStateException e) {
-      event("WAITING " + name + ": " + e.getMessage());
-      return;
-    }
-    current.put(name, new PodWorker(pod.getMetadata().getUid(), w));
-    synchronized (this) {
-      history.computeIfAbsent(name, k -> new ArrayList<>()).add(w);
-    }
-    event(
-        verb.toUpperCase()
-            + " "
-            + name
-            + " "
-            + role
-            + " "
-            + w.endpoint()
-            + " "
-            + w.registrationKey());
   }
 
-  private void terminate(String name, PodWorker pw, String why) {
-    SimulatedWorker w = pw.worker;
-    if (w.state() != SimulatedWorker.State.SERVING) {
-      event("GONE " + name + " (" + why + "), worker already " + w.state());
-      return;
+  // ------------------------------------------------------------------------------------------
+  // one pod: its container, the process in it, its probes
+
+  /** A process run in a pod's container: a worker or a router. */
+  private sealed interface Proc permits WorkerProc, RouterProc {
+    /** Whether the process died by itself (a crash). */
+    boolean crashed();
+  }
+
+  private record WorkerProc(SimulatedWorker worker) implements Proc {
+    @Override
+    public boolean crashed() {
+      return worker.state() == SimulatedWorker.State.KILLED;
     }
-    event("TERMINATING " + name + " (" + why + ")");
-    // preStop right away (on the pod event thread, so it is never queued behind drains), then
-    // SIGTERM
-    try {
-      boolean deleted = w.deregister();
-      event(
-          "PRESTOP "
-              + name
-              + ": deleted key "
-              + w.registrationKey()
-              + (deleted ? "" : " (was already gone)"));
-    } catch (RuntimeException e) {
-      event("PRESTOP " + name + " failed: " + e.getMessage());
+  }
+
+  private record RouterProc(SimulatedRouter router) implements Proc {
+    @Override
+    public boolean crashed() {
+      return false;
     }
-    try {
-      terminations.execute(
-          () -> {
+  }
+
+  private final class PodRuntime {
+    final String name;
+    final String uid;
+    final WorkerRole role;
+    final Container container;
+    final ProbeWorker startup;
+    final ProbeWorker readiness;
+    final ProbeWorker liveness;
+    final Map<ProbeWorker, Long> nextProbe = new ConcurrentHashMap<>();
+    final Map<ProbeWorker, Boolean> probing = new ConcurrentHashMap<>();
+    volatile Pod pod;
+    int restartCount;
+    Instant containerStartedAt;
+    long containerStartedNanos;
+    Proc proc;
+    boolean starting;
+    long nextStartAttemptNanos;
+    String lastStartFailure;
+    boolean running = true;
+    long restartAtNanos;
+    Duration backoff = Duration.ZERO;
+    ObjectNode lastTerminated;
+    boolean started;
+    boolean ready;
+    String patched = "";
+    boolean gone;
+
+    PodRuntime(Pod pod, WorkerRole role, Container container) {
+      this.pod = pod;
+      this.name = pod.getMetadata().getName();
+      this.uid = pod.getMetadata().getUid();
+      this.role = role;
+      this.container = container;
+      this.startup = probeWorker(ProbeWorker.Kind.STARTUP, container.getStartupProbe());
+      this.readiness = probeWorker(ProbeWorker.Kind.READINESS, container.getReadinessProbe());
+      this.liveness = probeWorker(ProbeWorker.Kind.LIVENESS, container.getLivenessProbe());
+      newContainer();
+    }
+
+    private ProbeWorker probeWorker(ProbeWorker.Kind kind, Probe p) {
+      if (p == null) {
+        return null;
+      }
+      ProbeWorker w = new ProbeWorker(kind, p);
+      long now = System.nanoTime();
+      long period = TimeUnit.SECONDS.toNanos(w.periodSeconds());
+      // worker.run: a kubelet that started less than a period ago waits a random part of it
+      long jitter =
+          now - startedNanos < period
+              ? (long) (ThreadLocalRandom.current().nextDouble() * period)
+              : 0;
+      nextProbe.put(w, now + jitter);
+      return w;
+    }
+
+    private List<ProbeWorker> probeWorkers() {
+      List<ProbeWorker> l = new ArrayList<>(3);
+      for (ProbeWorker w : new ProbeWorker[] {startup, readiness, liveness}) {
+        if (w != null) {
+          l.add(w);
+        }
+      }
+      return l;
+    }
+
+    synchronized SimulatedWorker worker() {
+      return proc instanceof WorkerProc wp ? wp.worker() : null;
+    }
+
+    synchronized SimulatedRouter router() {
+      return proc instanceof RouterProc rp ? rp.router() : null;
+    }
+
+    synchronized int restartCount() {
+      return restartCount;
+    }
+
+    /** A new container: running, not started, no process yet (it starts after startupDelay). */
+    private void newContainer() {
+      containerStartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      containerStartedNanos = System.nanoTime();
+      running = true;
+      started = startup == null;
+      ready = false;
+      for (ProbeWorker w : probeWorkers()) {
+        w.newContainer();
+      }
+      if (started && readiness != null) {
+        nextProbe.put(readiness, System.nanoTime());
+      }
+    }
+
+    synchronized void update(Pod p) {
+      this.pod = p;
+    }
+
+    /** One step: start a process that is due, restart a dead container, run due probes, patch. */
+    void sync() {
+      if (closed) {
+        return;
+      }
+      synchronized (this) {
+        if (gone) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (!running) {
+          if (now >= restartAtNanos) {
+            restartCount++;
+            newContainer();
+            event("RESTARTED " + name + " (restartCount " + restartCount + ")");
+          }
+        } else if (proc == null) {
+          long delay = role != null ? startupDelay.toNanos() : 0;
+          if (!starting && now - containerStartedNanos >= delay && now >= nextStartAttemptNanos) {
+            starting = true;
+            long containerAt = containerStartedNanos;
+            Pod p = pod;
             try {
-              w.shutdown();
-              event(
-                  "STOPPED "
-                      + name
-                      + " "
-                      + w.endpoint()
-                      + " after serving "
-                      + w.requestsServed()
-                      + " requests");
-            } catch (RuntimeException e) {
-              event("STOP " + name + " failed: " + e);
+              starts.execute(() -> startProcess(p, containerAt));
+            } catch (RejectedExecutionException e) {
+              starting = false;
             }
-          });
-    } catch (RejectedExecutionException e) {
-      w.close();
+          }
+        } else if (proc.crashed()) {
+          containerDied("Error", 1, "process crashed");
+        }
+        if (readiness == null) {
+          ready = started && running; // no readiness probe: ready once started
+        }
+        if (running) {
+          for (ProbeWorker w : probeWorkers()) {
+            maybeProbe(w, now);
+          }
+        }
+      }
+      patchStatus();
+    }
+
+    /** Caller holds the lock. */
+    private void maybeProbe(ProbeWorker w, long now) {
+      if (w.onHold() || Boolean.TRUE.equals(probing.get(w)) || now < nextProbe.get(w)) {
+        return;
+      }
+      nextProbe.put(w, now + TimeUnit.SECONDS.toNanos(w.periodSeconds()));
+      // doProbe: initial delay, then startup probes until started, the others after
+      if (now - containerStartedNanos < TimeUnit.SECONDS.toNanos(w.initialDelaySeconds())) {
+        return;
+      }
+      if (w.kind() == ProbeWorker.Kind.STARTUP ? started : !started) {
+        return;
+      }
+      Probe spec = probeSpec(w.kind());
+      String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+      probing.put(w, true);
+      long containerAt = containerStartedNanos;
+      try {
+        probes.execute(
+            () -> {
+              boolean ok = runProbe(spec, container, ip, w.timeoutSeconds());
+              probing.put(w, false);
+              onProbeResult(w, ok, containerAt);
+            });
+      } catch (RejectedExecutionException e) {
+        probing.put(w, false);
+      }
+    }
+
+    private Probe probeSpec(ProbeWorker.Kind kind) {
+      return switch (kind) {
+        case STARTUP -> container.getStartupProbe();
+        case READINESS -> container.getReadinessProbe();
+        case LIVENESS -> container.getLivenessProbe();
+      };
+    }
+
+    private void onProbeResult(ProbeWorker w, boolean ok, long containerAt) {
+      synchronized (this) {
+        if (gone || !running || containerAt != containerStartedNanos) {
+          return; // a result about a container that is gone
+        }
+        boolean changed = w.record(ok);
+        if (!changed) {
+          return;
+        }
+        ProbeWorker.Result r = w.result();
+        event("PROBE " + name + " " + w.kind() + " " + r);
+        switch (w.kind()) {
+          case STARTUP -> {
+            if (r == ProbeWorker.Result.SUCCESS) {
+              started = true;
+              // UpdatePodStatus triggers a readiness probe of a started container at once
+              if (readiness != null) {
+                nextProbe.put(readiness, System.nanoTime());
+              }
+            } else {
+              killContainer("startup probe failed");
+            }
+          }
+          case READINESS -> ready = r == ProbeWorker.Result.SUCCESS;
+          case LIVENESS -> {
+            if (r == ProbeWorker.Result.FAILURE) {
+              killContainer("liveness probe failed");
+            }
+          }
+        }
+      }
+      patchStatus();
+    }
+
+    /**
+     * Starts the pod's process (off the sync thread: it talks to etcd); on failure (address still
+     * taken, ConfigMap missing, etcd unreachable for a router) the next sync tries again.
+     */
+    private void startProcess(Pod p, long containerAt) {
+      Proc started = null;
+      String what;
+      try {
+        started = newProcess(p);
+        what =
+            started instanceof WorkerProc wp
+                ? role + " " + wp.worker().endpoint() + " " + wp.worker().registrationKey()
+                : "router " + ((RouterProc) started).router().baseUri();
+      } catch (IOException | RuntimeException e) {
+        what = null;
+        String failure = e.getMessage();
+        synchronized (this) {
+          // once a second, and one event per distinct reason
+          nextStartAttemptNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          if (!Objects.equals(failure, lastStartFailure)) {
+            lastStartFailure = failure;
+            event("WAITING " + name + ": " + failure);
+          }
+        }
+      }
+      synchronized (this) {
+        starting = false;
+        if (started == null) {
+          return;
+        }
+        lastStartFailure = null;
+        if (gone || closed || !running || containerAt != containerStartedNanos) {
+          stopQuietly(started);
+          return;
+        }
+        proc = started;
+        synchronized (SimulatedKubelet.this) {
+          if (started instanceof WorkerProc wp) {
+            history.computeIfAbsent(name, k -> new ArrayList<>()).add(wp.worker());
+          } else {
+            routerHistory
+                .computeIfAbsent(name, k -> new ArrayList<>())
+                .add(((RouterProc) started).router());
+          }
+        }
+        event((restartCount == 0 ? "STARTED " : "STARTED AGAIN ") + name + " " + what);
+      }
+    }
+
+    private void stopQuietly(Proc p) {
+      if (p instanceof WorkerProc wp) {
+        wp.worker().close();
+      } else if (p instanceof RouterProc rp) {
+        rp.router().close();
+      }
+    }
+
+    private Proc newProcess(Pod p) throws IOException {
+      String ip = p.getStatus().getPodIP();
+      int port = httpPort(container);
+      if (role != null) {
+        DisaggClusterSettings settings =
+            fixedSettings != null ? fixedSettings : settingsFromConfigMap(p, role.component());
+        SimulatedWorker.Builder b =
+            SimulatedWorker.builder(role, ip, port)
+                .release(release)
+                .settings(settings)
+                .etcd(etcd)
+                .serviceTimeMillis(serviceTimeMillis)
+                .drainTimeout(drainTimeout)
+                .registrationRetryInterval(registrationRetryInterval);
+        workerCustomizer.accept(p, b);
+        return new WorkerProc(b.start());
+      }
+      JsonNode routerYaml = YAML.readTree(configMapKey(p, "router.yaml"));
+      SimulatedRouter.Builder b =
+          SimulatedRouter.builder(DisaggClusterSettings.fromYaml(routerYaml.toString()))
+              .release(release)
+              .etcd(etcd)
+              .listen(ip, port)
+              .maxRetries(routerYaml.path("max_retries").asInt(1))
+              .requestTimeout(Duration.ofSeconds(requestTimeoutSeconds(container)));
+      routerCustomizer.accept(p, b);
+      return new RouterProc(b.start());
+    }
+
+    /** Caller holds the lock: the container exited by itself; restart after the back-off. */
+    private void containerDied(String reason, int exitCode, String why) {
+      event("CRASHED " + name + ": " + why);
+      stopProcess(false);
+      terminated(reason, exitCode);
+    }
+
+    /**
+     * Caller holds the lock: the kubelet kills the container (preStop, SIGTERM, bounded by the
+     * grace period), then restarts it after the back-off.
+     */
+    private void killContainer(String why) {
+      event("KILLING " + name + ": " + why + ", will be restarted");
+      stopProcess(true);
+      terminated("Error", 137);
+    }
+
+    private void terminated(String reason, int exitCode) {
+      ObjectNode t = SimHttp.JSON.createObjectNode();
+      t.put("exitCode", exitCode);
+      t.put("reason", reason);
+      t.put("startedAt", containerStartedAt.toString());
+      t.put("finishedAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      t.put("containerID", containerId());
+      lastTerminated = t;
+      running = false;
+      started = false;
+      ready = false;
+      proc = null;
+      // doBackOff: the first restart at once, then 10 s doubling to 300 s; a container that ran
+      // 10 minutes starts over
+      long ranNanos = System.nanoTime() - containerStartedNanos;
+      if (ranNanos > TimeUnit.MINUTES.toNanos(10)) {
+        backoff = Duration.ZERO;
+      }
+      restartAtNanos = System.nanoTime() + backoff.toNanos();
+      backoff =
+          backoff.isZero()
+              ? INITIAL_BACKOFF
+              : backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                  ? MAX_BACKOFF
+                  : backoff.multipliedBy(2);
+    }
+
+    /** Stops the process: a worker with preStop and a bounded drain when graceful. */
+    private void stopProcess(boolean graceful) {
+      Proc p = proc;
+      if (p instanceof WorkerProc wp) {
+        SimulatedWorker w = wp.worker();
+        if (graceful && w.state() == SimulatedWorker.State.SERVING) {
+          preStop(w);
+          long grace = gracePeriodSeconds();
+          try {
+            terminations.execute(
+                () -> {
+                  try {
+                    w.shutdownAsync().get(grace, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    event("SIGKILL " + name + " after " + grace + " s");
+                    w.kill();
+                  }
+                });
+          } catch (RejectedExecutionException e) {
+            w.close();
+          }
+        } else {
+          w.kill();
+        }
+      } else if (p instanceof RouterProc rp) {
+        rp.router().close();
+      }
+    }
+
+    private long gracePeriodSeconds() {
+      Long g = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+      return g == null ? 30 : Math.max(1, g);
+    }
+
+    /** The pod went away: preStop and SIGTERM for a worker, close for a router; no restart. */
+    void terminate(String why) {
+      Proc p;
+      synchronized (this) {
+        gone = true;
+        p = proc;
+        proc = null;
+      }
+      if (p instanceof RouterProc rp) {
+        event("STOPPED " + name + " router (" + why + ")");
+        rp.router().close();
+        return;
+      }
+      if (!(p instanceof WorkerProc wp)) {
+        event("GONE " + name + " (" + why + "), no process");
+        return;
+      }
+      SimulatedWorker w = wp.worker();
+      if (w.state() != SimulatedWorker.State.SERVING) {
+        event("GONE " + name + " (" + why + "), worker already " + w.state());
+        return;
+      }
+      event("TERMINATING " + name + " (" + why + ")");
+      // preStop right away (on the pod event thread, so it is never queued behind drains), then
+      // SIGTERM
+      preStop(w);
+      try {
+        terminations.execute(
+            () -> {
+              try {
+                w.shutdown();
+                event(
+                    "STOPPED "
+                        + name
+                        + " "
+                        + w.endpoint()
+                        + " after serving "
+                        + w.requestsServed()
+                        + " requests");
+              } catch (RuntimeException e) {
+                event("STOP " + name + " failed: " + e);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        w.close();
+      }
+    }
+
+    private void preStop(SimulatedWorker w) {
+      try {
+        boolean deleted = w.deregister();
+        event(
+            "PRESTOP "
+                + name
+                + ": deleted key "
+                + w.registrationKey()
+                + (deleted ? "" : " (was already gone)"));
+      } catch (RuntimeException e) {
+        event("PRESTOP " + name + " failed: " + e.getMessage());
+      }
+    }
+
+    private String containerId() {
+      return "sim://" + uid + "/" + container.getName() + "/" + restartCount;
+    }
+
+    /** Patches the pod status when what the kubelet reports changed. */
+    void patchStatus() {
+      String json;
+      synchronized (this) {
+        if (gone || closed) {
+          return;
+        }
+        json = statusPatch();
+        if (json.equals(patched)) {
+          return;
+        }
+        patched = json;
+      }
+      String body = json;
+      try {
+        statusPatches.execute(
+            () -> {
+              try {
+                client
+                    .pods()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .subresource("status")
+                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), body);
+              } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                  synchronized (this) {
+                    patched = ""; // try again at the next sync
+                  }
+                  LOG.log(Level.FINE, "status patch of " + name + " failed", e);
+                }
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        // closed
+      }
+    }
+
+    /** Caller holds the lock. The status the kubelet would report now. */
+    private String statusPatch() {
+      ObjectNode status = SimHttp.JSON.createObjectNode();
+      ArrayNode conditions = status.putArray("conditions");
+      String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+      for (String type : List.of("ContainersReady", "Ready")) {
+        ObjectNode c = conditions.addObject();
+        c.put("type", type);
+        c.put("status", ready ? "True" : "False");
+        c.put("lastTransitionTime", transitionTime(type, ready, now));
+        if (!ready) {
+          c.put("reason", "ContainersNotReady");
+          c.put("message", "containers with unready status: [" + container.getName() + "]");
+        } else {
+          // a strategic merge keeps fields it is not given: remove the not-ready ones
+          c.putNull("reason");
+          c.putNull("message");
+        }
+      }
+      ArrayNode statuses = status.putArray("containerStatuses");
+      List<ContainerStatus> existing =
+          pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+              ? List.of()
+              : pod.getStatus().getContainerStatuses();
+      boolean added = false;
+      for (Container c : pod.getSpec().getContainers()) {
+        if (c.getName().equals(container.getName())) {
+          statuses.add(ourStatus());
+          added = true;
+        } else {
+          existing.stream()
+              .filter(s -> c.getName().equals(s.getName()))
+              .findFirst()
+              .ifPresent(s -> statuses.add(SimHttp.JSON.valueToTree(s)));
+        }
+      }
+      if (!added) {
+        statuses.add(ourStatus());
+      }
+      ObjectNode root = SimHttp.JSON.createObjectNode();
+      root.set("status", status);
+      // lastTransitionTime only changes with the status, so equal JSON means nothing changed
+      return root.toString();
+    }
+
+    /** Caller holds the lock: the time the condition last changed, kept across patches. */
+    private String transitionTime(String type, boolean status, String now) {
+      String[] last = lastTransitions.get(type);
+      if (last == null || !last[0].equals(String.valueOf(status))) {
+        last = new String[] {String.valueOf(status), now};
+        lastTransitions.put(type, last);
+      }
+      return last[1];
+    }
+
+    private final Map<String, String[]> lastTransitions = new LinkedHashMap<>();
+
+    private ObjectNode ourStatus() {
+      ObjectNode s = SimHttp.JSON.createObjectNode();
+      s.put("name", container.getName());
+      s.put("image", container.getImage());
+      s.put("imageID", "");
+      s.put("restartCount", restartCount);
+      s.put("ready", ready);
+      s.put("started", started && running);
+      ObjectNode state = s.putObject("state");
+      if (running) {
+        s.put("containerID", containerId());
+        state.putObject("running").put("startedAt", containerStartedAt.toString());
+      } else {
+        ObjectNode waiting = state.putObject("waiting");
+        waiting.put("reason", "CrashLoopBackOff");
+        waiting.put(
+            "message",
+            "back-off restarting failed container="
+                + container.getName()
+                + " pod="
+                + name
+                + "_"
+                + namespace
+                + "("
+                + uid
+                + ")");
+      }
+      if (lastTerminated != null) {
+        s.putObject("lastState").set("terminated", lastTerminated);
+      }
+      return s;
     }
   }
 
-  private DisaggClusterSettings settingsFromConfigMap(Pod pod, WorkerRole role) {
-    String instance = pod.getMetadata().getLabels().get(INSTANCE_LABEL);
+  // ------------------------------------------------------------------------------------------
+  // probes
+
+  /**
+   * One probe ({@code prober.runProbe}): {@code httpGet} as {@code pkg/probe/http} does it (a GET
+   * with {@code User-Agent: kube-probe/1.33}, no keep-alive, success on 200-399) or {@code
+   * tcpSocket} (a connection), within {@code timeoutSeconds}. {@code exec} probes are not simulated
+   * and fail. Loopback pod IPs only.
+   */
+  static boolean runProbe(Probe p, Container c, String podIp, int timeoutSeconds) {
+    if (podIp == null) {
+      return false;
+    }
+    InetAddress addr;
+    try {
+      addr = Loopback.address(podIp);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    int timeoutMillis = timeoutSeconds * 1000;
+    if (p.getHttpGet() != null) {
+      int port = resolvePort(p.getHttpGet().getPort(), c);
+      String path = p.getHttpGet().getPath() == null ? "/" : p.getHttpGet().getPath();
+      return httpGet(addr, port, path, timeoutMillis);
+    }
+    if (p.getTcpSocket() != null) {
+      int port = resolvePort(p.getTcpSocket().getPort(), c);
+      if (port <= 0) {
+        return false;
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(addr, port), timeoutMillis);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** A named port is looked up among the container's ports (pkg/probe/http and tcp). */
+  private static int resolvePort(IntOrString port, Container c) {
+    if (port == null) {
+      return DEFAULT_PORT;
+    }
+    if (port.getIntVal() != null) {
+      return port.getIntVal();
+    }
+    String name = port.getStrVal();
+    if (c != null && c.getPorts() != null) {
+      for (ContainerPort cp : c.getPorts()) {
+        if (name.equals(cp.getName()) && cp.getContainerPort() != null) {
+          return cp.getContainerPort();
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static boolean httpGet(InetAddress addr, int port, String path, int timeoutMillis) {
+    if (port <= 0) {
+      return false;
+    }
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(addr, port), timeoutMillis);
+      s.setSoTimeout(timeoutMillis);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
+                  + addr.getHostAddress()
+                  + ":"
+                  + port
+                  + "\r\nUser-Agent: kube-probe/1.33\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int ch;
+      while ((ch = in.read()) != -1 && ch != '\n' && line.length() < 200) {
+        line.append((char) ch);
+      }
+      String[] parts = line.toString().trim().split(" ");
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+        return false;
+      }
+      int status = Integer.parseInt(parts[1]);
+      return status >= 200 && status < 400;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // pod spec helpers
+
+  private static Map<String, String> labels(Pod pod) {
+    Map<String, String> l = pod.getMetadata().getLabels();
+    return l == null ? Map.of() : l;
+  }
+
+  /** The container of that name, else the first one. */
+  static Container container(Pod pod, String name) {
+    if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
+      return null;
+    }
+    List<Container> cs = pod.getSpec().getContainers();
+    return cs.stream()
+        .filter(c -> name.equals(c.getName()))
+        .findFirst()
+        .orElse(cs.isEmpty() ? null : cs.get(0));
+  }
+
+  /** The container port named {@code http}, else 8000. */
+  static int httpPort(Container c) {
+    if (c != null && c.getPorts() != null) {
+      for (ContainerPort p : c.getPorts()) {
+        if (PORT_NAME.equals(p.getName()) && p.getContainerPort() != null) {
+          return p.getContainerPort();
+        }
+      }
+    }
+    return DEFAULT_PORT;
+  }
+
+  /** {@code -r <seconds>} of the router command ({@code --request_timeout}), else 180. */
+  static long requestTimeoutSeconds(Container c) {
+    List<String> cmd = new ArrayList<>();
+    if (c.getCommand() != null) {
+      cmd.addAll(c.getCommand());
+    }
+    if (c.getArgs() != null) {
+      cmd.addAll(c.getArgs());
+    }
+    for (int i = 0; i + 1 < cmd.size(); i++) {
+      if (cmd.get(i).equals("-r") || cmd.get(i).equals("--request_timeout")) {
+        try {
+          return Long.parseLong(cmd.get(i + 1));
+        } catch (NumberFormatException e) {
+          return 180;
+        }
+      }
+    }
+    return 180;
+  }
+
+  private DisaggClusterSettings settingsFromConfigMap(Pod pod, String component) {
+    return DisaggClusterSettings.fromYaml(configMapKey(pod, component + ".yaml"));
+  }
+
+  private String configMapKey(Pod pod, String key) {
+    String instance = labels(pod).get(INSTANCE_LABEL);
     if (instance == null) {
       throw new IllegalStateException(
           "pod has no " + INSTANCE_LABEL + " label to find its ConfigMap");
@@ -496,29 +1299,11 @@ public final class SimulatedKubelet implements AutoCloseable {
     if (cm == null) {
       throw new IllegalStateException("ConfigMap " + cmName + " not found");
     }
-    String key = role.component() + ".yaml";
     String yaml = cm.getData() == null ? null : cm.getData().get(key);
     if (yaml == null) {
       throw new IllegalStateException("ConfigMap " + cmName + " has no key " + key);
     }
-    return DisaggClusterSettings.fromYaml(yaml);
-  }
-
-  /** The container port named {@code http} of container {@code worker}, else 8000. */
-  static int httpPort(Pod pod) {
-    if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
-      return DEFAULT_PORT;
-    }
-    for (Container c : pod.getSpec().getContainers()) {
-      if (CONTAINER.equals(c.getName()) && c.getPorts() != null) {
-        for (ContainerPort p : c.getPorts()) {
-          if (PORT_NAME.equals(p.getName()) && p.getContainerPort() != null) {
-            return p.getContainerPort();
-          }
-        }
-      }
-    }
-    return DEFAULT_PORT;
+    return yaml;
   }
 
   private synchronized void event(String e) {
@@ -531,6 +1316,6 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SimulatedKubelet[" + namespace + ", " + current.size() + " workers]";
+    return "SimulatedKubelet[" + namespace + ", " + current.size() + " pods]";
   }
 }

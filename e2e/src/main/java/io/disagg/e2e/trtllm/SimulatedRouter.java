@@ -46,14 +46,27 @@ import java.util.logging.Logger;
  * etcd discovery: {@code openai_disagg_server.py}, {@code openai_disagg_service.py}, {@code
  * disagg_coordinator.py}, {@code router.py}), listening on 127.0.0.1 on a free port.
  *
+ * <p>Per {@link SimulatedRelease} (see there for the upstream files and versions read):
+ *
  * <ul>
- *   <li><b>Discovery</b>: lists the prefix {@code /trtllm-disagg/<cluster_name>/workers}, then
- *       watches it from the next revision (no gap, unlike upstream's list-then-watch). A put adds
- *       the worker, a delete (explicit or lease expiry) removes it at once. Like upstream, the
- *       routing list holds {@code host:port} endpoints, added once per endpoint and removed by
- *       endpoint when any key of that endpoint is deleted ({@link Builder#removeServerByEndpoint},
- *       default true): a worker restarted on the same address before its old lease expired drops
- *       out of routing when the old key expires, as upstream. Unparsable values are ignored.
+ *   <li><b>Discovery</b> ({@code DisaggClusterManager.watch_workers}/{@code get_worker_events} in
+ *       {@code tensorrt_llm/serve/disagg_auto_scaling.py}): lists the prefix {@code
+ *       /trtllm-disagg/<cluster_name>/workers}, then watches it from the next revision (no gap,
+ *       unlike upstream's list-then-watch). Every registration, listed or watched, is in {@code
+ *       /cluster_info}'s {@code current_workers}. The routing lists ({@code Router.add_server} /
+ *       {@code remove_server} in {@code serve/router.py}) hold {@code host:port} endpoints, added
+ *       once per endpoint and removed by endpoint when any key of that endpoint is deleted ({@link
+ *       Builder#removeServerByEndpoint}, default true, as upstream): a worker restarted on the same
+ *       address before its old lease expired drops out of routing when the old key expires. In 1.2
+ *       only registrations watched after the start reach the routing lists ({@link
+ *       SimulatedRelease#routerAddsExistingRegistrations()}): a router started after the workers
+ *       registered routes to none of them. Unparsable values are ignored. Changes are applied one
+ *       at a time, in order, as upstream's event loop awaits each {@code add_server}.
+ *   <li><b>Membership</b> (1.3, {@code Router._prepare_server}): a server added to a routing list
+ *       is "prepared" once {@code GET /server_info} on it answered JSON (any status); a failed
+ *       fetch is not retried until the server is removed and added again. Requests are routed to
+ *       every server in the list, prepared or not; readiness counts only prepared ones ({@code
+ *       num_prepared_servers}). 1.2 counts the routing list ({@code len(router.servers)}).
  *   <li><b>{@code POST /v1/completions}</b>: picks a context server round-robin, posts the request
  *       with {@code disaggregated_params.request_type = "context_only"}, checks the answer's {@code
  *       choices[0].disaggregated_params}, then picks a generation server round-robin and posts the
@@ -62,14 +75,16 @@ import java.util.logging.Logger;
  *       on the same server {@link Builder#maxRetries} times, {@link Builder#retryInterval} apart
  *       (upstream {@code max_retries}, default 1; here 0 so failures stay visible). Any failure
  *       answers HTTP 500 {@code {"detail": "Internal server error ..."}}, as upstream. No
- *       streaming.
- *   <li><b>{@code GET /health}</b>: 200 when at least {@code minimal_instances} servers of each
- *       role are in the routing lists, else {@link Builder#notReadyStatus} (500 as in releases up
- *       to late 2025; newer upstream answers 503). Newer upstream also only counts servers whose
- *       {@code /server_info} it could fetch; this one does not probe workers.
- *   <li><b>{@code GET /cluster_info}</b>: {@code {"is_ready", "server_lists": {"context": [...],
- *       "generation": [...]}, "current_workers": {"context_servers": [{"worker_id", "host", "port",
- *       "role"}...], "generation_servers": [...]}, "minimal_instances": {...}}}.
+ *       streaming. Before the router is ready: 400 {@code {"detail": "Cluster is not ready"}} in
+ *       1.2, 500 {@code {"detail": "Internal server error Cluster is not ready"}} in 1.3 ({@link
+ *       SimulatedRelease#routerNotReadyRequestStatus()}).
+ *   <li><b>{@code GET /health}</b> ({@code OpenAIDisaggServer.health}): 200 when at least {@code
+ *       minimal_instances} servers of each role count (see Membership), else 500 in 1.2 and 503 in
+ *       1.3.
+ *   <li><b>{@code GET /cluster_info}</b> ({@code OpenAIDisaggServer.cluster_info}, {@code
+ *       DisaggClusterManager.cluster_info}): {@code {"current_workers": {"context_servers":
+ *       [{"worker_id", "host", "port", "role"}...], "generation_servers": [...]},
+ *       "minimal_instances": {...}, "is_ready": ...}} (1.3 puts {@code is_ready} first).
  *   <li><b>{@code GET /prometheus/metrics/}</b>: the router's per-role client counters as upstream
  *       ({@code tensorrt_llm/serve/perf_metrics.py} {@code ClientMetricsCollector}, counted in
  *       {@code openai_client.py}): {@code ctx_total_requests_total} / {@code
@@ -80,9 +95,13 @@ import java.util.logging.Logger;
  *       mount, {@code /prometheus/metrics} without the slash answers 307 to it.
  * </ul>
  *
+ * <p>Kinder than upstream in one respect: jetcd resumes the watch after etcd restarts, while
+ * python-etcd3's {@code Watcher._run} drops every callback when the gRPC stream fails, so upstream
+ * routers stop seeing registration changes after an etcd outage.
+ *
  * <p>It only dials registered hosts that are IPv4 literals in 127.0.0.0/8; any other host makes the
- * request fail. It listens on 127.0.0.1 on a free port, or where {@link Builder#listen} says
- * (loopback only). Start one with {@link #builder}.
+ * request fail (and, in 1.3, the {@code /server_info} fetch too). It listens on 127.0.0.1 on a free
+ * port, or where {@link Builder#listen} says (loopback only). Start one with {@link #builder}.
  */
 public final class SimulatedRouter implements AutoCloseable {
 
@@ -96,17 +115,19 @@ public final class SimulatedRouter implements AutoCloseable {
   private final int maxRetries;
   private final Duration retryInterval;
   private final Duration requestTimeout;
-  private final int notReadyStatus;
+  private final SimulatedRelease release;
   private final boolean removeByEndpoint;
   private final HttpServer server;
   private final ThreadPoolExecutor handlers;
   private final ExecutorService clientExecutor;
   private final HttpClient http;
   private final ScheduledExecutorService resyncer;
+  private final ExecutorService membership;
 
   private final Object lock = new Object();
   private final Map<String, WorkerInfo> workersByKey = new LinkedHashMap<>();
   private final Map<WorkerRole, List<String>> servers = new EnumMap<>(WorkerRole.class);
+  private final Map<WorkerRole, java.util.Set<String>> prepared = new EnumMap<>(WorkerRole.class);
   private final Map<WorkerRole, Long> roundRobin = new EnumMap<>(WorkerRole.class);
   private final Deque<String> events = new ArrayDeque<>();
   private final Map<WorkerRole, Map<String, AtomicLong>> routed = new EnumMap<>(WorkerRole.class);
@@ -130,10 +151,11 @@ public final class SimulatedRouter implements AutoCloseable {
     this.maxRetries = b.maxRetries;
     this.retryInterval = b.retryInterval;
     this.requestTimeout = b.requestTimeout;
-    this.notReadyStatus = b.notReadyStatus;
+    this.release = b.release;
     this.removeByEndpoint = b.removeServerByEndpoint;
     for (WorkerRole r : WorkerRole.values()) {
       servers.put(r, new ArrayList<>());
+      prepared.put(r, new java.util.LinkedHashSet<>());
       roundRobin.put(r, 0L);
       routed.put(r, new ConcurrentHashMap<>());
       roleTotal.put(r, new AtomicLong());
@@ -153,6 +175,8 @@ public final class SimulatedRouter implements AutoCloseable {
             .build();
     this.resyncer =
         Executors.newSingleThreadScheduledExecutor(SimHttp.daemonThreads("sim-router-watch"));
+    this.membership =
+        Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-router-members"));
     this.server =
         HttpServer.create(new InetSocketAddress(Loopback.address(b.listenHost), b.listenPort), 256);
     server.setExecutor(handlers);
@@ -175,7 +199,7 @@ public final class SimulatedRouter implements AutoCloseable {
     private int maxRetries = 0;
     private Duration retryInterval = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(180);
-    private int notReadyStatus = 500;
+    private SimulatedRelease release = SimulatedRelease.DEFAULT;
     private int maxHandlerThreads = 64;
     private boolean removeServerByEndpoint = true;
     private String listenHost = "127.0.0.1";
@@ -228,9 +252,9 @@ public final class SimulatedRouter implements AutoCloseable {
       return this;
     }
 
-    /** Status of {@code /health} while not ready (default 500; newer upstream 503). */
-    public Builder notReadyStatus(int status) {
-      this.notReadyStatus = status;
+    /** The TensorRT-LLM release to imitate (default {@link SimulatedRelease#DEFAULT}). */
+    public Builder release(SimulatedRelease r) {
+      this.release = java.util.Objects.requireNonNull(r, "release");
       return this;
     }
 
@@ -251,7 +275,8 @@ public final class SimulatedRouter implements AutoCloseable {
     }
 
     /**
-     * Lists the registered workers, starts watching and serving; returns once all three are done.
+     * Lists the registered workers, starts watching, hands the listed workers to the routing lists
+     * (1.3; their {@code /server_info} fetched) and starts serving; returns once all are done.
      */
     public SimulatedRouter start() {
       if (settings == null || (etcdEndpoint == null && etcdClient == null)) {
@@ -268,6 +293,8 @@ public final class SimulatedRouter implements AutoCloseable {
       }
       try {
         r.resync();
+        // the lifespan awaits watch_workers before the server accepts requests
+        r.membership.submit(() -> {}).get();
       } catch (Exception e) {
         r.close();
         throw new IllegalStateException("cannot list workers in etcd: " + e, e);
@@ -293,10 +320,25 @@ public final class SimulatedRouter implements AutoCloseable {
     return settings;
   }
 
+  /** The TensorRT-LLM release this router imitates. */
+  public SimulatedRelease release() {
+    return release;
+  }
+
   /** The routing list of a role ({@code host:port}, in the order added). */
   public List<String> servers(WorkerRole role) {
     synchronized (lock) {
       return List.copyOf(servers.get(role));
+    }
+  }
+
+  /**
+   * Servers of a role whose {@code /server_info} was fetched (1.3; readiness counts these), in the
+   * order prepared; empty in 1.2.
+   */
+  public List<String> preparedServers(WorkerRole role) {
+    synchronized (lock) {
+      return List.copyOf(prepared.get(role));
     }
   }
 
@@ -307,11 +349,16 @@ public final class SimulatedRouter implements AutoCloseable {
     }
   }
 
-  /** Whether {@code /health} answers 200. */
+  /**
+   * Whether {@code /health} answers 200: {@code is_ready_with_router(ctx, gen)} with the routing
+   * list sizes (1.2) or the prepared server counts (1.3) against {@code minimal_instances}.
+   */
   public boolean isReady() {
     synchronized (lock) {
-      return servers.get(WorkerRole.CONTEXT).size() >= settings.minimalContextServers()
-          && servers.get(WorkerRole.GENERATION).size() >= settings.minimalGenerationServers();
+      Map<WorkerRole, ? extends java.util.Collection<String>> counted =
+          release.routerCountsPreparedServers() ? prepared : servers;
+      return counted.get(WorkerRole.CONTEXT).size() >= settings.minimalContextServers()
+          && counted.get(WorkerRole.GENERATION).size() >= settings.minimalGenerationServers();
     }
   }
 
@@ -361,6 +408,7 @@ public final class SimulatedRouter implements AutoCloseable {
     server.stop(0);
     handlers.shutdownNow();
     resyncer.shutdownNow();
+    membership.shutdownNow();
     synchronized (lock) {
       if (watcher != null) {
         watcher.close();
@@ -408,7 +456,7 @@ public final class SimulatedRouter implements AutoCloseable {
       now.forEach(
           (k, v) -> {
             if (!workersByKey.containsKey(k)) {
-              applyPut(k, v);
+              applyPut(k, v, true);
             }
           });
     }
@@ -439,7 +487,7 @@ public final class SimulatedRouter implements AutoCloseable {
       for (WatchEvent e : r.getEvents()) {
         String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
         if (e.getEventType() == WatchEvent.EventType.PUT) {
-          applyPut(key, e.getKeyValue().getValue().toString(StandardCharsets.UTF_8));
+          applyPut(key, e.getKeyValue().getValue().toString(StandardCharsets.UTF_8), false);
         } else if (e.getEventType() == WatchEvent.EventType.DELETE) {
           applyDelete(key);
         }
@@ -476,8 +524,12 @@ public final class SimulatedRouter implements AutoCloseable {
     }
   }
 
-  /** Called with the lock held. */
-  private void applyPut(String key, String value) {
+  /**
+   * A registration seen in a listing or a watch event ({@code
+   * DisaggClusterManager._parse_worker_info}), called with the lock held: recorded for {@code
+   * /cluster_info}, then handed to the routing list unless it was listed and this is 1.2.
+   */
+  private void applyPut(String key, String value, boolean listed) {
     WorkerInfo info;
     try {
       JsonNode n = SimHttp.JSON.readTree(value);
@@ -493,11 +545,13 @@ public final class SimulatedRouter implements AutoCloseable {
       return;
     }
     workersByKey.put(key, info);
-    List<String> list = servers.get(info.role());
-    if (!list.contains(info.endpoint())) {
-      list.add(info.endpoint());
+    if (listed && !release.routerAddsExistingRegistrations()) {
+      // 1.2: the lifespan drops the list watch_workers() returns
+      event("LISTED " + key + " " + info.endpoint() + " (not routed: 1.2 drops listed workers)");
+      return;
     }
     event("SET " + key + " " + info.endpoint());
+    submitMembership(() -> addServer(info.role(), info.endpoint()));
   }
 
   /** Called with the lock held. */
@@ -511,9 +565,84 @@ public final class SimulatedRouter implements AutoCloseable {
         workersByKey.values().stream()
             .anyMatch(w -> w.role() == info.role() && w.endpoint().equals(info.endpoint()));
     if (removeByEndpoint || !stillRegistered) {
-      servers.get(info.role()).remove(info.endpoint());
+      submitMembership(() -> removeServer(info.role(), info.endpoint()));
     }
     event("DELETE " + key + " " + info.endpoint());
+  }
+
+  private void submitMembership(Runnable r) {
+    try {
+      membership.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  /**
+   * {@code Router.add_server}: an endpoint already in the list is left as it is (upstream logs
+   * "already exists" and does not prepare it again); a new one is appended and, in 1.3, prepared.
+   */
+  private void addServer(WorkerRole role, String endpoint) {
+    synchronized (lock) {
+      List<String> list = servers.get(role);
+      if (list.contains(endpoint)) {
+        return;
+      }
+      list.add(endpoint);
+    }
+    if (release.routerCountsPreparedServers() && fetchServerInfo(endpoint)) {
+      synchronized (lock) {
+        if (servers.get(role).contains(endpoint)) {
+          prepared.get(role).add(endpoint);
+          event("PREPARED " + endpoint);
+        }
+      }
+    }
+  }
+
+  /** {@code Router.remove_server}: out of the list and of the prepared servers. */
+  private void removeServer(WorkerRole role, String endpoint) {
+    synchronized (lock) {
+      servers.get(role).remove(endpoint);
+      prepared.get(role).remove(endpoint);
+    }
+  }
+
+  /**
+   * {@code Router._fetch_server_info}: {@code GET http://<endpoint>/server_info}, {@code await
+   * response.json()} without a status check, so any answer with a JSON body counts (aiohttp's
+   * {@code json()} refuses other content types); connection errors and non-JSON answers do not. No
+   * timeout of its own ({@code health_check_timeout} is unset without a metadata server): aiohttp's
+   * default of 300 s applies.
+   */
+  private boolean fetchServerInfo(String endpoint) {
+    String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
+    if (!Loopback.isLoopback(host)) {
+      event("NOT PREPARED " + endpoint + ": not a loopback address");
+      return false;
+    }
+    try {
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://" + endpoint + "/server_info"))
+                  .timeout(Duration.ofSeconds(300))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      String type = r.headers().firstValue("Content-Type").orElse("");
+      if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(SimHttp.JSON_TYPE)) {
+        event("NOT PREPARED " + endpoint + ": /server_info answered " + type);
+        return false;
+      }
+      SimHttp.JSON.readTree(r.body());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (IOException | RuntimeException e) {
+      event("NOT PREPARED " + endpoint + ": " + SimHttp.describe(e));
+      return false;
+    }
   }
 
   private void event(String e) {
@@ -543,7 +672,8 @@ public final class SimulatedRouter implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
       switch (path) {
-        case "/health" -> SimHttp.send(ex, isReady() ? 200 : notReadyStatus, null, null, null);
+        case "/health" ->
+            SimHttp.send(ex, isReady() ? 200 : release.routerNotReadyStatus(), null, null, null);
         case "/cluster_info" -> SimHttp.sendJson(ex, 200, clusterInfo());
         case "/prometheus/metrics" ->
             SimHttp.send(ex, 307, null, null, Map.of("Location", "/prometheus/metrics/"));
@@ -600,13 +730,18 @@ public final class SimulatedRouter implements AutoCloseable {
   private ObjectNode clusterInfo() {
     ObjectNode info = SimHttp.JSON.createObjectNode();
     synchronized (lock) {
-      info.put("is_ready", isReady());
-      ObjectNode lists = info.putObject("server_lists");
+      boolean ready = isReady();
+      if (release == SimulatedRelease.V1_3) {
+        // DisaggCoordinatorService.cluster_info: {"is_ready": ...} then the manager's info
+        info.put("is_ready", ready);
+      }
       ObjectNode current = info.putObject("current_workers");
       ObjectNode minimal = info.putObject("minimal_instances");
+      if (release == SimulatedRelease.V1_2) {
+        // OpenAIDisaggServer.cluster_info: the manager's info, then cluster_info["is_ready"]
+        info.put("is_ready", ready);
+      }
       for (WorkerRole role : WorkerRole.values()) {
-        ArrayNode l = lists.putArray(role.component());
-        servers.get(role).forEach(l::add);
         ArrayNode c = current.putArray(role.section());
         for (WorkerInfo w : workersByKey.values()) {
           if (w.role() == role) {
@@ -636,10 +771,17 @@ public final class SimulatedRouter implements AutoCloseable {
       SimHttp.sendJson(ex, 400, Map.of("error", "request body must be a JSON object"));
       return;
     }
+    if (!isReady()) {
+      // 1.2: HTTPException(400, "Cluster is not ready"); 1.3: RuntimeError("Cluster is not ready")
+      // turned into HTTPException(500, "Internal server error ...") by _handle_exception
+      failed.incrementAndGet();
+      SimHttp.sendJson(
+          ex,
+          release.routerNotReadyRequestStatus(),
+          Map.of("detail", release.routerNotReadyRequestDetail()));
+      return;
+    }
     try {
-      if (!isReady()) {
-        throw new RouterException("Cluster is not ready");
-      }
       long disaggId = disaggRequestIds.incrementAndGet();
       ObjectNode ctxReq = ((ObjectNode) req).deepCopy();
       ObjectNode ctxParams = ctxReq.putObject("disaggregated_params");

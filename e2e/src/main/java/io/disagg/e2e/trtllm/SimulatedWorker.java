@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -37,26 +39,40 @@ import java.util.logging.Logger;
  * operator and the router can observe behaves like the real process:
  *
  * <ul>
- *   <li><b>Registration</b> ({@code DisaggClusterWorker} in {@code
- *       tensorrt_llm/serve/disagg_auto_scaling.py}): key {@code
+ *   <li><b>Registration</b> ({@code DisaggClusterWorker.register_worker} in {@code
+ *       tensorrt_llm/serve/disagg_auto_scaling.py}, storage {@code Etcd3ClusterStorage.set} in
+ *       {@code serve/cluster_storage.py}): key {@code
  *       /trtllm-disagg/<cluster_name>/workers/<worker_id>} with {@code worker_id =
  *       "<ROLE>-<host>:<port>-<epoch ms>-<pid>-<000..1000>"} and the value {@code {"worker_id":
  *       ..., "host": ..., "port": ..., "role": 0|1}} written as Python's {@code json.dumps} writes
- *       it, put only if absent, attached to a lease of TTL {@code inactive_timeout_sec}. Every
- *       {@code heartbeat_interval_sec} the lease is refreshed; when a refresh fails (etcd
- *       unreachable, lease gone) the worker registers again under the same key with a new lease,
- *       retrying every {@link Builder#registrationRetryInterval} (upstream: 5 s). Heartbeats are
- *       off unless {@code 0 < heartbeat < timeout}, as upstream.
- *   <li><b>HTTP</b> on {@code host:port} (JDK {@code HttpServer}, bounded handler threads): {@code
- *       GET /health} (200 while serving), {@code GET /prometheus/metrics} (gauges {@code
- *       trtllm_num_requests_running} = in-flight requests + {@link #setExtraRunningRequests},
- *       {@code trtllm_num_requests_waiting} = {@link #setWaitingRequests}, {@code
- *       trtllm_kv_cache_utilization} = {@link #setKvCacheUtilization}; counter {@code
- *       trtllm_request_success_total}), {@code POST /v1/completions} taking {@link
- *       #setServiceTimeMillis} per request. A context worker answers a completion whose {@code
- *       choices[0].disaggregated_params} (upstream's "ctx params") carries {@code request_type:
- *       "context_only"}, {@code ctx_request_id}, {@code first_gen_tokens}, plus {@code
- *       prompt_token_ids}; a generation worker answers an OpenAI-style completion.
+ *       it, put only if absent ({@code put_if_not_exists}), on a lease of TTL {@code
+ *       inactive_timeout_sec} that is granted once and then cached for the worker's whole life
+ *       ({@code _get_lease}). A failed attempt is retried every {@link
+ *       Builder#registrationRetryInterval} (upstream {@code retry_interval}, 5 s).
+ *   <li><b>Heartbeat and lease loss</b> ({@code DisaggClusterWorker._heartbeat}, {@code
+ *       Etcd3ClusterStorage.expire}), per {@link SimulatedRelease#leaseLoss()}: every {@code
+ *       heartbeat_interval_sec} the cached lease is refreshed (off unless {@code 0 < heartbeat <
+ *       timeout}, as upstream). Refreshing an expired lease counts as success ({@link
+ *       #deadLeaseRefreshes}): the worker never registers again and keeps answering {@code /health}
+ *       200. A refresh that cannot reach etcd starts a re-registration on the cached lease (put if
+ *       absent in 1.2, overwrite in 1.3), retried every 5 s without refreshing; once that lease has
+ *       expired the put fails with NOT_FOUND and the heartbeat ends for good ({@link
+ *       #heartbeatTaskDied}).
+ *   <li><b>HTTP</b> on {@code host:port} (JDK {@code HttpServer}, bounded handler threads), as
+ *       {@code OpenAIServer.register_routes} in {@code tensorrt_llm/serve/openai_server.py}: {@code
+ *       GET /health} (200 while serving; in 1.3, 503 "LLM is unavailable..." after {@link
+ *       #setEngineHealthy setEngineHealthy(false)}, {@code OpenAIServer.health}), {@code GET
+ *       /server_info} (1.3 only, {@code get_server_info}: {@code {"disaggregated_params": {}}}; 1.2
+ *       answers 404), {@code GET /prometheus/metrics} (gauges {@code trtllm_num_requests_running} =
+ *       in-flight requests + {@link #setExtraRunningRequests}, {@code trtllm_num_requests_waiting}
+ *       = {@link #setWaitingRequests}, {@code trtllm_kv_cache_utilization} = {@link
+ *       #setKvCacheUtilization}; counter {@code trtllm_request_success_total}), {@code POST
+ *       /v1/completions} taking {@link #setServiceTimeMillis} per request. A context worker answers
+ *       a completion whose {@code choices[0].disaggregated_params} (upstream's "ctx params")
+ *       carries {@code request_type: "context_only"}, {@code ctx_request_id}, {@code
+ *       first_gen_tokens}, plus {@code prompt_token_ids}; a generation worker answers an
+ *       OpenAI-style completion. {@link #setStalled setStalled(true)} blocks every handler (a
+ *       wedged event loop): connections are accepted, nothing is answered.
  *   <li><b>{@link #shutdown()}</b> is trtllm-serve on SIGTERM (uvicorn graceful shutdown, then the
  *       FastAPI lifespan deregisters): new connections are refused at once, requests already in a
  *       handler finish (bounded by {@link Builder#drainTimeout}), and only then is the worker's own
@@ -95,6 +111,7 @@ public final class SimulatedWorker implements AutoCloseable {
   }
 
   private final WorkerRole role;
+  private final SimulatedRelease release;
   private final String host;
   private final InetAddress address;
   private final DisaggClusterSettings settings;
@@ -120,6 +137,7 @@ public final class SimulatedWorker implements AutoCloseable {
   private final AtomicLong registrations = new AtomicLong();
   private final AtomicLong heartbeats = new AtomicLong();
   private final AtomicLong heartbeatFailures = new AtomicLong();
+  private final AtomicLong deadLeaseRefreshes = new AtomicLong();
   private final AtomicLong localRequestIds = new AtomicLong(1000);
   private final AtomicReference<JsonNode> lastRequest = new AtomicReference<>();
   private final Object drainLock = new Object();
@@ -128,6 +146,10 @@ public final class SimulatedWorker implements AutoCloseable {
   private volatile int waiting;
   private volatile double kvCacheUtilization;
   private volatile long leaseId;
+  private volatile boolean heartbeatTaskDied;
+  private volatile boolean engineHealthy = true;
+  private final Object stallLock = new Object();
+  private boolean stalled;
   private volatile boolean stopHeartbeats;
   private volatile Thread lifecycleThread;
   private volatile CompletableFuture<Void> shutdownDone;
@@ -135,6 +157,7 @@ public final class SimulatedWorker implements AutoCloseable {
 
   private SimulatedWorker(Builder b) throws IOException {
     this.role = b.role;
+    this.release = b.release;
     this.host = b.host;
     this.address = Loopback.address(b.host);
     this.settings = b.settings;
@@ -206,6 +229,7 @@ public final class SimulatedWorker implements AutoCloseable {
     private final WorkerRole role;
     private final String host;
     private final int port;
+    private SimulatedRelease release = SimulatedRelease.DEFAULT;
     private DisaggClusterSettings settings;
     private String etcdEndpoint;
     private Client etcdClient;
@@ -221,6 +245,12 @@ public final class SimulatedWorker implements AutoCloseable {
       this.role = role;
       this.host = host;
       this.port = port;
+    }
+
+    /** The TensorRT-LLM release to imitate (default {@link SimulatedRelease#DEFAULT}). */
+    public Builder release(SimulatedRelease r) {
+      this.release = java.util.Objects.requireNonNull(r, "release");
+      return this;
     }
 
     /**
@@ -297,7 +327,7 @@ public final class SimulatedWorker implements AutoCloseable {
 
     /**
      * Binds the HTTP server, starts serving, then registers in etcd (one attempt here; if it fails,
-     * retries continue in the background like upstream).
+     * retries continue in the background like upstream's {@code register_worker}).
      *
      * @throws IllegalStateException when the address cannot be bound
      */
@@ -330,8 +360,8 @@ public final class SimulatedWorker implements AutoCloseable {
     if (!register) {
       return;
     }
-    boolean ok = tryRegister();
-    Thread t = new Thread(() -> lifecycle(ok), "sim-heartbeat-" + endpoint());
+    Attempt first = tryRegister(false);
+    Thread t = new Thread(() -> lifecycle(first), "sim-heartbeat-" + endpoint());
     t.setDaemon(true);
     lifecycleThread = t;
     t.start();
@@ -342,6 +372,11 @@ public final class SimulatedWorker implements AutoCloseable {
 
   public WorkerRole role() {
     return role;
+  }
+
+  /** The TensorRT-LLM release this worker imitates. */
+  public SimulatedRelease release() {
+    return release;
   }
 
   /** The host it is bound to and registered with (the pod IP). */
@@ -374,7 +409,10 @@ public final class SimulatedWorker implements AutoCloseable {
     return registrationJson;
   }
 
-  /** Lease of the current registration, 0 before the first successful one. */
+  /**
+   * The lease granted at the first registration attempt and reused by every later one (upstream
+   * caches it per key), 0 before it was granted.
+   */
   public long leaseId() {
     return leaseId;
   }
@@ -450,9 +488,50 @@ public final class SimulatedWorker implements AutoCloseable {
     return heartbeats.get();
   }
 
-  /** Failed lease refreshes (each one followed by a re-registration). */
+  /**
+   * Lease refreshes that could not reach etcd (each one followed by a re-registration attempt on
+   * the cached lease).
+   */
   public long heartbeatFailures() {
     return heartbeatFailures.get();
+  }
+
+  /**
+   * Refreshes of the lease after it had expired: etcd answers them with TTL 0 and no error, which
+   * upstream counts as a successful heartbeat (also counted in {@link #heartbeats}).
+   */
+  public long deadLeaseRefreshes() {
+    return deadLeaseRefreshes.get();
+  }
+
+  /**
+   * Whether the heartbeat ended with an exception: a registration on the cached lease after it
+   * expired failed with NOT_FOUND, which upstream does not catch. The worker goes on serving,
+   * unregistered, until it is restarted.
+   */
+  public boolean heartbeatTaskDied() {
+    return heartbeatTaskDied;
+  }
+
+  /**
+   * Health of the inference engine. In 1.3 {@code /health} then answers 503 ({@code
+   * OpenAIServer.health} when {@code _check_health()} fails); 1.2's {@code /health} answers 200
+   * whatever the engine does.
+   */
+  public void setEngineHealthy(boolean healthy) {
+    this.engineHealthy = healthy;
+  }
+
+  /**
+   * A wedged server (e.g. a blocked event loop): while stalled, connections are accepted and every
+   * request, {@code /health} included, waits without an answer; unstalling answers them. Stopping
+   * the worker unstalls it.
+   */
+  public void setStalled(boolean stall) {
+    synchronized (stallLock) {
+      stalled = stall;
+      stallLock.notifyAll();
+    }
   }
 
   /** Body of the last completion request received (parsed), or null. */
@@ -540,11 +619,11 @@ public final class SimulatedWorker implements AutoCloseable {
                   }
                 }
                 state.compareAndSet(State.DRAINING, State.STOPPED);
-                release();
+                releaseResources();
                 done.complete(null);
               } catch (Throwable t) {
                 state.compareAndSet(State.DRAINING, State.STOPPED);
-                release();
+                releaseResources();
                 done.completeExceptionally(t);
               }
             },
@@ -565,10 +644,11 @@ public final class SimulatedWorker implements AutoCloseable {
     if ((s != State.SERVING && s != State.DRAINING) || !state.compareAndSet(s, State.KILLED)) {
       return;
     }
+    setStalled(false);
     server.stop(0);
     handlers.shutdownNow();
     stopLifecycle();
-    release();
+    releaseResources();
   }
 
   /**
@@ -581,6 +661,7 @@ public final class SimulatedWorker implements AutoCloseable {
     synchronized (this) {
       pending = shutdownDone;
       if (pending == null && state.compareAndSet(State.SERVING, State.STOPPED)) {
+        setStalled(false);
         stopLifecycle();
         handlers.shutdownNow();
         server.stop(0);
@@ -600,10 +681,10 @@ public final class SimulatedWorker implements AutoCloseable {
         LOG.log(Level.FINE, "close: shutdown of " + workerId + " did not end cleanly", e);
       }
     }
-    release();
+    releaseResources();
   }
 
-  private synchronized void release() {
+  private synchronized void releaseResources() {
     if (released) {
       return;
     }
@@ -657,56 +738,81 @@ public final class SimulatedWorker implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
   // etcd registration and heartbeats
 
-  private boolean tryRegister() {
-    long lease = 0;
+  /** Outcome of one {@code Etcd3ClusterStorage.set} call. */
+  private enum Attempt {
+    /** The put was done. */
+    REGISTERED,
+    /** {@code put_if_not_exists} returned False: the key exists. */
+    KEY_EXISTS,
+    /** etcd could not be reached ({@code Etcd3Exception}, caught: {@code set} returns False). */
+    UNREACHABLE,
+    /** The cached lease has expired: gRPC NOT_FOUND, not caught upstream. */
+    LEASE_NOT_FOUND
+  }
+
+  /**
+   * One {@code Etcd3ClusterStorage.set(key, value, overwrite_if_exists, ttl)}: the lease is granted
+   * on the first call and cached ({@code _get_lease}); {@code put_if_not_exists} is a transaction
+   * "create revision == 0 then put", the overwrite a plain put, both on the cached lease.
+   */
+  private Attempt tryRegister(boolean overwrite) {
     try {
-      lease =
-          etcd.getLeaseClient()
-              .grant(settings.inactiveTimeoutSec())
-              .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .getID();
-      ByteSequence k = bytes(key);
-      TxnResponse r =
-          etcd.getKVClient()
-              .txn()
-              .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-              .Then(
-                  Op.put(
-                      k, bytes(registrationJson), PutOption.builder().withLeaseId(lease).build()))
-              .commit()
-              .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (!r.isSucceeded()) {
-        LOG.info("worker " + workerId + ": key exists, registration not done");
-        revokeQuietly(lease);
-        return false;
+      if (leaseId == 0) {
+        leaseId =
+            etcd.getLeaseClient()
+                .grant(settings.inactiveTimeoutSec())
+                .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .getID();
       }
-      leaseId = lease;
+      ByteSequence k = bytes(key);
+      PutOption withLease = PutOption.builder().withLeaseId(leaseId).build();
+      if (overwrite) {
+        etcd.getKVClient()
+            .put(k, bytes(registrationJson), withLease)
+            .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } else {
+        TxnResponse r =
+            etcd.getKVClient()
+                .txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(k, bytes(registrationJson), withLease))
+                .commit()
+                .get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!r.isSucceeded()) {
+          return Attempt.KEY_EXISTS;
+        }
+      }
       registrations.incrementAndGet();
-      return true;
+      return Attempt.REGISTERED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return Attempt.UNREACHABLE;
     } catch (Exception e) {
-      LOG.log(Level.INFO, "worker " + workerId + " registration failed: " + e);
-      if (lease != 0) {
-        revokeQuietly(lease);
+      if (leaseNotFound(e)) {
+        return Attempt.LEASE_NOT_FOUND;
       }
-      return false;
+      LOG.log(Level.FINE, "worker " + workerId + " registration failed: " + e);
+      return Attempt.UNREACHABLE;
     }
   }
 
-  private void revokeQuietly(long lease) {
-    try {
-      etcd.getLeaseClient().revoke(lease).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // the lease expires by itself
+  /** Whether etcd answered "requested lease not found" (gRPC NOT_FOUND). */
+  static boolean leaseNotFound(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND) {
+        return true;
+      }
+      if (t.getMessage() != null && t.getMessage().contains("lease not found")) {
+        return true;
+      }
     }
+    return false;
   }
 
-  private void lifecycle(boolean registered) {
+  private void lifecycle(Attempt first) {
     try {
-      if (!registered) {
-        registerUntilDone();
+      if (first != Attempt.REGISTERED && !registerUntilDone(first, false)) {
+        return;
       }
       if (!settings.heartbeatEnabled()) {
         LOG.warning(
@@ -730,6 +836,8 @@ public final class SimulatedWorker implements AutoCloseable {
           return;
         }
         next = System.nanoTime() + interval;
+        // Etcd3ClusterStorage.expire: next(client.refresh_lease(lease.id)); True unless an
+        // Etcd3Exception (etcd unreachable) is raised.
         try {
           etcd.getLeaseClient().keepAliveOnce(leaseId).get(ETCD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
           heartbeats.incrementAndGet();
@@ -739,9 +847,19 @@ public final class SimulatedWorker implements AutoCloseable {
           if (stopHeartbeats) {
             return;
           }
+          if (leaseNotFound(e)) {
+            // jetcd reports the TTL-0 answer as an error; python-etcd3 returns it: "successful".
+            heartbeats.incrementAndGet();
+            deadLeaseRefreshes.incrementAndGet();
+            continue;
+          }
           heartbeatFailures.incrementAndGet();
           LOG.info("worker " + workerId + " heartbeat failed (" + e + "), re-registering");
-          registerUntilDone();
+          boolean overwrite =
+              release.leaseLoss() == SimulatedRelease.LeaseLoss.OVERWRITE_ON_CACHED_LEASE;
+          if (!registerUntilDone(null, overwrite)) {
+            return;
+          }
           next = System.nanoTime() + interval;
         }
       }
@@ -750,16 +868,45 @@ public final class SimulatedWorker implements AutoCloseable {
     }
   }
 
-  private void registerUntilDone() throws InterruptedException {
+  /**
+   * {@code register_worker(validator, retry_interval=5)}: attempts until the put is done, sleeping
+   * {@link Builder#registrationRetryInterval} after each failed one; no heartbeat meanwhile.
+   *
+   * @param first outcome of an attempt already made, or null
+   * @return false when the heartbeat ended (stopped, or the cached lease expired: NOT_FOUND, which
+   *     upstream does not catch, so its task dies)
+   */
+  private boolean registerUntilDone(Attempt first, boolean overwrite) throws InterruptedException {
+    Attempt a = first;
     while (!stopHeartbeats) {
-      if (tryRegister()) {
-        return;
+      if (a == null) {
+        a = tryRegister(overwrite);
       }
+      switch (a) {
+        case REGISTERED -> {
+          return true;
+        }
+        case LEASE_NOT_FOUND -> {
+          heartbeatTaskDied = true;
+          LOG.warning(
+              "worker "
+                  + workerId
+                  + ": registration on expired lease "
+                  + leaseId
+                  + " failed (NOT_FOUND): heartbeat task ended, the worker stays out of discovery");
+          return false;
+        }
+        default -> {
+          // KEY_EXISTS or UNREACHABLE: set() returned False, retry after retry_interval
+        }
+      }
+      a = null;
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException();
       }
       TimeUnit.MILLISECONDS.sleep(registrationRetryInterval.toMillis());
     }
+    return false;
   }
 
   private void stopLifecycle() {
@@ -787,14 +934,38 @@ public final class SimulatedWorker implements AutoCloseable {
         ex.close();
         return;
       }
+      if (!awaitUnstalled()) {
+        ex.close();
+        return;
+      }
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
       switch (path) {
         case "/health" -> {
           if (!"GET".equals(method) && !"HEAD".equals(method)) {
             SimHttp.sendText(ex, 405, "method not allowed");
+          } else if (release.workerHealthChecksEngine() && !engineHealthy) {
+            // OpenAIServer.health (1.3): 503 with a plain body when _check_health() fails
+            SimHttp.send(
+                ex,
+                503,
+                null,
+                "LLM is unavailable. Please check the server logs for more details."
+                    .getBytes(StandardCharsets.UTF_8),
+                null);
           } else {
             SimHttp.send(ex, 200, null, null, null);
+          }
+        }
+        case "/server_info" -> {
+          if (!release.workerServesServerInfo()) {
+            // 1.2's register_routes has no /server_info: FastAPI's 404
+            SimHttp.sendJson(ex, 404, Map.of("detail", "Not Found"));
+          } else if (!"GET".equals(method)) {
+            SimHttp.sendJson(ex, 405, Map.of("detail", "Method Not Allowed"));
+          } else {
+            // OpenAIServer.get_server_info: the LLM's disaggregated_params ({} without extras)
+            SimHttp.sendJson(ex, 200, Map.of("disaggregated_params", Map.of()));
           }
         }
         case "/prometheus/metrics", "/prometheus/metrics/" ->
@@ -817,6 +988,24 @@ public final class SimulatedWorker implements AutoCloseable {
       LOG.log(Level.FINE, "worker " + endpoint() + " request failed", e);
       ex.close();
     }
+  }
+
+  /** Waits while {@link #setStalled stalled}; false when interrupted or no longer serving. */
+  private boolean awaitUnstalled() {
+    synchronized (stallLock) {
+      while (stalled) {
+        if (state.get() != State.SERVING) {
+          return false;
+        }
+        try {
+          stallLock.wait(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private void completion(HttpExchange ex) throws IOException {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.e2e.testing.Testbed;
-import io.disagg.e2e.trtllm.DisaggClusterSettings;
 import io.disagg.e2e.trtllm.LoadClient;
 import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.e2e.trtllm.SimulatedWorker;
@@ -17,15 +16,12 @@ import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
 import io.disagg.operator.api.v1alpha1.ScalingRules;
-import io.disagg.operator.model.Labels;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.TestNamespace;
-import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -99,6 +95,7 @@ class AutoscalingIT {
       b.setScaleDown(down);
       a.setBehavior(b);
       gen.setAutoscaling(a);
+      cr.getSpec().getRouter().setMaxRetries(0); // a failed request is not hidden by a retry
       ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
 
       await()
@@ -118,19 +115,15 @@ class AutoscalingIT {
               });
 
       AtomicInteger lowest = new AtomicInteger(Integer.MAX_VALUE);
-      try (Client etcd = bed.etcd().newClient();
-          SimulatedRouter router =
-              SimulatedRouter.builder(DisaggClusterSettings.of(ns.name() + ".tinyllama", 5, 10))
-                  .etcd(etcd)
-                  .maxRetries(0)
-                  .start();
-          var watch =
-              ns.client()
-                  .apps()
-                  .statefulSets()
-                  .inNamespace(ns.name())
-                  .withName("tinyllama-generation")
-                  .watch(new LowestReplicas(lowest))) {
+      // the router of the router pod, which clients reach through the router Service
+      SimulatedRouter router = bed.router(TIMEOUT);
+      try (var watch =
+          ns.client()
+              .apps()
+              .statefulSets()
+              .inNamespace(ns.name())
+              .withName("tinyllama-generation")
+              .watch(new LowestReplicas(lowest))) {
         await().atMost(TIMEOUT).until(router::isReady);
         try (LoadClient load =
             LoadClient.builder(router.baseUri())
@@ -332,6 +325,7 @@ class AutoscalingIT {
               1,
               300,
               new AutoscalingMetricSpec(AutoscalingMetricType.KvCacheUtilization, 0.8)));
+      cr.getSpec().getRouter().setMaxRetries(0); // a failed request is not hidden by a retry
       ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
       await()
           .atMost(TIMEOUT)
@@ -347,18 +341,14 @@ class AutoscalingIT {
               });
 
       ConcurrentSkipListSet<Instant> evaluations = new ConcurrentSkipListSet<>();
-      try (Client etcd = bed.etcd().newClient();
-          SimulatedRouter router =
-              SimulatedRouter.builder(DisaggClusterSettings.of(ns.name() + ".tinyllama", 5, 10))
-                  .etcd(etcd)
-                  .maxRetries(0)
-                  .start();
-          var watch =
-              ns.client()
-                  .resources(DisaggCluster.class)
-                  .inNamespace(ns.name())
-                  .withName("tinyllama")
-                  .watch(new EvaluationTimes(evaluations))) {
+      // the router of the router pod, which clients reach through the router Service
+      SimulatedRouter router = bed.router(TIMEOUT);
+      try (var watch =
+          ns.client()
+              .resources(DisaggCluster.class)
+              .inNamespace(ns.name())
+              .withName("tinyllama")
+              .watch(new EvaluationTimes(evaluations))) {
         await().atMost(TIMEOUT).until(router::isReady);
         try (LoadClient load =
             LoadClient.builder(router.baseUri())
@@ -460,6 +450,7 @@ class AutoscalingIT {
               new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 1.0));
       a.setSource(MetricsSource.Router);
       gen.setAutoscaling(a);
+      cr.getSpec().getRouter().setMaxRetries(0); // a failed request is not hidden by a retry
       ns.client().resources(DisaggCluster.class).inNamespace(ns.name()).resource(cr).create();
       await()
           .atMost(TIMEOUT)
@@ -471,35 +462,10 @@ class AutoscalingIT {
                     .isTrue();
                 assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(1);
               });
-      // The router pod kwok runs has a loopback IP: the simulated router listens there, on the
-      // router port.
-      Pod routerPod =
-          await()
-              .atMost(TIMEOUT)
-              .until(
-                  () ->
-                      ns
-                          .client()
-                          .pods()
-                          .inNamespace(ns.name())
-                          .withLabel(Labels.INSTANCE, "tinyllama")
-                          .withLabel(Labels.COMPONENT, Labels.ROUTER_COMPONENT)
-                          .list()
-                          .getItems()
-                          .stream()
-                          .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
-                          .findFirst()
-                          .orElse(null),
-                  java.util.Objects::nonNull);
-      int port = cr.getSpec().getRouter().getPort();
-
-      try (Client etcd = bed.etcd().newClient();
-          SimulatedRouter router =
-              SimulatedRouter.builder(DisaggClusterSettings.of(ns.name() + ".tinyllama", 5, 10))
-                  .etcd(etcd)
-                  .maxRetries(0)
-                  .listen(routerPod.getStatus().getPodIP(), port)
-                  .start()) {
+      // The router pod's router: on the pod's loopback IP and the router port, where the
+      // operator scrapes its /prometheus/metrics/.
+      SimulatedRouter router = bed.router(TIMEOUT);
+      {
         await().atMost(TIMEOUT).until(router::isReady);
 
         LoadClient.Summary summary;

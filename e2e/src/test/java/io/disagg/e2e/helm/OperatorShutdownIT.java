@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
 import io.disagg.e2e.testing.PackagedOperator;
-import io.disagg.e2e.trtllm.DisaggClusterSettings;
 import io.disagg.e2e.trtllm.LoadClient;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.e2e.trtllm.SimulatedRouter;
@@ -18,7 +17,6 @@ import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
-import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -124,15 +122,12 @@ class OperatorShutdownIT {
             DisaggCluster cr = Samples.load("minimal.yaml");
             cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>());
             cr.getSpec().getGeneration().setReplicas(2);
+            cr.getSpec().getRouter().setMaxRetries(0); // a failed request is not hidden
             DisaggClusters.create(ns, cr);
             DisaggClusters.awaitReady(ns, "tinyllama", TIMEOUT);
-            try (Client etcdClient = etcd.newClient();
-                SimulatedRouter router =
-                    SimulatedRouter.builder(
-                            DisaggClusterSettings.of(ns.name() + ".tinyllama", 5, 10))
-                        .etcd(etcdClient)
-                        .maxRetries(0)
-                        .start()) {
+            // the router of the router pod, which clients reach through the router Service
+            SimulatedRouter router = kubelet.awaitRouter(TIMEOUT);
+            {
               await().atMost(TIMEOUT).until(router::isReady);
               try (LoadClient load =
                   LoadClient.builder(router.baseUri())

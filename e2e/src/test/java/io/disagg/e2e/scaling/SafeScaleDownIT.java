@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.disagg.e2e.testing.Testbed;
-import io.disagg.e2e.trtllm.DisaggClusterSettings;
 import io.disagg.e2e.trtllm.LoadClient;
 import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.e2e.trtllm.SimulatedWorker;
@@ -54,15 +53,16 @@ class SafeScaleDownIT {
     try (Testbed bed = Testbed.start(ns, 150)) {
       DisaggCluster cr = bed.sample("minimal.yaml");
       cr.getSpec().getGeneration().setReplicas(3);
+      cr.getSpec().getRouter().setMaxRetries(0); // a dropped request is not hidden by a retry
       create(ns, cr);
       awaitServing(ns, 2, 3);
 
       // What each StatefulSet scale-down looked like at the moment it happened.
       List<String> violations = new CopyOnWriteArrayList<>();
       Map<Integer, Boolean> observedScaleDowns = new ConcurrentHashMap<>();
+      // the router of the router pod, which clients reach through the router Service
+      SimulatedRouter router = bed.router(TIMEOUT);
       try (Client etcd = bed.etcd().newClient();
-          SimulatedRouter router =
-              SimulatedRouter.builder(settings(ns)).etcd(etcd).maxRetries(0).start();
           var watch =
               ns.client()
                   .apps()
@@ -121,12 +121,12 @@ class SafeScaleDownIT {
     try (Testbed bed = Testbed.start(ns, 4000)) {
       DisaggCluster cr = bed.sample("minimal.yaml");
       cr.getSpec().getGeneration().setReplicas(2);
+      cr.getSpec().getRouter().setMaxRetries(0);
       create(ns, cr);
       awaitServing(ns, 2, 2);
 
-      try (Client etcd = bed.etcd().newClient();
-          SimulatedRouter router =
-              SimulatedRouter.builder(settings(ns)).etcd(etcd).maxRetries(0).start()) {
+      SimulatedRouter router = bed.router(TIMEOUT);
+      try (Client etcd = bed.etcd().newClient()) {
         await().atMost(TIMEOUT).until(router::isReady);
         try (LoadClient load =
             LoadClient.builder(router.baseUri())
@@ -244,10 +244,6 @@ class SafeScaleDownIT {
         .stream()
         .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8))
         .toList();
-  }
-
-  private static DisaggClusterSettings settings(TestNamespace ns) {
-    return DisaggClusterSettings.of(ns.name() + ".tinyllama", 5, 10);
   }
 
   private static void create(TestNamespace ns, DisaggCluster cr) {

@@ -1,6 +1,7 @@
 package io.disagg.e2e.testing;
 
 import io.disagg.e2e.trtllm.SimulatedKubelet;
+import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.OperatorRunner;
@@ -14,8 +15,9 @@ import java.util.function.UnaryOperator;
 /**
  * Everything an end-to-end test of one namespace needs: a real etcd, the operator (real reconciler,
  * in this JVM), and a simulated kubelet that runs a simulated TensorRT-LLM worker for every worker
- * pod, bound to the pod's loopback IP and registering in that etcd. Closing it stops all three,
- * operator first.
+ * pod and a simulated router for every router pod, bound to the pod's loopback IP and using that
+ * etcd, and that sets the pods' readiness from their probes. Closing it stops all three, operator
+ * first.
  */
 public final class Testbed implements AutoCloseable {
 
@@ -82,6 +84,14 @@ public final class Testbed implements AutoCloseable {
 
   public SimulatedKubelet kubelet() {
     return kubelet;
+  }
+
+  /**
+   * The router the DisaggCluster's router pod runs (the first one by pod name), once it runs: what
+   * clients reach through the router Service.
+   */
+  public SimulatedRouter router(Duration timeout) {
+    return kubelet.awaitRouter(timeout);
   }
 
   /** Stops the operator (as a crash or a rollout of the operator would). */

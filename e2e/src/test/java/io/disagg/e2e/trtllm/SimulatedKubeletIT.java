@@ -13,8 +13,12 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,9 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link SimulatedKubelet} on the local kwok cluster: workers bound to the pod IPs (127.1.x.y),
- * settings from the DisaggCluster ConfigMap, preStop deregistration before the drain on pod
- * deletion, startup delay and restart of a crashed worker. Pods are created by the test itself.
+ * {@link SimulatedKubelet} on the local kwok cluster: workers and routers bound to the pod IPs
+ * (127.1.x.y), settings from the DisaggCluster ConfigMap, preStop deregistration before the drain
+ * on pod deletion, startup delay, probes that set the pod's readiness (kwok leaves DisaggCluster
+ * pods not Ready), restarts after liveness failures and crashes. Pods are created by the test.
  */
 @ClusterTest
 class SimulatedKubeletIT {
@@ -117,8 +122,12 @@ class SimulatedKubeletIT {
         ns.client().pods().inNamespace(ns.name()).resource(p).create();
       }
 
+      // workers load their model for 2 s: the router pod's router starts first and sees them
+      // register (a 1.2 router routes to no worker registered before it started)
       try (SimulatedKubelet kubelet =
-          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint()).start()) {
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
+              .startupDelay(Duration.ofSeconds(2))
+              .start()) {
         SimulatedWorker ctx = kubelet.awaitWorker("sim-context-0", POD_TIMEOUT);
         SimulatedWorker gen = kubelet.awaitWorker("sim-generation-0", POD_TIMEOUT);
         for (SimulatedWorker w : List.of(ctx, gen)) {
@@ -161,11 +170,22 @@ class SimulatedKubeletIT {
                 "trtllm_kv_cache_utilization{model_name=\"simulated-model\",engine_type=\"trtllm\"} 0.6",
                 "trtllm_num_requests_waiting{model_name=\"simulated-model\",engine_type=\"trtllm\"} 2.0");
 
-        try (SimulatedRouter router =
-            SimulatedRouter.builder(DisaggClusterSettings.fromYaml(yaml))
-                .etcd(etcdServer.endpoint())
-                .start()) {
-          assertThat(router.isReady()).isTrue();
+        {
+          SimulatedRouter router = kubelet.awaitRouter(POD_TIMEOUT);
+          Pod routerPod = ns.client().pods().inNamespace(ns.name()).withName("sim-router-0").get();
+          assertThat(router.baseUri().getHost()).isEqualTo(routerPod.getStatus().getPodIP());
+          assertThat(router.port()).isEqualTo(8000);
+          await().atMost(Duration.ofSeconds(10)).until(router::isReady);
+          // no probes in these pods: a started container is ready (UpdatePodStatus)
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .untilAsserted(
+                  () -> {
+                    for (String pod :
+                        List.of("sim-context-0", "sim-generation-0", "sim-router-0")) {
+                      assertThat(ready(ns, pod)).as(pod).isTrue();
+                    }
+                  });
           LoadClient load =
               LoadClient.builder(router.baseUri())
                   .concurrency(2)
@@ -258,7 +278,6 @@ class SimulatedKubeletIT {
       try (SimulatedKubelet kubelet =
           SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
               .settings(settings)
-              .restartKilledWorkersAfter(Duration.ofSeconds(1))
               .startupDelay(Duration.ofSeconds(2))
               .workerCustomizer((pod, b) -> b.serviceTimeMillis(5))
               .start()) {
@@ -281,8 +300,257 @@ class SimulatedKubeletIT {
             .atMost(Duration.ofSeconds(10))
             .until(() -> key(etcd, first.registrationKey()) == null);
         assertThat(kubelet.events())
+            .anySatisfy(e -> assertThat(e).contains("CRASHED crash-generation-0"))
             .anySatisfy(e -> assertThat(e).contains("RESTARTED crash-generation-0"));
         assertThat(Map.copyOf(kubelet.workers())).containsOnlyKeys("crash-generation-0");
+        // restartPolicy Always: the first restart at once, restartCount and lastState in the status
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  ContainerStatus cs = containerStatus(ns, "crash-generation-0");
+                  assertThat(cs.getRestartCount()).isEqualTo(1);
+                  assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
+                  assertThat(cs.getState().getRunning()).isNotNull();
+                });
+      }
+    }
+  }
+
+  private static boolean ready(TestNamespace ns, String pod) {
+    Pod p = ns.client().pods().inNamespace(ns.name()).withName(pod).get();
+    return p != null
+        && p.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static ContainerStatus containerStatus(TestNamespace ns, String pod) {
+    return ns.client()
+        .pods()
+        .inNamespace(ns.name())
+        .withName(pod)
+        .get()
+        .getStatus()
+        .getContainerStatuses()
+        .get(0);
+  }
+
+  private static Probe httpProbe(int failureThreshold) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath("/health")
+        .withPort(new IntOrString("http"))
+        .endHttpGet()
+        .withPeriodSeconds(1)
+        .withTimeoutSeconds(1)
+        .withFailureThreshold(failureThreshold)
+        .withSuccessThreshold(1)
+        .build();
+  }
+
+  /** A pod as the operator renders them: startup, readiness and liveness probes on /health. */
+  private static Pod probedPod(
+      String name, String instance, String component, int livenessFailures) {
+    Pod p = pod(name, instance, component);
+    p.getSpec().setTerminationGracePeriodSeconds(2L);
+    var c = p.getSpec().getContainers().get(0);
+    c.setStartupProbe(httpProbe(60));
+    c.setReadinessProbe(httpProbe(2));
+    c.setLivenessProbe(httpProbe(livenessFailures));
+    return p;
+  }
+
+  /**
+   * kwok leaves the pod not Ready; the kubelet's probes make it Ready once /health answers, not
+   * Ready when it fails (1.3: a failed engine answers 503), and after {@code failureThreshold}
+   * liveness failures the container is killed (preStop deletes the key) and started again with
+   * restartCount 1.
+   */
+  @Test
+  void probesSetReadinessAndALivenessFailureRestartsTheContainer(TestNamespace ns)
+      throws Exception {
+    try (EtcdServer etcdServer = EtcdServer.start();
+        Client etcd = etcdServer.newClient()) {
+      DisaggClusterSettings settings = DisaggClusterSettings.of(ns.name() + ".probe", 1, 4);
+      ns.client()
+          .pods()
+          .inNamespace(ns.name())
+          .resource(probedPod("probe-generation-0", "probe", "generation", 3))
+          .create();
+      await()
+          .atMost(POD_TIMEOUT)
+          .until(
+              () ->
+                  ns.client()
+                          .pods()
+                          .inNamespace(ns.name())
+                          .withName("probe-generation-0")
+                          .get()
+                          .getStatus()
+                          .getPodIP()
+                      != null);
+      assertThat(ready(ns, "probe-generation-0")).as("kwok does not make it Ready").isFalse();
+      assertThat(containerStatus(ns, "probe-generation-0").getStarted()).isFalse();
+
+      try (SimulatedKubelet kubelet =
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
+              .release(SimulatedRelease.V1_3)
+              .settings(settings)
+              .startupDelay(Duration.ofSeconds(2))
+              .start()) {
+        // model loading: the container runs, the startup probe fails, the pod is not Ready
+        await()
+            .during(Duration.ofSeconds(1))
+            .atMost(Duration.ofSeconds(2))
+            .until(() -> !ready(ns, "probe-generation-0"));
+        SimulatedWorker first = kubelet.awaitWorker("probe-generation-0", POD_TIMEOUT);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ready(ns, "probe-generation-0"));
+        ContainerStatus cs = containerStatus(ns, "probe-generation-0");
+        assertThat(cs.getStarted()).isTrue();
+        assertThat(cs.getReady()).isTrue();
+        assertThat(cs.getRestartCount()).isZero();
+
+        first.setEngineHealthy(false);
+        // readiness: 2 failures 1 s apart; liveness: 3 failures, then the container is killed
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ready(ns, "probe-generation-0"));
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> kubelet.restartCount("probe-generation-0") == 1);
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> first.state() == SimulatedWorker.State.STOPPED);
+        assertThat(key(etcd, first.registrationKey())).as("preStop, then SIGTERM").isNull();
+        assertThat(kubelet.events())
+            .anySatisfy(
+                e -> assertThat(e).contains("KILLING probe-generation-0: liveness probe failed"))
+            .anySatisfy(e -> assertThat(e).contains("PRESTOP probe-generation-0"));
+
+        SimulatedWorker second = kubelet.awaitWorker("probe-generation-0", POD_TIMEOUT);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.endpoint()).isEqualTo(first.endpoint());
+        await().atMost(Duration.ofSeconds(15)).until(() -> ready(ns, "probe-generation-0"));
+        ContainerStatus again = containerStatus(ns, "probe-generation-0");
+        assertThat(again.getRestartCount()).isEqualTo(1);
+        assertThat(again.getLastState().getTerminated()).isNotNull();
+        assertThat(key(etcd, second.registrationKey())).isNotNull();
+      }
+    }
+  }
+
+  /**
+   * 1.2's /health answers 200 whatever the engine does: the pod stays Ready. A wedged worker
+   * (nothing answered) fails its readiness probe by timeout and is Ready again when it recovers,
+   * before the liveness probe (threshold 30) would restart it.
+   */
+  @Test
+  void release12HealthIgnoresTheEngineButAStalledWorkerIsNotReady(TestNamespace ns)
+      throws Exception {
+    try (EtcdServer etcdServer = EtcdServer.start()) {
+      DisaggClusterSettings settings = DisaggClusterSettings.of(ns.name() + ".stall", 1, 4);
+      ns.client()
+          .pods()
+          .inNamespace(ns.name())
+          .resource(probedPod("stall-context-0", "stall", "context", 30))
+          .create();
+      try (SimulatedKubelet kubelet =
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
+              .release(SimulatedRelease.V1_2)
+              .settings(settings)
+              .start()) {
+        SimulatedWorker w = kubelet.awaitWorker("stall-context-0", POD_TIMEOUT);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ready(ns, "stall-context-0"));
+        w.setEngineHealthy(false);
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(4))
+            .until(() -> ready(ns, "stall-context-0"));
+        w.setStalled(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ready(ns, "stall-context-0"));
+        w.setStalled(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ready(ns, "stall-context-0"));
+        assertThat(kubelet.restartCount("stall-context-0")).isZero();
+        assertThat(kubelet.history("stall-context-0")).containsExactly(w);
+      }
+    }
+  }
+
+  /**
+   * A router pod runs a simulated router on its pod IP with the settings of router.yaml; its
+   * readiness probe on /health makes the pod Ready only once the router counts minimal_instances
+   * workers of both roles.
+   */
+  @Test
+  void aRouterPodIsReadyOnlyWhenItsRouterSeesTheMinimalInstances(TestNamespace ns)
+      throws Exception {
+    try (EtcdServer etcdServer = EtcdServer.start()) {
+      String clusterName = ns.name() + ".rt";
+      String yaml = workerYaml(clusterName, etcdServer.endpoint()) + "max_retries: 0\n";
+      ns.client()
+          .configMaps()
+          .inNamespace(ns.name())
+          .resource(
+              new ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName("rt-config")
+                  .endMetadata()
+                  .addToData("context.yaml", yaml)
+                  .addToData("generation.yaml", yaml)
+                  .addToData("router.yaml", yaml)
+                  .build())
+          .create();
+      Pod routerPod = pod("rt-router-0", "rt", "router");
+      var rc = routerPod.getSpec().getContainers().get(0);
+      rc.setName("router");
+      rc.setCommand(
+          List.of("trtllm-serve", "disaggregated", "-c", "/etc/trtllm/router.yaml", "-r", "42"));
+      rc.setReadinessProbe(httpProbe(2));
+      rc.setLivenessProbe(
+          new ProbeBuilder()
+              .withNewTcpSocket()
+              .withPort(new IntOrString("http"))
+              .endTcpSocket()
+              .withPeriodSeconds(1)
+              .withFailureThreshold(3)
+              .build());
+      ns.client().pods().inNamespace(ns.name()).resource(routerPod).create();
+      ns.client()
+          .pods()
+          .inNamespace(ns.name())
+          .resource(probedPod("rt-context-0", "rt", "context", 3))
+          .create();
+      try (SimulatedKubelet kubelet =
+          SimulatedKubelet.builder(ns.client(), ns.name(), etcdServer.endpoint())
+              .startupDelay(Duration.ofSeconds(1))
+              .start()) {
+        SimulatedRouter router = kubelet.awaitRouter(POD_TIMEOUT);
+        assertThat(router.release()).isEqualTo(SimulatedRelease.DEFAULT);
+        kubelet.awaitWorker("rt-context-0", POD_TIMEOUT);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ready(ns, "rt-context-0"));
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> router.servers(WorkerRole.CONTEXT).size() == 1);
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(4))
+            .until(() -> !ready(ns, "rt-router-0"));
+
+        ns.client()
+            .pods()
+            .inNamespace(ns.name())
+            .resource(probedPod("rt-generation-0", "rt", "generation", 3))
+            .create();
+        await().atMost(POD_TIMEOUT).until(() -> ready(ns, "rt-router-0"));
+        assertThat(router.isReady()).isTrue();
+        assertThat(kubelet.restartCount("rt-router-0")).isZero();
+        HttpResponse<String> r =
+            HTTP.send(
+                HttpRequest.newBuilder(router.baseUri().resolve("/v1/completions"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       }
     }
   }

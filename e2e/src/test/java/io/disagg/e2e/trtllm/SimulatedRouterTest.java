@@ -72,6 +72,14 @@ class SimulatedRouterTest {
     return r;
   }
 
+  /**
+   * Started before the workers, as a router pod starts while workers still load their model: in 1.2
+   * (the default) a router only routes to workers that register after it started.
+   */
+  private static void awaitReady(SimulatedRouter r) {
+    await().atMost(AT_ONCE).until(r::isReady);
+  }
+
   private static HttpResponse<String> get(SimulatedRouter r, String path) throws Exception {
     return http.send(
         HttpRequest.newBuilder(r.baseUri().resolve(path))
@@ -109,6 +117,7 @@ class SimulatedRouterTest {
   void routesOnlyToRegisteredWorkersAndDropsADeletedRegistrationAtOnce() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("route"), 1, 5);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
     SimulatedWorker ctxA = worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker ctxB = worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker genA = worker(WorkerRole.GENERATION, s, 0);
@@ -122,7 +131,12 @@ class SimulatedRouterTest {
             WorkerRole.GENERATION,
             DisaggClusterSettings.of(SimAddresses.uniqueClusterName("other"), 1, 5),
             0);
-    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    await()
+        .atMost(AT_ONCE)
+        .until(
+            () ->
+                router.servers(WorkerRole.CONTEXT).size() == 2
+                    && router.servers(WorkerRole.GENERATION).size() == 2);
 
     assertThat(router.servers(WorkerRole.CONTEXT))
         .containsExactlyInAnyOrder(ctxA.endpoint(), ctxB.endpoint());
@@ -169,9 +183,10 @@ class SimulatedRouterTest {
   void prometheusCountersShowTheRequestsInFlightPerRole() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("counters"), 1, 5);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
     worker(WorkerRole.CONTEXT, s, 0);
     worker(WorkerRole.GENERATION, s, 1500);
-    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    awaitReady(router);
     var client = new io.disagg.operator.metrics.RouterMetricsClient();
     var idle = new io.disagg.operator.metrics.RouterLoad(0.0, 0.0);
     assertThat(client.load(router.baseUri().getHost(), router.port())).contains(idle);
@@ -206,16 +221,132 @@ class SimulatedRouterTest {
             "gen_error_requests_total 0.0");
   }
 
+  private SimulatedWorker worker(
+      SimulatedRelease release, WorkerRole role, DisaggClusterSettings s, String host, int port) {
+    SimulatedWorker w =
+        SimulatedWorker.builder(role, host, port)
+            .release(release)
+            .settings(s)
+            .etcd(etcd.endpoint())
+            .start();
+    closeables.add(w);
+    return w;
+  }
+
+  /**
+   * 1.2's {@code lifespan} drops the workers {@code watch_workers()} listed: a router started after
+   * the workers registered lists them in {@code /cluster_info} but routes to none of them and stays
+   * not ready until workers register after its start.
+   */
+  @Test
+  void release12RouterRoutesOnlyToWorkersThatRegisteredAfterItStarted() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("late12"), 1, 5);
+    SimulatedWorker ctxBefore = worker(WorkerRole.CONTEXT, s, 0);
+    SimulatedWorker genBefore = worker(WorkerRole.GENERATION, s, 0);
+    SimulatedRouter router = router(SimulatedRouter.builder(s).release(SimulatedRelease.V1_2));
+
+    assertThat(router.registeredWorkers(WorkerRole.CONTEXT))
+        .extracting(WorkerInfo::workerId)
+        .containsExactly(ctxBefore.workerId());
+    assertThat(router.servers(WorkerRole.CONTEXT)).isEmpty();
+    assertThat(router.servers(WorkerRole.GENERATION)).isEmpty();
+    assertThat(router.isReady()).isFalse();
+    assertThat(get(router, "/health").statusCode()).isEqualTo(500);
+    JsonNode info = SimHttp.JSON.readTree(get(router, "/cluster_info").body());
+    assertThat(info.get("is_ready").asBoolean()).isFalse();
+    assertThat(info.at("/current_workers/generation_servers/0/worker_id").asText())
+        .isEqualTo(genBefore.workerId());
+    assertThat(complete(router).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(400);
+
+    SimulatedWorker ctxAfter = worker(WorkerRole.CONTEXT, s, 0);
+    SimulatedWorker genAfter = worker(WorkerRole.GENERATION, s, 0);
+    awaitReady(router);
+    LoadClient.Summary sum = load(router, 1, 6);
+    assertThat(sum.succeeded()).as(sum.toString()).isEqualTo(6);
+    assertThat(ctxAfter.requestsServed()).isEqualTo(6);
+    assertThat(genAfter.requestsServed()).isEqualTo(6);
+    assertThat(ctxBefore.requestsServed() + genBefore.requestsServed()).isZero();
+  }
+
+  /**
+   * 1.3 ({@code Router._prepare_server}): a server counts for readiness only once its {@code
+   * /server_info} answered JSON; a fetch that failed is not retried while the endpoint stays in the
+   * list, even when a worker registers again on that address. Requests before readiness: 500.
+   */
+  @Test
+  void release13RouterCountsOnlyServersWhoseServerInfoItFetched() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("prep13"), 1, 5)
+            .withMinimalInstances(1, 2);
+    SimulatedWorker ctx =
+        worker(SimulatedRelease.V1_3, WorkerRole.CONTEXT, s, SimAddresses.randomHost(), 8000);
+    SimulatedWorker gen1 =
+        worker(SimulatedRelease.V1_3, WorkerRole.GENERATION, s, SimAddresses.randomHost(), 8000);
+    SimulatedRouter router = router(SimulatedRouter.builder(s).release(SimulatedRelease.V1_3));
+    // 1.3 hands the listed workers to the routers and prepares them before serving
+    assertThat(router.servers(WorkerRole.CONTEXT)).containsExactly(ctx.endpoint());
+    assertThat(router.preparedServers(WorkerRole.CONTEXT)).containsExactly(ctx.endpoint());
+    assertThat(router.preparedServers(WorkerRole.GENERATION)).containsExactly(gen1.endpoint());
+    assertThat(get(router, "/health").statusCode()).isEqualTo(503);
+
+    // a registration of an address where nothing listens yet: listed, never prepared
+    String host = SimAddresses.randomHost();
+    String early = "/trtllm-disagg/" + s.clusterName() + "/workers/GENERATION-" + host + ":8000-1";
+    try (io.etcd.jetcd.Client c = etcd.newClient()) {
+      c.getKVClient()
+          .put(
+              SimulatedWorker.bytes(early),
+              SimulatedWorker.bytes(
+                  "{\"worker_id\": \"x\", \"host\": \""
+                      + host
+                      + "\", \"port\": 8000, \"role\": 1}"))
+          .get(5, TimeUnit.SECONDS);
+    }
+    await().atMost(AT_ONCE).until(() -> router.servers(WorkerRole.GENERATION).size() == 2);
+    await()
+        .atMost(AT_ONCE)
+        .until(() -> router.events().stream().anyMatch(e -> e.contains("NOT PREPARED")));
+    assertThat(router.preparedServers(WorkerRole.GENERATION)).containsExactly(gen1.endpoint());
+    assertThat(router.isReady()).isFalse();
+    HttpResponse<String> notReady = complete(router).get(10, TimeUnit.SECONDS);
+    assertThat(notReady.statusCode()).isEqualTo(500);
+    assertThat(SimHttp.JSON.readTree(notReady.body()).get("detail").asText())
+        .isEqualTo("Internal server error Cluster is not ready");
+
+    // the worker comes up on that address and registers: add_server finds the endpoint, no retry
+    SimulatedWorker late = worker(SimulatedRelease.V1_3, WorkerRole.GENERATION, s, host, 8000);
+    await()
+        .atMost(AT_ONCE)
+        .until(() -> router.registeredWorkers(WorkerRole.GENERATION).size() == 3);
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(AT_ONCE)
+        .until(() -> !router.isReady() && get(router, "/health").statusCode() == 503);
+
+    // another worker on a new address is prepared: ready
+    SimulatedWorker gen3 =
+        worker(SimulatedRelease.V1_3, WorkerRole.GENERATION, s, SimAddresses.randomHost(), 8000);
+    awaitReady(router);
+    assertThat(router.preparedServers(WorkerRole.GENERATION))
+        .containsExactly(gen1.endpoint(), gen3.endpoint());
+    assertThat(late.state()).isEqualTo(SimulatedWorker.State.SERVING);
+    assertThat(get(router, "/health").statusCode()).isEqualTo(200);
+  }
+
   @Test
   void healthAndClusterInfoFollowTheMinimalInstances() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("health"), 1, 5)
             .withMinimalInstances(1, 2);
     SimulatedRouter router = router(SimulatedRouter.builder(s));
+    assertThat(router.release()).isEqualTo(SimulatedRelease.V1_2);
     assertThat(get(router, "/health").statusCode()).isEqualTo(500);
     HttpResponse<String> notReady = complete(router).get(10, TimeUnit.SECONDS);
-    assertThat(notReady.statusCode()).isEqualTo(500);
-    assertThat(notReady.body()).contains("Cluster is not ready");
+    // OpenAIDisaggServer.openai_completion (1.2): HTTPException(400, "Cluster is not ready")
+    assertThat(notReady.statusCode()).isEqualTo(400);
+    assertThat(SimHttp.JSON.readTree(notReady.body()))
+        .isEqualTo(SimHttp.JSON.readTree("{\"detail\": \"Cluster is not ready\"}"));
 
     SimulatedWorker ctx = worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker gen1 = worker(WorkerRole.GENERATION, s, 0);
@@ -225,6 +356,9 @@ class SimulatedRouterTest {
     await().atMost(AT_ONCE).until(() -> get(router, "/health").statusCode() == 200);
 
     JsonNode info = SimHttp.JSON.readTree(get(router, "/cluster_info").body());
+    assertThat(info.fieldNames())
+        .toIterable()
+        .containsExactly("current_workers", "minimal_instances", "is_ready");
     assertThat(info.get("is_ready").asBoolean()).isTrue();
     assertThat(info.at("/minimal_instances/context_servers").asInt()).isEqualTo(1);
     assertThat(info.at("/minimal_instances/generation_servers").asInt()).isEqualTo(2);
@@ -234,24 +368,31 @@ class SimulatedRouterTest {
     assertThat(c.get("host").asText()).isEqualTo(ctx.host());
     assertThat(c.get("port").asInt()).isEqualTo(8000);
     assertThat(c.get("role").asInt()).isEqualTo(0);
-    assertThat(info.at("/current_workers/generation_servers")).hasSize(2);
-    assertThat(info.at("/server_lists/generation"))
-        .extracting(JsonNode::asText)
+    assertThat(info.at("/current_workers/generation_servers"))
+        .extracting(w -> w.get("worker_id").asText())
+        .containsExactlyInAnyOrder(gen1.workerId(), gen2.workerId());
+    assertThat(router.servers(WorkerRole.GENERATION))
         .containsExactlyInAnyOrder(gen1.endpoint(), gen2.endpoint());
 
     SimulatedRouter strict =
-        router(SimulatedRouter.builder(s.withMinimalInstances(2, 2)).notReadyStatus(503));
+        router(
+            SimulatedRouter.builder(s.withMinimalInstances(2, 2)).release(SimulatedRelease.V1_3));
     assertThat(get(strict, "/health").statusCode()).isEqualTo(503);
+    JsonNode strictInfo = SimHttp.JSON.readTree(get(strict, "/cluster_info").body());
+    assertThat(strictInfo.fieldNames())
+        .toIterable()
+        .containsExactly("is_ready", "current_workers", "minimal_instances");
   }
 
   @Test
   void aKilledWorkerFailsRequestsUntilItsLeaseExpiresThenLeavesRouting() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("crash"), 1, 3);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
     worker(WorkerRole.CONTEXT, s, 0);
     SimulatedWorker genA = worker(WorkerRole.GENERATION, s, 0);
     SimulatedWorker genB = worker(WorkerRole.GENERATION, s, 0);
-    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    await().atMost(AT_ONCE).until(() -> router.servers(WorkerRole.GENERATION).size() == 2);
 
     genB.kill();
     LoadClient.Summary during = load(router, 1, 4);
@@ -273,10 +414,11 @@ class SimulatedRouterTest {
   void maxRetriesRetriesTheSameWorker() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("retry"), 1, 5);
-    worker(WorkerRole.CONTEXT, s, 0);
-    SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
     SimulatedRouter router =
         router(SimulatedRouter.builder(s).maxRetries(2).retryInterval(Duration.ofMillis(50)));
+    worker(WorkerRole.CONTEXT, s, 0);
+    SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
+    awaitReady(router);
     gen.kill();
     HttpResponse<String> r = complete(router).get(10, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(500);
@@ -290,9 +432,10 @@ class SimulatedRouterTest {
     // draining.
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("sigterm"), 1, 5);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
     SimulatedWorker ctx = worker(WorkerRole.CONTEXT, s, 1500);
     worker(WorkerRole.GENERATION, s, 0);
-    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    awaitReady(router);
 
     CompletableFuture<HttpResponse<String>> inFlight = complete(router);
     await().atMost(Duration.ofSeconds(5)).until(() -> ctx.inFlight() == 1);
@@ -315,10 +458,12 @@ class SimulatedRouterTest {
       throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("restart"), 1, 3);
-    SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
-    worker(WorkerRole.CONTEXT, s, 0);
     SimulatedRouter upstreamLike = router(SimulatedRouter.builder(s));
     SimulatedRouter byKey = router(SimulatedRouter.builder(s).removeServerByEndpoint(false));
+    SimulatedWorker gen = worker(WorkerRole.GENERATION, s, 0);
+    worker(WorkerRole.CONTEXT, s, 0);
+    awaitReady(upstreamLike);
+    awaitReady(byKey);
 
     gen.kill();
     SimulatedWorker restarted =
@@ -352,13 +497,13 @@ class SimulatedRouterTest {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("load"), 1, 5)
             .withMinimalInstances(2, 2);
+    SimulatedRouter router =
+        router(SimulatedRouter.builder(s).requestTimeout(Duration.ofSeconds(10)));
     List<SimulatedWorker> ctx =
         List.of(worker(WorkerRole.CONTEXT, s, 20), worker(WorkerRole.CONTEXT, s, 20));
     List<SimulatedWorker> gen =
         List.of(worker(WorkerRole.GENERATION, s, 30), worker(WorkerRole.GENERATION, s, 30));
-    SimulatedRouter router =
-        router(SimulatedRouter.builder(s).requestTimeout(Duration.ofSeconds(10)));
-    assertThat(router.isReady()).isTrue();
+    awaitReady(router);
 
     LoadClient c =
         LoadClient.builder(router.baseUri())
@@ -386,9 +531,10 @@ class SimulatedRouterTest {
   void loadClientStopsAtItsDurationBound() throws Exception {
     DisaggClusterSettings s =
         DisaggClusterSettings.of(SimAddresses.uniqueClusterName("bound"), 1, 5);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
     worker(WorkerRole.CONTEXT, s, 100);
     worker(WorkerRole.GENERATION, s, 0);
-    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    awaitReady(router);
     long t0 = System.nanoTime();
     LoadClient c =
         LoadClient.builder(router.baseUri())

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link SimulatedWorker} against a real etcd: registration format, heartbeats, kill, drain, HTTP.
@@ -68,10 +70,20 @@ class SimulatedWorkerTest {
 
   private SimulatedWorker start(
       WorkerRole role, DisaggClusterSettings s, int port, long serviceMillis) {
+    return start(SimulatedRelease.DEFAULT, role, s, port, serviceMillis);
+  }
+
+  private SimulatedWorker start(
+      SimulatedRelease release,
+      WorkerRole role,
+      DisaggClusterSettings s,
+      int port,
+      long serviceMillis) {
     SimulatedWorker w =
         SimAddresses.start(
             host ->
                 SimulatedWorker.builder(role, host, port)
+                    .release(release)
                     .settings(s)
                     .etcd(etcdServer.endpoint())
                     .serviceTimeMillis(serviceMillis)
@@ -282,51 +294,133 @@ class SimulatedWorkerTest {
     }
   }
 
-  @Test
-  void reRegistersWithANewLeaseWhenARefreshFails() throws Exception {
+  /**
+   * {@code DisaggClusterWorker._heartbeat}: refreshing an expired lease is answered with TTL 0 and
+   * no error, which {@code Etcd3ClusterStorage.expire} counts as success; no release registers
+   * again, and {@code /health} stays 200 (the TRAP of section 9 of the reference notes).
+   */
+  @ParameterizedTest
+  @EnumSource(SimulatedRelease.class)
+  void aWorkerWhoseLeaseExpiredStaysOutOfDiscoveryWhileItsHealthIsOk(SimulatedRelease release)
+      throws Exception {
     DisaggClusterSettings s =
-        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("rereg"), 1, 5);
-    SimulatedWorker w = start(WorkerRole.CONTEXT, s, 0, 0);
-    long firstLease = w.leaseId();
-    // revoking the lease deletes the key, and the next refresh fails: "lease not found"
-    etcd.getLeaseClient().revoke(firstLease).get(5, TimeUnit.SECONDS);
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("lost"), 1, 5);
+    SimulatedWorker w = start(release, WorkerRole.CONTEXT, s, 0, 0);
+    long lease = w.leaseId();
+    // revoking the lease is what an expiry does: the key goes with it
+    etcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
     assertThat(key(w.registrationKey())).isNull();
 
-    await()
-        .atMost(Duration.ofSeconds(6))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> key(w.registrationKey()) != null);
-    KeyValue kv = key(w.registrationKey());
-    assertThat(kv.getLease()).isNotEqualTo(firstLease).isEqualTo(w.leaseId());
-    assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo(w.registrationJson());
-    assertThat(w.heartbeatFailures()).isGreaterThanOrEqualTo(1);
-    assertThat(w.registrations()).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> w.deadLeaseRefreshes() >= 3);
+    assertThat(key(w.registrationKey())).as("never registered again").isNull();
+    assertThat(keys(s.workerKeyPrefix())).isEmpty();
+    assertThat(w.registrations()).isEqualTo(1);
+    assertThat(w.heartbeatFailures()).as("a dead-lease refresh is no failure upstream").isZero();
+    assertThat(w.leaseId()).as("the cached lease is kept").isEqualTo(lease);
+    assertThat(w.heartbeatTaskDied()).isFalse();
+    assertThat(get(w, "/health").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * An etcd outage: the refresh fails, the re-registration on the cached lease is retried. In 1.2
+   * ({@code put_if_not_exists}) the key is still there when etcd is back (etcd restores leases on
+   * restart), so it returns False and is retried without refreshing until the lease expires; then
+   * the put on the expired lease fails with NOT_FOUND and the heartbeat ends: the worker is out of
+   * discovery for good while {@code /health} answers 200.
+   */
   @Test
-  void registersOnceEtcdIsBackAfterAnOutage() throws Exception {
+  void release12AfterAnEtcdOutageLosesItsLeaseAndNeverComesBack() throws Exception {
     DisaggClusterSettings s =
-        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("outage"), 1, 3);
-    SimulatedWorker w = start(WorkerRole.GENERATION, s, 0, 0);
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("outage12"), 1, 3);
+    SimulatedWorker w = start(SimulatedRelease.V1_2, WorkerRole.GENERATION, s, 0, 0);
+    long lease = w.leaseId();
     etcdServer.stop();
     try {
       await().atMost(Duration.ofSeconds(15)).until(() -> w.heartbeatFailures() >= 1);
     } finally {
       etcdServer.restart();
     }
-    // After the failed refresh the worker registers again: put-if-absent succeeds once the old
-    // key is gone (its lease is no longer refreshed and expires), with a new lease.
+    await().atMost(Duration.ofSeconds(30)).until(w::heartbeatTaskDied);
+    assertThat(key(w.registrationKey())).isNull();
+    assertThat(w.registrations()).isEqualTo(1);
+    assertThat(w.leaseId()).isEqualTo(lease);
+    assertThat(w.state()).isEqualTo(SimulatedWorker.State.SERVING);
+    assertThat(get(w, "/health").statusCode()).isEqualTo(200);
+    long beats = w.heartbeats();
     await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              KeyValue kv = key(w.registrationKey());
-              return w.registrations() >= 2 && kv != null && kv.getLease() == w.leaseId();
-            });
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> w.heartbeats() == beats && key(w.registrationKey()) == null);
+  }
+
+  /**
+   * In 1.3 the re-registration overwrites the key (PR #17461) on the cached lease, which etcd
+   * restored on restart: the worker recovers with the same lease.
+   */
+  @Test
+  void release13AfterAnEtcdOutageOverwritesItsKeyOnTheSameLease() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("outage13"), 1, 5);
+    SimulatedWorker w = start(SimulatedRelease.V1_3, WorkerRole.GENERATION, s, 0, 0);
+    long lease = w.leaseId();
+    etcdServer.stop();
+    try {
+      await().atMost(Duration.ofSeconds(15)).until(() -> w.heartbeatFailures() >= 1);
+    } finally {
+      etcdServer.restart();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> w.registrations() >= 2);
     long beats = w.heartbeats();
     await().atMost(Duration.ofSeconds(5)).until(() -> w.heartbeats() >= beats + 2);
-    assertThat(key(w.registrationKey())).isNotNull();
+    KeyValue kv = key(w.registrationKey());
+    assertThat(kv).isNotNull();
+    assertThat(kv.getLease()).isEqualTo(lease);
+    assertThat(w.heartbeatTaskDied()).isFalse();
+  }
+
+  @Test
+  void serverInfoExistsFrom13AndHealthReportsAFailedEngineOnlyThere() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("info"), 1, 5);
+    SimulatedWorker old = start(SimulatedRelease.V1_2, WorkerRole.CONTEXT, s, 0, 0);
+    SimulatedWorker now = start(SimulatedRelease.V1_3, WorkerRole.CONTEXT, s, 0, 0);
+
+    assertThat(get(old, "/server_info").statusCode()).isEqualTo(404);
+    HttpResponse<String> info = get(now, "/server_info");
+    assertThat(info.statusCode()).isEqualTo(200);
+    assertThat(info.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(info.body()).isEqualTo("{\"disaggregated_params\":{}}");
+
+    old.setEngineHealthy(false);
+    now.setEngineHealthy(false);
+    assertThat(get(old, "/health").statusCode()).as("1.2 does not check the engine").isEqualTo(200);
+    HttpResponse<String> sick = get(now, "/health");
+    assertThat(sick.statusCode()).isEqualTo(503);
+    assertThat(sick.body()).startsWith("LLM is unavailable");
+    now.setEngineHealthy(true);
+    assertThat(get(now, "/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aStalledWorkerAcceptsConnectionsButAnswersNothingUntilUnstalled() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("stall"), 1, 5);
+    SimulatedWorker w = start(WorkerRole.GENERATION, s, 0, 0);
+    w.setStalled(true);
+    assertThat(refusesConnections(w)).isFalse();
+    CompletableFuture<HttpResponse<String>> health =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create("http://" + w.endpoint() + "/health"))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await()
+        .during(Duration.ofMillis(800))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !health.isDone());
+    w.setStalled(false);
+    assertThat(health.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
   }
 
   @Test
