@@ -17,11 +17,12 @@ import java.util.Set;
  * tensorrt_llm/logger.py} has only {@code internal_error, error, warning, info, verbose}.
  */
 public enum TrtllmRelease {
-  /** 1.0.x: nothing beyond what every release accepts was established. */
-  V1_0(1, 0, EnumSet.noneOf(Feature.class)),
-  /** 1.1.x: nothing beyond what every release accepts was established. */
-  V1_1(1, 1, EnumSet.noneOf(Feature.class)),
-  /** 1.2.x: nothing beyond what every release accepts was established. */
+  /**
+   * 1.2.x, the first release whose router discovers workers through {@code disagg_cluster} in etcd
+   * ({@code DisaggClusterManager} in {@code tensorrt_llm/serve/openai_disagg_server.py}, PR #8215,
+   * October 2025, after the release/1.1 branch was cut at 1.1.0rc4; read at 1.2.0rc2, commit
+   * b35ac1b6): nothing beyond what every release accepts was established.
+   */
   V1_2(1, 2, EnumSet.noneOf(Feature.class)),
   /**
    * 1.3 (1.3.0rcN): {@code CacheTransceiverConfig} with {@code kv_transfer_timeout_ms}, {@code

@@ -16,7 +16,7 @@ public final class ModelFixtures {
   public static final String NAME = "demo";
   public static final String NAMESPACE = "serving";
   public static final String MODEL = "meta-llama/Llama-3.1-8B-Instruct";
-  public static final String IMAGE = "nvcr.io/nvidia/tensorrt-llm/release:1.0.0";
+  public static final String IMAGE = "nvcr.io/nvidia/tensorrt-llm/release:1.2.0";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 

@@ -16,7 +16,7 @@ class ResolvedReleaseTest {
    */
   @ParameterizedTest
   @CsvSource({
-    "nvcr.io/nvidia/tensorrt-llm/release:1.0.0, 1.0",
+    "nvcr.io/nvidia/tensorrt-llm/release:1.2.1, 1.2",
     "nvcr.io/nvidia/tensorrt-llm/release:1.2.0rc1, 1.2",
     "registry.example.com/trtllm-efa:1.2.0, 1.2",
     "registry:5000/team/trtllm:v1.3.0rc27-efa, 1.3",
@@ -52,7 +52,7 @@ class ResolvedReleaseTest {
   @Test
   void theSpecFieldWinsOverTheTag() {
     ResolvedRelease r =
-        ResolvedRelease.resolve("1.3", "nvcr.io/nvidia/tensorrt-llm/release:1.0.0").release();
+        ResolvedRelease.resolve("1.3", "nvcr.io/nvidia/tensorrt-llm/release:1.2.0").release();
     assertThat(r.release()).contains(TrtllmRelease.V1_3);
     assertThat(r.source()).isEqualTo(ReleaseSource.SPEC);
     assertThat(r.describe()).isEqualTo("TensorRT-LLM 1.3 (spec.trtllmVersion 1.3)");
@@ -67,7 +67,8 @@ class ResolvedReleaseTest {
 
   @Test
   void anOlderReleaseOrAMalformedVersionIsAProblemNamingTheField() {
-    ResolvedRelease.Result old = ResolvedRelease.resolve(null, "trtllm:0.21.0");
+    // 1.0 and 1.1 have no disagg_cluster discovery in the router (PR #8215 came after 1.1).
+    ResolvedRelease.Result old = ResolvedRelease.resolve(null, "trtllm:1.1.0");
     assertThat(old.problems())
         .extracting(SpecProblem::field, SpecProblem::isError)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("spec.image", true));
@@ -87,7 +88,7 @@ class ResolvedReleaseTest {
 
   @Test
   void releasesAreOrderedAndTheCommonSetIsWhatAllHave() {
-    assertThat(TrtllmRelease.oldest()).isEqualTo(TrtllmRelease.V1_0);
+    assertThat(TrtllmRelease.oldest()).isEqualTo(TrtllmRelease.V1_2);
     assertThat(TrtllmRelease.newest()).isEqualTo(TrtllmRelease.V1_4);
     // Established in no release read: every stored tensorrt_llm/logger.py has no debug/trace.
     for (TrtllmRelease r : TrtllmRelease.values()) {
