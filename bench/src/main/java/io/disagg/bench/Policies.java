@@ -124,14 +124,34 @@ public final class Policies {
   }
 
   /**
+   * The operator's autoscaler with its defaults except the context pool's metric list, which is
+   * replaced by one metric with the given target (for comparing settings; draining on scale-down).
+   */
+  public static Simulation.Policy operatorWithContextMetric(
+      String name,
+      ServingParams sp,
+      AutoscalingMetricType type,
+      double target,
+      ClusterPolicy cluster) {
+    return new AutoscalerPolicy(
+        name,
+        PoolPolicy.of(
+            Pool.CONTEXT, spec(Pool.CONTEXT, sp, List.of(new AutoscalingMetricSpec(type, target)))),
+        PoolPolicy.of(Pool.GENERATION, spec(Pool.GENERATION, sp, null)),
+        cluster,
+        Simulation.Removal.DRAIN);
+  }
+
+  /**
    * One HPA per pool on a single metric, requests in flight (running + waiting) per instance,
-   * target 4 for context (assumed) and 0.8 * max_batch_size for generation: HPA's algorithm (which
-   * the operator's autoscaler implements, so its code is used with one metric per pool and no
-   * coupling), and a scale-down deletes pods instead of draining them.
+   * target 1 for context (the best of 1, 2, 3, 4 in the replay) and 0.8 * max_batch_size for
+   * generation: HPA's algorithm (which the operator's autoscaler implements, so its code is used
+   * with one metric per pool and no coupling), and a scale-down deletes pods instead of draining
+   * them.
    */
   public static Simulation.Policy hpa(ServingParams sp) {
     List<AutoscalingMetricSpec> ctx =
-        List.of(new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 4.0));
+        List.of(new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 1.0));
     List<AutoscalingMetricSpec> gen =
         List.of(
             new AutoscalingMetricSpec(

@@ -7,11 +7,11 @@ import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * A seeded, reproducible synthetic day of LLM-serving traffic: a diurnal request rate, bursts, bursty
- * (Gamma) inter-arrival times and a mix of two request classes whose share shifts over the day. The
- * same {@link Params} (seed included) always give the same requests on the same JDK, so every policy
- * of a benchmark is replayed on exactly the same trace; the requests are generated on the fly, not
- * stored.
+ * A seeded, reproducible synthetic day of LLM-serving traffic: a diurnal request rate, bursts,
+ * bursty (Gamma) inter-arrival times and a mix of two request classes whose share shifts over the
+ * day. The same {@link Params} (seed included) always give the same requests on the same JDK, so
+ * every policy of a benchmark is replayed on exactly the same trace; the requests are generated on
+ * the fly, not stored.
  *
  * <p>Where the numbers come from (see {@link Params#DEFAULT} and docs/benchmarks.md):
  *
@@ -32,14 +32,15 @@ import java.util.SplittableRandom;
  *   <li>Bursts: a few minutes-long surges per day on top of the diurnal rate; count, length and
  *       height are assumed.
  *   <li>Mix shift: the share of coding requests rises during the working day (assumed: 20 % at
- *       01:00, 60 % at 13:00), so the prompt:output token ratio, and with it the load ratio of
- *       the context and generation pools, moves over the day.
+ *       01:00, 60 % at 13:00), so the prompt:output token ratio, and with it the load ratio of the
+ *       context and generation pools, moves over the day.
  * </ul>
  */
 public final class Trace implements Iterable<Trace.Request> {
 
   /** One request: arrival (seconds from the start of the day), prompt and output tokens. */
-  public record Request(long id, double arrival, int promptTokens, int outputTokens, boolean coding) {}
+  public record Request(
+      long id, double arrival, int promptTokens, int outputTokens, boolean coding) {}
 
   /** A request class: log-normal prompt and output lengths. */
   public record LengthMix(
@@ -117,6 +118,30 @@ public final class Trace implements Iterable<Trace.Request> {
             16_384,
             4_096);
 
+    /** The same trace shape with another seed. */
+    public Params withSeed(long newSeed) {
+      return new Params(
+          newSeed,
+          durationSeconds,
+          startSecondOfDay,
+          meanRate,
+          diurnalAmplitude,
+          peakSecondOfDay,
+          gammaShape,
+          burstsPerDay,
+          burstMinSeconds,
+          burstMaxSeconds,
+          burstMinFactor,
+          burstMaxFactor,
+          conversation,
+          coding,
+          codingShareMin,
+          codingShareMax,
+          codingPeakSecondOfDay,
+          maxPromptTokens,
+          maxOutputTokens);
+    }
+
     /** The same trace shape over another window and at another mean rate. */
     public Params window(double startSecondOfDay, double durationSeconds, double meanRate) {
       return new Params(
@@ -165,7 +190,8 @@ public final class Trace implements Iterable<Trace.Request> {
     double tod = p.startSecondOfDay() + t;
     double r =
         p.meanRate()
-            * (1 + p.diurnalAmplitude() * Math.cos(2 * Math.PI * (tod - p.peakSecondOfDay()) / DAY));
+            * (1
+                + p.diurnalAmplitude() * Math.cos(2 * Math.PI * (tod - p.peakSecondOfDay()) / DAY));
     for (Burst b : bursts) {
       if (t >= b.start() && t < b.start() + b.length()) {
         r *= b.factor();
@@ -199,8 +225,7 @@ public final class Trace implements Iterable<Trace.Request> {
   /**
    * The requests in arrival order. Arrivals are a Gamma renewal process in time rescaled by the
    * integrated rate (time-rescaling: operational time {@code Lambda(t)} advances by Gamma(k, 1/k)
-   * per request, so the mean rate follows {@link #rate} and the gaps keep the Gamma's
-   * variability).
+   * per request, so the mean rate follows {@link #rate} and the gaps keep the Gamma's variability).
    */
   @Override
   public Iterator<Request> iterator() {
