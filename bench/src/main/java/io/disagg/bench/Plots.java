@@ -30,7 +30,10 @@ final class Plots {
     new Color(0xFF7F0E),
     new Color(0x9467BD),
     new Color(0x1F77B4),
-    new Color(0x2CA02C)
+    new Color(0x2CA02C),
+    new Color(0x8C564B),
+    new Color(0x7F7F7F),
+    new Color(0x17BECF)
   };
 
   /** One line: its name, color and y per x. */
