@@ -44,7 +44,8 @@ public record ServingParams(
    *       (docs/source/performance/perf-overview.md, "Llama 3.3 70B", H100 TP2 FP8) reports 762
    *       output tokens/s for input 2048 / output 128 at maximum load; that run is almost all
    *       prefill, so the prompt rate is at least 762 * 2048 / 128 = 12,192 tokens/s. Rounded down.
-   *   <li>{@code max_num_tokens} 8192: TensorRT-LLM's default (LLM API {@code max_num_tokens}).
+   *   <li>{@code max_num_tokens} 8192: TensorRT-LLM's LLM API default (not re-read here); it only
+   *       splits a context instance's queue into running and waiting.
    *   <li>Decode step {@code 12 ms + 0.05 ms * batch}: the base is assumed from the weight read (35
    *       GB per GPU at the H100's 3.35 TB/s HBM3 is 10.5 ms, plus overheads); the slope is fitted
    *       to the same overview's input 128 / output 2048 figure (6,651 output tokens/s, H100 TP2
@@ -54,9 +55,10 @@ public record ServingParams(
    *       target is then 0.8 * 256 = 204.8).
    *   <li>KV cache 250,000 tokens per instance: per GPU 80 GiB minus 35 GB of FP8 weights minus
    *       about 5 GB of activations and runtime, times TensorRT-LLM's default {@code
-   *       free_gpu_memory_fraction} 0.9, is about 41 GB; a token of Llama-3.3-70B's KV cache (80
-   *       layers, 8 KV heads, head size 128, FP16) takes 80 * 8 * 128 * 2 * 2 / 2 = 163,840 bytes
-   *       per GPU at TP2. An FP8 KV cache doubles it. Derived, not measured.
+   *       free_gpu_memory_fraction} 0.9 ({@code KvCacheConfig} in {@code
+   *       tensorrt_llm/llmapi/llm_args.py}), is about 41 GB; a token of Llama-3.3-70B's KV cache
+   *       (80 layers, 8 KV heads, head size 128, FP16) takes 80 * 8 * 128 * 2 * 2 / 2 = 163,840
+   *       bytes per GPU at TP2. An FP8 KV cache doubles it. Derived, not measured.
    *   <li>Model load 5 minutes: assumed (70 GB of weights from a node-local cache or a fast network
    *       volume, plus start-up and warm-up); configurable.
    *   <li>Termination grace 30 s: Kubernetes' default {@code terminationGracePeriodSeconds}.
