@@ -1,0 +1,80 @@
+package io.disagg.e2e.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The kube-apiserver's audit log (JSON lines, one {@code audit.k8s.io/v1} Event per request that
+ * changes an object, see {@code e2e/cluster/audit-policy.yaml}), read from a mark on: the writes of
+ * one user by resource and verb.
+ */
+final class AuditLog {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path file;
+
+  AuditLog(Path file) {
+    this.file = file;
+  }
+
+  /** Whether the log exists (the cluster was created with the audit policy). */
+  boolean exists() {
+    return Files.isRegularFile(file);
+  }
+
+  /** The current end of the log, to read from later. */
+  long mark() {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Requests of {@code username} received in {@code [from, to)}, read from {@code mark} on (from
+   * the start when the log was rotated since), counted by {@code resource[/subresource] verb}, e.g.
+   * {@code "statefulsets patch"}, {@code "disaggclusters/status patch"}.
+   */
+  Map<String, Integer> writes(long mark, String username, Instant from, Instant to) {
+    Map<String, Integer> counts = new TreeMap<>();
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      long start = f.length() < mark ? 0 : mark;
+      f.seek(start);
+      byte[] rest = new byte[(int) (f.length() - start)];
+      f.readFully(rest);
+      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode e = JSON.readTree(line);
+        if (!username.equals(e.path("user").path("username").asText())) {
+          continue;
+        }
+        Instant received = Instant.parse(e.path("requestReceivedTimestamp").asText());
+        if (received.isBefore(from) || !received.isBefore(to)) {
+          continue;
+        }
+        JsonNode ref = e.path("objectRef");
+        String resource = ref.path("resource").asText("?");
+        if (ref.hasNonNull("subresource")) {
+          resource += "/" + ref.path("subresource").asText();
+        }
+        counts.merge(resource + " " + e.path("verb").asText(), 1, Integer::sum);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return counts;
+  }
+}
