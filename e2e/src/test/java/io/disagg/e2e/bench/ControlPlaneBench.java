@@ -266,6 +266,9 @@ final class ControlPlaneBench {
         log.printf(
             "[control-plane] N=%d idle operator: %s (GC %s, max heap %d MiB, %s)%n",
             o.n(), idle, collector, maxHeap, jvm);
+        log.printf(
+            "[control-plane] N=%d idle operator threads by name: %s%n",
+            o.n(), ProcessCost.threadNames(pid));
 
         // --- operator side
         Path crs = temp("crs", crYaml(names));
@@ -325,6 +328,9 @@ final class ControlPlaneBench {
         log.printf("[control-plane] N=%d quiet %.0f s: %s%n", o.n(), seconds(q0, q1), quiet);
         ProcessCost loaded = ProcessCost.measure(pid);
         log.printf("[control-plane] N=%d operator: %s%n", o.n(), loaded);
+        log.printf(
+            "[control-plane] N=%d operator threads by name: %s%n",
+            o.n(), ProcessCost.threadNames(pid));
 
         // --- writes: a no-op change (an annotation)
         String first = names.get(0);

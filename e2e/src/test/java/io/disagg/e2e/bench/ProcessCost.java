@@ -70,6 +70,29 @@ record ProcessCost(double heapUsedMiB, double rssMiB, int threads, double cpuSec
     return m.find() ? Long.parseLong(m.group(1)) / (1024 * 1024) : -1;
   }
 
+  /**
+   * Threads of a JVM by name, digits replaced by {@code #} ({@code jcmd Thread.print}), most
+   * frequent first, e.g. {@code "vert.x-eventloop-thread-#" 4}.
+   */
+  static java.util.Map<String, Integer> threadNames(long pid) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    String dump =
+        LocalTools.run(
+                Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "Thread.print"), null)
+            .orFail()
+            .stdout();
+    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+    Matcher m = Pattern.compile("^\"([^\"]*)\"", Pattern.MULTILINE).matcher(dump);
+    while (m.find()) {
+      counts.merge(m.group(1).replaceAll("\\d+", "#"), 1, Integer::sum);
+    }
+    java.util.Map<String, Integer> sorted = new java.util.LinkedHashMap<>();
+    counts.entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
+        .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+    return sorted;
+  }
+
   static double cpuSeconds(long pid) {
     String stat = read(Path.of("/proc", "" + pid, "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
