@@ -230,6 +230,106 @@ final class ControlPlaneBench {
           Children ssaWatch = new Children(admin, ssaNs, false);
           PackagedOperator operator =
               PackagedOperator.start(op, chart, "operator-0", Map.of(), jvm)) {
+        try {
+          return measure(
+              admin, o, log, op, opNs, ssaNs, audit, etcdOp, user, jvm, names, children, workloads,
+              crKeys, opWatch, ssaWatch, operator);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          diagnose(admin, opNs, log);
+          diagnose(admin, ssaNs, log);
+          log.println("[control-plane] operator log tail:\n" + operator.logTail(60));
+          throw e;
+        }
+      } finally {
+        Helm.run(
+            Duration.ofMinutes(2),
+            List.of(
+                "uninstall",
+                RELEASE,
+                "--namespace",
+                opNs,
+                "--kubeconfig",
+                LocalCluster.availability().kubeconfig().toString()));
+      }
+    } finally {
+      admin.namespaces().withName(opNs).delete();
+      admin.namespaces().withName(ssaNs).delete();
+      await()
+          .atMost(Duration.ofMinutes(10))
+          .pollInterval(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  admin.namespaces().withName(opNs).get() == null
+                      && admin.namespaces().withName(ssaNs).get() == null);
+    }
+  }
+
+  /** What is not Ready in {@code ns}: DisaggClusters and pods, a few of each. */
+  private static void diagnose(KubernetesClient admin, String ns, java.io.PrintStream log) {
+    try {
+      admin.resources(DisaggCluster.class).inNamespace(ns).list().getItems().stream()
+          .filter(
+              d ->
+                  d.getStatus() == null
+                      || d.getStatus().getConditions() == null
+                      || d.getStatus().getConditions().stream()
+                          .noneMatch(
+                              c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+          .limit(5)
+          .forEach(
+              d ->
+                  log.printf(
+                      "[control-plane] not Ready: %s/%s %s%n",
+                      ns,
+                      d.getMetadata().getName(),
+                      d.getStatus() == null ? "(no status)" : Serialization.asJson(d.getStatus())));
+      admin.pods().inNamespace(ns).list().getItems().stream()
+          .filter(
+              p ->
+                  p.getStatus() == null
+                      || p.getStatus().getConditions() == null
+                      || p.getStatus().getConditions().stream()
+                          .noneMatch(
+                              c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+          .limit(10)
+          .forEach(
+              p ->
+                  log.printf(
+                      "[control-plane] pod not Ready: %s/%s node %s phase %s ip %s conditions %s%n",
+                      ns,
+                      p.getMetadata().getName(),
+                      p.getSpec().getNodeName(),
+                      p.getStatus() == null ? null : p.getStatus().getPhase(),
+                      p.getStatus() == null ? null : p.getStatus().getPodIP(),
+                      p.getStatus() == null
+                          ? null
+                          : Serialization.asJson(p.getStatus().getConditions())));
+    } catch (RuntimeException e) {
+      log.println("[control-plane] diagnosis failed: " + e);
+    }
+  }
+
+  private static Result measure(
+      KubernetesClient admin,
+      Options o,
+      java.io.PrintStream log,
+      TestNamespace op,
+      String opNs,
+      String ssaNs,
+      AuditLog audit,
+      EtcdServer etcdOp,
+      String user,
+      List<String> jvm,
+      List<String> names,
+      List<String> children,
+      List<String> workloads,
+      List<String> crKeys,
+      Children opWatch,
+      Children ssaWatch,
+      PackagedOperator operator)
+      throws Exception {
+    {
+      {
         long pid = operator.process().pid();
         await()
             .atMost(Duration.ofSeconds(120))
@@ -272,6 +372,7 @@ final class ControlPlaneBench {
 
         // --- operator side
         Path crs = temp("crs", crYaml(names));
+        long applyMark = audit.mark();
         double cpu0 = ProcessCost.cpuSeconds(pid);
         Instant t0 = Instant.now();
         LocalTools.kubectl(
@@ -293,6 +394,10 @@ final class ControlPlaneBench {
         double cpuApplyToReady = ProcessCost.cpuSeconds(pid) - cpu0;
         Side opSide = new Side(opApply, seconds(t0, opChildren), seconds(t0, opReady));
         log.printf("[control-plane] N=%d operator side: %s%n", o.n(), opSide);
+        log.printf(
+            "[control-plane] N=%d operator side, request latencies: %s%n",
+            o.n(), audit.latencies(applyMark, opNs, user));
+        long ssaMark = audit.mark();
 
         // --- SSA side: the same children, ownerless, in the other namespace
         Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
@@ -315,6 +420,9 @@ final class ControlPlaneBench {
                 () -> ssaWatch.countReady(workloads) + "/" + workloads.size() + " ready");
         Side ssaSide = new Side(ssaApply, seconds(s0, ssaChildren), seconds(s0, ssaReady));
         log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
+        log.printf(
+            "[control-plane] N=%d SSA side, request latencies: %s%n",
+            o.n(), audit.latencies(ssaMark, ssaNs, user));
 
         // --- writes: a quiet window
         stays(o.settle(), operator);
@@ -387,27 +495,7 @@ final class ControlPlaneBench {
                 maxHeap,
                 jvm);
         return r;
-      } finally {
-        Helm.run(
-            Duration.ofMinutes(2),
-            List.of(
-                "uninstall",
-                RELEASE,
-                "--namespace",
-                opNs,
-                "--kubeconfig",
-                LocalCluster.availability().kubeconfig().toString()));
       }
-    } finally {
-      admin.namespaces().withName(opNs).delete();
-      admin.namespaces().withName(ssaNs).delete();
-      await()
-          .atMost(Duration.ofMinutes(10))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () ->
-                  admin.namespaces().withName(opNs).get() == null
-                      && admin.namespaces().withName(ssaNs).get() == null);
     }
   }
 
