@@ -89,8 +89,12 @@ final class ControlPlaneBench {
       Duration timeout,
       boolean warmUp) {}
 
-  /** Times from the start of an apply, seconds. */
-  record Side(double applySeconds, double childrenSeconds, double readySeconds) {}
+  /**
+   * Times from the start of an apply, seconds; {@code readySeconds} is NaN when not everything was
+   * ready within the timeout, {@code readyAtTimeout} then says how much was.
+   */
+  record Side(
+      double applySeconds, double childrenSeconds, double readySeconds, String readyAtTimeout) {}
 
   /** One run's results. */
   record Result(
@@ -386,13 +390,22 @@ final class ControlPlaneBench {
                 () -> opWatch.allSeen(children).orElse(null),
                 () -> opWatch.countSeen(children) + "/" + children.size() + " children");
         Instant opReady =
-            awaitTime(
+            awaitTimeOrNull(
                 o,
                 "operator side: Ready",
                 () -> opWatch.allReady(crKeys).orElse(null),
                 () -> opWatch.countReady(crKeys) + "/" + crKeys.size() + " Ready");
+        if (opReady == null) {
+          diagnose(admin, opNs, log);
+        }
+        String opReadyAtTimeout = opWatch.countReady(crKeys) + "/" + crKeys.size();
         double cpuApplyToReady = ProcessCost.cpuSeconds(pid) - cpu0;
-        Side opSide = new Side(opApply, seconds(t0, opChildren), seconds(t0, opReady));
+        Side opSide =
+            new Side(
+                opApply,
+                seconds(t0, opChildren),
+                opReady == null ? Double.NaN : seconds(t0, opReady),
+                opReadyAtTimeout);
         log.printf("[control-plane] N=%d operator side: %s%n", o.n(), opSide);
         log.printf(
             "[control-plane] N=%d operator side, request latencies: %s%n",
@@ -413,12 +426,21 @@ final class ControlPlaneBench {
                 () -> ssaWatch.allSeen(children).orElse(null),
                 () -> ssaWatch.countSeen(children) + "/" + children.size() + " children");
         Instant ssaReady =
-            awaitTime(
+            awaitTimeOrNull(
                 o,
                 "SSA side: workloads ready",
                 () -> ssaWatch.allReady(workloads).orElse(null),
                 () -> ssaWatch.countReady(workloads) + "/" + workloads.size() + " ready");
-        Side ssaSide = new Side(ssaApply, seconds(s0, ssaChildren), seconds(s0, ssaReady));
+        if (ssaReady == null) {
+          diagnose(admin, ssaNs, log);
+        }
+        String ssaReadyAtTimeout = ssaWatch.countReady(workloads) + "/" + workloads.size();
+        Side ssaSide =
+            new Side(
+                ssaApply,
+                seconds(s0, ssaChildren),
+                ssaReady == null ? Double.NaN : seconds(s0, ssaReady),
+                ssaReadyAtTimeout);
         log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
         log.printf(
             "[control-plane] N=%d SSA side, request latencies: %s%n",
@@ -502,6 +524,17 @@ final class ControlPlaneBench {
   /** Waits {@code window}, failing if the operator exits meanwhile. */
   private static void stays(Duration window, PackagedOperator operator) {
     await().during(window).atMost(window.plusSeconds(10)).until(() -> operator.process().isAlive());
+  }
+
+  /** {@link #awaitTime}, or null at the timeout. */
+  private static Instant awaitTimeOrNull(
+      Options o, String what, Supplier<Instant> time, Supplier<String> progress) {
+    try {
+      return awaitTime(o, what, time, progress);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      System.out.printf("[control-plane] %s: timed out at %s%n", what, progress.get());
+      return null;
+    }
   }
 
   private static Instant awaitTime(

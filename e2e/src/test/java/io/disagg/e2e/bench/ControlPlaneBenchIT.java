@@ -88,6 +88,12 @@ class ControlPlaneBenchIT {
 
     for (Result r : results) {
       assertThat(r.operator().readySeconds())
+          .as("operator side Ready (%s at the timeout)", r.operator().readyAtTimeout())
+          .isNotNaN();
+      assertThat(r.ssa().readySeconds())
+          .as("SSA side ready (%s at the timeout)", r.ssa().readyAtTimeout())
+          .isNotNaN();
+      assertThat(r.operator().readySeconds())
           .isGreaterThanOrEqualTo(r.operator().childrenSeconds());
       assertThat(r.ssa().readySeconds()).isGreaterThanOrEqualTo(r.ssa().childrenSeconds());
       assertThat(r.loaded().threads()).isPositive();

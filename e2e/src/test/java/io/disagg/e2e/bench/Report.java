@@ -79,15 +79,17 @@ final class Report {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %d | %.1f | %.1f | %.1f | **%.2f** | %.1f | %.1f | **%.2f** |%n",
+              "| %d | %.1f | %.1f | %.1f | **%.2f** | %s | %s | **%s** |%n",
               r.n(),
               r.operator().applySeconds(),
               r.operator().childrenSeconds(),
               r.ssa().childrenSeconds(),
               r.childrenRatio(),
-              r.operator().readySeconds(),
-              r.ssa().readySeconds(),
-              r.readyRatio()));
+              ready(r.operator()),
+              ready(r.ssa()),
+              Double.isNaN(r.readyRatio())
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.2f", r.readyRatio())));
     }
     out.append(
         "\nWrites of the operator's ServiceAccount (audit log; `resource[/subresource] verb"
@@ -137,6 +139,12 @@ final class Report {
               r.cpuQuiet() * 60 / r.quietSeconds()));
     }
     return out.toString();
+  }
+
+  private static String ready(ControlPlaneBench.Side side) {
+    return Double.isNaN(side.readySeconds())
+        ? "timeout (" + side.readyAtTimeout() + " ready)"
+        : String.format(Locale.ROOT, "%.1f", side.readySeconds());
   }
 
   static Map<String, Integer> withoutLease(Map<String, Integer> writes) {
