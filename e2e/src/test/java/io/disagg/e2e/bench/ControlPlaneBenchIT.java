@@ -86,6 +86,9 @@ class ControlPlaneBenchIT {
       }
     }
 
+    if (!smoke) {
+      return; // the benchmark reports what it measured; the smoke run checks behaviour
+    }
     for (Result r : results) {
       assertThat(r.operator().readySeconds())
           .as("operator side Ready (%s at the timeout)", r.operator().readyAtTimeout())

@@ -96,7 +96,7 @@ final class Report {
             + " count`). The leader-election Lease is counted apart.\n\n");
     out.append(
         "| N | quiet window | Lease in the quiet window | no-op annotation | scale 1 to 2"
-            + " (s to Ready) |\n");
+            + " (s until the status is Ready for the new generation) |\n");
     out.append("| ---: | --- | --- | --- | --- |\n");
     for (Result r : results) {
       out.append(
@@ -113,8 +113,8 @@ final class Report {
     }
     out.append(
         "\nOperator process: live heap after a full GC (`jcmd GC.run`, `GC.heap_info`), RSS and"
-            + " threads (`/proc`), CPU seconds (user + system). N = 0: started and leading,"
-            + " nothing to reconcile.\n\n");
+            + " threads (`/proc`), CPU seconds (user + system). N = 0: leading, after the"
+            + " warm-up cluster came and went, nothing to reconcile.\n\n");
     out.append(
         "| N | live heap (MiB) | RSS (MiB) | threads | CPU s, apply to Ready | CPU s per"
             + " quiet minute |\n");
