@@ -64,7 +64,7 @@ class AutoscalerReplayTest {
         doc, "# B\n\n" + AutoscalerReplay.START + "\nold\n" + AutoscalerReplay.END + "\n\ntail\n");
     AutoscalerReplay.updateDoc(doc, run.markdown());
     String text = Files.readString(doc);
-    assertThat(text).startsWith("# B\n\n").endsWith("\n\ntail\n").doesNotContain("old");
+    assertThat(text).startsWith("# B\n\n").endsWith("\n\ntail\n").doesNotContain("\nold\n");
     assertThat(text).contains("| oracle |");
 
     for (Path png : Plots.write(dir, 8, run.results(), AutoscalerReplay::plotted)) {
