@@ -27,8 +27,8 @@ import java.util.concurrent.Future;
  * that bounds what any scaler knowing only the present can reach ({@link #reactiveBound}), static
  * provisioning, an HPA per pool, the operator's autoscaler with its defaults (with and without
  * cluster bounds), with its previous context default, and with the best settings found ({@link
- * Policies#tuned}, also with the context pool read through Prometheus). Policies run in parallel
- * (up to 4 threads); each is deterministic.
+ * Policies#tuned}, also with the context pool read through Prometheus, and {@link
+ * Policies#shortLoads}). Policies run in parallel (up to 4 threads); each is deterministic.
  *
  * <pre>
  * AutoscalerReplay [--hours H] [--start-hour S] [--rate R] [--seed N] [--load-minutes M]
@@ -163,6 +163,7 @@ public final class AutoscalerReplay {
     policies.add(Policies.previousDefaults(sp));
     policies.add(Policies.tuned(sp));
     policies.add(Policies.tunedWithPromptTokens(sp));
+    policies.add(Policies.shortLoads(sp));
 
     for (String cm : o.contextMetrics()) {
       String[] kv = cm.split(":", 2);

@@ -289,6 +289,38 @@ public final class Policies {
         ClusterPolicy.NONE);
   }
 
+  /**
+   * The best settings found for short model loads (1 minute, {@code --load-minutes 1}): the context
+   * pool through source Prometheus on the prompt-token rate (target 8,000 tokens/s per instance, 67
+   * % of the prefill rate) and {@code InFlightRequests} 2, scale-up by at most 100 % per 60 s, the
+   * default scale-down window; generation {@code KvCacheUtilization} 0.6 and the default {@code
+   * RunningRequests}, scale-down window 600 s.
+   */
+  public static Simulation.Policy shortLoads(ServingParams sp) {
+    AutoscalingMetricSpec tokens =
+        new AutoscalingMetricSpec(AutoscalingMetricType.RunningRequests, 8000.0);
+    tokens.setQuery(PromQuery.PROMPT_TOKENS_RATE.promql);
+    AutoscalingMetricSpec inFlight =
+        new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0);
+    inFlight.setQuery(PromQuery.IN_FLIGHT.promql);
+    PoolAutoscalingSpec ctx = tunedContext(MetricsSource.Prometheus, List.of(tokens, inFlight));
+    ScalingRules up = new ScalingRules();
+    up.setMaxPercentPerStep(100);
+    up.setPeriodSeconds(60);
+    ctx.setBehavior(behavior(up, null));
+    PoolAutoscalingSpec gen = tunedGeneration();
+    gen.setMetrics(
+        List.of(
+            new AutoscalingMetricSpec(AutoscalingMetricType.KvCacheUtilization, 0.6),
+            new AutoscalingMetricSpec(AutoscalingMetricType.RunningRequests, null)));
+    return operatorWith(
+        "operator, short loads (ctx prompt tokens/s + InFlight 2; gen KV 0.6)",
+        sp,
+        ctx,
+        gen,
+        ClusterPolicy.NONE);
+  }
+
   private static PoolAutoscalingSpec tunedContext(
       MetricsSource source, List<AutoscalingMetricSpec> metrics) {
     PoolAutoscalingSpec a = new PoolAutoscalingSpec();
@@ -317,9 +349,13 @@ public final class Policies {
     return a;
   }
 
-  private static AutoscalingBehavior behavior(ScalingRules up, int downWindowSeconds) {
-    ScalingRules down = new ScalingRules();
-    down.setStabilizationWindowSeconds(downWindowSeconds);
+  /** Scale-up rules (null = defaults) and a scale-down window (null = the default 300 s). */
+  private static AutoscalingBehavior behavior(ScalingRules up, Integer downWindowSeconds) {
+    ScalingRules down = null;
+    if (downWindowSeconds != null) {
+      down = new ScalingRules();
+      down.setStabilizationWindowSeconds(downWindowSeconds);
+    }
     AutoscalingBehavior b = new AutoscalingBehavior();
     b.setScaleUp(up);
     b.setScaleDown(down);

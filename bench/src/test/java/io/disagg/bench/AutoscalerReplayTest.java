@@ -28,7 +28,7 @@ class AutoscalerReplayTest {
               "test"
             });
     AutoscalerReplay.Run run = AutoscalerReplay.run(o);
-    assertThat(run.results()).hasSize(10);
+    assertThat(run.results()).hasSize(11);
     Result oracle = run.results().get(0);
     Result reactive = run.results().get(1);
     Result peak = byName(run, "static at peak");
