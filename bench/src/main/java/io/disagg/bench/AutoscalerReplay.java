@@ -349,8 +349,8 @@ public final class AutoscalerReplay {
             bound.met()
                 ? String.format(
                     Locale.ROOT,
-                    ": no scaler that only knows the present does better on this trace and model"
-                        + " (%.2fx the oracle's GPU-hours)",
+                    ": what a scaler needed that knew each minute's load exactly when the minute"
+                        + " began but not the minutes after (%.2fx the oracle's GPU-hours)",
                     bound.result().gpuHours() / oracle.gpuHours())
                 : ""));
     b.append(
