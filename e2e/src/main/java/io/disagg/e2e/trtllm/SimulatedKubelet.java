@@ -76,7 +76,9 @@ import java.util.logging.Logger;
  * probed for readiness at once. The pod's status is patched (status subresource, strategic merge):
  * container {@code started}, {@code ready}, {@code restartCount}, {@code state}, {@code lastState},
  * and the conditions {@code ContainersReady} and {@code Ready} ({@code status/generate.go}: reason
- * {@code ContainersNotReady}, "containers with unready status: [...]").
+ * {@code ContainersNotReady}, "containers with unready status: [...]"). A status the API server
+ * shows otherwise (overwritten, or a patch lost) is sent again every 10 s ({@code
+ * status/status_manager.go} {@code syncBatch}, {@code needsReconcile}).
  *
  * <p><b>Restarts</b> ({@code kuberuntime_manager.go} {@code computePodActions}/{@code doBackOff};
  * {@code restartPolicy: Always}): when the liveness probe or the startup probe fails {@code
@@ -112,6 +114,12 @@ public final class SimulatedKubelet implements AutoCloseable {
   static final Duration INITIAL_BACKOFF = Duration.ofSeconds(10);
 
   static final Duration MAX_BACKOFF = Duration.ofSeconds(300);
+
+  /**
+   * How often a status the API server shows differently is sent again ({@code syncPeriod} of {@code
+   * pkg/kubelet/status/status_manager.go}).
+   */
+  static final Duration STATUS_RECONCILE_PERIOD = Duration.ofSeconds(10);
 
   /**
    * Default model load of a worker: 3 s. Real ones take minutes, so a router pod created with its
@@ -593,6 +601,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     boolean started;
     boolean ready;
     String patched = "";
+    long patchedAtNanos;
     boolean gone;
 
     PodRuntime(Pod pod, WorkerRole role, Container container) {
@@ -1016,10 +1025,13 @@ public final class SimulatedKubelet implements AutoCloseable {
           return;
         }
         json = statusPatch();
-        if (json.equals(patched)) {
+        long now = System.nanoTime();
+        if (json.equals(patched)
+            && (now - patchedAtNanos < STATUS_RECONCILE_PERIOD.toNanos() || !apiDisagrees())) {
           return;
         }
         patched = json;
+        patchedAtNanos = now;
       }
       String body = json;
       try {
@@ -1044,6 +1056,24 @@ public final class SimulatedKubelet implements AutoCloseable {
       } catch (RejectedExecutionException e) {
         // closed
       }
+    }
+
+    /**
+     * Caller holds the lock. Whether the pod as the API server last showed it (the informer's copy)
+     * says another readiness than this kubelet's: someone else wrote the status (kwok re-applying a
+     * stage from a stale cache) or a patch was lost. The real kubelet's status manager re-sends its
+     * status then ({@code pkg/kubelet/status/status_manager.go}: {@code syncBatch} every {@code
+     * syncPeriod} 10 s, {@code needsReconcile}).
+     */
+    private boolean apiDisagrees() {
+      Pod p = pod;
+      if (p.getStatus() == null || p.getStatus().getConditions() == null) {
+        return true;
+      }
+      boolean podReady =
+          p.getStatus().getConditions().stream()
+              .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+      return podReady != ready;
     }
 
     /** Caller holds the lock. The status the kubelet would report now. */

@@ -51,26 +51,9 @@ class InstalledOperatorIT {
   @Test
   void thePackagedOperatorRunsWithTheChartsConfigurationAndIdentity(TestNamespace ns)
       throws Exception {
-    try (EtcdServer etcd = EtcdServer.start()) {
-      Helm.run(
-              Duration.ofMinutes(4),
-              List.of(
-                  "install",
-                  RELEASE,
-                  Helm.chartDir().toString(),
-                  "--namespace",
-                  ns.name(),
-                  "--kubeconfig",
-                  LocalCluster.availability().kubeconfig().toString(),
-                  "--skip-crds",
-                  "--wait",
-                  "--set",
-                  "replicas=0",
-                  "--set",
-                  "watchNamespaces={" + ns.name() + "}",
-                  "--set",
-                  "discovery.defaultEtcdEndpoints={" + etcd.endpoint() + "}"))
-          .orFail();
+    try (EtcdServer etcd = EtcdServer.start();
+        AutoCloseable chart =
+            Helm.installForPackagedOperator(RELEASE, ns.name(), etcd.endpoint())) {
       try (SimulatedKubelet kubelet =
           SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint()).start()) {
         Deployment d = PackagedOperator.chartDeployment(ns, RELEASE);
@@ -126,16 +109,6 @@ class InstalledOperatorIT {
               .filteredOn(e -> "DisaggCluster".equals(e.getInvolvedObject().getKind()))
               .noneSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
         }
-      } finally {
-        Helm.run(
-            Duration.ofMinutes(2),
-            List.of(
-                "uninstall",
-                RELEASE,
-                "--namespace",
-                ns.name(),
-                "--kubeconfig",
-                LocalCluster.availability().kubeconfig().toString()));
       }
     }
   }

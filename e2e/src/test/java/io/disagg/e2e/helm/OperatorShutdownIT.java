@@ -22,11 +22,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,21 +196,32 @@ class OperatorShutdownIT {
             DisaggClusters.awaitReady(ns, "tinyllama", TIMEOUT);
 
             // Another holder takes the Lease (as after a network partition longer than the lease).
-            Lease lease = ns.client().leases().inNamespace(ns.name()).withName(LEASE).get();
-            ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
-            ns.client()
-                .leases()
-                .inNamespace(ns.name())
-                .resource(
-                    new LeaseBuilder(lease)
-                        .editSpec()
-                        .withHolderIdentity("intruder")
-                        .withLeaseDurationSeconds(3600)
-                        .withAcquireTime(now)
-                        .withRenewTime(now)
-                        .endSpec()
-                        .build())
-                .update();
+            // An update based on a Lease the leader renewed meanwhile gets 409 Conflict: read the
+            // Lease again and retry, as a contending candidate does.
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreExceptionsMatching(
+                    e -> e instanceof KubernetesClientException k && k.getCode() == 409)
+                .until(
+                    () -> {
+                      Lease lease =
+                          ns.client().leases().inNamespace(ns.name()).withName(LEASE).get();
+                      ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+                      ns.client()
+                          .leases()
+                          .inNamespace(ns.name())
+                          .resource(
+                              new LeaseBuilder(lease)
+                                  .editSpec()
+                                  .withHolderIdentity("intruder")
+                                  .withLeaseDurationSeconds(3600)
+                                  .withAcquireTime(now)
+                                  .withRenewTime(now)
+                                  .endSpec()
+                                  .build())
+                          .update();
+                      return true;
+                    });
             long taken = System.nanoTime();
             assertThat(a.process().waitFor(30, TimeUnit.SECONDS))
                 .as("exits after losing the Lease (log:%n%s)", a.logTail(30))
@@ -305,42 +316,34 @@ class OperatorShutdownIT {
   /** The chart installed with replicas=0 (no image), an etcd as its default, simulated workers. */
   private static void withChart(TestNamespace ns, long serviceTimeMillis, Body body)
       throws Exception {
-    try (EtcdServer etcd = EtcdServer.start()) {
-      Helm.run(
-              Duration.ofMinutes(4),
-              List.of(
-                  "install",
-                  RELEASE,
-                  Helm.chartDir().toString(),
-                  "--namespace",
-                  ns.name(),
-                  "--kubeconfig",
-                  LocalCluster.availability().kubeconfig().toString(),
-                  "--skip-crds",
-                  "--wait",
-                  "--set",
-                  "replicas=0",
-                  "--set",
-                  "watchNamespaces={" + ns.name() + "}",
-                  "--set",
-                  "discovery.defaultEtcdEndpoints={" + etcd.endpoint() + "}"))
-          .orFail();
+    try (EtcdServer etcd = EtcdServer.start();
+        AutoCloseable chart =
+            Helm.installForPackagedOperator(RELEASE, ns.name(), etcd.endpoint())) {
       try (SimulatedKubelet kubelet =
           SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
               .serviceTimeMillis(serviceTimeMillis)
               .drainTimeout(Duration.ofSeconds(60))
               .start()) {
-        body.run(etcd, kubelet, PackagedOperator.chartDeployment(ns, RELEASE));
-      } finally {
-        Helm.run(
-            Duration.ofMinutes(2),
-            List.of(
-                "uninstall",
-                RELEASE,
-                "--namespace",
-                ns.name(),
-                "--kubeconfig",
-                LocalCluster.availability().kubeconfig().toString()));
+        try {
+          body.run(etcd, kubelet, PackagedOperator.chartDeployment(ns, RELEASE));
+        } catch (Exception | AssertionError e) {
+          // for diagnosis: what the kubelet did and what the API server shows of the pods
+          kubelet.events().stream()
+              .skip(Math.max(0, kubelet.events().size() - 40))
+              .forEach(ev -> System.out.println("[simulated kubelet] " + ev));
+          ns.client().pods().inNamespace(ns.name()).list().getItems().stream()
+              .map(
+                  p ->
+                      p.getMetadata().getName()
+                          + " phase="
+                          + p.getStatus().getPhase()
+                          + " conditions="
+                          + p.getStatus().getConditions().stream()
+                              .map(c -> c.getType() + "=" + c.getStatus())
+                              .toList())
+              .forEach(line -> System.out.println("[pod] " + line));
+          throw e;
+        }
       }
     }
   }

@@ -102,6 +102,42 @@ public final class Helm {
     }
   }
 
+  /**
+   * Installs the chart as the tests that run {@link PackagedOperator} processes need it: CRDs
+   * skipped (the test installs them), {@code replicas=0} (no image runs; the test starts the
+   * processes), watching only {@code namespace}, {@code etcdEndpoint} as the default etcd of
+   * DisaggClusters. Waits for the release; fails when helm does.
+   *
+   * @return an {@link AutoCloseable} that uninstalls the release
+   */
+  public static AutoCloseable installForPackagedOperator(
+      String release, String namespace, String etcdEndpoint) {
+    String kubeconfig = LocalCluster.availability().kubeconfig().toString();
+    run(
+            Duration.ofMinutes(4),
+            List.of(
+                "install",
+                release,
+                chartDir().toString(),
+                "--namespace",
+                namespace,
+                "--kubeconfig",
+                kubeconfig,
+                "--skip-crds",
+                "--wait",
+                "--set",
+                "replicas=0",
+                "--set",
+                "watchNamespaces={" + namespace + "}",
+                "--set",
+                "discovery.defaultEtcdEndpoints={" + etcdEndpoint + "}"))
+        .orFail();
+    return () ->
+        run(
+            Duration.ofMinutes(2),
+            List.of("uninstall", release, "--namespace", namespace, "--kubeconfig", kubeconfig));
+  }
+
   /** Runs {@code helm <args>} with a two-minute limit. */
   public static Result run(String... args) {
     return run(Duration.ofMinutes(2), List.of(args));

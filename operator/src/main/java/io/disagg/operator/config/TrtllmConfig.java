@@ -150,7 +150,7 @@ public final class TrtllmConfig {
     for (Pool pool : Pool.values()) {
       data.put(workerConfigKey(pool), workerYaml(effective, pool));
     }
-    data.put(ROUTER_CONFIG_KEY, routerYaml(effective.cluster()));
+    data.put(ROUTER_CONFIG_KEY, routerYaml(effective));
     data.put(DEREGISTER_SCRIPT_KEY, deregisterScript());
     return Collections.unmodifiableMap(data);
   }
@@ -304,10 +304,9 @@ public final class TrtllmConfig {
    * generationRouter.type}); {@code round_robin} when unset.
    */
   public static RouterType routerType(DisaggClusterSpec spec, Pool pool) {
-    RouterSpec router = spec.getRouter() != null ? spec.getRouter() : new RouterSpec();
-    PoolRouterSpec r =
-        pool == Pool.CONTEXT ? router.getContextRouter() : router.getGenerationRouter();
-    return r != null && r.getType() != null ? r.getType() : RouterType.ROUND_ROBIN;
+    RouterSpec router = spec.getRouter();
+    return (pool == Pool.CONTEXT ? router.getContextRouter() : router.getGenerationRouter())
+        .getType();
   }
 
   /** The operator's part of {@code cache_transceiver_config}, in the order written. */
@@ -382,8 +381,8 @@ public final class TrtllmConfig {
   // =====================================================================================
 
   /** {@link #routerConfig} as YAML: the file passed to {@code trtllm-serve disaggregated -c}. */
-  public static String routerYaml(DisaggCluster cr) {
-    return TrtllmYaml.write(routerConfig(cr));
+  public static String routerYaml(EffectiveSpec effective) {
+    return TrtllmYaml.write(routerConfig(effective.cluster()));
   }
 
   /**
@@ -408,9 +407,9 @@ public final class TrtllmConfig {
    *       #ROUTER_OPERATOR_KEYS}), sorted; operator keys are never merged with extraConfig values.
    * </ul>
    */
-  public static Map<String, Object> routerConfig(DisaggCluster cr) {
+  static Map<String, Object> routerConfig(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
-    RouterSpec router = spec.getRouter() != null ? spec.getRouter() : new RouterSpec();
+    RouterSpec router = spec.getRouter();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("hostname", ROUTER_HOSTNAME);
     out.put("port", router.getPort());
@@ -435,8 +434,8 @@ public final class TrtllmConfig {
 
   private static Map<String, Object> serverSection(
       DisaggClusterSpec spec, Pool pool, PoolRouterSpec routerSpec) {
-    PoolRouterSpec r = routerSpec != null ? routerSpec : new PoolRouterSpec();
-    RouterType type = r.getType() != null ? r.getType() : RouterType.ROUND_ROBIN;
+    PoolRouterSpec r = routerSpec;
+    RouterType type = r.getType();
     Map<String, Object> block = new LinkedHashMap<>();
     block.put("type", type.value());
     putIfSet(block, "use_tokens", r.getUseTokens());
@@ -489,7 +488,7 @@ public final class TrtllmConfig {
               });
     }
     KvCacheTransferBackend backend = kv.getBackend();
-    if (backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT) {
+    if (backend == KvCacheTransferBackend.NIXL) { // the effective spec wrote DEFAULT as NIXL
       env.put(ENV_NIXL_KVCACHE_BACKEND, kv.getNixlBackend().name());
     }
     EfaSpec efa = spec.getFabric() != null ? spec.getFabric().getEfa() : null;

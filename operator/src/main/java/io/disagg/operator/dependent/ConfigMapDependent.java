@@ -3,27 +3,20 @@ package io.disagg.operator.dependent;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.ConfigMaps;
-import io.disagg.operator.model.Hashes;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import java.util.Objects;
 
 /**
  * ConfigMap {@code <name>-config}: worker and router YAML rendered by {@link
  * TrtllmConfig#configMapData}.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
-public class ConfigMapDependent extends DesiredHashDependent<ConfigMap> {
-
-  public ConfigMapDependent() {
-    super(ConfigMap.class);
-  }
+public class ConfigMapDependent extends ConfigMapDataDependent {
 
   @Override
   protected String childName(DisaggCluster primary) {
@@ -34,15 +27,5 @@ public class ConfigMapDependent extends DesiredHashDependent<ConfigMap> {
   protected ConfigMap desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
     return ConfigMaps.config(plan.cluster(), plan.configFiles());
-  }
-
-  /** Also compares the data itself, so a hand-edited file is put back. */
-  @Override
-  public Matcher.Result<ConfigMap> match(
-      ConfigMap actual, ConfigMap desired, DisaggCluster primary, Context<DisaggCluster> context) {
-    return Matcher.Result.computed(
-        Hashes.sameDesiredHash(actual, desired)
-            && Objects.equals(actual.getData(), desired.getData()),
-        desired);
   }
 }

@@ -3,27 +3,20 @@ package io.disagg.operator.dependent;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.ConfigMaps;
-import io.disagg.operator.model.Hashes;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
 import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
-import java.util.Objects;
 
 /**
  * ConfigMap {@code <name>-fabric}: the fabric environment from {@link TrtllmConfig#fabricEnv},
  * loaded by workers with envFrom.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
-public class FabricConfigMapDependent extends DesiredHashDependent<ConfigMap> {
-
-  public FabricConfigMapDependent() {
-    super(ConfigMap.class);
-  }
+public class FabricConfigMapDependent extends ConfigMapDataDependent {
 
   @Override
   protected String childName(DisaggCluster primary) {
@@ -34,15 +27,5 @@ public class FabricConfigMapDependent extends DesiredHashDependent<ConfigMap> {
   protected ConfigMap desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
     return ConfigMaps.fabric(plan.cluster(), plan.fabricEnv());
-  }
-
-  /** Also compares the data itself, so a hand-edited value is put back. */
-  @Override
-  public Matcher.Result<ConfigMap> match(
-      ConfigMap actual, ConfigMap desired, DisaggCluster primary, Context<DisaggCluster> context) {
-    return Matcher.Result.computed(
-        Hashes.sameDesiredHash(actual, desired)
-            && Objects.equals(actual.getData(), desired.getData()),
-        desired);
   }
 }

@@ -28,15 +28,8 @@ public class PrometheusQueryClient {
    *     Prometheus as the query's evaluation {@code timeout} (whole seconds, at least 1)
    */
   public PrometheusQueryClient(Duration timeout) {
-    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive");
-    }
-    this.timeout = timeout;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.timeout = TextScraper.positive(timeout);
+    this.http = TextScraper.client(timeout);
   }
 
   /** A client with a 3-second timeout. */

@@ -1,10 +1,5 @@
 package io.disagg.operator.metrics;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -23,22 +18,14 @@ public class RouterMetricsClient {
   /** Path of the router's Prometheus endpoint. */
   public static final String PATH = "/prometheus/metrics/";
 
-  private final HttpClient http;
-  private final Duration timeout;
+  private final TextScraper scraper;
 
   /**
    * @param timeout connect and read timeout of one scrape, positive
+   * @throws IllegalArgumentException when the timeout is not positive
    */
   public RouterMetricsClient(Duration timeout) {
-    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive");
-    }
-    this.timeout = timeout;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.scraper = new TextScraper(timeout);
   }
 
   /** A client with a 2-second timeout. */
@@ -51,23 +38,6 @@ public class RouterMetricsClient {
    * (not serving, HTTP status other than 200, timeout). Never throws for a network problem.
    */
   public Optional<RouterLoad> load(String host, int port) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://" + h + ":" + port + PATH))
-            .timeout(timeout)
-            .GET()
-            .build();
-    try {
-      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      return Optional.of(RouterLoad.from(PrometheusText.parse(resp.body())));
-    } catch (IOException | IllegalArgumentException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return scraper.scrape(host, port, PATH).map(RouterLoad::from);
   }
 }

@@ -1,10 +1,5 @@
 package io.disagg.operator.metrics;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -18,19 +13,14 @@ public class WorkerMetricsClient {
   /** Path of the Prometheus endpoint on workers and router. */
   public static final String PATH = "/prometheus/metrics";
 
-  private final HttpClient http;
-  private final Duration timeout;
+  private final TextScraper scraper;
 
   /**
-   * @param timeout connect and read timeout of one scrape
+   * @param timeout connect and read timeout of one scrape, positive
+   * @throws IllegalArgumentException when the timeout is not positive
    */
   public WorkerMetricsClient(Duration timeout) {
-    this.timeout = timeout;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.scraper = new TextScraper(timeout);
   }
 
   /** A client with a 2-second timeout. */
@@ -43,23 +33,6 @@ public class WorkerMetricsClient {
    * wrong status, timeout). Never throws for a network problem.
    */
   public Optional<WorkerLoad> load(String host, int port) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://" + h + ":" + port + PATH))
-            .timeout(timeout)
-            .GET()
-            .build();
-    try {
-      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      return Optional.of(WorkerLoad.from(PrometheusText.parse(resp.body())));
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return scraper.scrape(host, port, PATH).map(WorkerLoad::from);
   }
 }

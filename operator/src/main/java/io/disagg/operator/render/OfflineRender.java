@@ -197,7 +197,7 @@ public final class OfflineRender {
     DisaggCluster cr = SERIALIZATION.convertValue(admitted.object(), DisaggCluster.class);
     EffectiveSpec.Result effective = EffectiveSpec.of(cr, settings.defaultEtcdEndpoints());
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
-    problems.addAll(SpecValidator.validate(effective.spec().cluster()));
+    problems.addAll(SpecValidator.validate(effective.spec()));
     List<SpecProblem> warnings = problems.stream().filter(p -> !p.isError()).toList();
     List<String> errors =
         problems.stream().filter(SpecProblem::isError).map(String::valueOf).toList();

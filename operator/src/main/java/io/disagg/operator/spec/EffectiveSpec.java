@@ -8,6 +8,9 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
+import io.disagg.operator.api.v1alpha1.RouterSpec;
+import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.EtcdEndpoint;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.release.ResolvedRelease;
@@ -35,8 +38,9 @@ import java.util.Objects;
  *       else the image tag, else unknown (only what every supported release accepts is rendered).
  *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL}
  *       (also for {@code DEFAULT}, see there); {@code spec.kvCacheTransfer.nixlBackend} {@code
- *       UCX}; missing sections as their defaults (the API classes' field initialisers, which are
- *       also the CRD's defaults).
+ *       UCX}; {@code spec.router.contextRouter.type} and {@code generationRouter.type} {@code
+ *       round_robin}; missing sections as their defaults (the API classes' field initialisers,
+ *       which are also the CRD's defaults).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -104,6 +108,22 @@ public record EffectiveSpec(
     }
     if (kv.getNixlBackend() == null) {
       kv.setNixlBackend(NixlBackend.UCX);
+    }
+
+    if (spec.getRouter() == null) {
+      spec.setRouter(new RouterSpec());
+    }
+    RouterSpec router = spec.getRouter();
+    if (router.getContextRouter() == null) {
+      router.setContextRouter(new PoolRouterSpec());
+    }
+    if (router.getGenerationRouter() == null) {
+      router.setGenerationRouter(new PoolRouterSpec());
+    }
+    for (PoolRouterSpec pr : List.of(router.getContextRouter(), router.getGenerationRouter())) {
+      if (pr.getType() == null) {
+        pr.setType(RouterType.ROUND_ROBIN);
+      }
     }
 
     if (spec.getDiscovery() == null) {

@@ -117,24 +117,18 @@ public final class SpecValidator {
   }
 
   /**
-   * All problems of an effective spec: those of {@link #validate(DisaggCluster)}, then what its
-   * TensorRT-LLM release does not accept ({@link ReleaseCompatibility}).
+   * All problems of an effective spec, errors and warnings: the spec's own in spec order, then what
+   * its TensorRT-LLM release does not accept ({@link ReleaseCompatibility}). Reads the defaulted
+   * copy only ({@link EffectiveSpec}: sections present, router types and transfer backend set).
    */
   public static List<SpecProblem> validate(EffectiveSpec effective) {
-    List<SpecProblem> out = validate(effective.cluster());
+    List<SpecProblem> out = checkSpec(effective.cluster());
     out.addAll(ReleaseCompatibility.problems(effective));
     return out;
   }
 
-  /**
-   * All problems of the spec, errors and warnings, in spec order. Never throws on a partial spec.
-   */
-  public static List<SpecProblem> validate(DisaggCluster cr) {
+  private static List<SpecProblem> checkSpec(DisaggCluster cr) {
     List<SpecProblem> out = new ArrayList<>();
-    if (cr == null || cr.getSpec() == null) {
-      out.add(SpecProblem.error("spec", "spec is missing"));
-      return out;
-    }
     DisaggClusterSpec spec = cr.getSpec();
     if (cr.getMetadata() != null
         && cr.getMetadata().getName() != null
@@ -174,12 +168,11 @@ public final class SpecValidator {
   // ---------------------------------------------------------------------------------------
 
   private static void checkTransfer(DisaggClusterSpec spec, List<SpecProblem> out) {
-    KvCacheTransferSpec kv =
-        spec.getKvCacheTransfer() != null ? spec.getKvCacheTransfer() : new KvCacheTransferSpec();
+    KvCacheTransferSpec kv = spec.getKvCacheTransfer();
     KvCacheTransferBackend backend = kv.getBackend();
     NixlBackend nixl = kv.getNixlBackend();
-    boolean usesNixl =
-        backend == KvCacheTransferBackend.NIXL || backend == KvCacheTransferBackend.DEFAULT;
+    // the effective spec wrote DEFAULT as NIXL
+    boolean usesNixl = backend == KvCacheTransferBackend.NIXL;
     EfaSpec efa =
         spec.getFabric() != null && spec.getFabric().getEfa() != null
             ? spec.getFabric().getEfa()
@@ -307,7 +300,7 @@ public final class SpecValidator {
       out.add(
           SpecProblem.error("spec.router.serverStartTimeoutSeconds", "must be at least 1 second"));
     }
-    RouterType genType = routerType(r.getGenerationRouter());
+    RouterType genType = r.getGenerationRouter().getType();
     checkPoolRouter("spec.router.contextRouter", r.getContextRouter(), out);
     checkPoolRouter("spec.router.generationRouter", r.getGenerationRouter(), out);
     if (r.getMaxLocalPrefillLength() != null) {
@@ -363,9 +356,7 @@ public final class SpecValidator {
   }
 
   private static void checkPoolRouter(String path, PoolRouterSpec pr, List<SpecProblem> out) {
-    if (pr != null
-        && Boolean.TRUE.equals(pr.getUseTokens())
-        && routerType(pr) == RouterType.ROUND_ROBIN) {
+    if (Boolean.TRUE.equals(pr.getUseTokens()) && pr.getType() == RouterType.ROUND_ROBIN) {
       out.add(
           SpecProblem.warning(
               path + ".useTokens",
@@ -744,10 +735,6 @@ public final class SpecValidator {
     if (port < 1 || port > 65535) {
       out.add(SpecProblem.error(path, "(" + port + ") must be in 1-65535"));
     }
-  }
-
-  private static RouterType routerType(PoolRouterSpec pr) {
-    return pr != null && pr.getType() != null ? pr.getType() : RouterType.ROUND_ROBIN;
   }
 
   /**

@@ -63,7 +63,7 @@ class TrtllmConfigTest {
   }
 
   static Map<String, Object> router(DisaggCluster cr) {
-    return parse(TrtllmConfig.routerYaml(eff(cr)));
+    return parse(TrtllmConfig.routerYaml(effSpec(cr)));
   }
 
   @Nested
@@ -570,7 +570,7 @@ class TrtllmConfigTest {
           .isEqualTo(TrtllmConfig.workerYaml(effSpec(cr), Pool.CONTEXT));
       assertThat(data.get("generation.yaml"))
           .isEqualTo(TrtllmConfig.workerYaml(effSpec(cr), Pool.GENERATION));
-      assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(eff(cr)));
+      assertThat(data.get("router.yaml")).isEqualTo(TrtllmConfig.routerYaml(effSpec(cr)));
       assertThat(data.get("deregister.py")).isEqualTo(TrtllmConfig.deregisterScript());
       assertThat(TrtllmConfig.workerConfigKey(Pool.CONTEXT)).isEqualTo("context.yaml");
       assertThat(TrtllmConfig.ROUTER_CONFIG_KEY).isEqualTo("router.yaml");
@@ -608,9 +608,9 @@ class TrtllmConfigTest {
     @Test
     void aSpecChangeChangesTheYaml() {
       DisaggCluster cr = cr();
-      String before = TrtllmConfig.routerYaml(eff(cr));
+      String before = TrtllmConfig.routerYaml(effSpec(cr));
       cr.getSpec().getGeneration().setMinimalInstances(2);
-      assertThat(TrtllmConfig.routerYaml(eff(cr))).isNotEqualTo(before);
+      assertThat(TrtllmConfig.routerYaml(effSpec(cr))).isNotEqualTo(before);
     }
 
     @Test

@@ -21,15 +21,13 @@ import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.testing.Fixtures;
+import io.disagg.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +46,7 @@ class AutoscalingStepTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = new MutableClock(T0);
   private final FakeRouter router = new FakeRouter();
   private final FakePrometheus prometheus = new FakePrometheus();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -63,7 +61,7 @@ class AutoscalingStepTest {
 
   @BeforeEach
   void reset() {
-    clock.now = T0;
+    clock.at(0);
   }
 
   private AutoscalingStep step() {
@@ -190,7 +188,7 @@ class AutoscalingStepTest {
             "source Router: router [demo-router-abc1] /prometheus/metrics/ could not be read");
 
     router.loads.clear();
-    clock.now = T0.plusSeconds(15);
+    clock.at(15);
     AutoscalingStep.Result none = step().run(cr, pods(3, 0), true);
     assertThat(none.targets().get(Pool.GENERATION)).isEqualTo(3);
     assertThat(none.statuses().get(Pool.GENERATION).getMessage()).contains("no ready router pod");
@@ -223,7 +221,7 @@ class AutoscalingStepTest {
     prometheus.results.put(running.getQuery(), PrometheusQueryResult.of(0.0));
     cr.getSpec().getGeneration().getAutoscaling().setMetrics(new ArrayList<>(List.of(kv)));
     persist(cr, r);
-    clock.now = T0.plusSeconds(400);
+    clock.at(400);
     AutoscalingStep.Result held = step().run(cr, pods(3, 1), true);
     assertThat(held.targets().get(Pool.GENERATION)).isEqualTo(3);
     assertThat(held.statuses().get(Pool.GENERATION).getLimitedBy())
@@ -275,7 +273,7 @@ class AutoscalingStepTest {
     // A new process (empty memory) 5 s later: no evaluation, nothing new to write, back in 10 s.
     router.calls.set(0);
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 20.0));
-    clock.now = T0.plusSeconds(5);
+    clock.at(5);
     AutoscalingStep restarted = step();
     AutoscalingStep.Result early = restarted.run(cr, pods(3, 1), true);
     assertThat(router.calls.get()).isZero();
@@ -286,7 +284,7 @@ class AutoscalingStepTest {
     assertThat(early.requeueAfter()).isEqualTo(Duration.ofSeconds(10));
 
     // Once the interval is over, it evaluates and continues from the persisted state.
-    clock.now = T0.plusSeconds(15);
+    clock.at(15);
     AutoscalingStep.Result next = restarted.run(cr, pods(3, 1), true);
     assertThat(router.calls.get()).isEqualTo(1);
     assertThat(next.targets().get(Pool.GENERATION)).isEqualTo(4);
@@ -306,14 +304,14 @@ class AutoscalingStepTest {
     persist(cr, r);
     router.loads.put("127.1.2.1", new RouterLoad(0.0, 0.0));
     for (int t = 15; t <= 285; t += 15) {
-      clock.now = T0.plusSeconds(t);
+      clock.at(t);
       r = step().run(cr, pods(3, 1), true); // a new operator process every time
       persist(cr, r);
       assertThat(r.targets().get(Pool.GENERATION))
           .as("at %ds, within the 300 s scale-down window", t)
           .isEqualTo(3);
     }
-    clock.now = T0.plusSeconds(315);
+    clock.at(315);
     r = step().run(cr, pods(3, 1), true);
     assertThat(r.targets().get(Pool.GENERATION)).isEqualTo(1);
   }
@@ -328,16 +326,16 @@ class AutoscalingStepTest {
     AutoscalingStep step = step();
     persist(cr, step.run(cr, pods(1, 1), true));
     String written = json(cr.getStatus());
-    clock.now = T0.plusSeconds(3);
+    clock.at(3);
     persist(cr, step.run(cr, pods(1, 1), true));
     assertThat(json(cr.getStatus())).isEqualTo(written);
-    clock.now = T0.plusSeconds(7);
+    clock.at(7);
     persist(cr, step.run(cr, pods(1, 1), true));
     assertThat(json(cr.getStatus())).isEqualTo(written);
     assertThat(router.calls.get()).isEqualTo(1);
 
     // A quiet evaluation (same decision) is not written before a minute has passed.
-    clock.now = T0.plusSeconds(15);
+    clock.at(15);
     persist(cr, step.run(cr, pods(1, 1), true));
     assertThat(router.calls.get()).isEqualTo(2);
     assertThat(json(cr.getStatus())).isEqualTo(written);
@@ -383,25 +381,6 @@ class AutoscalingStepTest {
     assertThat(registry.find(AutoscalingMetrics.DESIRED_REPLICAS).tag("name", "demo").gauge())
         .isNull();
     assertThat(registry.find(AutoscalingMetrics.DECISIONS).tag("name", "demo").counter()).isNull();
-  }
-
-  private static final class MutableClock extends Clock {
-    volatile Instant now = T0;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 
   private static final class FakeRouter extends RouterMetricsClient {

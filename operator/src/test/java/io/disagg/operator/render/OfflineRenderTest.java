@@ -251,6 +251,23 @@ class OfflineRenderTest {
   }
 
   @Test
+  void whatTheReleaseLacksIsRefusedAsTheOperatorRefusesIt() throws Exception {
+    // The same checks as the reconciler (SpecValidator.validate(EffectiveSpec)), release included.
+    OfflineRender.Refused r =
+        refused(
+            header("demo")
+                + "  trtllmVersion: \"1.2\"\n"
+                + "  discovery: {etcd: {endpoints: [\"etcd-0:2379\", \"etcd-1:2379\"]}}\n"
+                + pools());
+    assertThat(r.stage()).isEqualTo(OfflineRender.Stage.OPERATOR);
+    assertThat(r.messages())
+        .singleElement()
+        .asString()
+        .startsWith("spec.discovery.etcd.endpoints")
+        .contains("TensorRT-LLM 1.2");
+  }
+
+  @Test
   void badEtcdEndpointIsRefusedByTheOperatorNamingTheField() throws Exception {
     OfflineRender.Refused r =
         refused(header("demo") + "  discovery: {etcd: {endpoints: [\"etcd:99999\"]}}\n" + pools());

@@ -125,7 +125,14 @@ class RenderMainTest {
         .contains("The operator would refuse DisaggCluster \"tinyllama\"")
         .contains("* spec.discovery.etcd.endpoints: needs at least one etcd endpoint");
 
-    Run fromOption = run(yaml, Map.of(), "-", "--default-etcd-endpoints", " a.b:2379, c:2379 ,");
+    // several endpoints: a release that splits cluster_uri on commas (1.4)
+    Run fromOption =
+        run(
+            yaml.replace(":1.2.0rc1", ":1.4.0"),
+            Map.of(),
+            "-",
+            "--default-etcd-endpoints",
+            " a.b:2379, c:2379 ,");
     assertThat(fromOption.code()).as(fromOption.err()).isEqualTo(RenderMain.OK);
     assertThat(fromOption.out()).contains("cluster_uri: \"etcd://a.b:2379,etcd://c:2379\"");
 

@@ -21,11 +21,9 @@ import io.disagg.operator.scaling.Autoscaler.Decision;
 import io.disagg.operator.scaling.Autoscaler.Input;
 import io.disagg.operator.scaling.Autoscaler.PoolDecision;
 import io.disagg.operator.scaling.Autoscaler.PoolInput;
-import java.time.Clock;
+import io.disagg.operator.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -42,33 +40,12 @@ class AutoscalerTest {
   static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
   /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    Instant now = T0;
-
-    void at(int seconds) {
-      now = T0.plusSeconds(seconds);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   // ---------------------------------------------------------------------------------------
   // Policies
 
   static final StepRules UP = StepRules.DEFAULT_UP;
+
   static final StepRules DOWN = StepRules.DEFAULT_DOWN;
   static final Duration INTERVAL = Duration.ofSeconds(15);
 
@@ -288,7 +265,7 @@ class AutoscalerTest {
   @MethodSource("onePool")
   void onePoolOverTime(
       String name, PoolPolicy policy, int initial, PoolState initialState, List<Step> steps) {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     int current = initial;
     PoolState state = initialState;
@@ -303,7 +280,7 @@ class AutoscalerTest {
               current,
               WaitingRequests,
               per,
-              clock.now.minusSeconds(st.sampleAge()),
+              clock.instant().minusSeconds(st.sampleAge()),
               state);
       Decision d = scaler.decide(new Input(ctx, fixed(1), ClusterPolicy.NONE));
       PoolDecision pd = d.context();
@@ -320,7 +297,7 @@ class AutoscalerTest {
 
   @Test
   void reasonsAndLimitsNameTheNumbers() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     PoolDecision up =
         scaler
@@ -371,7 +348,7 @@ class AutoscalerTest {
 
   @Test
   void theDownWindowIsReportedAsStabilization() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     PoolState st =
         scaler
@@ -387,7 +364,7 @@ class AutoscalerTest {
         scaler
             .decide(
                 new Input(
-                    pool(waiting(1, 10), 4, 4, WaitingRequests, 0.5, clock.now, st),
+                    pool(waiting(1, 10), 4, 4, WaitingRequests, 0.5, clock.instant(), st),
                     fixed(1),
                     ClusterPolicy.NONE))
             .context();
@@ -403,7 +380,7 @@ class AutoscalerTest {
 
   @Test
   void instancesWithoutSamplesAreAssumedAtTheTargetForScaleDown() {
-    Autoscaler scaler = new Autoscaler(new TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(T0));
     // 4 ready, 2 report 1 waiting each (half the target), 2 silent: assumed at target -> (2 + 4) /
     // 2 = 3 = 0.75 of 4.
     List<Sample> samples =
@@ -442,7 +419,7 @@ class AutoscalerTest {
 
   @Test
   void instancesWithoutSamplesAreAssumedIdleForScaleUp() {
-    Autoscaler scaler = new Autoscaler(new TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(T0));
     // 4 ready, 1 reports 3 waiting (1.5x target); counting the 3 silent as idle the pool is at
     // 0.375: no scale-up.
     PoolInput in =
@@ -467,7 +444,7 @@ class AutoscalerTest {
 
   @Test
   void podsStillStartingAreNotCountedAsIdleCapacityOnScaleUp() {
-    Autoscaler scaler = new Autoscaler(new TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(T0));
     // Target 6, 4 ready at 3 waiting (12 in total) and 2 pods still loading the model: 12 / 2 = 6
     // instances, which
     // are already coming: no further growth.
@@ -478,7 +455,7 @@ class AutoscalerTest {
 
   @Test
   void oneMetricMissingBlocksScaleDownButNotScaleUp() {
-    Autoscaler scaler = new Autoscaler(new TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(T0));
     PoolPolicy gen =
         policy(
             1,
@@ -506,7 +483,7 @@ class AutoscalerTest {
 
   @Test
   void theLargestMetricWins() {
-    Autoscaler scaler = new Autoscaler(new TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(T0));
     PoolPolicy gen =
         policy(
             1,
@@ -545,7 +522,7 @@ class AutoscalerTest {
 
   @Test
   void unschedulablePodsStopGrowthAndNeverBlockTheWayDown() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     PoolPolicy p = waiting(1, 20);
     // t=0: 4 ready, 24 waiting -> 8 (not limited).
@@ -589,7 +566,7 @@ class AutoscalerTest {
 
   @Test
   void partiallyUnschedulableScaleUpKeepsWhatIsNeeded() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     // Target 8, 6 ready, 2 Unschedulable; 6 ready at 2.33 waiting = 14 -> 7 needed: keep one
     // Pending pod, drop one.
@@ -603,7 +580,7 @@ class AutoscalerTest {
    */
   static PoolDecision ctx(
       Autoscaler scaler,
-      TestClock clock,
+      MutableClock clock,
       PoolPolicy p,
       int current,
       int ready,
@@ -612,7 +589,7 @@ class AutoscalerTest {
       PoolState state) {
     List<Sample> samples = new ArrayList<>();
     for (int i = 0; i < ready; i++) {
-      samples.add(Sample.of(WaitingRequests, perInstance, clock.now));
+      samples.add(Sample.of(WaitingRequests, perInstance, clock.instant()));
     }
     String msg =
         unschedulable > 0 ? "0/8 nodes are available: 8 Insufficient nvidia.com/gpu." : null;
@@ -789,7 +766,8 @@ class AutoscalerTest {
   @MethodSource("clusters")
   void bothPools(Cluster c) {
     Decision d =
-        new Autoscaler(new TestClock()).decide(new Input(c.context(), c.generation(), c.cluster()));
+        new Autoscaler(new MutableClock(T0))
+            .decide(new Input(c.context(), c.generation(), c.cluster()));
     assertThat(d.context().replicas())
         .as("context: %s", d.context().reason())
         .isEqualTo(c.expectContext());
@@ -817,7 +795,7 @@ class AutoscalerTest {
   @Test
   void budgetReasonShowsTheSplit() {
     Decision d =
-        new Autoscaler(new TestClock())
+        new Autoscaler(new MutableClock(T0))
             .decide(
                 new Input(
                     wants(2, 6, 1, 1, 20),
@@ -832,7 +810,7 @@ class AutoscalerTest {
 
   @Test
   void stateSurvivesARoundTripThroughTheStatus() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     PoolPolicy p = waiting(1, 20);
     PoolDecision d =
@@ -868,7 +846,7 @@ class AutoscalerTest {
         scaler
             .decide(
                 new Input(
-                    pool(p, 8, 8, WaitingRequests, 0.0, clock.now, restored),
+                    pool(p, 8, 8, WaitingRequests, 0.0, clock.instant(), restored),
                     fixed(1),
                     ClusterPolicy.NONE))
             .context();
@@ -878,7 +856,7 @@ class AutoscalerTest {
 
   @Test
   void historyStaysCompactUnderFlappingLoad() {
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock(T0);
     Autoscaler scaler = new Autoscaler(clock);
     PoolPolicy p = waiting(1, 20);
     PoolState st = old();
@@ -890,7 +868,7 @@ class AutoscalerTest {
           scaler
               .decide(
                   new Input(
-                      pool(p, cur, cur, WaitingRequests, total / cur, clock.now, st),
+                      pool(p, cur, cur, WaitingRequests, total / cur, clock.instant(), st),
                       fixed(1),
                       ClusterPolicy.NONE))
               .context();
@@ -923,7 +901,7 @@ class AutoscalerTest {
   @Test
   void disabledPoolsAreLeftAlone() {
     Decision d =
-        new Autoscaler(new TestClock())
+        new Autoscaler(new MutableClock(T0))
             .decide(new Input(fixed(3), fixed(5), new ClusterPolicy(1, 1.0, 1.0)));
     assertThat(d.context().replicas()).isEqualTo(3);
     assertThat(d.generation().replicas()).isEqualTo(5);

@@ -4,6 +4,7 @@ import static io.disagg.operator.api.v1alpha1.AutoscalingMetricType.WaitingReque
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.testing.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,7 +15,7 @@ class AutoscalingMetricsTest {
 
   /** A decision of the context pool (WaitingRequests) from 1 to 2 instances. */
   private static Autoscaler.PoolDecision scaleUp() {
-    Autoscaler scaler = new Autoscaler(new AutoscalerTest.TestClock());
+    Autoscaler scaler = new Autoscaler(new MutableClock(AutoscalerTest.T0));
     Autoscaler.PoolInput ctx =
         AutoscalerTest.pool(
             AutoscalerTest.waiting(1, 4),
