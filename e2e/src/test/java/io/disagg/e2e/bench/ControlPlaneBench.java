@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -378,34 +379,10 @@ final class ControlPlaneBench {
         Path crs = temp("crs", crYaml(names));
         long applyMark = audit.mark();
         double cpu0 = ProcessCost.cpuSeconds(pid);
-        Instant t0 = Instant.now();
-        LocalTools.kubectl(
-                o.timeout(), null, "apply", "--server-side", "-n", opNs, "-f", crs.toString())
-            .orFail();
-        double opApply = seconds(t0, Instant.now());
-        Instant opChildren =
-            awaitTime(
-                o,
-                "operator side: children",
-                () -> opWatch.allSeen(children).orElse(null),
-                () -> opWatch.countSeen(children) + "/" + children.size() + " children");
-        Instant opReady =
-            awaitTimeOrNull(
-                o,
-                "operator side: Ready",
-                () -> opWatch.allReady(crKeys).orElse(null),
-                () -> opWatch.countReady(crKeys) + "/" + crKeys.size() + " Ready");
-        if (opReady == null) {
-          diagnose(admin, opNs, log);
-        }
-        String opReadyAtTimeout = opWatch.countReady(crKeys) + "/" + crKeys.size();
-        double cpuApplyToReady = ProcessCost.cpuSeconds(pid) - cpu0;
         Side opSide =
-            new Side(
-                opApply,
-                seconds(t0, opChildren),
-                opReady == null ? Double.NaN : seconds(t0, opReady),
-                opReadyAtTimeout);
+            applyAndTime(
+                o, "operator side", admin, opNs, crs, opWatch, children, crKeys, "Ready", log);
+        double cpuApplyToReady = ProcessCost.cpuSeconds(pid) - cpu0;
         log.printf("[control-plane] N=%d operator side: %s%n", o.n(), opSide);
         log.printf(
             "[control-plane] N=%d operator side, request latencies: %s%n",
@@ -414,33 +391,18 @@ final class ControlPlaneBench {
 
         // --- SSA side: the same children, ownerless, in the other namespace
         Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
-        Instant s0 = Instant.now();
-        LocalTools.kubectl(
-                o.timeout(), null, "apply", "--server-side", "-n", ssaNs, "-f", dump.toString())
-            .orFail();
-        double ssaApply = seconds(s0, Instant.now());
-        Instant ssaChildren =
-            awaitTime(
-                o,
-                "SSA side: children",
-                () -> ssaWatch.allSeen(children).orElse(null),
-                () -> ssaWatch.countSeen(children) + "/" + children.size() + " children");
-        Instant ssaReady =
-            awaitTimeOrNull(
-                o,
-                "SSA side: workloads ready",
-                () -> ssaWatch.allReady(workloads).orElse(null),
-                () -> ssaWatch.countReady(workloads) + "/" + workloads.size() + " ready");
-        if (ssaReady == null) {
-          diagnose(admin, ssaNs, log);
-        }
-        String ssaReadyAtTimeout = ssaWatch.countReady(workloads) + "/" + workloads.size();
         Side ssaSide =
-            new Side(
-                ssaApply,
-                seconds(s0, ssaChildren),
-                ssaReady == null ? Double.NaN : seconds(s0, ssaReady),
-                ssaReadyAtTimeout);
+            applyAndTime(
+                o,
+                "SSA side",
+                admin,
+                ssaNs,
+                dump,
+                ssaWatch,
+                children,
+                workloads,
+                "workloads ready",
+                log);
         log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
         log.printf(
             "[control-plane] N=%d SSA side, request latencies: %s%n",
@@ -519,6 +481,49 @@ final class ControlPlaneBench {
         return r;
       }
     }
+  }
+
+  /**
+   * One side of the comparison: {@code kubectl apply --server-side} of {@code yaml} into {@code
+   * ns}, then the time until every one of {@code children} exists and until every one of {@code
+   * readyKeys} is ready (NaN, with how much was ready, when not within the timeout; what is not
+   * ready is then logged). Times in seconds from the apply's start.
+   */
+  private static Side applyAndTime(
+      Options o,
+      String side,
+      KubernetesClient admin,
+      String ns,
+      Path yaml,
+      Children watch,
+      Collection<String> children,
+      Collection<String> readyKeys,
+      String readyWhat,
+      java.io.PrintStream log) {
+    Instant t0 = Instant.now();
+    LocalTools.kubectl(o.timeout(), null, "apply", "--server-side", "-n", ns, "-f", yaml.toString())
+        .orFail();
+    double apply = seconds(t0, Instant.now());
+    Instant seen =
+        awaitTime(
+            o,
+            side + ": children",
+            () -> watch.allSeen(children).orElse(null),
+            () -> watch.countSeen(children) + "/" + children.size() + " children");
+    Instant ready =
+        awaitTimeOrNull(
+            o,
+            side + ": " + readyWhat,
+            () -> watch.allReady(readyKeys).orElse(null),
+            () -> watch.countReady(readyKeys) + "/" + readyKeys.size() + " " + readyWhat);
+    if (ready == null) {
+      diagnose(admin, ns, log);
+    }
+    return new Side(
+        apply,
+        seconds(t0, seen),
+        ready == null ? Double.NaN : seconds(t0, ready),
+        watch.countReady(readyKeys) + "/" + readyKeys.size());
   }
 
   /** Waits {@code window}, failing if the operator exits meanwhile. */
