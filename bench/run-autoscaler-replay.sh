@@ -4,8 +4,9 @@
 # result table into docs/benchmarks.md (between its autoscaler-replay markers), with the date, the
 # machine and the commit. Arguments are passed to AutoscalerReplay, e.g.
 #
-#   bench/run-autoscaler-replay.sh                       # the day of docs/benchmarks.md (it adds
-#                                                        # the policy --context-metric InFlightRequests:1)
+#   bench/run-autoscaler-replay.sh                       # the day of docs/benchmarks.md
+#   bench/run-autoscaler-replay.sh --context-metric InFlightRequests:2   # adds a policy: the defaults
+#                                                        # with the context pool on that metric
 #   bench/run-autoscaler-replay.sh --load-minutes 10     # slower model loads
 #   bench/run-autoscaler-replay.sh --hours 2 --start-hour 8 --rate 5 --seed 7
 #
@@ -25,5 +26,4 @@ if git rev-parse --short HEAD >/dev/null 2>&1; then
 fi
 exec java -Djava.awt.headless=true \
   -cp "bench/target/classes:$(cat bench/target/runtime-classpath.txt)" \
-  io.disagg.bench.AutoscalerReplay --commit "$COMMIT" --doc docs/benchmarks.md --png docs/benchmarks \
-  --context-metric InFlightRequests:1 "$@"
+  io.disagg.bench.AutoscalerReplay --commit "$COMMIT" --doc docs/benchmarks.md --png docs/benchmarks "$@"

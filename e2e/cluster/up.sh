@@ -127,7 +127,7 @@ render_config() {
   sed "s#cidr: 127.1.0.1/16#cidr: 127.$(pod_octet).0.1/16#" "$CLUSTER_DIR/kwokctl.yaml" >"$STATE_DIR/kwokctl.yaml"
   echo "$STATE_DIR/kwokctl.yaml"
 }
-config_sum() { sed "s#cidr: 127.1.0.1/16#cidr: 127.$(pod_octet).0.1/16#" "$CLUSTER_DIR/kwokctl.yaml" | cksum; }
+config_sum() { { sed "s#cidr: 127.1.0.1/16#cidr: 127.$(pod_octet).0.1/16#" "$CLUSTER_DIR/kwokctl.yaml"; cat "$CLUSTER_DIR/audit-policy.yaml"; } | cksum; }
 
 port_in_use() {
   if command -v ss >/dev/null 2>&1; then
@@ -196,6 +196,7 @@ if [ "$reused" = 0 ]; then
       --kube-scheduler-binary "$BIN_DIR/kube-scheduler" \
       --etcd-binary "$BIN_DIR/etcd" \
       --kwok-controller-binary "$BIN_DIR/kwok" \
+      --kube-audit-policy "$CLUSTER_DIR/audit-policy.yaml" \
       --quiet-pull \
       --timeout 5m --wait 2m \
       ${port_args[@]+"${port_args[@]}"} \

@@ -10,14 +10,25 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Benchmark "the autoscaler replayed on a trace" (issue 13, section 2): replays one synthetic day
  * ({@link Trace}) through the serving model ({@link Simulation}) under each policy and prints a
- * Markdown table: GPU-hours (and the ratio to the oracle's, measured in the same run), SLO
- * attainment, scale events and time under-provisioned.
+ * Markdown table: GPU-hours per pool (and the ratio to the oracle's, measured in the same run), SLO
+ * attainment, scale events and time under-provisioned. Policies: the oracle, the reactive oracle
+ * that bounds what any scaler knowing only the present can reach ({@link #reactiveBound}), static
+ * provisioning, an HPA per pool, the operator's autoscaler with its defaults (with and without
+ * cluster bounds), with its previous context default, and with the best settings found ({@link
+ * Policies#tuned}, also with the context pool read through Prometheus, and {@link
+ * Policies#shortLoads}). Policies run in parallel (up to 4 threads); each is deterministic.
  *
  * <pre>
  * AutoscalerReplay [--hours H] [--start-hour S] [--rate R] [--seed N] [--load-minutes M]
@@ -88,7 +99,7 @@ public final class AutoscalerReplay {
     Run run = run(o);
     System.out.println(run.markdown());
     if (o.png() != null) {
-      for (Path p : Plots.write(o.png(), o.startHour(), run.results())) {
+      for (Path p : Plots.write(o.png(), o.startHour(), run.results(), AutoscalerReplay::plotted)) {
         System.out.println("wrote " + p);
       }
     }
@@ -96,6 +107,19 @@ public final class AutoscalerReplay {
       updateDoc(o.doc(), run.markdown());
       System.out.println("updated " + o.doc());
     }
+  }
+
+  /**
+   * Whether the instances plot shows the policy: the oracles, the operator's defaults and the tuned
+   * settings (the others are in the table; the previous defaults' swings to maxInstances would
+   * flatten the plot).
+   */
+  static boolean plotted(Result r) {
+    String p = r.policy();
+    return p.equals("oracle")
+        || p.startsWith("reactive oracle")
+        || p.equals("operator defaults")
+        || p.startsWith("operator, tuned (");
   }
 
   static Run run(Options o) {
@@ -136,6 +160,10 @@ public final class AutoscalerReplay {
                 bounds.maxContextPerGeneration()),
             sp,
             bounds));
+    policies.add(Policies.previousDefaults(sp));
+    policies.add(Policies.tuned(sp));
+    policies.add(Policies.tunedWithPromptTokens(sp));
+    policies.add(Policies.shortLoads(sp));
 
     for (String cm : o.contextMetrics()) {
       String[] kv = cm.split(":", 2);
@@ -146,12 +174,117 @@ public final class AutoscalerReplay {
               "operator, context " + type + " " + kv[1], sp, type, target, ClusterPolicy.NONE));
     }
 
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    Bound bound;
     List<Result> results = new ArrayList<>();
-    for (Simulation.Policy p : policies) {
-      results.add(new Simulation(sp, trace, needs, p).run());
+    try {
+      List<Future<Result>> runs = new ArrayList<>();
+      for (Simulation.Policy p : policies) {
+        runs.add(pool.submit(() -> new Simulation(sp, trace, needs, p).run()));
+      }
+      bound = reactiveBound(sp, trace, needs, pool);
+      for (Future<Result> f : runs) {
+        results.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("replay interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("replay failed", e.getCause());
+    } finally {
+      pool.shutdownNow();
     }
+    results.add(1, bound.result());
     double seconds = (System.nanoTime() - t0) / 1e9;
-    return new Run(results, report(o, tp, sp, needs, results, seconds));
+    return new Run(results, report(o, tp, sp, needs, results, bound, seconds));
+  }
+
+  /** SLO attainment the issue asks of the defaults. */
+  static final double SLO_TARGET = 0.99;
+
+  /** Hold times the reactive-oracle search tries, minutes. */
+  static final int[] BOUND_HOLD_MINUTES = {0, 1, 2, 5};
+
+  /** Generation headrooms the reactive-oracle search tries. */
+  static final double[] BOUND_GENERATION_HEADROOM = {1.0, 1.5};
+
+  /** Context headrooms the search bisects: 1 + k / 10 for k = 0..20 (1.0 to 3.0). */
+  static final int BOUND_STEPS = 20;
+
+  /**
+   * The reactive oracle that bounds what a reactive scaler can do on this trace: the cheapest
+   * setting ({@link Policies#reactiveOracle}) that reaches {@link #SLO_TARGET}, or, when none does,
+   * the one with the highest SLO attainment.
+   *
+   * @param result its replay
+   * @param met whether it reaches {@link #SLO_TARGET}
+   * @param tried settings replayed
+   */
+  record Bound(Result result, boolean met, int tried) {}
+
+  /**
+   * Searches the reactive oracle's settings: per hold time and generation headroom, the lowest
+   * context headroom (1.0 to 3.0 in steps of 0.1, by bisection, which assumes SLO attainment grows
+   * with headroom) that reaches the SLO target; then the cheapest of those.
+   */
+  static Bound reactiveBound(ServingParams sp, Trace trace, Needs needs, ExecutorService pool)
+      throws InterruptedException, ExecutionException {
+    List<Future<Bound>> searches = new ArrayList<>();
+    for (int hold : BOUND_HOLD_MINUTES) {
+      for (double hg : BOUND_GENERATION_HEADROOM) {
+        searches.add(pool.submit(() -> bisect(sp, trace, needs, hg, hold)));
+      }
+    }
+    Bound best = null;
+    int tried = 0;
+    for (Future<Bound> f : searches) {
+      Bound b = f.get();
+      tried += b.tried();
+      if (best == null
+          || (b.met() && (!best.met() || b.result().gpuHours() < best.result().gpuHours()))
+          || (!b.met()
+              && !best.met()
+              && b.result().sloAttainment() > best.result().sloAttainment())) {
+        best = b;
+      }
+    }
+    return new Bound(best.result(), best.met(), tried);
+  }
+
+  private static Bound bisect(ServingParams sp, Trace trace, Needs needs, double hg, int hold) {
+    Map<Integer, Result> seen = new HashMap<>();
+    java.util.function.IntFunction<Result> at =
+        k ->
+            seen.computeIfAbsent(
+                k,
+                x -> {
+                  double hc = 1 + x / 10.0;
+                  String name =
+                      String.format(
+                          Locale.ROOT,
+                          "reactive oracle (headroom ctx %.1f, gen %.1f; hold %d min)",
+                          hc,
+                          hg,
+                          hold);
+                  return new Simulation(
+                          sp, trace, needs, Policies.reactiveOracle(name, hc, hg, hold))
+                      .run();
+                });
+    if (at.apply(BOUND_STEPS).sloAttainment() < SLO_TARGET) {
+      return new Bound(at.apply(BOUND_STEPS), false, seen.size());
+    }
+    int lo = 0;
+    int hi = BOUND_STEPS;
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      if (at.apply(mid).sloAttainment() >= SLO_TARGET) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return new Bound(at.apply(lo), true, seen.size());
   }
 
   static String report(
@@ -160,6 +293,7 @@ public final class AutoscalerReplay {
       ServingParams sp,
       Needs needs,
       List<Result> results,
+      Bound bound,
       double seconds) {
     StringBuilder b = new StringBuilder();
     Result oracle = results.get(0);
@@ -198,16 +332,42 @@ public final class AutoscalerReplay {
             needs.peak(Pool.GENERATION),
             needs.mean(Pool.GENERATION)));
     b.append(
-        "| policy | GPU-hours | / oracle | SLO attainment | TTFT p99 (s) | TPOT p99 (ms) | lost"
-            + " requests | scale events (ctx / gen) | under-provisioned h (ctx / gen) |\n");
+        String.format(
+            Locale.ROOT,
+            "Reactive oracle: %s of %d settings replayed (context headroom 1.0..3.0 by bisection,"
+                + " generation headroom %s, hold %s min)%s.%n%n",
+            bound.met()
+                ? String.format(
+                    Locale.ROOT, "the cheapest with >= %.0f %% SLO attainment", 100 * SLO_TARGET)
+                : String.format(
+                    Locale.ROOT,
+                    "none reached %.0f %% SLO attainment; the one with the highest",
+                    100 * SLO_TARGET),
+            bound.tried(),
+            join(BOUND_GENERATION_HEADROOM),
+            join(BOUND_HOLD_MINUTES),
+            bound.met()
+                ? String.format(
+                    Locale.ROOT,
+                    ": what a scaler needed that knew each minute's load exactly when the minute"
+                        + " began but not the minutes after (%.2fx the oracle's GPU-hours)",
+                    bound.result().gpuHours() / oracle.gpuHours())
+                : ""));
+    b.append(
+        "| policy | GPU-hours (ctx / gen) | / oracle | SLO attainment | TTFT p99 (s) | TPOT p99"
+            + " (ms) | lost requests | scale events (ctx / gen) | under-provisioned h (ctx /"
+            + " gen) |\n");
     b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (Result r : results) {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.1f | %.2f | %.2f %% | %.2f | %.1f | %d | %d / %d | %.2f / %.2f |%n",
+              "| %s | %.1f (%.1f / %.1f) | %.2f | %.2f %% | %.2f | %.1f | %d | %d / %d | %.2f /"
+                  + " %.2f |%n",
               r.policy(),
               r.gpuHours(),
+              r.gpuHours(Pool.CONTEXT),
+              r.gpuHours(Pool.GENERATION),
               r.gpuHours() / oracle.gpuHours(),
               100 * r.sloAttainment(),
               r.ttftQuantile(0.99),
@@ -219,6 +379,22 @@ public final class AutoscalerReplay {
               r.underProvisionedHours(Pool.GENERATION)));
     }
     return b.toString();
+  }
+
+  private static String join(double[] values) {
+    List<String> out = new ArrayList<>();
+    for (double v : values) {
+      out.add(String.format(Locale.ROOT, "%.1f", v));
+    }
+    return String.join(" or ", out);
+  }
+
+  private static String join(int[] values) {
+    List<String> out = new ArrayList<>();
+    for (int v : values) {
+      out.add(Integer.toString(v));
+    }
+    return String.join(", ", out);
   }
 
   private static int min(Needs needs, Pool pool) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 
 /**
@@ -42,8 +43,13 @@ final class Plots {
   /** One chart panel. */
   record Panel(String title, String yLabel, double xStep, List<Series> series) {}
 
-  /** Writes load.png, instances.png and slo.png into {@code dir}; returns their paths. */
-  static List<Path> write(Path dir, double startHour, List<Result> results) throws IOException {
+  /**
+   * Writes load.png, instances.png and slo.png into {@code dir}; returns their paths. The instances
+   * plot shows the results {@code inInstancesPlot} accepts, the SLO plot all but static ones.
+   */
+  static List<Path> write(
+      Path dir, double startHour, List<Result> results, Predicate<Result> inInstancesPlot)
+      throws IOException {
     Files.createDirectories(dir);
     Result oracle = results.get(0);
     int minutes = oracle.minutes;
@@ -70,7 +76,7 @@ final class Plots {
       List<Series> s = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {
         Result r = results.get(i);
-        if (r.policy().startsWith("static")) {
+        if (!inInstancesPlot.test(r)) {
           continue;
         }
         double[] y = new double[minutes];
@@ -89,6 +95,9 @@ final class Plots {
     List<Series> slo = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
+      if (r.policy().startsWith("static")) {
+        continue;
+      }
       double[] y = new double[n];
       for (int w = 0; w < n; w++) {
         long a = 0;

@@ -12,6 +12,7 @@ public final class Result {
   final long[] lostByMinute;
   long lost;
   double gpuSeconds;
+  final double[] gpuSecondsByPool = new double[2];
   final int[] scaleEvents = new int[2];
   final double[] underProvisionedSeconds = new double[2];
   final int[][] instances;
@@ -57,6 +58,11 @@ public final class Result {
   /** SLO attainment of the requests that arrived in minute {@code m}. */
   public double sloAttainment(int m) {
     return arrivals[m] == 0 ? 1 : (double) withinSlo[m] / arrivals[m];
+  }
+
+  /** GPU-hours of one pool. */
+  public double gpuHours(Pool pool) {
+    return gpuSecondsByPool[pool.ordinal()] / 3600;
   }
 
   public int scaleEvents(Pool pool) {

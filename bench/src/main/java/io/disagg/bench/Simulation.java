@@ -168,6 +168,8 @@ public final class Simulation {
   private final ArrayDeque<Req> generationPending = new ArrayDeque<>();
   private int nextOrdinalCtx;
   private int nextOrdinalGen;
+  private long contextRequestsSent;
+  private long contextPromptTokensDone;
   private Iterator<Trace.Request> arrivals;
   private Trace.Request nextArrival;
   private final Result result;
@@ -190,6 +192,30 @@ public final class Simulation {
 
   public Needs needs() {
     return needs;
+  }
+
+  /**
+   * Requests the router has sent to the context pool so far (arrivals, including those waiting for
+   * a ready instance): the counter {@code ctx_total_requests_total} of the router's context client,
+   * summed over router replicas (TensorRT-LLM {@code tensorrt_llm/serve/perf_metrics.py}, {@code
+   * ClientMetricsCollector}). It counts a request when it is sent, so its rate follows the arrival
+   * rate on both sides of saturation.
+   */
+  public long contextRequestsSent() {
+    return contextRequestsSent;
+  }
+
+  /**
+   * Prompt tokens the context pool has prefilled so far: the counter {@code
+   * trtllm_prompt_tokens_total} of the context workers, summed. TensorRT-LLM adds a request's
+   * prompt tokens when the request finishes ({@code MetricsCollector.log_request_metrics_dict} in
+   * {@code tensorrt_llm/metrics/collector.py}, called from {@code OpenAIServer._extract_metrics} in
+   * {@code tensorrt_llm/serve/openai_server.py}); a context-only request finishes when its prefill
+   * is done. Its rate is therefore the pool's prefill throughput: the load below saturation, the
+   * pool's capacity above it.
+   */
+  public long contextPromptTokensDone() {
+    return contextPromptTokensDone;
   }
 
   /** Runs the whole trace and returns what happened. */
@@ -340,7 +366,9 @@ public final class Simulation {
   private void retire(Instance i, double at) {
     i.state = State.GONE;
     double until = Math.min(at, trace.params().durationSeconds());
-    result.gpuSeconds += Math.max(0, until - i.createdAt) * params.gpusPerInstance();
+    double gpuSeconds = Math.max(0, until - i.createdAt) * params.gpusPerInstance();
+    result.gpuSeconds += gpuSeconds;
+    result.gpuSecondsByPool[i.pool.ordinal()] += gpuSeconds;
     list(i.pool).remove(i);
   }
 
@@ -353,6 +381,7 @@ public final class Simulation {
     if (nextArrival != null) {
       schedule(nextArrival.arrival(), ARRIVAL, null, 0);
     }
+    contextRequestsSent++;
     dispatchContext(q);
   }
 
@@ -387,6 +416,7 @@ public final class Simulation {
     }
     Req q = i.queue.poll();
     i.queuedTokens -= q.r.promptTokens();
+    contextPromptTokensDone += q.r.promptTokens();
     dispatchGeneration(q);
     if (!i.queue.isEmpty()) {
       startPrefill(i);

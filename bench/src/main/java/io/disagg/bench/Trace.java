@@ -120,35 +120,20 @@ public final class Trace implements Iterable<Trace.Request> {
 
     /** The same trace shape with another seed. */
     public Params withSeed(long newSeed) {
-      return new Params(
-          newSeed,
-          durationSeconds,
-          startSecondOfDay,
-          meanRate,
-          diurnalAmplitude,
-          peakSecondOfDay,
-          gammaShape,
-          burstsPerDay,
-          burstMinSeconds,
-          burstMaxSeconds,
-          burstMinFactor,
-          burstMaxFactor,
-          conversation,
-          coding,
-          codingShareMin,
-          codingShareMax,
-          codingPeakSecondOfDay,
-          maxPromptTokens,
-          maxOutputTokens);
+      return copy(newSeed, startSecondOfDay, durationSeconds, meanRate);
     }
 
     /** The same trace shape over another window and at another mean rate. */
     public Params window(double startSecondOfDay, double durationSeconds, double meanRate) {
+      return copy(seed, startSecondOfDay, durationSeconds, meanRate);
+    }
+
+    private Params copy(long seed, double start, double duration, double rate) {
       return new Params(
           seed,
-          durationSeconds,
-          startSecondOfDay,
-          meanRate,
+          duration,
+          start,
+          rate,
           diurnalAmplitude,
           peakSecondOfDay,
           gammaShape,

@@ -76,6 +76,22 @@ public final class PackagedOperator implements AutoCloseable {
    */
   public static PackagedOperator start(
       TestNamespace ns, Deployment d, String podName, Map<String, String> extraEnv) {
+    return start(ns, d, podName, extraEnv, List.of());
+  }
+
+  /**
+   * Starts one replica of the chart's Deployment {@code d} as pod {@code podName}, with JVM options
+   * before {@code -jar} (e.g. {@link #chartJvmOptions}).
+   *
+   * @param extraEnv further environment, e.g. shorter Lease timings
+   * @param jvmOptions options of the {@code java} command
+   */
+  public static PackagedOperator start(
+      TestNamespace ns,
+      Deployment d,
+      String podName,
+      Map<String, String> extraEnv,
+      List<String> jvmOptions) {
     try {
       Path work = Files.createTempDirectory("operator-" + podName);
       Path log = work.resolve("operator.log");
@@ -83,7 +99,7 @@ public final class PackagedOperator implements AutoCloseable {
       String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
       int port = freePort();
       ProcessBuilder pb =
-          new ProcessBuilder("java", "-jar", jar().toString())
+          new ProcessBuilder(command(jvmOptions))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile());
       Map<String, String> env = pb.environment();
@@ -110,6 +126,44 @@ public final class PackagedOperator implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The JVM options the chart's container runs the operator with, as far as they reach a JVM
+   * started here: {@code -XX:MaxRAM} of the container's memory limit (so the heap is sized from the
+   * limit as in the container, where the JVM reads the cgroup limit), the chart's {@code JAVA_OPTS}
+   * (value {@code javaOpts}), and the log manager of the image's {@code JAVA_OPTS_APPEND} ({@code
+   * operator/src/main/docker/Dockerfile.jvm}). Options the image's {@code run-java.sh} adds on its
+   * own are not known here and not included.
+   */
+  public static List<String> chartJvmOptions(Deployment d) {
+    Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    List<String> options = new java.util.ArrayList<>();
+    if (c.getResources() != null
+        && c.getResources().getLimits() != null
+        && c.getResources().getLimits().get("memory") != null) {
+      options.add(
+          "-XX:MaxRAM="
+              + io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                      c.getResources().getLimits().get("memory"))
+                  .toBigInteger());
+    }
+    for (EnvVar e : c.getEnv()) {
+      if (e.getName().equals("JAVA_OPTS") && e.getValue() != null && !e.getValue().isBlank()) {
+        options.addAll(List.of(e.getValue().trim().split("\\s+")));
+      }
+    }
+    options.add("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+    return options;
+  }
+
+  private static List<String> command(List<String> jvmOptions) {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add("java");
+    cmd.addAll(jvmOptions);
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    return cmd;
   }
 
   public String podName() {

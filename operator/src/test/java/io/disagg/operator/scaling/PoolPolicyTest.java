@@ -40,10 +40,10 @@ class PoolPolicyTest {
   }
 
   @Test
-  void contextDefaultsToWaitingRequestsAndHpaBehavior() {
+  void contextDefaultsToInFlightRequestsOneAndHpaBehavior() {
     PoolPolicy p = PoolPolicy.of(Pool.CONTEXT, enabled(1, 8));
     assertThat(p.enabled()).isTrue();
-    assertThat(p.metrics()).containsExactly(new MetricTarget(WaitingRequests, 2.0, null));
+    assertThat(p.metrics()).containsExactly(new MetricTarget(InFlightRequests, 1.0, null));
     assertThat(p.tolerance()).isEqualTo(0.1);
     assertThat(p.evaluationInterval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(p.staleAfter()).isEqualTo(Duration.ofSeconds(45));
@@ -87,6 +87,15 @@ class PoolPolicyTest {
         .containsExactly(
             new MetricTarget(RunningRequests, 32, null),
             new MetricTarget(KvCacheUtilization, 0.8, null));
+  }
+
+  @Test
+  void aListedWaitingRequestsWithoutTargetKeepsItsDefaultTwoOnTheContextPool() {
+    PoolSpec spec = enabled(1, 8);
+    spec.getAutoscaling().setMetrics(List.of(new AutoscalingMetricSpec(WaitingRequests, null)));
+    assertThat(PoolPolicy.of(Pool.CONTEXT, spec).metrics())
+        .containsExactly(new MetricTarget(WaitingRequests, 2.0, null));
+    assertThat(PoolPolicy.problems(Pool.CONTEXT, spec)).isEmpty();
   }
 
   @Test

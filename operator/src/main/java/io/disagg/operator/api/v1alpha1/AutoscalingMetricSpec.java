@@ -17,7 +17,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.type != 'InFlightRequests' || has(self.target)",
     message =
-        "autoscaling.metrics[].target is required for InFlightRequests: there is no model-independent default")
+        "autoscaling.metrics[].target is required for InFlightRequests: no default fits both pools (context about 1, the target of its default metric; generation a batch, e.g. 0.8 * max_batch_size)")
 public class AutoscalingMetricSpec {
 
   @Required
@@ -27,7 +27,7 @@ public class AutoscalingMetricSpec {
 
   @Min(value = 0, inclusive = false)
   @JsonPropertyDescription(
-      "Per-instance average to keep: requests per instance, or a fraction 0..1 for KvCacheUtilization. Unset: WaitingRequests 2, KvCacheUtilization 0.8, RunningRequests 0.8 * llmApiOptions.max_batch_size (required when max_batch_size is unset), InFlightRequests required.")
+      "Per-instance average to keep: requests per instance, or a fraction 0..1 for KvCacheUtilization. Unset: WaitingRequests 2, KvCacheUtilization 0.8, RunningRequests 0.8 * llmApiOptions.max_batch_size (required when max_batch_size is unset), InFlightRequests required (the context pool's default metric list has it at 1).")
   private Double target;
 
   @JsonPropertyDescription(

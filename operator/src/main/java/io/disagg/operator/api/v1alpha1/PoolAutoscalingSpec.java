@@ -54,7 +54,7 @@ public class PoolAutoscalingSpec {
 
   @Size(min = 1, max = 4)
   @JsonPropertyDescription(
-      "Signals and per-instance targets; the pool gets the largest count any of them asks for. Unset: context [WaitingRequests 2], generation [KvCacheUtilization 0.8, RunningRequests 0.8 * llmApiOptions.max_batch_size (only when max_batch_size is set)].")
+      "Signals and per-instance targets; the pool gets the largest count any of them asks for. Unset: context [InFlightRequests 1], generation [KvCacheUtilization 0.8, RunningRequests 0.8 * llmApiOptions.max_batch_size (only when max_batch_size is set)].")
   private List<AutoscalingMetricSpec> metrics;
 
   @Default("0.1")
