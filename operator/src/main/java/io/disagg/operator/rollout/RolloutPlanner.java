@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,9 +30,11 @@ import java.util.regex.Pattern;
  *       {@code minimalInstances} of both pools registered. The desired revision {@code D}'s
  *       capacity {@code c} is its Ready-and-registered instances while its router is ready, else 0.
  *       The older revisions whose router is in the Service ({@code replicas > 0}) keep {@code T -
- *       c} instances between them (the recorded serving revision first), each at least {@code
- *       minimalInstances} while it keeps any, so the serving capacity never drops below the target:
- *       an older revision shrinks only by what {@code D} serves.
+ *       c} serving instances between them (the recorded serving revision first), each at least
+ *       {@code minimalInstances} while it keeps any, so the serving capacity never drops below the
+ *       target: an older revision shrinks only by what {@code D} serves. A scale-down removes the
+ *       highest ordinals, so an older revision keeps the lowest ordinals that hold its share of
+ *       serving instances (a pod still loading below them is kept; one above is removed).
  *   <li><b>Surge.</b> {@code D} grows to {@code T}, but all revisions together never have more than
  *       {@code T + surge} instances of a pool ({@link #surge}); counted are the StatefulSets'
  *       {@code replicas}, so the pods of a drain in progress count until they are gone.
@@ -56,9 +59,11 @@ import java.util.regex.Pattern;
  *
  * Decisions are kept in the objects, not in memory: whether an older revision's router is in the
  * Service is its Deployment's {@code replicas}, whether {@code D}'s router started likewise, and
- * the serving revision is recorded in the status. Applying a plan and observing again before any
- * pod changes gives the same plan (the rollout is idempotent, so a restarted operator continues
- * it).
+ * the serving revision is recorded in the status. Applying a plan's writes and observing again
+ * before any pod or registration changes gives the same plan (the rollout is idempotent, so a
+ * restarted operator continues it). What the writes cause can only move it on: a drain cancelled by
+ * a rollback puts its registrations back, which may start the reused revision's router one step
+ * sooner.
  */
 public final class RolloutPlanner {
   private RolloutPlanner() {}
@@ -68,21 +73,45 @@ public final class RolloutPlanner {
    *
    * @param replicas its StatefulSet's {@code spec.replicas} (0 when absent); a drain in progress
    *     keeps it until the drained pods are done
-   * @param ready pods passing their readiness probe
-   * @param registered instances registered in etcd under the revision's {@code cluster_name} whose
-   *     pod is Ready (the reconciler matches registrations to pods); at most {@code ready}
+   * @param ready pods passing their readiness probe (for the status)
+   * @param registered instances registered in etcd under the revision's {@code cluster_name}, as
+   *     its router counts them (for the status)
+   * @param serving the ordinals of the pods that serve: Ready and registered (the reconciler
+   *     matches registrations to pods). Ordinals, not a count: a scale-down removes the highest
+   *     ordinals, so what an older revision keeps serving depends on which pods serve
    * @param unschedulable pods Pending with {@code PodScheduled=False}, reason {@code Unschedulable}
    * @param unschedulableMessage the scheduler's message of one of them, or null
    */
   public record ObservedPool(
-      int replicas, int ready, int registered, int unschedulable, String unschedulableMessage) {
+      int replicas,
+      int ready,
+      int registered,
+      List<Integer> serving,
+      int unschedulable,
+      String unschedulableMessage) {
 
     /** A pool with no StatefulSet. */
-    public static final ObservedPool NONE = new ObservedPool(0, 0, 0, 0, null);
+    public static final ObservedPool NONE = new ObservedPool(0, 0, 0, List.of(), 0, null);
+
+    public ObservedPool {
+      serving = List.copyOf(new TreeSet<>(serving));
+    }
 
     /** Instances that serve: Ready and registered. */
     public int capacity() {
-      return Math.min(ready, registered);
+      return serving.size();
+    }
+
+    /**
+     * The fewest replicas whose pods (the lowest ordinals) include {@code n} serving ones; {@link
+     * #replicas} when fewer than {@code n} serve (keep every pod: the others may still become
+     * ready).
+     */
+    int replicasServing(int n) {
+      if (n <= 0) {
+        return 0;
+      }
+      return n > serving.size() ? replicas : Math.min(replicas, serving.get(n - 1) + 1);
     }
   }
 
@@ -360,23 +389,22 @@ public final class RolloutPlanner {
   }
 
   /**
-   * An older revision whose router is in the Service keeps its share of {@code need} (which it
-   * takes from {@code need}), at least {@code minimalInstances} per pool so its router stays ready;
-   * null when it keeps nothing.
+   * An older revision whose router is in the Service keeps the pods that serve what is still needed
+   * ({@code need}, of which it takes its share), the lowest ordinals; all of them when it serves
+   * less than that. At least the pods that hold {@code minimalInstances} serving instances, so its
+   * router stays ready. Null when nothing is needed any more: it retires.
    */
   private static Target keep(ObservedRevision o, Map<Pool, Integer> need, Input in) {
-    Map<Pool, Integer> keep = new EnumMap<>(Pool.class);
-    for (Pool p : Pool.values()) {
-      keep.put(p, Math.min(o.pool(p).replicas(), need.get(p)));
-    }
-    if (keep.values().stream().allMatch(k -> k == 0)) {
+    if (need.values().stream().allMatch(n -> n == 0)) {
       return null;
     }
     Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
     for (Pool p : Pool.values()) {
-      need.put(p, need.get(p) - keep.get(p));
-      int floor = Math.min(in.pools().get(p).minimal(), o.pool(p).replicas());
-      replicas.put(p, Math.max(keep.get(p), floor));
+      ObservedPool pool = o.pool(p);
+      int n = need.get(p);
+      int floor = pool.replicasServing(in.pools().get(p).minimal());
+      replicas.put(p, Math.max(pool.replicasServing(n), floor));
+      need.put(p, Math.max(0, n - pool.capacity()));
     }
     return new Target(replicas, in.routerReplicas(), RolloutPlan.Action.KEEP);
   }

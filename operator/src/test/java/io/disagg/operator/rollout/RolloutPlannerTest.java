@@ -37,7 +37,14 @@ class RolloutPlannerTest {
 
   /** A pool of {@code n} instances, all Ready and registered. */
   static ObservedPool full(int n) {
-    return new ObservedPool(n, n, n, 0, null);
+    return pool(n, n, n, 0, null);
+  }
+
+  /** A pool whose lowest min(ready, registered) ordinals serve. */
+  static ObservedPool pool(int replicas, int ready, int registered, int unschedulable, String why) {
+    List<Integer> serving =
+        java.util.stream.IntStream.range(0, Math.min(ready, registered)).boxed().toList();
+    return new ObservedPool(replicas, ready, registered, serving, unschedulable, why);
   }
 
   static ObservedRevision revision(String rev, ObservedPool ctx, ObservedPool gen, int router) {
@@ -166,8 +173,7 @@ class RolloutPlannerTest {
 
   @Test
   void theNewRoutersStartOnceEveryInstanceItCanHaveIsReadyAndRegistered() {
-    ObservedRevision loading =
-        revision(B, new ObservedPool(4, 4, 3, 0, null), full(2), ObservedRouter.NONE);
+    ObservedRevision loading = revision(B, pool(4, 4, 3, 0, null), full(2), ObservedRouter.NONE);
     assertRevision(
         RolloutPlanner.plan(input(B, A, serving(A), loading)),
         B,
@@ -256,21 +262,52 @@ class RolloutPlannerTest {
   void anOldRevisionInServiceKeepsMinimalInstancesUntilItKeepsNothing() {
     // B serves 4 of 4 context instances but only 1 of 2 generation: A keeps one generation
     // instance and, for its router, one context instance.
-    ObservedRevision b = revision(B, full(4), new ObservedPool(2, 1, 1, 0, null), 1);
+    ObservedRevision b = revision(B, full(4), pool(2, 1, 1, 0, null), 1);
     RolloutPlan plan = RolloutPlanner.plan(input(B, A, serving(A), b));
     assertRevision(plan, A, RevisionRole.Serving, 1, 1, 1, Action.KEEP);
     assertThat(plan.serving()).isEqualTo(A);
   }
 
   @Test
+  void anOldRevisionKeepsTheLowestOrdinalsThatServeItsShare() {
+    // B (rolled back from) has 8 context pods; A serves 1 of the 8 needed, so B keeps 7 serving.
+    ObservedRevision a = revision(A, full(1), full(2), 1);
+    ObservedPool loadingInTheMiddle =
+        new ObservedPool(8, 7, 7, List.of(0, 1, 2, 3, 4, 5, 7), 0, null);
+    ObservedPool loadingOnTop = new ObservedPool(8, 7, 7, List.of(0, 1, 2, 3, 4, 5, 6), 0, null);
+    Input middle =
+        input(
+            A,
+            A,
+            RolloutStrategy.RevisionSurge,
+            "25%",
+            8,
+            2,
+            a,
+            revision(B, loadingInTheMiddle, full(2), 1));
+    assertThat(RolloutPlanner.plan(middle).revision(B).replicas(CONTEXT))
+        .as("removing ordinal 7 would remove a serving instance")
+        .isEqualTo(8);
+    Input top =
+        input(
+            A,
+            A,
+            RolloutStrategy.RevisionSurge,
+            "25%",
+            8,
+            2,
+            a,
+            revision(B, loadingOnTop, full(2), 1));
+    assertThat(RolloutPlanner.plan(top).revision(B).replicas(CONTEXT))
+        .as("ordinal 7 does not serve yet")
+        .isEqualTo(7);
+  }
+
+  @Test
   void anUnschedulableNewRevisionLeavesTheOldOneUntouchedAndSaysWhy() {
     String why = "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.";
     ObservedRevision b =
-        revision(
-            B,
-            new ObservedPool(4, 0, 0, 4, why),
-            new ObservedPool(2, 0, 0, 2, why),
-            ObservedRouter.NONE);
+        revision(B, pool(4, 0, 0, 4, why), pool(2, 0, 0, 2, why), ObservedRouter.NONE);
     RolloutPlan plan = RolloutPlanner.plan(input(B, A, serving(A), b));
     assertRevision(plan, A, RevisionRole.Serving, 4, 2, 1, Action.KEEP);
     assertRevision(plan, B, RevisionRole.RollingOut, 4, 2, 0, Action.KEEP);
@@ -284,11 +321,7 @@ class RolloutPlannerTest {
   void aPartlySchedulableNewRevisionServesWhatItHasSoTheOldOneFreesGpus() {
     String why = "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.";
     ObservedRevision placed =
-        revision(
-            B,
-            new ObservedPool(4, 1, 1, 3, why),
-            new ObservedPool(2, 1, 1, 1, why),
-            ObservedRouter.NONE);
+        revision(B, pool(4, 1, 1, 3, why), pool(2, 1, 1, 1, why), ObservedRouter.NONE);
     assertRevision(
         RolloutPlanner.plan(input(B, A, serving(A), placed)),
         B,
@@ -297,8 +330,7 @@ class RolloutPlannerTest {
         2,
         1,
         Action.KEEP);
-    ObservedRevision serving =
-        revision(B, new ObservedPool(4, 1, 1, 3, why), new ObservedPool(2, 1, 1, 1, why), 1);
+    ObservedRevision serving = revision(B, pool(4, 1, 1, 3, why), pool(2, 1, 1, 1, why), 1);
     RolloutPlan plan = RolloutPlanner.plan(input(B, A, serving(A), serving));
     assertRevision(plan, A, RevisionRole.Serving, 3, 1, 1, Action.KEEP);
     assertThat(plan.progressing()).contains("cannot be scheduled");
@@ -308,7 +340,7 @@ class RolloutPlannerTest {
   void rollbackToARevisionStillPresentReusesIt() {
     // Mid-rollout: B started, not serving yet. Back to A: B retires, nothing is created.
     ObservedRevision b = revision(B, full(4), full(2), 1);
-    ObservedRevision bStarting = revision(B, new ObservedPool(4, 2, 2, 0, null), full(2), 0);
+    ObservedRevision bStarting = revision(B, pool(4, 2, 2, 0, null), full(2), 0);
     RolloutPlan back = RolloutPlanner.plan(input(A, A, serving(A), bStarting));
     assertThat(back.created()).isEmpty();
     assertThat(back.serving()).isEqualTo(A);
@@ -318,7 +350,7 @@ class RolloutPlannerTest {
     // After the hand-over: B serves, A retires with its context drained. Back to A: A grows
     // again (its generation drain is cancelled by the higher target), B keeps serving meanwhile.
     ObservedRevision aRetired =
-        revision(A, ObservedPool.NONE, new ObservedPool(2, 2, 0, 0, null), ObservedRouter.NONE);
+        revision(A, ObservedPool.NONE, pool(2, 2, 0, 0, null), ObservedRouter.NONE);
     RolloutPlan again = RolloutPlanner.plan(input(A, B, aRetired, b));
     assertThat(again.created()).isEmpty();
     assertThat(again.serving()).isEqualTo(B);
@@ -422,6 +454,7 @@ class RolloutPlannerTest {
                 Math.max(now.replicas(), r.replicas(p)),
                 now.ready(),
                 now.registered(),
+                now.serving(),
                 now.unschedulable(),
                 now.unschedulableMessage()));
       }
