@@ -623,8 +623,11 @@ final class ControlPlaneBench {
     List<HasMetadata> all = new ArrayList<>();
     all.addAll(admin.configMaps().inNamespace(from).list().getItems());
     all.addAll(admin.services().inNamespace(from).list().getItems());
-    all.addAll(admin.apps().statefulSets().inNamespace(from).list().getItems());
+    // Routers before workers: a 1.2 router routes only to workers that register after it started
+    // (SimulatedRelease.routerAddsExistingRegistrations), so with the StatefulSets applied first
+    // (kubectl applies one object at a time, minutes at N = 100) no router ever became ready.
     all.addAll(admin.apps().deployments().inNamespace(from).list().getItems());
+    all.addAll(admin.apps().statefulSets().inNamespace(from).list().getItems());
     all.addAll(admin.policy().v1().podDisruptionBudget().inNamespace(from).list().getItems());
     ObjectMapper yaml =
         new ObjectMapper(
