@@ -84,6 +84,8 @@ final class ControlPlaneBench {
    *     updates, e.g. of the autoscaling status, belong to the apply, not to the quiet minute)
    * @param timeout bound of each wait
    * @param warmUp whether one DisaggCluster is created and deleted before the measurements
+   * @param ssaSide whether the server-side-apply side runs (it doubles the simulated processes;
+   *     without it the ratios are not measured)
    */
   record Options(
       int n,
@@ -91,14 +93,23 @@ final class ControlPlaneBench {
       Duration noOpWindow,
       Duration settle,
       Duration timeout,
-      boolean warmUp) {}
+      boolean warmUp,
+      boolean ssaSide) {}
 
   /**
    * Times from the start of an apply, seconds; {@code readySeconds} is NaN when not everything was
    * ready within the timeout, {@code readyAtTimeout} then says how much was.
    */
   record Side(
-      double applySeconds, double childrenSeconds, double readySeconds, String readyAtTimeout) {}
+      double applySeconds, double childrenSeconds, double readySeconds, String readyAtTimeout) {
+
+    /** The server-side-apply side when it was not run ({@link Options#ssaSide}). */
+    static final Side NOT_RUN = new Side(Double.NaN, Double.NaN, Double.NaN, "not run");
+
+    boolean ran() {
+      return this != NOT_RUN;
+    }
+  }
 
   /** One run's results. */
   record Result(
@@ -422,17 +433,19 @@ final class ControlPlaneBench {
         log.printf(
             "[control-plane] N=%d operator side, request latencies: %s%n",
             o.n(), audit.latencies(applyMark, opNs, user));
-        long ssaMark = audit.mark();
-
         // --- SSA side: the same children, ownerless, in the other namespace
-        Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
-        Side ssaSide =
-            applyAndTime(
-                o, "SSA side", admin, ssaSim, dump, children, workloads, "workloads ready", log);
-        log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
-        log.printf(
-            "[control-plane] N=%d SSA side, request latencies: %s%n",
-            o.n(), audit.latencies(ssaMark, ssaNs, user));
+        Side ssaSide = Side.NOT_RUN;
+        if (o.ssaSide()) {
+          long ssaMark = audit.mark();
+          Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
+          ssaSide =
+              applyAndTime(
+                  o, "SSA side", admin, ssaSim, dump, children, workloads, "workloads ready", log);
+          log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
+          log.printf(
+              "[control-plane] N=%d SSA side, request latencies: %s%n",
+              o.n(), audit.latencies(ssaMark, ssaNs, user));
+        }
 
         // --- writes: a quiet window
         stays(o.settle(), operator);
