@@ -10,6 +10,8 @@
 #
 #   bench/run-control-plane.sh              # N = 1, 100, 500
 #   bench/run-control-plane.sh 1,100        # other N (comma-separated)
+#   bench/run-control-plane.sh 500 --operator-only   # without the server-side-apply side (no ratios):
+#                                                    # half the simulated processes, for a large N on a small machine
 #
 # It is ControlPlaneBenchIT (whose smoke run, N = 5, is one of the integration tests) with system
 # properties. Maven builds offline first (a warm ~/.m2), and with the registry when that fails.
@@ -17,7 +19,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 N="${1:-1,100,500}"
-case "$N" in ''|*[!0-9,]*) echo "usage: $0 [N,N,...]" >&2; exit 2 ;; esac
+case "$N" in ''|*[!0-9,]*) echo "usage: $0 [N,N,...] [--operator-only]" >&2; exit 2 ;; esac
+SSA_SIDE=true
+case "${2:-}" in
+  '') ;;
+  --operator-only) SSA_SIDE=false ;;
+  *) echo "usage: $0 [N,N,...] [--operator-only]" >&2; exit 2 ;;
+esac
 COMMIT=unknown
 if git rev-parse --short HEAD >/dev/null 2>&1; then
   COMMIT=$(git rev-parse --short HEAD)
@@ -26,7 +34,7 @@ fi
 RUN=(-B -ntp verify -pl e2e -am
   -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
   -Dit.test=ControlPlaneBenchIT -Dfailsafe.failIfNoSpecifiedTests=false
-  "-DcontrolPlane.n=$N" -DcontrolPlane.quietSeconds=60
+  "-DcontrolPlane.n=$N" -DcontrolPlane.quietSeconds=60 "-DcontrolPlane.ssaSide=$SSA_SIDE"
   "-DcontrolPlane.doc=$ROOT/docs/benchmarks.md" "-DcontrolPlane.commit=$COMMIT")
 BUILD=(-B -ntp -q -pl e2e -am package -DskipTests)
 if ! ./mvnw -o "${BUILD[@]}"; then

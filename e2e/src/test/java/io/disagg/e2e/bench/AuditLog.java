@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -48,32 +50,20 @@ final class AuditLog {
    */
   Map<String, Integer> writes(long mark, String username, Instant from, Instant to) {
     Map<String, Integer> counts = new TreeMap<>();
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-      long start = f.length() < mark ? 0 : mark;
-      f.seek(start);
-      byte[] rest = new byte[(int) (f.length() - start)];
-      f.readFully(rest);
-      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode e = JSON.readTree(line);
-        if (!username.equals(e.path("user").path("username").asText())) {
-          continue;
-        }
-        Instant received = Instant.parse(e.path("requestReceivedTimestamp").asText());
-        if (received.isBefore(from) || !received.isBefore(to)) {
-          continue;
-        }
-        JsonNode ref = e.path("objectRef");
-        String resource = ref.path("resource").asText("?");
-        if (ref.hasNonNull("subresource")) {
-          resource += "/" + ref.path("subresource").asText();
-        }
-        counts.merge(resource + " " + e.path("verb").asText(), 1, Integer::sum);
+    for (JsonNode e : entriesFrom(mark)) {
+      if (!username.equals(e.path("user").path("username").asText())) {
+        continue;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      Instant received = Instant.parse(e.path("requestReceivedTimestamp").asText());
+      if (received.isBefore(from) || !received.isBefore(to)) {
+        continue;
+      }
+      JsonNode ref = e.path("objectRef");
+      String resource = ref.path("resource").asText("?");
+      if (ref.hasNonNull("subresource")) {
+        resource += "/" + ref.path("subresource").asText();
+      }
+      counts.merge(resource + " " + e.path("verb").asText(), 1, Integer::sum);
     }
     return counts;
   }
@@ -86,41 +76,29 @@ final class AuditLog {
    */
   Map<String, String> latencies(long mark, String namespace, String operatorUser) {
     Map<String, java.util.List<Double>> all = new TreeMap<>();
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-      long start = f.length() < mark ? 0 : mark;
-      f.seek(start);
-      byte[] rest = new byte[(int) (f.length() - start)];
-      f.readFully(rest);
-      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode e = JSON.readTree(line);
-        JsonNode ref = e.path("objectRef");
-        if (!namespace.equals(ref.path("namespace").asText())) {
-          continue;
-        }
-        double seconds =
-            java.time.Duration.between(
-                        Instant.parse(e.path("requestReceivedTimestamp").asText()),
-                        Instant.parse(e.path("stageTimestamp").asText()))
-                    .toNanos()
-                / 1e9;
-        String who =
-            operatorUser.equals(e.path("user").path("username").asText()) ? "operator" : "other";
-        String key =
-            ref.path("resource").asText("?")
-                + (ref.hasNonNull("subresource") ? "/" + ref.path("subresource").asText() : "")
-                + " "
-                + e.path("verb").asText()
-                + " "
-                + e.path("responseStatus").path("code").asText()
-                + " "
-                + who;
-        all.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(seconds);
+    for (JsonNode e : entriesFrom(mark)) {
+      JsonNode ref = e.path("objectRef");
+      if (!namespace.equals(ref.path("namespace").asText())) {
+        continue;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      double seconds =
+          java.time.Duration.between(
+                      Instant.parse(e.path("requestReceivedTimestamp").asText()),
+                      Instant.parse(e.path("stageTimestamp").asText()))
+                  .toNanos()
+              / 1e9;
+      String who =
+          operatorUser.equals(e.path("user").path("username").asText()) ? "operator" : "other";
+      String key =
+          ref.path("resource").asText("?")
+              + (ref.hasNonNull("subresource") ? "/" + ref.path("subresource").asText() : "")
+              + " "
+              + e.path("verb").asText()
+              + " "
+              + e.path("responseStatus").path("code").asText()
+              + " "
+              + who;
+      all.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(seconds);
     }
     Map<String, String> out = new TreeMap<>();
     all.forEach(
@@ -136,5 +114,26 @@ final class AuditLog {
                   v.get(v.size() - 1)));
         });
     return out;
+  }
+
+  /**
+   * The log's entries from {@code mark} on (from the start when the log was rotated since then).
+   */
+  private List<JsonNode> entriesFrom(long mark) {
+    List<JsonNode> entries = new ArrayList<>();
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      long start = f.length() < mark ? 0 : mark;
+      f.seek(start);
+      byte[] rest = new byte[(int) (f.length() - start)];
+      f.readFully(rest);
+      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank()) {
+          entries.add(JSON.readTree(line));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return entries;
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.PackagedOperator;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
+import io.disagg.e2e.trtllm.WorkerRole;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.LocalCluster;
@@ -28,12 +29,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -81,6 +84,8 @@ final class ControlPlaneBench {
    *     updates, e.g. of the autoscaling status, belong to the apply, not to the quiet minute)
    * @param timeout bound of each wait
    * @param warmUp whether one DisaggCluster is created and deleted before the measurements
+   * @param ssaSide whether the server-side-apply side runs (it doubles the simulated processes;
+   *     without it the ratios are not measured)
    */
   record Options(
       int n,
@@ -88,14 +93,23 @@ final class ControlPlaneBench {
       Duration noOpWindow,
       Duration settle,
       Duration timeout,
-      boolean warmUp) {}
+      boolean warmUp,
+      boolean ssaSide) {}
 
   /**
    * Times from the start of an apply, seconds; {@code readySeconds} is NaN when not everything was
    * ready within the timeout, {@code readyAtTimeout} then says how much was.
    */
   record Side(
-      double applySeconds, double childrenSeconds, double readySeconds, String readyAtTimeout) {}
+      double applySeconds, double childrenSeconds, double readySeconds, String readyAtTimeout) {
+
+    /** The server-side-apply side when it was not run ({@link Options#ssaSide}). */
+    static final Side NOT_RUN = new Side(Double.NaN, Double.NaN, Double.NaN, "not run");
+
+    boolean ran() {
+      return this != NOT_RUN;
+    }
+  }
 
   /** One run's results. */
   record Result(
@@ -235,13 +249,15 @@ final class ControlPlaneBench {
           Children ssaWatch = new Children(admin, ssaNs, false);
           PackagedOperator operator =
               PackagedOperator.start(op, chart, "operator-0", Map.of(), jvm)) {
+        Sim opSim = new Sim(opNs, opWatch, kubeletOp);
+        Sim ssaSim = new Sim(ssaNs, ssaWatch, kubeletSsa);
         try {
           return measure(
-              admin, o, log, op, opNs, ssaNs, audit, etcdOp, user, jvm, names, children, workloads,
-              crKeys, opWatch, ssaWatch, operator);
+              admin, o, log, op, opSim, ssaSim, audit, etcdOp, user, jvm, names, children,
+              workloads, crKeys, operator);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-          diagnose(admin, opNs, log);
-          diagnose(admin, ssaNs, log);
+          diagnose(admin, opSim, log);
+          diagnose(admin, ssaSim, log);
           log.println("[control-plane] operator log tail:\n" + operator.logTail(60));
           throw e;
         }
@@ -269,17 +285,48 @@ final class ControlPlaneBench {
     }
   }
 
-  /** What is not Ready in {@code ns}: DisaggClusters and pods, a few of each. */
-  private static void diagnose(KubernetesClient admin, String ns, java.io.PrintStream log) {
+  /** Whether {@code conditions} (may be null) hold a condition "Ready" with status "True". */
+  private static <C> boolean readyTrue(
+      List<C> conditions, Function<C, String> type, Function<C, String> status) {
+    return conditions != null
+        && conditions.stream()
+            .anyMatch(c -> "Ready".equals(type.apply(c)) && "True".equals(status.apply(c)));
+  }
+
+  /**
+   * One side of the comparison: its namespace, the watch of its children and the simulated kubelet
+   * that runs its pods.
+   */
+  private record Sim(String ns, Children watch, SimulatedKubelet kubelet) {}
+
+  /**
+   * What is not Ready on one side: DisaggClusters, pods and simulated routers (their worker lists
+   * and last events), a few of each.
+   */
+  private static void diagnose(KubernetesClient admin, Sim sim, java.io.PrintStream log) {
+    String ns = sim.ns();
+    sim.kubelet().routers().entrySet().stream()
+        .filter(r -> !r.getValue().isReady())
+        .limit(3)
+        .forEach(
+            r -> {
+              List<String> events = r.getValue().events();
+              log.printf(
+                  "[control-plane] router not ready: %s/%s servers %s prepared %s, last events %s%n",
+                  ns,
+                  r.getKey(),
+                  Arrays.stream(WorkerRole.values()).map(r.getValue()::servers).toList(),
+                  Arrays.stream(WorkerRole.values()).map(r.getValue()::preparedServers).toList(),
+                  events.subList(Math.max(0, events.size() - 15), events.size()));
+            });
     try {
       admin.resources(DisaggCluster.class).inNamespace(ns).list().getItems().stream()
           .filter(
               d ->
-                  d.getStatus() == null
-                      || d.getStatus().getConditions() == null
-                      || d.getStatus().getConditions().stream()
-                          .noneMatch(
-                              c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+                  !readyTrue(
+                      d.getStatus() == null ? null : d.getStatus().getConditions(),
+                      c -> c.getType(),
+                      c -> c.getStatus()))
           .limit(5)
           .forEach(
               d ->
@@ -291,11 +338,10 @@ final class ControlPlaneBench {
       admin.pods().inNamespace(ns).list().getItems().stream()
           .filter(
               p ->
-                  p.getStatus() == null
-                      || p.getStatus().getConditions() == null
-                      || p.getStatus().getConditions().stream()
-                          .noneMatch(
-                              c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+                  !readyTrue(
+                      p.getStatus() == null ? null : p.getStatus().getConditions(),
+                      c -> c.getType(),
+                      c -> c.getStatus()))
           .limit(10)
           .forEach(
               p ->
@@ -319,8 +365,8 @@ final class ControlPlaneBench {
       Options o,
       java.io.PrintStream log,
       TestNamespace op,
-      String opNs,
-      String ssaNs,
+      Sim opSim,
+      Sim ssaSim,
       AuditLog audit,
       EtcdServer etcdOp,
       String user,
@@ -329,10 +375,11 @@ final class ControlPlaneBench {
       List<String> children,
       List<String> workloads,
       List<String> crKeys,
-      Children opWatch,
-      Children ssaWatch,
       PackagedOperator operator)
       throws Exception {
+    String opNs = opSim.ns();
+    String ssaNs = ssaSim.ns();
+    Children opWatch = opSim.watch();
     {
       {
         long pid = operator.process().pid();
@@ -380,33 +427,25 @@ final class ControlPlaneBench {
         long applyMark = audit.mark();
         double cpu0 = ProcessCost.cpuSeconds(pid);
         Side opSide =
-            applyAndTime(
-                o, "operator side", admin, opNs, crs, opWatch, children, crKeys, "Ready", log);
+            applyAndTime(o, "operator side", admin, opSim, crs, children, crKeys, "Ready", log);
         double cpuApplyToReady = ProcessCost.cpuSeconds(pid) - cpu0;
         log.printf("[control-plane] N=%d operator side: %s%n", o.n(), opSide);
         log.printf(
             "[control-plane] N=%d operator side, request latencies: %s%n",
             o.n(), audit.latencies(applyMark, opNs, user));
-        long ssaMark = audit.mark();
-
         // --- SSA side: the same children, ownerless, in the other namespace
-        Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
-        Side ssaSide =
-            applyAndTime(
-                o,
-                "SSA side",
-                admin,
-                ssaNs,
-                dump,
-                ssaWatch,
-                children,
-                workloads,
-                "workloads ready",
-                log);
-        log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
-        log.printf(
-            "[control-plane] N=%d SSA side, request latencies: %s%n",
-            o.n(), audit.latencies(ssaMark, ssaNs, user));
+        Side ssaSide = Side.NOT_RUN;
+        if (o.ssaSide()) {
+          long ssaMark = audit.mark();
+          Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
+          ssaSide =
+              applyAndTime(
+                  o, "SSA side", admin, ssaSim, dump, children, workloads, "workloads ready", log);
+          log.printf("[control-plane] N=%d SSA side: %s%n", o.n(), ssaSide);
+          log.printf(
+              "[control-plane] N=%d SSA side, request latencies: %s%n",
+              o.n(), audit.latencies(ssaMark, ssaNs, user));
+        }
 
         // --- writes: a quiet window
         stays(o.settle(), operator);
@@ -420,6 +459,9 @@ final class ControlPlaneBench {
         log.printf("[control-plane] N=%d quiet %.0f s: %s%n", o.n(), seconds(q0, q1), quiet);
         ProcessCost loaded = ProcessCost.measure(pid);
         log.printf("[control-plane] N=%d operator: %s%n", o.n(), loaded);
+        log.printf(
+            "[control-plane] N=%d operator heap by class:%n%s",
+            o.n(), ProcessCost.classHistogram(pid, 25));
         log.printf(
             "[control-plane] N=%d operator threads by name: %s%n",
             o.n(), ProcessCost.threadNames(pid));
@@ -493,15 +535,16 @@ final class ControlPlaneBench {
       Options o,
       String side,
       KubernetesClient admin,
-      String ns,
+      Sim sim,
       Path yaml,
-      Children watch,
       Collection<String> children,
       Collection<String> readyKeys,
       String readyWhat,
       java.io.PrintStream log) {
+    Children watch = sim.watch();
     Instant t0 = Instant.now();
-    LocalTools.kubectl(o.timeout(), null, "apply", "--server-side", "-n", ns, "-f", yaml.toString())
+    LocalTools.kubectl(
+            o.timeout(), null, "apply", "--server-side", "-n", sim.ns(), "-f", yaml.toString())
         .orFail();
     double apply = seconds(t0, Instant.now());
     Instant seen =
@@ -517,7 +560,7 @@ final class ControlPlaneBench {
             () -> watch.allReady(readyKeys).orElse(null),
             () -> watch.countReady(readyKeys) + "/" + readyKeys.size() + " " + readyWhat);
     if (ready == null) {
-      diagnose(admin, ns, log);
+      diagnose(admin, sim, log);
     }
     return new Side(
         apply,
@@ -593,8 +636,11 @@ final class ControlPlaneBench {
     List<HasMetadata> all = new ArrayList<>();
     all.addAll(admin.configMaps().inNamespace(from).list().getItems());
     all.addAll(admin.services().inNamespace(from).list().getItems());
-    all.addAll(admin.apps().statefulSets().inNamespace(from).list().getItems());
+    // Routers before workers: a 1.2 router routes only to workers that register after it started
+    // (SimulatedRelease.routerAddsExistingRegistrations), so with the StatefulSets applied first
+    // (kubectl applies one object at a time, minutes at N = 100) no router ever became ready.
     all.addAll(admin.apps().deployments().inNamespace(from).list().getItems());
+    all.addAll(admin.apps().statefulSets().inNamespace(from).list().getItems());
     all.addAll(admin.policy().v1().podDisruptionBudget().inNamespace(from).list().getItems());
     ObjectMapper yaml =
         new ObjectMapper(

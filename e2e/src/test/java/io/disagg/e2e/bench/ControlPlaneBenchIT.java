@@ -77,7 +77,8 @@ class ControlPlaneBenchIT {
                   Duration.ofSeconds(smoke ? 5 : 10),
                   Duration.ofSeconds(smoke ? 3 : 10),
                   Duration.ofSeconds(Math.max(120, 3L * n)),
-                  !smoke);
+                  !smoke,
+                  Boolean.parseBoolean(System.getProperty("controlPlane.ssaSide", "true")));
           results.add(ControlPlaneBench.run(admin, o, System.out));
           write(results, started); // after each N, so a later failure keeps what was measured
         }

@@ -29,14 +29,8 @@ record ProcessCost(double heapUsedMiB, double rssMiB, int threads, double cpuSec
   private static final double TICKS = 100.0;
 
   static ProcessCost measure(long pid) {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    LocalTools.run(Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "GC.run"), null)
-        .orFail();
-    String info =
-        LocalTools.run(
-                Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "GC.heap_info"), null)
-            .orFail()
-            .stdout();
+    jcmd(pid, "GC.run");
+    String info = jcmd(pid, "GC.heap_info");
     long usedK = 0;
     Matcher m = HEAP_LINE.matcher(info);
     while (m.find()) {
@@ -50,22 +44,14 @@ record ProcessCost(double heapUsedMiB, double rssMiB, int threads, double cpuSec
 
   /** The garbage collector a JVM runs (from {@code jcmd VM.flags}), e.g. "G1". */
   static String collector(long pid) {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    String flags =
-        LocalTools.run(Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "VM.flags"), null)
-            .orFail()
-            .stdout();
+    String flags = jcmd(pid, "VM.flags");
     Matcher m = Pattern.compile("-XX:\\+Use(\\w+)GC\\b").matcher(flags);
     return m.find() ? m.group(1) : "?";
   }
 
   /** The max heap a JVM runs with (from {@code jcmd VM.flags}), MiB. */
   static long maxHeapMiB(long pid) {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    String flags =
-        LocalTools.run(Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "VM.flags"), null)
-            .orFail()
-            .stdout();
+    String flags = jcmd(pid, "VM.flags");
     Matcher m = Pattern.compile("-XX:MaxHeapSize=(\\d+)").matcher(flags);
     return m.find() ? Long.parseLong(m.group(1)) / (1024 * 1024) : -1;
   }
@@ -75,12 +61,7 @@ record ProcessCost(double heapUsedMiB, double rssMiB, int threads, double cpuSec
    * frequent first, e.g. {@code "vert.x-eventloop-thread-#" 4}.
    */
   static java.util.Map<String, Integer> threadNames(long pid) {
-    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    String dump =
-        LocalTools.run(
-                Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, "Thread.print"), null)
-            .orFail()
-            .stdout();
+    String dump = jcmd(pid, "Thread.print");
     java.util.Map<String, Integer> counts = new java.util.HashMap<>();
     Matcher m = Pattern.compile("^\"([^\"]*)\"", Pattern.MULTILINE).matcher(dump);
     while (m.find()) {
@@ -91,6 +72,34 @@ record ProcessCost(double heapUsedMiB, double rssMiB, int threads, double cpuSec
         .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
         .forEach(e -> sorted.put(e.getKey(), e.getValue()));
     return sorted;
+  }
+
+  /**
+   * The {@code top} classes of a JVM's live heap by bytes ({@code jcmd GC.class_histogram}, which
+   * runs a full GC first): the histogram's header and first {@code top} rows as jcmd prints them.
+   */
+  static String classHistogram(long pid, int top) {
+    String[] lines = jcmd(pid, "GC.class_histogram").split("\n");
+    StringBuilder out = new StringBuilder();
+    int rows = 0;
+    for (String line : lines) {
+      boolean row = line.matches("\\s*\\d+:.*");
+      if (row && rows++ >= top) {
+        break;
+      }
+      if (row || line.contains("#instances")) {
+        out.append(line).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /** Runs {@code jcmd <pid> <command>} of this JVM's JDK, bounded to 60 s; its standard output. */
+  private static String jcmd(long pid, String command) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    return LocalTools.run(Duration.ofSeconds(60), List.of(jcmd.toString(), "" + pid, command), null)
+        .orFail()
+        .stdout();
   }
 
   static double cpuSeconds(long pid) {

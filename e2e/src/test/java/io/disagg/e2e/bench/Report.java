@@ -79,17 +79,17 @@ final class Report {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %d | %.1f | %.1f | %.1f | **%.2f** | %s | %s | **%s** |%n",
+              "| %d | %.1f | %.1f | %s | **%s** | %s | %s | **%s** |%n",
               r.n(),
               r.operator().applySeconds(),
               r.operator().childrenSeconds(),
-              r.ssa().childrenSeconds(),
-              r.childrenRatio(),
+              r.ssa().ran()
+                  ? String.format(Locale.ROOT, "%.1f", r.ssa().childrenSeconds())
+                  : "not run",
+              ratio(r.childrenRatio()),
               ready(r.operator()),
-              ready(r.ssa()),
-              Double.isNaN(r.readyRatio())
-                  ? "-"
-                  : String.format(Locale.ROOT, "%.2f", r.readyRatio())));
+              r.ssa().ran() ? ready(r.ssa()) : "not run",
+              ratio(r.readyRatio())));
     }
     out.append(
         "\nWrites of the operator's ServiceAccount (audit log; `resource[/subresource] verb"
@@ -139,6 +139,10 @@ final class Report {
               r.cpuQuiet() * 60 / r.quietSeconds()));
     }
     return out.toString();
+  }
+
+  private static String ratio(double ratio) {
+    return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio);
   }
 
   private static String ready(ControlPlaneBench.Side side) {

@@ -16,6 +16,7 @@ import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
+import io.disagg.operator.dependent.WithoutManagedFields;
 import io.disagg.operator.discovery.Deregistration;
 import io.disagg.operator.discovery.DiscoveryConfigException;
 import io.disagg.operator.discovery.DiscoveryEventSource;
@@ -47,6 +48,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -112,7 +114,9 @@ import org.jboss.logging.Logger;
           dependsOn = "config"),
       @Dependent(type = RouterServiceDependent.class, name = "router-service"),
     })
-@ControllerConfiguration(name = DisaggClusterReconciler.NAME)
+@ControllerConfiguration(
+    name = DisaggClusterReconciler.NAME,
+    informer = @Informer(itemStore = WithoutManagedFields.class))
 // Beyond the dependents (added by the Operator SDK), as the chart grants them
 // (templates/_rbac.tpl):
 // pods are watched for status and drains, Events report what happened, Secrets hold the operator's
@@ -207,6 +211,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             InformerEventSourceConfiguration.from(Pod.class, DisaggCluster.class)
                 .withName(POD_EVENT_SOURCE)
                 .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(
                     p ->
                         p.getMetadata().getLabels() == null

@@ -6,8 +6,14 @@ package io.disagg.operator.core;
  * disagg_auto_scaling.py}): 0 = CONTEXT, 1 = GENERATION.
  */
 public enum Pool {
-  CONTEXT("context", "CONTEXT", 0, "context_servers"),
-  GENERATION("generation", "GENERATION", 1, "generation_servers");
+  CONTEXT(Pool.CONTEXT_ID, "CONTEXT", 0, "context_servers"),
+  GENERATION(Pool.GENERATION_ID, "GENERATION", 1, "generation_servers");
+
+  /** {@link #id()} of {@link #CONTEXT}, a constant for annotations (informer label selectors). */
+  public static final String CONTEXT_ID = "context";
+
+  /** {@link #id()} of {@link #GENERATION}, a constant for annotations. */
+  public static final String GENERATION_ID = "generation";
 
   private final String id;
   private final String serverRole;

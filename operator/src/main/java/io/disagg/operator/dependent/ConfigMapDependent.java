@@ -15,7 +15,9 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * ConfigMap {@code <name>-config}: worker and router YAML rendered by {@link
  * TrtllmConfig#configMapData}.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.CONFIG_CHILDREN, itemStore = WithoutManagedFields.class))
 public class ConfigMapDependent extends ConfigMapDataDependent {
 
   @Override

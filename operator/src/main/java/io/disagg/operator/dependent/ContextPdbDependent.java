@@ -14,7 +14,9 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 /**
  * PodDisruptionBudget {@code <name>-context}: minAvailable = minimalInstances of the context pool.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.CONTEXT_CHILDREN, itemStore = WithoutManagedFields.class))
 public class ContextPdbDependent extends DesiredHashDependent<PodDisruptionBudget> {
   public ContextPdbDependent() {
     super(PodDisruptionBudget.class);

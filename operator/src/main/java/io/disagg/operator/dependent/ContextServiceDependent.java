@@ -12,7 +12,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Headless Service {@code <name>-context}, governing service of the context StatefulSet. */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.CONTEXT_CHILDREN, itemStore = WithoutManagedFields.class))
 public class ContextServiceDependent extends DesiredHashDependent<Service> {
   public ContextServiceDependent() {
     super(Service.class);

@@ -9,7 +9,9 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * StatefulSet {@code <name>-context} of the context pool ({@code trtllm-serve --server_role
  * CONTEXT}).
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.CONTEXT_CHILDREN, itemStore = WithoutManagedFields.class))
 public class ContextStatefulSetDependent extends WorkerStatefulSetDependent {
   public ContextStatefulSetDependent() {
     super(Pool.CONTEXT);

@@ -15,7 +15,9 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * ConfigMap {@code <name>-fabric}: the fabric environment from {@link TrtllmConfig#fabricEnv},
  * loaded by workers with envFrom.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.FABRIC_CHILDREN, itemStore = WithoutManagedFields.class))
 public class FabricConfigMapDependent extends ConfigMapDataDependent {
 
   @Override

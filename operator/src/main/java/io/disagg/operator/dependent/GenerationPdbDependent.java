@@ -15,7 +15,11 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * PodDisruptionBudget {@code <name>-generation}: minAvailable = minimalInstances of the generation
  * pool.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(
+            labelSelector = Labels.GENERATION_CHILDREN,
+            itemStore = WithoutManagedFields.class))
 public class GenerationPdbDependent extends DesiredHashDependent<PodDisruptionBudget> {
   public GenerationPdbDependent() {
     super(PodDisruptionBudget.class);

@@ -12,7 +12,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Headless Service {@code <name>-generation}, governing service of the generation StatefulSet. */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(
+            labelSelector = Labels.GENERATION_CHILDREN,
+            itemStore = WithoutManagedFields.class))
 public class GenerationServiceDependent extends DesiredHashDependent<Service> {
   public GenerationServiceDependent() {
     super(Service.class);

@@ -9,7 +9,11 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * StatefulSet {@code <name>-generation} of the generation pool ({@code trtllm-serve --server_role
  * GENERATION}).
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(
+            labelSelector = Labels.GENERATION_CHILDREN,
+            itemStore = WithoutManagedFields.class))
 public class GenerationStatefulSetDependent extends WorkerStatefulSetDependent {
   public GenerationStatefulSetDependent() {
     super(Pool.GENERATION);

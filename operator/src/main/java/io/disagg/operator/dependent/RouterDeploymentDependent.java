@@ -11,7 +11,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Deployment {@code <name>-router}: {@code trtllm-serve disaggregated}. */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.ROUTER_CHILDREN, itemStore = WithoutManagedFields.class))
 public class RouterDeploymentDependent extends DesiredHashDependent<Deployment> {
   public RouterDeploymentDependent() {
     super(Deployment.class);

@@ -11,7 +11,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Service {@code <name>-router}: the cluster's OpenAI-compatible endpoint. */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(
+    informer =
+        @Informer(labelSelector = Labels.ROUTER_CHILDREN, itemStore = WithoutManagedFields.class))
 public class RouterServiceDependent extends DesiredHashDependent<Service> {
   public RouterServiceDependent() {
     super(Service.class);

@@ -14,8 +14,14 @@ import java.util.TreeMap;
 public final class ConfigMaps {
   private ConfigMaps() {}
 
-  /** Component label value of the ConfigMaps (they belong to no single pool). */
+  /** Component label value of {@code <name>-config} (it belongs to no single pool). */
   public static final String COMPONENT = "config";
+
+  /**
+   * Component label value of {@code <name>-fabric}; apart from {@link #COMPONENT} so that each
+   * ConfigMap's informer caches only its own kind ({@link Labels#FABRIC_CHILDREN}).
+   */
+  public static final String FABRIC_COMPONENT = "fabric";
 
   /**
    * {@code <name>-config}: the worker LLM-API YAML files ({@code context.yaml}, {@code
@@ -24,7 +30,7 @@ public final class ConfigMaps {
    * script ({@code deregister.py}). Mounted read-only at {@link WorkerStatefulSets#CONFIG_DIR}.
    */
   public static ConfigMap config(DisaggCluster cr, Map<String, String> data) {
-    return build(cr, Names.configMap(cr), data);
+    return build(cr, Names.configMap(cr), COMPONENT, data);
   }
 
   /**
@@ -32,16 +38,17 @@ public final class ConfigMaps {
    * FI_PROVIDER=efa}) that worker containers load with {@code envFrom}.
    */
   public static ConfigMap fabric(DisaggCluster cr, Map<String, String> env) {
-    return build(cr, Names.fabricConfigMap(cr), env);
+    return build(cr, Names.fabricConfigMap(cr), FABRIC_COMPONENT, env);
   }
 
-  private static ConfigMap build(DisaggCluster cr, String name, Map<String, String> data) {
+  private static ConfigMap build(
+      DisaggCluster cr, String name, String component, Map<String, String> data) {
     ConfigMap cm =
         new ConfigMapBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace(cr.getMetadata().getNamespace())
-            .withLabels(Labels.component(cr, COMPONENT))
+            .withLabels(Labels.component(cr, component))
             .endMetadata()
             .withData(new TreeMap<>(data))
             .build();

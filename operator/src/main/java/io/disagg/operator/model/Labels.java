@@ -1,6 +1,7 @@
 package io.disagg.operator.model;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.core.Pool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,8 +19,33 @@ public final class Labels {
   public static final String MANAGER = "disagg-operator";
   public static final String ROUTER_COMPONENT = "router";
 
-  /** Selector JOSDK informers use for every dependent: only what this operator manages. */
+  /** Selector of everything this operator manages. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGER;
+
+  /**
+   * Informer selectors of one component's children. Each dependent has its own informer; with
+   * {@link #MANAGED_SELECTOR} alone each of the two StatefulSet informers would cache both
+   * StatefulSets of every DisaggCluster, each of the three Service informers all three Services,
+   * and so on (the control-plane benchmark measured the heap this costs, docs/benchmarks.md).
+   */
+  public static final String CONTEXT_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + Pool.CONTEXT_ID;
+
+  /** See {@link #CONTEXT_CHILDREN}. */
+  public static final String GENERATION_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + Pool.GENERATION_ID;
+
+  /** See {@link #CONTEXT_CHILDREN}. */
+  public static final String ROUTER_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + ROUTER_COMPONENT;
+
+  /** See {@link #CONTEXT_CHILDREN}: the worker and router config ({@code <name>-config}). */
+  public static final String CONFIG_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + ConfigMaps.COMPONENT;
+
+  /** See {@link #CONTEXT_CHILDREN}: the fabric environment ({@code <name>-fabric}). */
+  public static final String FABRIC_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + ConfigMaps.FABRIC_COMPONENT;
 
   /**
    * Pod-template annotation holding the hash of the configuration the pods read; a change rolls
