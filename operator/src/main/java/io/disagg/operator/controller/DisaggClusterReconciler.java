@@ -33,7 +33,9 @@ import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.Names;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.DrainPlanner;
@@ -270,7 +272,12 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
         Optional.ofNullable(d.waiting()).ifPresent(w -> waiting.add(pool.id() + ": " + w));
       }
-      Plan.of(effective.spec(), replicas).attachTo(context);
+      Plan.of(
+              effective.spec(),
+              RevisionNames.legacy(effective.spec(), PairingRevision.of(effective.spec()).hash()),
+              replicas,
+              spec.getSpec().getRouter().getReplicas())
+          .attachTo(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     } else {
       recordedDrains(spec)

@@ -48,25 +48,30 @@ public final class RouterDeployments {
   public static final int MIN_TERMINATION_GRACE_SECONDS = 30;
 
   /**
-   * The desired Deployment.
+   * The desired router Deployment of one pairing revision ({@code <name>-router} for the first,
+   * {@code <name>-<s>-rtr} later).
    *
+   * @param names the revision's object names
+   * @param replicas its replicas: {@code spec.router.replicas} while the revision's router is in
+   *     the Service, 0 before it starts and while it leaves (the rollout's decision)
    * @param configHash hash of {@code router.yaml} (see {@link #configHash}), put on the pod
    *     template as {@link Labels#CONFIG_HASH}: the router reads its config only at start
    */
-  public static Deployment desired(DisaggCluster cr, String configHash) {
+  public static Deployment desired(
+      DisaggCluster cr, RevisionNames names, int replicas, String configHash) {
     DisaggClusterSpec spec = cr.getSpec();
     RouterSpec router = router(cr);
     Deployment d =
         new DeploymentBuilder()
             .withNewMetadata()
-            .withName(Names.router(cr))
+            .withName(names.router())
             .withNamespace(cr.getMetadata().getNamespace())
-            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .withLabels(names.objectLabels(cr, Labels.ROUTER_COMPONENT))
             .endMetadata()
             .withNewSpec()
-            .withReplicas(router.getReplicas())
+            .withReplicas(replicas)
             .withNewSelector()
-            .withMatchLabels(Labels.selector(cr, Labels.ROUTER_COMPONENT))
+            .withMatchLabels(names.selector(cr, Labels.ROUTER_COMPONENT))
             .endSelector()
             .withNewStrategy()
             .withType("RollingUpdate")
@@ -77,7 +82,7 @@ public final class RouterDeployments {
             .endStrategy()
             .withNewTemplate()
             .withNewMetadata()
-            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .withLabels(names.podLabels(cr, Labels.ROUTER_COMPONENT))
             .withAnnotations(Map.of(Labels.CONFIG_HASH, configHash))
             .endMetadata()
             .withNewSpec()
@@ -90,7 +95,7 @@ public final class RouterDeployments {
             .withTolerations(Merge.copyAll(router.getTolerations(), Toleration.class))
             .withAffinity(Merge.copy(router.getAffinity(), Affinity.class))
             .withContainers(container(cr))
-            .withVolumes(WorkerStatefulSets.configVolume(cr, TrtllmConfig.ROUTER_CONFIG_KEY))
+            .withVolumes(WorkerStatefulSets.configVolume(names, TrtllmConfig.ROUTER_CONFIG_KEY))
             .endSpec()
             .endTemplate()
             .endSpec()

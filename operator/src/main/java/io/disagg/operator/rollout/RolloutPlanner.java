@@ -6,6 +6,7 @@ import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.ArrayList;

@@ -233,6 +233,22 @@ public record EffectiveSpec(
   }
 
   /**
+   * This effective spec with {@code spec.discovery.clusterName} replaced (a deep copy; this one is
+   * unchanged): what a later pairing revision's files are rendered from, since each revision
+   * registers under its own {@code cluster_name} ({@code <clusterName>.<revision>},
+   * docs/rollouts.md). Returns this when {@code clusterName} is already the cluster name.
+   */
+  public EffectiveSpec withClusterName(String clusterName) {
+    Objects.requireNonNull(clusterName, "clusterName");
+    if (clusterName.equals(clusterName())) {
+      return this;
+    }
+    DisaggCluster copy = SERIALIZATION.clone(cluster);
+    copy.getSpec().getDiscovery().setClusterName(clusterName);
+    return new EffectiveSpec(copy, etcdEndpoints, release);
+  }
+
+  /**
    * {@code disagg_cluster.cluster_name}: the etcd key prefix {@code /trtllm-disagg/<clusterName>/}.
    */
   public String clusterName() {

@@ -9,6 +9,7 @@ import io.disagg.operator.api.v1alpha1.RevisionRole;
 import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.rollout.RolloutPlan.Action;
 import io.disagg.operator.rollout.RolloutPlan.Drain;
 import io.disagg.operator.rollout.RolloutPlanner.Input;

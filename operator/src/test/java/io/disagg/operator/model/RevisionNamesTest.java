@@ -1,4 +1,4 @@
-package io.disagg.operator.rollout;
+package io.disagg.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,10 +1,11 @@
-package io.disagg.operator.rollout;
+package io.disagg.operator.model;
 
+import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.model.Hashes;
 import io.disagg.operator.spec.EffectiveSpec;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -42,8 +43,8 @@ import java.util.regex.Pattern;
  * is every Service name (a DNS label).
  *
  * @param name the DisaggCluster's name
- * @param revision the full pairing revision ({@link PairingRevision#hash()}), value of {@link
- *     #LABEL}
+ * @param revision the full pairing revision ({@code io.disagg.operator.rollout.PairingRevision}),
+ *     value of {@link #LABEL}
  * @param suffix the {@value #SUFFIX_LENGTH} lowercase hex characters in the names, or null for the
  *     legacy names
  * @param clusterName the revision's {@code disagg_cluster.cluster_name}
@@ -155,6 +156,44 @@ public record RevisionNames(String name, String revision, String suffix, String 
   /** The user-facing router Service: one for all revisions, {@code <name>-router}. */
   public String routerService() {
     return name + "-router";
+  }
+
+  /**
+   * Labels of one of this revision's objects (not its pods): {@link Labels#component} and {@link
+   * #LABEL}. A legacy object gets {@link #LABEL} on its metadata too (that is how an adopted first
+   * revision is recognised), never on its pod template.
+   */
+  public Map<String, String> objectLabels(DisaggCluster cr, String component) {
+    Map<String, String> l = Labels.component(cr, component);
+    l.put(LABEL, revision);
+    return l;
+  }
+
+  /**
+   * Operator labels of this revision's pods of {@code component}: {@link Labels#component}, plus
+   * {@link #LABEL} for a later revision. The first revision's pods have no {@link #LABEL}: adding
+   * it to an adopted StatefulSet's pod template would restart every pod.
+   */
+  public Map<String, String> podLabels(DisaggCluster cr, String component) {
+    Map<String, String> l = Labels.component(cr, component);
+    if (!legacy()) {
+      l.put(LABEL, revision);
+    }
+    return l;
+  }
+
+  /**
+   * Pod selector of this revision's StatefulSet or Deployment of {@code component}: {@link
+   * Labels#selector} (immutable, so the first revision keeps it), plus {@link #LABEL} for a later
+   * revision. The first revision's selector also matches a later revision's pods, harmless for a
+   * StatefulSet or ReplicaSet (each acts only on the pods it owns).
+   */
+  public Map<String, String> selector(DisaggCluster cr, String component) {
+    Map<String, String> l = Labels.selector(cr, component);
+    if (!legacy()) {
+      l.put(LABEL, revision);
+    }
+    return l;
   }
 
   private String prefix() {
