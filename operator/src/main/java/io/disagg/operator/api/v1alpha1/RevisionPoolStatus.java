@@ -15,6 +15,10 @@ public class RevisionPoolStatus {
       "Instances of this revision's pool registered in etcd under the revision's clusterName, as its router sees them.")
   private Integer registeredInstances;
 
+  @JsonPropertyDescription(
+      "The scale-down of this revision's pool in progress (an older revision shrinking or retiring): the workers being deregistered and drained before replicas is lowered. The desired revision's drain is in status.context.drain / status.generation.drain.")
+  private DrainStatus drain;
+
   public RevisionPoolStatus() {}
 
   public RevisionPoolStatus(
@@ -46,5 +50,13 @@ public class RevisionPoolStatus {
 
   public void setRegisteredInstances(Integer registeredInstances) {
     this.registeredInstances = registeredInstances;
+  }
+
+  public DrainStatus getDrain() {
+    return drain;
+  }
+
+  public void setDrain(DrainStatus drain) {
+    this.drain = drain;
   }
 }
