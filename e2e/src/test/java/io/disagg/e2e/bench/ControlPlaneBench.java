@@ -424,7 +424,7 @@ final class ControlPlaneBench {
 
         // --- operator side
         Path crs = temp("crs", crYaml(names));
-        long applyMark = audit.mark();
+        AuditLog.Mark applyMark = audit.mark();
         double cpu0 = ProcessCost.cpuSeconds(pid);
         Side opSide =
             applyAndTime(o, "operator side", admin, opSim, crs, children, crKeys, "Ready", log);
@@ -436,7 +436,7 @@ final class ControlPlaneBench {
         // --- SSA side: the same children, ownerless, in the other namespace
         Side ssaSide = Side.NOT_RUN;
         if (o.ssaSide()) {
-          long ssaMark = audit.mark();
+          AuditLog.Mark ssaMark = audit.mark();
           Path dump = temp("children", childrenYaml(admin, opNs, ssaNs));
           ssaSide =
               applyAndTime(
@@ -449,7 +449,7 @@ final class ControlPlaneBench {
 
         // --- writes: a quiet window
         stays(o.settle(), operator);
-        long mark = audit.mark();
+        AuditLog.Mark mark = audit.mark();
         double cpuQ0 = ProcessCost.cpuSeconds(pid);
         Instant q0 = Instant.now();
         stays(o.quiet(), operator);
