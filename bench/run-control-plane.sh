@@ -12,6 +12,8 @@
 #   bench/run-control-plane.sh 1,100        # other N (comma-separated)
 #   bench/run-control-plane.sh 500 --operator-only   # without the server-side-apply side (no ratios):
 #                                                    # half the simulated processes, for a large N on a small machine
+#   CONTROL_PLANE_TIMEOUT=300 bench/run-control-plane.sh 500 --operator-only   # bound of each wait, seconds
+#                                                    # (default max(120, 3 N)); what is not ready by then is reported
 #
 # It is ControlPlaneBenchIT (whose smoke run, N = 5, is one of the integration tests) with system
 # properties. Maven builds offline first (a warm ~/.m2), and with the registry when that fails.
@@ -35,6 +37,7 @@ RUN=(-B -ntp verify -pl e2e -am
   -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
   -Dit.test=ControlPlaneBenchIT -Dfailsafe.failIfNoSpecifiedTests=false
   "-DcontrolPlane.n=$N" -DcontrolPlane.quietSeconds=60 "-DcontrolPlane.ssaSide=$SSA_SIDE"
+  ${CONTROL_PLANE_TIMEOUT:+"-DcontrolPlane.timeoutSeconds=$CONTROL_PLANE_TIMEOUT"}
   "-DcontrolPlane.doc=$ROOT/docs/benchmarks.md" "-DcontrolPlane.commit=$COMMIT")
 BUILD=(-B -ntp -q -pl e2e -am package -DskipTests)
 if ! ./mvnw -o "${BUILD[@]}"; then

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +35,17 @@ final class AuditLog {
     return Files.isRegularFile(file);
   }
 
+  /**
+   * A position in the log: the file (its {@code fileKey}, the inode on Linux) and an offset in it.
+   * The kube-apiserver rotates the log (renames it to {@code audit-<time>.log} and starts a new
+   * one, {@code --audit-log-maxsize}), so an offset alone could point into the wrong file.
+   */
+  record Mark(Object fileKey, long offset) {}
+
   /** The current end of the log, to read from later. */
-  long mark() {
+  Mark mark() {
     try {
-      return Files.size(file);
+      return new Mark(fileKey(file), Files.size(file));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -48,7 +56,7 @@ final class AuditLog {
    * the start when the log was rotated since), counted by {@code resource[/subresource] verb}, e.g.
    * {@code "statefulsets patch"}, {@code "disaggclusters/status patch"}.
    */
-  Map<String, Integer> writes(long mark, String username, Instant from, Instant to) {
+  Map<String, Integer> writes(Mark mark, String username, Instant from, Instant to) {
     Map<String, Integer> counts = new TreeMap<>();
     for (JsonNode e : entriesFrom(mark)) {
       if (!username.equals(e.path("user").path("username").asText())) {
@@ -74,7 +82,7 @@ final class AuditLog {
    * {@code operatorUser}, "other" else): {@code "services patch 201 operator" -> "n 101, p50 8.29
    * s, max 10.00 s"}.
    */
-  Map<String, String> latencies(long mark, String namespace, String operatorUser) {
+  Map<String, String> latencies(Mark mark, String namespace, String operatorUser) {
     Map<String, java.util.List<Double>> all = new TreeMap<>();
     for (JsonNode e : entriesFrom(mark)) {
       JsonNode ref = e.path("objectRef");
@@ -117,23 +125,50 @@ final class AuditLog {
   }
 
   /**
-   * The log's entries from {@code mark} on (from the start when the log was rotated since then).
+   * The log's entries from {@code mark} on: the rest of the marked file, wherever rotation moved it
+   * (a file in the log's directory with the same {@code fileKey}), then the current file when it is
+   * another one. A line still being written (no newline yet) is left out.
    */
-  private List<JsonNode> entriesFrom(long mark) {
+  private List<JsonNode> entriesFrom(Mark mark) {
     List<JsonNode> entries = new ArrayList<>();
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-      long start = f.length() < mark ? 0 : mark;
-      f.seek(start);
-      byte[] rest = new byte[(int) (f.length() - start)];
-      f.readFully(rest);
-      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
-        if (!line.isBlank()) {
-          entries.add(JSON.readTree(line));
+    try {
+      Path current = file;
+      if (fileKey(current).equals(mark.fileKey())) {
+        read(current, mark.offset(), entries);
+      } else {
+        try (var siblings = Files.list(file.getParent())) {
+          for (Path rotated : siblings.toList()) {
+            if (!rotated.equals(current) && mark.fileKey().equals(fileKey(rotated))) {
+              read(rotated, mark.offset(), entries);
+            }
+          }
         }
+        read(current, 0, entries);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return entries;
+  }
+
+  private static void read(Path f, long from, List<JsonNode> into) throws IOException {
+    try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "r")) {
+      long start = Math.min(from, r.length());
+      r.seek(start);
+      byte[] rest = new byte[(int) (r.length() - start)];
+      r.readFully(rest);
+      String text = new String(rest, StandardCharsets.UTF_8);
+      int end = text.lastIndexOf('\n');
+      for (String line : text.substring(0, end + 1).split("\n")) {
+        if (!line.isBlank()) {
+          into.add(JSON.readTree(line));
+        }
+      }
+    }
+  }
+
+  private static Object fileKey(Path f) throws IOException {
+    Object key = Files.readAttributes(f, BasicFileAttributes.class).fileKey();
+    return key != null ? key : f.toRealPath().toString();
   }
 }

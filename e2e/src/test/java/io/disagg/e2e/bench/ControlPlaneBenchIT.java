@@ -76,7 +76,8 @@ class ControlPlaneBenchIT {
                   Duration.ofSeconds(quietSeconds),
                   Duration.ofSeconds(smoke ? 5 : 10),
                   Duration.ofSeconds(smoke ? 3 : 10),
-                  Duration.ofSeconds(Math.max(120, 3L * n)),
+                  Duration.ofSeconds(
+                      Long.getLong("controlPlane.timeoutSeconds", Math.max(120, 3L * n))),
                   !smoke,
                   Boolean.parseBoolean(System.getProperty("controlPlane.ssaSide", "true")));
           results.add(ControlPlaneBench.run(admin, o, System.out));
