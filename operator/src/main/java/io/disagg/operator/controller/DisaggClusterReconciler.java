@@ -283,7 +283,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         RolloutObservation.of(
             effective.spec(), desired, sets, deployments, pods, seen.registrations());
     List<RolloutPlanner.ObservedRevision> revisions = live(cr, observed, desired);
-    AutoscalingStep.Result scaling = autoscaling.run(spec, pods, valid);
+    AutoscalingStep.Result scaling =
+        autoscaling.run(spec, scaled(cr, observed, revisions, target, desired), valid);
     reportScaling(cr, context, scaling.changes());
 
     // Plan: the rollout (which revision keeps how many instances), then per pool the drains.
@@ -551,6 +552,37 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     } catch (DiscoveryConfigException e) {
       return new Discovery(Map.of(), e.getMessage());
     }
+  }
+
+  /**
+   * What the autoscaler reads: the revision serving before this reconcile ({@link
+   * RolloutPlanner#serving}; the desired one when none serves yet), its pods, StatefulSet names and
+   * drains.
+   */
+  private static AutoscalingStep.Scaled scaled(
+      DisaggCluster cr,
+      RolloutObservation observed,
+      List<RolloutPlanner.ObservedRevision> revisions,
+      RevisionNames target,
+      String desired) {
+    String serving =
+        Optional.ofNullable(
+                RolloutPlanner.serving(
+                    revisions,
+                    cr.getStatus() == null ? null : cr.getStatus().getServingRevision(),
+                    desired))
+            .orElse(desired);
+    RevisionNames names = serving.equals(desired) ? target : observed.names().get(serving);
+    Map<Pool, String> sets = new EnumMap<>(Pool.class);
+    Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      sets.put(pool, names.pool(pool));
+      Optional.ofNullable(
+              serving.equals(desired) ? recordedDrain(cr, pool) : recordedDrain(cr, serving, pool))
+          .ifPresent(d -> drains.put(pool, d));
+    }
+    return new AutoscalingStep.Scaled(
+        sets, observed.pods().getOrDefault(serving, List.of()), drains);
   }
 
   /** The desired revision's drain of {@code pool} recorded in the status. */

@@ -426,21 +426,31 @@ public final class RolloutPlanner {
     return new Target(replicas, 0, gone ? RolloutPlan.Action.DELETE : RolloutPlan.Action.KEEP);
   }
 
-  /**
-   * The serving revision recorded in the status, if it is present and its router is in the Service
-   * (or it is the desired one); otherwise (status lost, the first reconcile of an adopted cluster,
-   * a hand-over written to the objects but not to the status) the revision in the Service with the
-   * most capacity; null when there is none.
-   */
   private static String recordedServing(Input in) {
-    return in.revisions().stream()
-        .filter(r -> r.router().replicas() > 0 || r.revision().equals(in.desired()))
-        .filter(r -> r.revision().equals(in.serving()))
+    return serving(in.revisions(), in.serving(), in.desired());
+  }
+
+  /**
+   * The revision serving before this reconcile's plan: the one recorded in the status, if it is
+   * present and its router is in the Service (or it is the desired one); otherwise (status lost,
+   * the first reconcile of an adopted cluster, a hand-over written to the objects but not to the
+   * status) the revision in the Service with the most capacity; null when there is none. The
+   * autoscaler reads this revision's load (its target is the planner's input, so it cannot wait for
+   * the plan).
+   *
+   * @param revisions the revisions present
+   * @param recorded {@code status.servingRevision}, or null
+   * @param desired the desired revision
+   */
+  public static String serving(List<ObservedRevision> revisions, String recorded, String desired) {
+    return revisions.stream()
+        .filter(r -> r.router().replicas() > 0 || r.revision().equals(desired))
+        .filter(r -> r.revision().equals(recorded))
         .map(ObservedRevision::revision)
         .findFirst()
         .orElseGet(
             () ->
-                in.revisions().stream()
+                revisions.stream()
                     .filter(r -> r.router().replicas() > 0)
                     .max(
                         Comparator.comparingInt(
