@@ -258,8 +258,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     problems.addAll(SpecValidator.validate(effective.spec()));
     boolean valid = problems.stream().noneMatch(SpecProblem::isError);
     List<Pod> pods = pods(cr, context);
-    String desired = PairingRevision.of(effective.spec()).hash();
     List<StatefulSet> sets = context.getSecondaryResourcesAsStream(StatefulSet.class).toList();
+    // The desired revision: a present one recorded with the same pairing fields (by this or an
+    // earlier operator version), else the hash of the current ones.
+    PairingRevision pairing = PairingRevision.of(effective.spec());
+    String desired = pairing.revisionAmong(RolloutObservation.recordedPairings(sets));
     List<Deployment> deployments = context.getSecondaryResourcesAsStream(Deployment.class).toList();
     // The revisions present (a retired one, all at 0 and already out of the status, is not), and
     // the desired one's names; then one discovery watch per revision's cluster_name.
@@ -291,6 +294,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     RolloutPlanner.Input input =
         RolloutPlanner.Input.of(
             effective.spec(),
+            desired,
             scaling.targets(),
             cr.getStatus() == null ? null : cr.getStatus().getServingRevision(),
             revisions);
@@ -324,7 +328,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
         Optional.ofNullable(d.waiting()).ifPresent(w -> waiting.add(pool.id() + ": " + w));
       }
-      Plan.of(effective.spec(), target, replicas, wanted.routerReplicas()).attachTo(context);
+      Plan.of(effective.spec(), target, pairing.json(), replicas, wanted.routerReplicas())
+          .attachTo(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     } else {
       recordedDrains(spec)

@@ -30,6 +30,11 @@ public abstract class WorkerStatefulSetDependent extends DesiredHashDependent<St
   protected StatefulSet desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
     return WorkerStatefulSets.desired(
-        plan.cluster(), plan.names(), pool, plan.replicas(pool), plan.workerConfigHash().get(pool));
+        plan.cluster(),
+        plan.names(),
+        pool,
+        plan.replicas(pool),
+        plan.workerConfigHash().get(pool),
+        plan.pairing());
   }
 }

@@ -54,6 +54,14 @@ public record RevisionNames(String name, String revision, String suffix, String 
   /** Label with the full revision on every object of a revision (and its pods, but legacy ones). */
   public static final String LABEL = "serving.disagg.io/revision";
 
+  /**
+   * Annotation on a revision's StatefulSets with its pairing fields as canonical JSON, as the
+   * operator version that created or last applied it hashed them ({@code
+   * io.disagg.operator.rollout.PairingRevision#json}): how a later operator version recognizes the
+   * revision when it hashes other fields.
+   */
+  public static final String PAIRING = "serving.disagg.io/pairing";
+
   /** Length of {@link #suffix}, in hex characters. */
   public static final int SUFFIX_LENGTH = 5;
 

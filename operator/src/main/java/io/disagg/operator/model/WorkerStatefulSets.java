@@ -129,9 +129,16 @@ public final class WorkerStatefulSets {
    *     scale-down drains)
    * @param configHash hash of what the pool's workers read at start (see {@link #configHash}), put
    *     on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool only
+   * @param pairing the revision's pairing fields as canonical JSON, the StatefulSet's {@link
+   *     RevisionNames#PAIRING} annotation (metadata only: it rolls no pod)
    */
   public static StatefulSet desired(
-      DisaggCluster cr, RevisionNames names, Pool pool, int replicas, String configHash) {
+      DisaggCluster cr,
+      RevisionNames names,
+      Pool pool,
+      int replicas,
+      String configHash,
+      String pairing) {
     String name = names.pool(pool);
     StatefulSet sts =
         new StatefulSetBuilder()
@@ -139,6 +146,7 @@ public final class WorkerStatefulSets {
             .withName(name)
             .withNamespace(cr.getMetadata().getNamespace())
             .withLabels(names.objectLabels(cr, pool.id()))
+            .withAnnotations(Map.of(RevisionNames.PAIRING, pairing))
             .endMetadata()
             .withNewSpec()
             .withReplicas(replicas)

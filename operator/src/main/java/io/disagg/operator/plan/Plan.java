@@ -33,6 +33,9 @@ import java.util.Objects;
  * @param fabricEnv the {@code <name>-fabric} ConfigMap's data ({@link TrtllmConfig#fabricEnv})
  * @param workerConfigHash per pool, the hash of what its workers read at start
  * @param routerConfigHash the hash of {@code router.yaml}
+ * @param pairing the revision's pairing fields as canonical JSON ({@code
+ *     io.disagg.operator.rollout.PairingRevision#json}), recorded on its StatefulSets ({@link
+ *     RevisionNames#PAIRING})
  */
 public record Plan(
     EffectiveSpec spec,
@@ -42,7 +45,8 @@ public record Plan(
     Map<String, String> configFiles,
     Map<String, String> fabricEnv,
     Map<Pool, String> workerConfigHash,
-    String routerConfigHash) {
+    String routerConfigHash,
+    String pairing) {
 
   public Plan {
     Objects.requireNonNull(spec, "spec");
@@ -68,15 +72,19 @@ public record Plan(
     fabricEnv = Map.copyOf(fabricEnv);
     workerConfigHash = Map.copyOf(workerConfigHash);
     Objects.requireNonNull(routerConfigHash, "routerConfigHash");
+    Objects.requireNonNull(pairing, "pairing");
   }
 
   /**
    * Renders the TensorRT-LLM files of {@code spec} for the revision {@code names} (its {@code
    * cluster_name}) once and hashes them.
+   *
+   * @param pairing the revision's pairing fields as canonical JSON
    */
   public static Plan of(
       EffectiveSpec effective,
       RevisionNames names,
+      String pairing,
       Map<Pool, Integer> replicas,
       int routerReplicas) {
     EffectiveSpec spec = effective.withClusterName(names.clusterName());
@@ -95,7 +103,8 @@ public record Plan(
         files,
         env,
         hashes,
-        RouterDeployments.configHash(files));
+        RouterDeployments.configHash(files),
+        pairing);
   }
 
   /** The effective DisaggCluster the children are rendered from. */

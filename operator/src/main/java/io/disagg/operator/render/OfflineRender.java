@@ -214,10 +214,12 @@ public final class OfflineRender {
       replicas.put(pool, Replicas.target(spec, pool, null));
     }
     // A new DisaggCluster's first revision has the legacy names, its router starts with it.
+    PairingRevision pairing = PairingRevision.of(effective.spec());
     Plan plan =
         Plan.of(
             effective.spec(),
-            RevisionNames.legacy(effective.spec(), PairingRevision.of(effective.spec()).hash()),
+            RevisionNames.legacy(effective.spec(), pairing.hash()),
+            pairing.json(),
             replicas,
             spec.getSpec().getRouter().getReplicas());
     return new Rendered(name, plan, children(plan), warnings, admitted.notChecked());
@@ -238,7 +240,12 @@ public final class OfflineRender {
     for (Pool pool : Pool.values()) {
       out.add(
           WorkerStatefulSets.desired(
-              cr, plan.names(), pool, plan.replicas(pool), plan.workerConfigHash().get(pool)));
+              cr,
+              plan.names(),
+              pool,
+              plan.replicas(pool),
+              plan.workerConfigHash().get(pool),
+              plan.pairing()));
     }
     for (Pool pool : Pool.values()) {
       out.add(PoolDisruptionBudgets.desired(cr, pool));

@@ -1,6 +1,7 @@
 package io.disagg.operator.rollout;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
@@ -50,9 +51,17 @@ import java.util.TreeMap;
  * pod-template overrides, the router (its routing policy, retries, timeouts), discovery timings,
  * log level, the KV-transfer timeouts (each side's own waiting).
  *
+ * <p>Stable across operator versions: the fields are recorded on the revision's StatefulSets
+ * ({@link io.disagg.operator.model.Labels#PAIRING}, {@link #json}), and a present revision whose
+ * record agrees with the current fields on every field both know is the desired revision, whatever
+ * its hash ({@link #revisionAmong}). An operator version that adds a field, or stops hashing one,
+ * therefore starts no rollout at upgrade; one that renders a field's value differently does, as it
+ * should (the workers would get different settings).
+ *
  * @param hash {@value #LENGTH} lowercase hex characters of the SHA-256 of {@link #fields} as
  *     canonical JSON; usable in names and label values
- * @param fields the hashed fields by name, in a stable order; shown in the status and the docs
+ * @param fields the hashed fields by flat name ({@code image}, {@code kvCacheTransfer.backend},
+ *     {@code context.llmApiOptions}, ...), in a stable order; a field is compared whole
  */
 public record PairingRevision(String hash, Map<String, Object> fields) {
 
@@ -106,19 +115,15 @@ public record PairingRevision(String hash, Map<String, Object> fields) {
     f.put("model", spec.getModel());
     f.put("backend", spec.getBackend().name());
     KvCacheTransferSpec kv = spec.getKvCacheTransfer();
-    Map<String, Object> transfer = new LinkedHashMap<>();
-    transfer.put("backend", kv.getBackend().name());
-    transfer.put("nixlBackend", kv.getNixlBackend().name());
-    transfer.put("maxTokensInBuffer", kv.getMaxTokensInBuffer());
-    f.put("kvCacheTransfer", transfer);
+    f.put("kvCacheTransfer.backend", kv.getBackend().name());
+    f.put("kvCacheTransfer.nixlBackend", kv.getNixlBackend().name());
+    f.put("kvCacheTransfer.maxTokensInBuffer", kv.getMaxTokensInBuffer());
     f.put("fabricEnv", new TreeMap<>(TrtllmConfig.fabricEnv(effective.cluster())));
     for (Pool pool : List.of(Pool.CONTEXT, Pool.GENERATION)) {
       PoolSpec p = spec.pool(pool);
-      Map<String, Object> ps = new LinkedHashMap<>();
-      ps.put("tensorParallelSize", p.getTensorParallelSize());
-      ps.put("pipelineParallelSize", p.getPipelineParallelSize());
-      ps.put("llmApiOptions", pairingOptions(p.getLlmApiOptions()));
-      f.put(pool.id(), ps);
+      f.put(pool.id() + ".tensorParallelSize", p.getTensorParallelSize());
+      f.put(pool.id() + ".pipelineParallelSize", p.getPipelineParallelSize());
+      f.put(pool.id() + ".llmApiOptions", pairingOptions(p.getLlmApiOptions()));
     }
     try {
       return new PairingRevision(
@@ -126,6 +131,66 @@ public record PairingRevision(String hash, Map<String, Object> fields) {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize the pairing fields", e);
     }
+  }
+
+  /** {@link #fields} as canonical JSON (keys sorted): what {@link #revisionAmong} compares. */
+  public String json() {
+    try {
+      return CANONICAL.writeValueAsString(fields);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize the pairing fields", e);
+    }
+  }
+
+  /**
+   * Whether a revision whose fields were recorded as {@code recorded} ({@link #json}, possibly by
+   * another operator version) pairs like this one: every field both have is equal, and they have at
+   * least one in common. False when {@code recorded} is not a JSON object.
+   */
+  public boolean sameAs(String recorded) {
+    JsonNode old;
+    try {
+      old = recorded == null ? null : CANONICAL.readTree(recorded);
+    } catch (JsonProcessingException e) {
+      return false;
+    }
+    if (old == null || !old.isObject()) {
+      return false;
+    }
+    JsonNode now = CANONICAL.valueToTree(fields);
+    int common = 0;
+    for (Map.Entry<String, JsonNode> e : now.properties()) {
+      JsonNode was = old.get(e.getKey());
+      if (was == null) {
+        continue;
+      }
+      if (!was.equals(e.getValue())) {
+        return false;
+      }
+      common++;
+    }
+    return common > 0;
+  }
+
+  /**
+   * The desired revision among the present ones: this hash when a present revision has it;
+   * otherwise the newest present revision whose record is {@link #sameAs} this one (recorded by an
+   * operator version that hashed other fields); otherwise this hash (a new revision).
+   *
+   * @param recorded the present revisions' recorded fields ({@link #json}), by revision, oldest
+   *     first; revisions without a record are absent
+   */
+  public String revisionAmong(Map<String, String> recorded) {
+    if (recorded.containsKey(hash)) {
+      return hash;
+    }
+    String match = hash;
+    for (Map.Entry<String, String> e : recorded.entrySet()) {
+      if (sameAs(e.getValue())) {
+        match = e.getKey();
+      }
+    }
+    return match;
   }
 
   /** The LLM-API options that count for pairing: all but the in-place ones. */

@@ -164,6 +164,30 @@ public record RolloutObservation(
     return new RolloutObservation(revisions, names, setsByRevision, routers, podsByRevision, first);
   }
 
+  /**
+   * The pairing fields recorded on the revisions' StatefulSets ({@link RevisionNames#PAIRING}), by
+   * revision ({@link RevisionNames#LABEL}), oldest first: the input of {@link
+   * PairingRevision#revisionAmong}. A StatefulSet without the label or the annotation records
+   * nothing (the first revision before its adoption).
+   *
+   * @param sets the DisaggCluster's worker StatefulSets
+   */
+  public static Map<String, String> recordedPairings(List<StatefulSet> sets) {
+    Map<String, String> out = new LinkedHashMap<>();
+    sets.stream()
+        .sorted(Comparator.comparing(RolloutObservation::creation))
+        .forEach(
+            s -> {
+              String revision = label(s);
+              Map<String, String> a = s.getMetadata().getAnnotations();
+              String json = a == null ? null : a.get(RevisionNames.PAIRING);
+              if (revision != null && json != null) {
+                out.putIfAbsent(revision, json);
+              }
+            });
+    return out;
+  }
+
   /** The worker pods of {@code pool} of {@code revision}, by ordinal. */
   public Map<Integer, Pod> workers(String revision, Pool pool) {
     RevisionNames n = names.get(revision);

@@ -191,13 +191,15 @@ public final class RolloutPlanner {
     }
 
     /**
-     * The input for an effective spec: desired revision, strategy, surges, {@code minimalInstances}
-     * and router replicas from it.
+     * The input for an effective spec: strategy, surges, {@code minimalInstances} and router
+     * replicas from it.
      *
+     * @param desired the desired revision ({@link PairingRevision#revisionAmong})
      * @param targets per pool, instances the serving revision should have now
      */
     public static Input of(
         EffectiveSpec spec,
+        String desired,
         Map<Pool, Integer> targets,
         String serving,
         List<ObservedRevision> revisions) {
@@ -211,12 +213,7 @@ public final class RolloutPlanner {
                 targets.get(p), s.pool(p).getMinimalInstances(), rollout.pool(p).getMaxSurge()));
       }
       return new Input(
-          PairingRevision.of(spec).hash(),
-          rollout.getStrategy(),
-          goals,
-          s.getRouter().getReplicas(),
-          serving,
-          revisions);
+          desired, rollout.getStrategy(), goals, s.getRouter().getReplicas(), serving, revisions);
     }
   }
 

@@ -11,6 +11,7 @@ import io.disagg.operator.model.ModelFixtures;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -74,7 +75,8 @@ class DependentsTest {
         files,
         env,
         hashes,
-        io.disagg.operator.model.RouterDeployments.configHash(files));
+        io.disagg.operator.model.RouterDeployments.configHash(files),
+        PairingRevision.of(spec).json());
   }
 
   private FakeApiServer server;
@@ -256,7 +258,8 @@ class DependentsTest {
             first.configFiles(),
             first.fabricEnv(),
             first.workerConfigHash(),
-            first.routerConfigHash());
+            first.routerConfigHash(),
+            first.pairing());
     server.writes.clear();
     var ctx = server.context(cr, next);
     dependents.forEach(d -> d.reconcile(cr, ctx));
@@ -296,7 +299,7 @@ class DependentsTest {
     EffectiveSpec spec = EffectiveSpec.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
     RevisionNames later =
         new RevisionNames("demo", "abcdef0123", "abcde", spec.clusterName() + ".abcdef0123");
-    Plan p = Plan.of(spec, later, Map.of(Pool.CONTEXT, 1, Pool.GENERATION, 1), 0);
+    Plan p = Plan.of(spec, later, "{}", Map.of(Pool.CONTEXT, 1, Pool.GENERATION, 1), 0);
     assertThat(p.spec().clusterName()).isEqualTo("serving.demo.abcdef0123");
     assertThat(p.configFiles().get("router.yaml"))
         .contains("cluster_name: serving.demo.abcdef0123");

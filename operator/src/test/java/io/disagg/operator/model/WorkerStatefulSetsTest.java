@@ -37,7 +37,7 @@ class WorkerStatefulSetsTest {
 
   private static StatefulSet sts(DisaggCluster cr, Pool pool) {
     return WorkerStatefulSets.desired(
-        cr, ModelFixtures.names(cr), pool, Replicas.desired(cr, pool), HASH);
+        cr, ModelFixtures.names(cr), pool, Replicas.desired(cr, pool), HASH, "{}");
   }
 
   private static PodSpec pod(DisaggCluster cr, Pool pool) {
@@ -54,6 +54,19 @@ class WorkerStatefulSetsTest {
   }
 
   // --- StatefulSet shape ---------------------------------------------------------------------
+
+  @Test
+  void recordsThePairingFieldsOnTheStatefulSetNotOnItsPods() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    StatefulSet sts =
+        WorkerStatefulSets.desired(
+            cr, ModelFixtures.names(cr), Pool.CONTEXT, 1, HASH, "{\"image\":\"x\"}");
+    assertThat(sts.getMetadata().getAnnotations())
+        .containsEntry(RevisionNames.PAIRING, "{\"image\":\"x\"}");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+        .as("a new record (an operator upgrade) must not restart workers")
+        .doesNotContainKey(RevisionNames.PAIRING);
+  }
 
   @Test
   void statefulSetShape() {
@@ -575,7 +588,8 @@ class WorkerStatefulSetsTest {
                     ModelFixtures.names(cr),
                     Pool.CONTEXT,
                     Replicas.desired(cr, Pool.CONTEXT),
-                    "fedcba9876543210")))
+                    "fedcba9876543210",
+                    "{}")))
         .isNotEqualTo(h1);
   }
 
@@ -614,7 +628,8 @@ class WorkerStatefulSetsTest {
                     ModelFixtures.names(cr),
                     Pool.GENERATION,
                     Replicas.desired(cr, Pool.GENERATION),
-                    WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION))))
+                    WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION),
+                    "{}")))
         .isEqualTo(
             Hashes.desiredHashOf(
                 WorkerStatefulSets.desired(
@@ -622,7 +637,8 @@ class WorkerStatefulSetsTest {
                     ModelFixtures.names(cr),
                     Pool.GENERATION,
                     Replicas.desired(cr, Pool.GENERATION),
-                    gen)));
+                    gen,
+                    "{}")));
   }
 
   // --- helpers

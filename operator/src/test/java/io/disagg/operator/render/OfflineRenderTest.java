@@ -84,6 +84,7 @@ class OfflineRenderTest {
           Plan.of(
               spec,
               RevisionNames.legacy(spec, PairingRevision.of(spec).hash()),
+              PairingRevision.of(spec).json(),
               replicas,
               spec.cluster().getSpec().getRouter().getReplicas());
       DisaggCluster cr = plan.cluster();
@@ -98,13 +99,15 @@ class OfflineRenderTest {
                   plan.names(),
                   Pool.CONTEXT,
                   replicas.get(Pool.CONTEXT),
-                  plan.workerConfigHash().get(Pool.CONTEXT)),
+                  plan.workerConfigHash().get(Pool.CONTEXT),
+                  plan.pairing()),
               WorkerStatefulSets.desired(
                   cr,
                   plan.names(),
                   Pool.GENERATION,
                   replicas.get(Pool.GENERATION),
-                  plan.workerConfigHash().get(Pool.GENERATION)),
+                  plan.workerConfigHash().get(Pool.GENERATION),
+                  plan.pairing()),
               PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
               PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
               RouterDeployments.desired(

@@ -2,6 +2,8 @@ package io.disagg.operator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
@@ -43,10 +45,16 @@ class PairingRevisionTest {
             "trtllmVersion",
             "model",
             "backend",
-            "kvCacheTransfer",
+            "kvCacheTransfer.backend",
+            "kvCacheTransfer.nixlBackend",
+            "kvCacheTransfer.maxTokensInBuffer",
             "fabricEnv",
-            "context",
-            "generation");
+            "context.tensorParallelSize",
+            "context.pipelineParallelSize",
+            "context.llmApiOptions",
+            "generation.tensorParallelSize",
+            "generation.pipelineParallelSize",
+            "generation.llmApiOptions");
   }
 
   @Test
@@ -94,6 +102,38 @@ class PairingRevisionTest {
     for (int i = 0; i < changes.size(); i++) {
       assertThat(after(changes.get(i)).hash()).as("change %d", i).isEqualTo(BASE);
     }
+  }
+
+  /**
+   * An operator version that hashed fewer fields (or more) recorded the revision with another hash:
+   * the revision is still the desired one, so an operator upgrade starts no rollout. A value that
+   * differs, in a field both versions know, is a new revision.
+   */
+  @Test
+  void aRevisionRecordedByAnotherOperatorVersionIsRecognizedByItsFields() throws Exception {
+    PairingRevision now = revision(cr());
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode older = (ObjectNode) json.readTree(now.json());
+    older.remove("kvCacheTransfer.maxTokensInBuffer"); // not hashed by that version
+    older.put("someFieldThisVersionDropped", "x");
+    String olderHash = "0123456789";
+
+    assertThat(now.revisionAmong(Map.of(olderHash, json.writeValueAsString(older))))
+        .as("same values in every field both versions hash")
+        .isEqualTo(olderHash);
+    assertThat(now.revisionAmong(Map.of(olderHash, "{}", "abcdefabcd", "not json")))
+        .as("nothing in common, or not a record")
+        .isEqualTo(now.hash());
+
+    older.put("image", "nvcr.io/nvidia/tensorrt-llm/release:1.0.0");
+    assertThat(now.revisionAmong(Map.of(olderHash, json.writeValueAsString(older))))
+        .as("a field both know differs")
+        .isEqualTo(now.hash());
+
+    Map<String, String> both = new LinkedHashMap<>();
+    both.put(now.hash(), now.json());
+    both.put(olderHash, now.json());
+    assertThat(now.revisionAmong(both)).as("its own hash, present, wins").isEqualTo(now.hash());
   }
 
   private static Map<String, Object> options(DisaggCluster c) {

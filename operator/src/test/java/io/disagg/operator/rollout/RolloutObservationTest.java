@@ -107,6 +107,20 @@ class RolloutObservationTest {
   }
 
   @Test
+  void theRecordedPairingsAreReadByRevisionOldestFirst() {
+    StatefulSet unadopted = sts("demo-context", null, 1, "t0");
+    unadopted.getMetadata().setAnnotations(Map.of(RevisionNames.PAIRING, "{\"a\":1}"));
+    StatefulSet unrecorded = sts("demo-ccccc-ctx", "cccccccccc", 1, "t0");
+    StatefulSet newer = sts("demo-bbbbb-ctx", NEW, 1, "t2");
+    newer.getMetadata().setAnnotations(Map.of(RevisionNames.PAIRING, "{\"b\":2}"));
+    StatefulSet older = sts("demo-generation", OLD, 1, "t1");
+    older.getMetadata().setAnnotations(Map.of(RevisionNames.PAIRING, "{\"a\":1}"));
+
+    assertThat(RolloutObservation.recordedPairings(List.of(newer, unadopted, unrecorded, older)))
+        .containsExactly(Map.entry(OLD, "{\"a\":1}"), Map.entry(NEW, "{\"b\":2}"));
+  }
+
+  @Test
   void nothingPresentIsNoRevision() {
     RolloutObservation o =
         RolloutObservation.of(SPEC, NEW, List.of(), List.of(), List.of(), Map.of());

@@ -498,7 +498,7 @@ class RolloutPlannerTest {
     cr.getSpec().getContext().setReplicas(2);
     EffectiveSpec spec = EffectiveSpec.of(cr, List.of()).spec();
     String desired = PairingRevision.of(spec).hash();
-    Input in = Input.of(spec, counts(4, 2), A, List.of(serving(A)));
+    Input in = Input.of(spec, desired, counts(4, 2), A, List.of(serving(A)));
     assertThat(in.desired()).isEqualTo(desired);
     assertThat(in.strategy()).isEqualTo(RolloutStrategy.RevisionSurge);
     assertThat(in.pools().get(CONTEXT)).isEqualTo(new PoolGoal(4, 2, new IntOrString("100%")));
