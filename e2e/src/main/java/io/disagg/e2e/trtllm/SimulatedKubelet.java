@@ -857,7 +857,10 @@ public final class SimulatedKubelet implements AutoCloseable {
                 .etcd(etcd)
                 .serviceTimeMillis(serviceTimeMillis)
                 .drainTimeout(drainTimeout)
-                .registrationRetryInterval(registrationRetryInterval);
+                .registrationRetryInterval(registrationRetryInterval)
+                // The image decides the cache layout and the transfer protocol: workers of two
+                // images refuse each other's KV caches (SimulatedWorker.Builder#cacheFormat).
+                .cacheFormat(String.valueOf(container.getImage()));
         workerCustomizer.accept(p, b);
         return new WorkerProc(b.start());
       }
@@ -946,6 +949,27 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
 
+    /**
+     * Seconds of the container's preStop when it is {@code exec: [sleep, <n>]} (the only preStop a
+     * router pod has), else 0.
+     */
+    private long routerPreStopSleepSeconds() {
+      if (container.getLifecycle() == null
+          || container.getLifecycle().getPreStop() == null
+          || container.getLifecycle().getPreStop().getExec() == null) {
+        return 0;
+      }
+      List<String> cmd = container.getLifecycle().getPreStop().getExec().getCommand();
+      if (cmd == null || cmd.size() != 2 || !"sleep".equals(cmd.get(0))) {
+        return 0;
+      }
+      try {
+        return Math.max(0, Long.parseLong(cmd.get(1)));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+
     private long gracePeriodSeconds() {
       Long g = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
       return g == null ? 30 : Math.max(1, g);
@@ -960,8 +984,24 @@ public final class SimulatedKubelet implements AutoCloseable {
         proc = null;
       }
       if (p instanceof RouterProc rp) {
-        event("STOPPED " + name + " router (" + why + ")");
-        rp.router().close();
+        // preStop (the container's, from the pod spec), then SIGTERM: a graceful stop bounded by
+        // the rest of the grace period; off the pod event thread.
+        long sleep = Math.min(routerPreStopSleepSeconds(), gracePeriodSeconds());
+        event("TERMINATING " + name + " router (" + why + "), preStop sleep " + sleep + " s");
+        try {
+          terminations.execute(
+              () -> {
+                try {
+                  Thread.sleep(TimeUnit.SECONDS.toMillis(sleep));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                rp.router().shutdown(Duration.ofSeconds(Math.max(1, gracePeriodSeconds() - sleep)));
+                event("STOPPED " + name + " router (" + why + ")");
+              });
+        } catch (RejectedExecutionException e) {
+          rp.router().close();
+        }
         return;
       }
       if (!(p instanceof WorkerProc wp)) {

@@ -44,6 +44,14 @@ public final class RouterDeployments {
   /** Period of the TCP startup probe, in seconds. */
   public static final int STARTUP_PERIOD_SECONDS = 5;
 
+  /**
+   * The router container's preStop: {@code sleep} this many seconds before the SIGTERM, so that
+   * kube-proxy and load balancers stop sending new connections to a leaving router pod (they learn
+   * of it from the EndpointSlice, seconds after the pod starts terminating) while it still accepts
+   * them. Counted in the grace period.
+   */
+  public static final int PRE_STOP_SLEEP_SECONDS = 10;
+
   /** Minimum termination grace period of router pods, in seconds. */
   public static final int MIN_TERMINATION_GRACE_SECONDS = 30;
 
@@ -111,8 +119,10 @@ public final class RouterDeployments {
   }
 
   /**
-   * The {@code router} container. Readiness is {@code GET /health}, which answers 500 until {@code
-   * minimal_instances} workers of both pools are registered: the Service sends no traffic
+   * The {@code router} container. A leaving router first sleeps {@link #PRE_STOP_SLEEP_SECONDS}
+   * (preStop), then {@code trtllm-serve}'s uvicorn stops gracefully on SIGTERM: requests in flight
+   * finish within the grace period. Readiness is {@code GET /health}, which answers 500 until
+   * {@code minimal_instances} workers of both pools are registered: the Service sends no traffic
    * meanwhile. Liveness is a TCP check, not {@code /health}: missing workers must not get the
    * router restarted. A TCP startup probe gives the router {@code serverStartTimeoutSeconds} (plus
    * one minute) to open its port.
@@ -152,6 +162,14 @@ public final class RouterDeployments {
                 .withSuccessThreshold(1)
                 .build())
         .withLivenessProbe(tcpProbe(LIVENESS_PERIOD_SECONDS, LIVENESS_FAILURE_THRESHOLD))
+        // exec rather than the sleep action: that one needs Kubernetes 1.30 (beta) or later.
+        .withNewLifecycle()
+        .withNewPreStop()
+        .withNewExec()
+        .withCommand("sleep", String.valueOf(PRE_STOP_SLEEP_SECONDS))
+        .endExec()
+        .endPreStop()
+        .endLifecycle()
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
@@ -181,12 +199,14 @@ public final class RouterDeployments {
   }
 
   /**
-   * Seconds a stopping router gets: {@code requestTimeoutSeconds} (at least {@value
-   * #MIN_TERMINATION_GRACE_SECONDS}), so in-flight requests, streaming ones included, can end
-   * during a rolling update.
+   * Seconds a stopping router gets: the preStop's {@value #PRE_STOP_SLEEP_SECONDS}, then {@code
+   * requestTimeoutSeconds} (at least {@value #MIN_TERMINATION_GRACE_SECONDS}), so that a request
+   * accepted at the end of the preStop, streaming ones included, can end during a rolling update or
+   * a rollout.
    */
   public static long terminationGracePeriodSeconds(RouterSpec router) {
-    return Math.max(MIN_TERMINATION_GRACE_SECONDS, router.getRequestTimeoutSeconds());
+    return PRE_STOP_SLEEP_SECONDS
+        + Math.max(MIN_TERMINATION_GRACE_SECONDS, router.getRequestTimeoutSeconds());
   }
 
   static RouterSpec router(DisaggCluster cr) {

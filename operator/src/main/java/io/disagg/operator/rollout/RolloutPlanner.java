@@ -7,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.RevisionNames;
+import io.disagg.operator.release.Feature;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.ArrayList;
@@ -175,6 +176,11 @@ public final class RolloutPlanner {
    * @param serving the serving revision recorded in the status ({@code status.servingRevision}), or
    *     null
    * @param revisions the revisions present, in a stable order (e.g. by creation)
+   * @param routerSeesEarlierWorkers whether a router routes to workers that registered before it
+   *     started ({@link Feature#ROUTER_ROUTES_EARLIER_WORKERS}); when not (1.2), a new revision's
+   *     router starts together with its workers, since one started after them would never see them,
+   *     and the revision takes traffic as soon as its router is ready ({@code minimalInstances} of
+   *     each pool registered) instead of once it is complete
    */
   public record Input(
       String desired,
@@ -182,7 +188,8 @@ public final class RolloutPlanner {
       Map<Pool, PoolGoal> pools,
       int routerReplicas,
       String serving,
-      List<ObservedRevision> revisions) {
+      List<ObservedRevision> revisions,
+      boolean routerSeesEarlierWorkers) {
     public Input {
       Objects.requireNonNull(desired, "desired");
       Objects.requireNonNull(strategy, "strategy");
@@ -213,7 +220,13 @@ public final class RolloutPlanner {
                 targets.get(p), s.pool(p).getMinimalInstances(), rollout.pool(p).getMaxSurge()));
       }
       return new Input(
-          desired, rollout.getStrategy(), goals, s.getRouter().getReplicas(), serving, revisions);
+          desired,
+          rollout.getStrategy(),
+          goals,
+          s.getRouter().getReplicas(),
+          serving,
+          revisions,
+          spec.release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS));
     }
   }
 
@@ -299,7 +312,8 @@ public final class RolloutPlanner {
       targets.put(o.revision(), t);
     }
 
-    // The desired revision: grows within the surge; its router starts once it is complete.
+    // The desired revision: grows within the surge; its router starts once it is complete (with it,
+    // for a router that would not see workers registered before it started).
     boolean create = d == null && (!recreate || oldsGone);
     String serving = null;
     if (d != null || create) {
@@ -319,7 +333,11 @@ public final class RolloutPlanner {
             now.capacity() >= goal.minimal() && now.capacity() + now.unschedulable() >= target;
       }
       boolean routerOn =
-          recreate || !oldInService || d != null && d.router().replicas() > 0 || complete;
+          recreate
+              || !oldInService
+              || d != null && d.router().replicas() > 0
+              || complete
+              || !in.routerSeesEarlierWorkers();
       targets.put(
           desired,
           new Target(

@@ -67,6 +67,22 @@ class RouterAndServicesTest {
   }
 
   @Test
+  void aLeavingRouterWaitsForTheEndpointsThenHasTheRequestTimeoutToFinish() {
+    DisaggCluster cr = cluster();
+    cr.getSpec().getRouter().setRequestTimeoutSeconds(120);
+    var pod =
+        RouterDeployments.desired(cr, ModelFixtures.names(cr), 1, HASH)
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertThat(pod.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly("sleep", "10");
+    assertThat(pod.getTerminationGracePeriodSeconds())
+        .as("the preStop's 10 s, then a request accepted at its end may take 120 s")
+        .isEqualTo(130L);
+  }
+
+  @Test
   void routerDeploymentShape() {
     DisaggCluster cr = cluster();
     var r = cr.getSpec().getRouter();

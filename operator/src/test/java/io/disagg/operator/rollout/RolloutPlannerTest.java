@@ -83,7 +83,8 @@ class RolloutPlannerTest {
         Map.of(CONTEXT, new PoolGoal(ctx, 1, s), GENERATION, new PoolGoal(gen, 1, s)),
         1,
         serving,
-        List.of(revisions));
+        List.of(revisions),
+        true);
   }
 
   static Map<Pool, Integer> counts(int ctx, int gen) {
@@ -188,6 +189,26 @@ class RolloutPlannerTest {
     assertRevision(plan, B, RevisionRole.RollingOut, 4, 2, 1, Action.KEEP);
     assertRevision(plan, A, RevisionRole.Serving, 4, 2, 1, Action.KEEP);
     assertThat(plan.drains()).as("a router not ready yet serves nothing").isEmpty();
+  }
+
+  @Test
+  void aRouterThatWouldNotSeeEarlierWorkersStartsWithTheNewRevision() {
+    Input at12 = early(input(B, A, serving(A)));
+    RolloutPlan plan = RolloutPlanner.plan(at12);
+    assertRevision(plan, B, RevisionRole.RollingOut, 4, 2, 1, Action.CREATE);
+    assertRevision(plan, A, RevisionRole.Serving, 4, 2, 1, Action.KEEP);
+    assertSameDecisions(plan, RolloutPlanner.plan(writesLanded(at12, plan)));
+  }
+
+  static Input early(Input in) {
+    return new Input(
+        in.desired(),
+        in.strategy(),
+        in.pools(),
+        in.routerReplicas(),
+        in.serving(),
+        in.revisions(),
+        false);
   }
 
   @Test
@@ -467,7 +488,13 @@ class RolloutPlannerTest {
               new ObservedRouter(r.routerReplicas(), router.pods(), router.ready())));
     }
     return new Input(
-        in.desired(), in.strategy(), in.pools(), in.routerReplicas(), plan.serving(), next);
+        in.desired(),
+        in.strategy(),
+        in.pools(),
+        in.routerReplicas(),
+        plan.serving(),
+        next,
+        in.routerSeesEarlierWorkers());
   }
 
   /** Same targets, roles and serving revision; nothing created twice, nothing deleted twice. */
