@@ -1358,22 +1358,30 @@ public final class SimulatedKubelet implements AutoCloseable {
     return DisaggClusterSettings.fromYaml(configMapKey(pod, component + ".yaml"));
   }
 
+  /**
+   * {@code key} of the ConfigMap the pod mounts (its volumes' ConfigMaps, in order, the first that
+   * has the key): what the container would read from its mounted file. Each pairing revision mounts
+   * its own ConfigMap.
+   */
   private String configMapKey(Pod pod, String key) {
-    String instance = labels(pod).get(INSTANCE_LABEL);
-    if (instance == null) {
-      throw new IllegalStateException(
-          "pod has no " + INSTANCE_LABEL + " label to find its ConfigMap");
+    List<String> names =
+        pod.getSpec() == null || pod.getSpec().getVolumes() == null
+            ? List.of()
+            : pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getConfigMap() != null && v.getConfigMap().getName() != null)
+                .map(v -> v.getConfigMap().getName())
+                .toList();
+    if (names.isEmpty()) {
+      throw new IllegalStateException("pod mounts no ConfigMap to read " + key + " from");
     }
-    String cmName = instance + "-config";
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(cmName).get();
-    if (cm == null) {
-      throw new IllegalStateException("ConfigMap " + cmName + " not found");
+    for (String cmName : names) {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(cmName).get();
+      String yaml = cm == null || cm.getData() == null ? null : cm.getData().get(key);
+      if (yaml != null) {
+        return yaml;
+      }
     }
-    String yaml = cm.getData() == null ? null : cm.getData().get(key);
-    if (yaml == null) {
-      throw new IllegalStateException("ConfigMap " + cmName + " has no key " + key);
-    }
-    return yaml;
+    throw new IllegalStateException("no mounted ConfigMap " + names + " has the key " + key);
   }
 
   private synchronized void event(String e) {
