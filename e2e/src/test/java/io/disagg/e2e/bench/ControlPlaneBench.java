@@ -275,13 +275,27 @@ final class ControlPlaneBench {
     } finally {
       admin.namespaces().withName(opNs).delete();
       admin.namespaces().withName(ssaNs).delete();
-      await()
-          .atMost(Duration.ofMinutes(10))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () ->
-                  admin.namespaces().withName(opNs).get() == null
-                      && admin.namespaces().withName(ssaNs).get() == null);
+      // What was measured stands even when the clean-up is slow (at N = 500, deleting 1500 pods
+      // took longer than 10 minutes on 2 cores): a warning, not a failure.
+      Duration cleanup = Duration.ofMinutes(Math.max(10, o.n() / 25));
+      try {
+        await()
+            .atMost(cleanup)
+            .pollInterval(Duration.ofSeconds(2))
+            .until(
+                () ->
+                    admin.namespaces().withName(opNs).get() == null
+                        && admin.namespaces().withName(ssaNs).get() == null);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        log.println(
+            "[control-plane] WARNING: namespaces "
+                + opNs
+                + " and "
+                + ssaNs
+                + " still terminating after "
+                + cleanup.toMinutes()
+                + " min; the next N starts next to them");
+      }
     }
   }
 
