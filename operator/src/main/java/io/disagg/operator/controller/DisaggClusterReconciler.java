@@ -35,6 +35,7 @@ import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.release.Feature;
 import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.rollout.RolloutObservation;
 import io.disagg.operator.rollout.RolloutPlan;
@@ -175,6 +176,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final KubernetesSerialization serialization = new KubernetesSerialization();
   private final AutoscalingMetrics autoscalingMetrics;
   private final AutoscalingStep autoscaling;
+  private final RouterReannouncements reannouncements = new RouterReannouncements();
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -214,6 +216,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    */
   void onDeleted(DisaggCluster cr) {
     autoscaling.forget(cr);
+    reannouncements.forget(cr);
   }
 
   @Override
@@ -341,6 +344,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
           olderDrains.put(r.revision(), scaleOlder(cr, context, observed, r, seen, waiting, now));
         }
       }
+    }
+
+    if (valid && !effective.spec().release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS)) {
+      reannounce(cr, context, observed, seen);
     }
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
@@ -588,6 +595,62 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     }
     return new AutoscalingStep.Scaled(
         sets, observed.pods().getOrDefault(serving, List.of()), drains);
+  }
+
+  /**
+   * Writes each revision's registrations again for its router containers that started since the
+   * last time ({@link RouterReannouncements}): a 1.2 router routes only to workers that register
+   * after it started. Once per container start; a revision whose watch has no snapshot yet is tried
+   * again on the next reconcile.
+   */
+  private void reannounce(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      RolloutObservation observed,
+      Discovery seen) {
+    ResourceID id = ResourceID.fromResource(cr);
+    List<Pod> routers =
+        observed.pods().values().stream()
+            .flatMap(List::stream)
+            .filter(p -> RouterReannouncements.containerStart(p) != null)
+            .toList();
+    List<Pod> due = reannouncements.due(id, routers);
+    List<Pod> announced = new ArrayList<>();
+    for (Map.Entry<String, RevisionNames> e : observed.names().entrySet()) {
+      List<Pod> mine =
+          due.stream()
+              .filter(p -> observed.pods().getOrDefault(e.getKey(), List.of()).contains(p))
+              .toList();
+      DiscoverySnapshot snapshot = seen.snapshot(e.getValue().clusterName());
+      if (mine.isEmpty() || snapshot == null) {
+        continue;
+      }
+      List<Registration> regs = RouterReannouncements.announced(snapshot.registrations());
+      try {
+        int n = regs.isEmpty() ? 0 : discovery.reannounce(id, regs);
+        announced.addAll(mine);
+        if (n > 0) {
+          String names = mine.stream().map(p -> p.getMetadata().getName()).toList().toString();
+          String message =
+              "wrote "
+                  + n
+                  + " registrations of "
+                  + e.getValue().clusterName()
+                  + " again for router "
+                  + names
+                  + ", which started after them (a TensorRT-LLM 1.2 router routes only to"
+                  + " workers that register after it started)";
+          LOG.infof(
+              "%s/%s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), message);
+          EventRecorder.normal(context.getClient(), cr, "RegistrationsReannounced", message);
+        }
+      } catch (RuntimeException ex) {
+        LOG.warnf(
+            "%s/%s: writing the registrations again for the router failed, will retry: %s",
+            cr.getMetadata().getNamespace(), cr.getMetadata().getName(), ex.getMessage());
+      }
+    }
+    reannouncements.record(id, routers, announced);
   }
 
   /** The desired revision's drain of {@code pool} recorded in the status. */

@@ -183,6 +183,20 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
+   * Writes registrations again through the etcd client of {@code id}'s watch (see {@link
+   * Deregistration#reannounce}).
+   *
+   * @return how many were written again
+   * @throws IllegalStateException when {@code id} is not watched
+   */
+  public int reannounce(ResourceID id, Collection<Registration> registrations) {
+    try (EtcdConnections.Handle handle = clientOf(id)) {
+      return Deregistration.reannounce(
+          handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+    }
+  }
+
+  /**
    * A handle on the etcd client of {@code id}'s watch; it keeps the client open even if the watch
    * is replaced meanwhile. The caller closes it.
    *
