@@ -11,6 +11,7 @@ import io.disagg.operator.model.Labels;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
+import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -82,12 +83,7 @@ class RouterRestartIT {
   }
 
   private static boolean ready(TestNamespace ns) {
-    DisaggCluster d =
-        ns.client()
-            .resources(DisaggCluster.class)
-            .inNamespace(ns.name())
-            .withName("tinyllama")
-            .get();
+    DisaggCluster d = DisaggClusters.get(ns, "tinyllama");
     return d != null
         && d.getStatus() != null
         && Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY);

@@ -12,11 +12,10 @@ import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
+import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +110,7 @@ class RolloutIT {
           long before = load.summary().succeeded();
           await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > before + 30);
           LoadClient.Summary summary = load.stop();
+          System.out.println("[rollout] " + summary);
 
           assertThat(summary.failed())
               .as("failed client requests: %s", summary.failuresByReason())
@@ -153,6 +153,137 @@ class RolloutIT {
     }
   }
 
+  @Test
+  void anOperatorKilledMidRolloutIsReplacedByOneThatFinishesIt(TestNamespace ns) throws Exception {
+    try (Testbed bed = Testbed.start(ns, 50)) {
+      String first = serving(ns, bed);
+      try (ServiceEndpoints router =
+              ServiceEndpoints.of(ns.client(), ns.name(), "tinyllama-router");
+          LoadClient load = load(router)) {
+        await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 30);
+        patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    get(ns).getStatus().getRevisions() != null
+                        && get(ns).getStatus().getRevisions().size() == 2);
+        bed.stopOperator();
+        bed.startOperator();
+        String second = awaitRolledOut(ns, first);
+        assertThat(second).isNotEqualTo(first);
+        assertNoFailure(bed, load);
+      }
+    }
+  }
+
+  @Test
+  void aRollbackMidRolloutReturnsToTheFirstRevisionWithoutAThird(TestNamespace ns)
+      throws Exception {
+    try (Testbed bed = Testbed.start(ns, 50)) {
+      String first = serving(ns, bed);
+      String image = get(ns).getSpec().getImage();
+      try (ServiceEndpoints router =
+              ServiceEndpoints.of(ns.client(), ns.name(), "tinyllama-router");
+          LoadClient load = load(router)) {
+        await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 30);
+        patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    get(ns).getStatus().getRevisions() != null
+                        && get(ns).getStatus().getRevisions().size() == 2);
+        patch(ns, "{\"spec\":{\"image\":\"" + image + "\"}}");
+        assertThat(awaitRolledOut(ns, null)).isEqualTo(first);
+        assertThat(
+                ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().stream()
+                    .filter(s -> s.getMetadata().getName().endsWith("-ctx"))
+                    .toList())
+            .as("one later revision only (the abandoned one, at 0)")
+            .singleElement()
+            .satisfies(s -> assertThat(s.getSpec().getReplicas()).isZero());
+        assertNoFailure(bed, load);
+      }
+    }
+  }
+
+  @Test
+  void anInPlaceChangeMakesNoRevision(TestNamespace ns) throws Exception {
+    try (Testbed bed = Testbed.start(ns, 50)) {
+      String first = serving(ns, bed);
+      patch(
+          ns,
+          "{\"spec\":{\"generation\":{\"replicas\":3,\"llmApiOptions\":{\"max_batch_size\":64}}}}");
+      awaitServing(ns, 2, 3);
+      DisaggCluster d = get(ns);
+      assertThat(d.getStatus().getServingRevision()).isEqualTo(first);
+      assertThat(d.getStatus().getRevisions()).hasSize(1);
+      assertThat(ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems())
+          .extracting(s -> s.getMetadata().getName())
+          .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation");
+    }
+  }
+
+  /** Creates the minimal sample with 2 + 2 workers and returns its serving revision once Ready. */
+  private static String serving(TestNamespace ns, Testbed bed) {
+    DisaggCluster cr = bed.sample("minimal.yaml");
+    cr.getSpec().getGeneration().setReplicas(2);
+    cr.getSpec().getRouter().setMaxRetries(0);
+    ns.client().resource(cr).create();
+    awaitServing(ns, 2, 2);
+    await().atMost(TIMEOUT).until(() -> get(ns).getStatus().getServingRevision() != null);
+    return get(ns).getStatus().getServingRevision();
+  }
+
+  private static LoadClient load(ServiceEndpoints router) {
+    await().atMost(TIMEOUT).until(() -> !router.endpoints().isEmpty());
+    return LoadClient.builder(router)
+        .concurrency(4)
+        .maxRequests(200_000)
+        .maxDuration(Duration.ofMinutes(6))
+        .start();
+  }
+
+  /**
+   * Waits until one revision is left, serving, Ready with 2 + 2 registered, and (when {@code other}
+   * is given) not {@code other}; returns it.
+   */
+  private static String awaitRolledOut(TestNamespace ns, String other) {
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              DisaggCluster d = get(ns);
+              assertThat(d.getStatus().getServingRevision()).isNotNull().isNotEqualTo(other);
+              assertThat(d.getStatus().getRevisions())
+                  .singleElement()
+                  .extracting(RevisionStatus::getRevision)
+                  .isEqualTo(d.getStatus().getServingRevision());
+              assertThat(Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY))
+                  .isTrue();
+              assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
+              assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(2);
+            });
+    return get(ns).getStatus().getServingRevision();
+  }
+
+  private static void assertNoFailure(Testbed bed, LoadClient load) {
+    long before = load.summary().succeeded();
+    await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > before + 30);
+    LoadClient.Summary summary = load.stop();
+    System.out.println("[rollout] " + summary);
+    assertThat(summary.failed())
+        .as("failed client requests: %s", summary.failuresByReason())
+        .isZero();
+    assertThat(
+            bed.kubelet().allWorkers().stream()
+                .mapToLong(SimulatedWorker::foreignCachesRefused)
+                .sum())
+        .as("KV caches handed between workers of different images")
+        .isZero();
+  }
+
   private static void awaitServing(TestNamespace ns, int context, int generation) {
     await()
         .atMost(TIMEOUT)
@@ -169,11 +300,7 @@ class RolloutIT {
   }
 
   private static DisaggCluster get(TestNamespace ns) {
-    return ns.client()
-        .resources(DisaggCluster.class)
-        .inNamespace(ns.name())
-        .withName("tinyllama")
-        .get();
+    return DisaggClusters.get(ns, "tinyllama");
   }
 
   private static int replicas(TestNamespace ns, String sts) {
@@ -188,10 +315,6 @@ class RolloutIT {
   }
 
   private static void patch(TestNamespace ns, String json) {
-    ns.client()
-        .resources(DisaggCluster.class)
-        .inNamespace(ns.name())
-        .withName("tinyllama")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+    DisaggClusters.mergePatch(ns, "tinyllama", json);
   }
 }

@@ -37,6 +37,7 @@ import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.plan.Plan;
 import io.disagg.operator.release.Feature;
 import io.disagg.operator.rollout.PairingRevision;
+import io.disagg.operator.rollout.RecordedDrains;
 import io.disagg.operator.rollout.RolloutObservation;
 import io.disagg.operator.rollout.RolloutPlan;
 import io.disagg.operator.rollout.RolloutPlanner;
@@ -323,7 +324,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 target.pool(pool),
                 wanted.replicas(pool),
                 before.get(pool),
-                recordedDrain(cr, pool),
+                RecordedDrains.of(cr.getStatus(), target, pool),
                 observed.workers(desired, pool),
                 seen.snapshot(target.clusterName()),
                 now);
@@ -470,7 +471,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
               n.pool(pool),
               r.replicas(pool),
               sts,
-              recordedDrain(cr, r.revision(), pool),
+              RecordedDrains.of(cr.getStatus(), n, pool),
               observed.workers(r.revision(), pool),
               seen.snapshot(n.clusterName()),
               now);
@@ -589,8 +590,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
       sets.put(pool, names.pool(pool));
-      Optional.ofNullable(
-              serving.equals(desired) ? recordedDrain(cr, pool) : recordedDrain(cr, serving, pool))
+      Optional.ofNullable(RecordedDrains.of(cr.getStatus(), names, pool))
           .ifPresent(d -> drains.put(pool, d));
     }
     return new AutoscalingStep.Scaled(
@@ -651,24 +651,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       }
     }
     reannouncements.record(id, routers, announced);
-  }
-
-  /** The desired revision's drain of {@code pool} recorded in the status. */
-  private static DrainStatus recordedDrain(DisaggCluster cr, Pool pool) {
-    return cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
-  }
-
-  /** An older revision's drain of {@code pool} recorded in {@code status.revisions}. */
-  private static DrainStatus recordedDrain(DisaggCluster cr, String revision, Pool pool) {
-    if (cr.getStatus() == null || cr.getStatus().getRevisions() == null) {
-      return null;
-    }
-    return cr.getStatus().getRevisions().stream()
-        .filter(r -> revision.equals(r.getRevision()) && r.pool(pool) != null)
-        .map(r -> r.pool(pool).getDrain())
-        .filter(Objects::nonNull)
-        .findFirst()
-        .orElse(null);
   }
 
   /** The drains recorded in the status. */
