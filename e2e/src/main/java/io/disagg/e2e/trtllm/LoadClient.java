@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A bounded load generator: {@link Builder#concurrency} client threads, each sending {@code POST
@@ -35,7 +36,7 @@ public final class LoadClient implements AutoCloseable {
   public static final Duration MAX_DURATION = Duration.ofMinutes(30);
   private static final int MAX_SAMPLE_FAILURES = 20;
 
-  private final URI target;
+  private final Supplier<URI> targets;
   private final int concurrency;
   private final long maxRequests;
   private final Duration maxDuration;
@@ -59,7 +60,7 @@ public final class LoadClient implements AutoCloseable {
   private volatile long endNanos;
 
   private LoadClient(Builder b) {
-    this.target = Loopback.requireLoopback(b.target.resolve("/v1/completions"));
+    this.targets = b.targets;
     this.concurrency = b.concurrency;
     this.maxRequests = b.maxRequests;
     this.maxDuration = b.maxDuration;
@@ -90,12 +91,27 @@ public final class LoadClient implements AutoCloseable {
    * SimulatedRouter#baseUri()}; its host must be a 127.x.y.z literal.
    */
   public static Builder builder(URI target) {
-    return new Builder(target);
+    URI checked = Loopback.requireLoopback(target.resolve("/v1/completions"));
+    return new Builder(() -> checked);
+  }
+
+  /**
+   * A builder of load against the router the supplier names for each request (base URIs, hosts
+   * 127.x.y.z literals; checked per request): what a Service does, which picks one of its ready
+   * endpoints per connection. A null from the supplier (no endpoint) fails that request as {@code
+   * "no endpoint"}, as a Service without endpoints refuses the connection.
+   */
+  public static Builder builder(Supplier<URI> targets) {
+    return new Builder(
+        () -> {
+          URI u = targets.get();
+          return u == null ? null : Loopback.requireLoopback(u.resolve("/v1/completions"));
+        });
   }
 
   /** Settings of a {@link LoadClient}. */
   public static final class Builder {
-    private final URI target;
+    private final Supplier<URI> targets;
     private int concurrency = 4;
     private long maxRequests = -1;
     private Duration maxDuration;
@@ -105,8 +121,8 @@ public final class LoadClient implements AutoCloseable {
     private String model = "simulated-model";
     private int maxTokens = 16;
 
-    private Builder(URI target) {
-      this.target = target;
+    private Builder(Supplier<URI> targets) {
+      this.targets = targets;
     }
 
     /** Number of client threads, each with one request in flight at a time (1..256, default 4). */
@@ -187,17 +203,25 @@ public final class LoadClient implements AutoCloseable {
   }
 
   private void run() {
-    HttpRequest request =
-        HttpRequest.newBuilder(target)
-            .timeout(requestTimeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
     try {
       while (!stopped
           && System.nanoTime() < deadlineNanos
           && tickets.incrementAndGet() <= maxRequests) {
         long t0 = System.nanoTime();
+        URI target = targets.get();
+        if (target == null) {
+          failure("no endpoint", "no endpoint to send the request to");
+          if (!stopped) {
+            Thread.sleep(Math.max(10, thinkTime.toMillis()));
+          }
+          continue;
+        }
+        HttpRequest request =
+            HttpRequest.newBuilder(target)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         try {
           HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
           long micros = (System.nanoTime() - t0) / 1000;

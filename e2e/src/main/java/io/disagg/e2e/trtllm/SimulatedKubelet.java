@@ -857,7 +857,10 @@ public final class SimulatedKubelet implements AutoCloseable {
                 .etcd(etcd)
                 .serviceTimeMillis(serviceTimeMillis)
                 .drainTimeout(drainTimeout)
-                .registrationRetryInterval(registrationRetryInterval);
+                .registrationRetryInterval(registrationRetryInterval)
+                // The image decides the cache layout and the transfer protocol: workers of two
+                // images refuse each other's KV caches (SimulatedWorker.Builder#cacheFormat).
+                .cacheFormat(String.valueOf(container.getImage()));
         workerCustomizer.accept(p, b);
         return new WorkerProc(b.start());
       }
@@ -946,6 +949,27 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
 
+    /**
+     * Seconds of the container's preStop when it is {@code exec: [sleep, <n>]} (the only preStop a
+     * router pod has), else 0.
+     */
+    private long routerPreStopSleepSeconds() {
+      if (container.getLifecycle() == null
+          || container.getLifecycle().getPreStop() == null
+          || container.getLifecycle().getPreStop().getExec() == null) {
+        return 0;
+      }
+      List<String> cmd = container.getLifecycle().getPreStop().getExec().getCommand();
+      if (cmd == null || cmd.size() != 2 || !"sleep".equals(cmd.get(0))) {
+        return 0;
+      }
+      try {
+        return Math.max(0, Long.parseLong(cmd.get(1)));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+
     private long gracePeriodSeconds() {
       Long g = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
       return g == null ? 30 : Math.max(1, g);
@@ -960,8 +984,24 @@ public final class SimulatedKubelet implements AutoCloseable {
         proc = null;
       }
       if (p instanceof RouterProc rp) {
-        event("STOPPED " + name + " router (" + why + ")");
-        rp.router().close();
+        // preStop (the container's, from the pod spec), then SIGTERM: a graceful stop bounded by
+        // the rest of the grace period; off the pod event thread.
+        long sleep = Math.min(routerPreStopSleepSeconds(), gracePeriodSeconds());
+        event("TERMINATING " + name + " router (" + why + "), preStop sleep " + sleep + " s");
+        try {
+          terminations.execute(
+              () -> {
+                try {
+                  Thread.sleep(TimeUnit.SECONDS.toMillis(sleep));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                rp.router().shutdown(Duration.ofSeconds(Math.max(1, gracePeriodSeconds() - sleep)));
+                event("STOPPED " + name + " router (" + why + ")");
+              });
+        } catch (RejectedExecutionException e) {
+          rp.router().close();
+        }
         return;
       }
       if (!(p instanceof WorkerProc wp)) {
@@ -1318,22 +1358,30 @@ public final class SimulatedKubelet implements AutoCloseable {
     return DisaggClusterSettings.fromYaml(configMapKey(pod, component + ".yaml"));
   }
 
+  /**
+   * {@code key} of the ConfigMap the pod mounts (its volumes' ConfigMaps, in order, the first that
+   * has the key): what the container would read from its mounted file. Each pairing revision mounts
+   * its own ConfigMap.
+   */
   private String configMapKey(Pod pod, String key) {
-    String instance = labels(pod).get(INSTANCE_LABEL);
-    if (instance == null) {
-      throw new IllegalStateException(
-          "pod has no " + INSTANCE_LABEL + " label to find its ConfigMap");
+    List<String> names =
+        pod.getSpec() == null || pod.getSpec().getVolumes() == null
+            ? List.of()
+            : pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getConfigMap() != null && v.getConfigMap().getName() != null)
+                .map(v -> v.getConfigMap().getName())
+                .toList();
+    if (names.isEmpty()) {
+      throw new IllegalStateException("pod mounts no ConfigMap to read " + key + " from");
     }
-    String cmName = instance + "-config";
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(cmName).get();
-    if (cm == null) {
-      throw new IllegalStateException("ConfigMap " + cmName + " not found");
+    for (String cmName : names) {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(cmName).get();
+      String yaml = cm == null || cm.getData() == null ? null : cm.getData().get(key);
+      if (yaml != null) {
+        return yaml;
+      }
     }
-    String yaml = cm.getData() == null ? null : cm.getData().get(key);
-    if (yaml == null) {
-      throw new IllegalStateException("ConfigMap " + cmName + " has no key " + key);
-    }
-    return yaml;
+    throw new IllegalStateException("no mounted ConfigMap " + names + " has the key " + key);
   }
 
   private synchronized void event(String e) {

@@ -402,6 +402,20 @@ public final class SimulatedRouter implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGTERM: uvicorn's graceful shutdown of {@code trtllm-serve disaggregated} (the server stops
+   * listening, requests in a handler finish, then the process exits; {@code
+   * uvicorn.Server.shutdown} waits for the connections' tasks without a limit of its own, the
+   * kubelet's grace period is the bound). Returns once stopped: at most {@code grace} later, then
+   * whatever still runs is cut.
+   */
+  public void shutdown(Duration grace) {
+    closed = true;
+    // HttpServer.stop: closes the listener, waits for exchanges in progress up to the delay.
+    server.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, grace.toSeconds())));
+    close();
+  }
+
   @Override
   public void close() {
     closed = true;

@@ -119,6 +119,7 @@ public final class SimulatedWorker implements AutoCloseable {
   private final boolean ownsEtcd;
   private final boolean register;
   private final String model;
+  private final String cacheFormat;
   private final Duration drainTimeout;
   private final Duration registrationRetryInterval;
   private final Map<String, String> metricLabels;
@@ -133,6 +134,7 @@ public final class SimulatedWorker implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong served = new AtomicLong();
   private final AtomicLong badRequests = new AtomicLong();
+  private final AtomicLong foreignCaches = new AtomicLong();
   private final AtomicLong refusedWhileStopping = new AtomicLong();
   private final AtomicLong registrations = new AtomicLong();
   private final AtomicLong heartbeats = new AtomicLong();
@@ -163,6 +165,7 @@ public final class SimulatedWorker implements AutoCloseable {
     this.settings = b.settings;
     this.register = b.register;
     this.model = b.model;
+    this.cacheFormat = b.cacheFormat;
     this.drainTimeout = b.drainTimeout;
     this.registrationRetryInterval = b.registrationRetryInterval;
     this.serviceTimeMillis = b.serviceTimeMillis;
@@ -235,6 +238,7 @@ public final class SimulatedWorker implements AutoCloseable {
     private Client etcdClient;
     private boolean register = true;
     private String model = "simulated-model";
+    private String cacheFormat = "";
     private long serviceTimeMillis = 0;
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration registrationRetryInterval = Duration.ofSeconds(5);
@@ -286,6 +290,19 @@ public final class SimulatedWorker implements AutoCloseable {
     /** {@code model} in responses and the {@code model_name} metric label. */
     public Builder model(String model) {
       this.model = model;
+      return this;
+    }
+
+    /**
+     * What decides whether this worker's KV cache can be handed to another worker, reduced to one
+     * string (default empty): the simulated kubelet passes the pod's container image, since the
+     * release decides the cache layout and the transfer protocol. A generation worker refuses a
+     * context worker's cache of another format, as {@code CacheFormatter::inquireSupport} ({@code
+     * cpp/tensorrt_llm/batch_manager/cacheFormatter.cpp}) fails the request when data type, tokens
+     * per block, head size, layers or KV heads differ.
+     */
+    public Builder cacheFormat(String format) {
+      this.cacheFormat = java.util.Objects.requireNonNull(format, "format");
       return this;
     }
 
@@ -469,6 +486,14 @@ public final class SimulatedWorker implements AutoCloseable {
   }
 
   /** Completion requests inside a handler right now. */
+  /**
+   * Requests this generation worker refused because their KV cache came from a context worker of
+   * another {@link Builder#cacheFormat} (a mixed pair).
+   */
+  public long foreignCachesRefused() {
+    return foreignCaches.get();
+  }
+
   public int inFlight() {
     return inFlight.get();
   }
@@ -1048,6 +1073,28 @@ public final class SimulatedWorker implements AutoCloseable {
         ex.close();
         return;
       }
+      String foreign = role == WorkerRole.GENERATION ? foreignCache(req) : null;
+      if (foreign != null) {
+        // The transfer fails inside the executor; OpenAIServer.openai_completion answers any such
+        // exception with create_error_response(str(e)): 400 BadRequestError
+        // (tensorrt_llm/serve/openai_server.py).
+        foreignCaches.incrementAndGet();
+        SimHttp.sendJson(
+            ex,
+            400,
+            Map.of(
+                "object",
+                "error",
+                "message",
+                "KV cache of an unsupported format from "
+                    + foreign
+                    + " (CacheFormatter::inquireSupport)",
+                "type",
+                "BadRequestError",
+                "code",
+                400));
+        return;
+      }
       ObjectNode resp = role == WorkerRole.CONTEXT ? contextResponse(req) : generationResponse(req);
       SimHttp.send(
           ex,
@@ -1087,7 +1134,9 @@ public final class SimulatedWorker implements AutoCloseable {
     params.put(
         "encoded_opaque_state",
         java.util.Base64.getEncoder()
-            .encodeToString(("ctx=" + endpoint()).getBytes(StandardCharsets.UTF_8)));
+            .encodeToString(
+                (OPAQUE_CTX + endpoint() + OPAQUE_FORMAT + cacheFormat)
+                    .getBytes(StandardCharsets.UTF_8)));
     params.putNull("draft_tokens");
     ArrayNode ids = r.putArray("prompt_token_ids");
     for (long t : prompt) {
@@ -1095,6 +1144,34 @@ public final class SimulatedWorker implements AutoCloseable {
     }
     usage(r, prompt.length, 1);
     return r;
+  }
+
+  private static final String OPAQUE_CTX = "ctx=";
+  private static final String OPAQUE_FORMAT = ";format=";
+
+  /**
+   * The context worker whose KV cache this generation request carries, when its cache format is not
+   * this worker's; null when it is, or when the request carries no context worker's state (a plain
+   * request, or one from an older simulated context worker).
+   */
+  private String foreignCache(JsonNode req) {
+    JsonNode opaque = req.path("disaggregated_params").path("encoded_opaque_state");
+    if (!opaque.isTextual()) {
+      return null;
+    }
+    String state;
+    try {
+      state =
+          new String(java.util.Base64.getDecoder().decode(opaque.asText()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    int f = state.indexOf(OPAQUE_FORMAT);
+    if (!state.startsWith(OPAQUE_CTX) || f < 0) {
+      return null;
+    }
+    String format = state.substring(f + OPAQUE_FORMAT.length());
+    return format.equals(cacheFormat) ? null : state.substring(OPAQUE_CTX.length(), f);
   }
 
   private ObjectNode generationResponse(JsonNode req) {

@@ -81,6 +81,13 @@ class SimulatedKubeletIT {
         .withContainerPort(8000)
         .endPort()
         .endContainer()
+        // the kubelet reads the settings from the ConfigMap the pod mounts
+        .addNewVolume()
+        .withName("config")
+        .withNewConfigMap()
+        .withName(instance + "-config")
+        .endConfigMap()
+        .endVolume()
         .endSpec()
         .build();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.disagg.operator.testing.EtcdServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -516,6 +517,51 @@ class SimulatedWorkerTest {
     assertThat(get(gen, "/nope").statusCode()).isEqualTo(404);
     assertThat(ctx.requestsServed()).isEqualTo(1);
     assertThat(gen.requestsServed()).isEqualTo(1);
+  }
+
+  @Test
+  void aGenerationWorkerRefusesAKvCacheOfAnotherFormat() throws Exception {
+    SimulatedWorker ctx =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(WorkerRole.CONTEXT, host, 0)
+                    .register(false)
+                    .cacheFormat("release:1.2.0"));
+    SimulatedWorker same =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(WorkerRole.GENERATION, host, 0)
+                    .register(false)
+                    .cacheFormat("release:1.2.0"));
+    SimulatedWorker other =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(WorkerRole.GENERATION, host, 0)
+                    .register(false)
+                    .cacheFormat("release:1.3.0"));
+    workers.addAll(List.of(ctx, same, other));
+    JsonNode c =
+        SimHttp.JSON.readTree(
+            postAsync(
+                    ctx,
+                    "{\"prompt\": \"one two\", \"max_tokens\": 4, "
+                        + "\"disaggregated_params\": {\"request_type\": \"context_only\", \"disagg_request_id\": 7}}")
+                .get(10, TimeUnit.SECONDS)
+                .body());
+    ObjectNode genReq = SimHttp.JSON.createObjectNode();
+    genReq.put("prompt", "one two");
+    genReq.put("max_tokens", 4);
+    ObjectNode params = (ObjectNode) c.at("/choices/0/disaggregated_params").deepCopy();
+    params.put("request_type", "generation_only");
+    genReq.set("disaggregated_params", params);
+    String body = SimHttp.JSON.writeValueAsString(genReq);
+
+    assertThat(postAsync(same, body).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    HttpResponse<String> refused = postAsync(other, body).get(10, TimeUnit.SECONDS);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("BadRequestError").contains(ctx.endpoint());
+    assertThat(other.foreignCachesRefused()).isEqualTo(1);
+    assertThat(same.foreignCachesRefused()).isZero();
   }
 
   @Test

@@ -14,7 +14,6 @@ import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Names;
 import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.ClusterPolicy;
@@ -74,6 +73,32 @@ final class AutoscalingStep {
 
   /** Longest time an evaluation with only new load readings stays unwritten. */
   static final Duration REFRESH = Duration.ofSeconds(60);
+
+  /**
+   * The revision whose pools the step reads: the serving one ({@link
+   * io.disagg.operator.rollout.RolloutPlanner#serving}), whose target the autoscaler decides.
+   *
+   * @param statefulSets its worker StatefulSets' names, by pool (a pod counts when it is {@code
+   *     <name>-<ordinal>} of its pool's)
+   * @param pods its pods, workers and routers (another revision's load is not this one's)
+   * @param drains its drains in progress, by pool (a pod being drained is not a pool member any
+   *     more)
+   */
+  record Scaled(Map<Pool, String> statefulSets, List<Pod> pods, Map<Pool, DrainStatus> drains) {
+    Scaled {
+      statefulSets = Map.copyOf(statefulSets);
+      pods = List.copyOf(pods);
+      drains = Map.copyOf(drains);
+    }
+
+    String statefulSet(Pool pool) {
+      String name = statefulSets.get(pool);
+      if (name == null) {
+        throw new IllegalStateException("no " + pool.id() + " StatefulSet name for autoscaling");
+      }
+      return name;
+    }
+  }
 
   /** What the step decided for one reconcile. */
   record Result(
@@ -145,9 +170,10 @@ final class AutoscalingStep {
   /**
    * Runs the step.
    *
+   * @param scaled the revision whose pools are read (the serving one)
    * @param evaluate whether a new evaluation may happen (false while the spec is invalid)
    */
-  Result run(DisaggCluster cr, List<Pod> pods, boolean evaluate) {
+  Result run(DisaggCluster cr, Scaled scaled, boolean evaluate) {
     // By UID: a cluster deleted and created again under the same name starts from its (empty)
     // status.
     String id = id(cr);
@@ -207,14 +233,14 @@ final class AutoscalingStep {
     Map<Pool, String> sourceProblems = mem == null ? Map.of() : mem.sourceProblems();
     Duration requeue = interval;
     if (evaluate && (evaluatedAt == null || !now.isBefore(evaluatedAt.plus(interval)))) {
-      Reading reading = new Reading(cr, pods);
+      Reading reading = new Reading(cr, scaled.pods());
       Map<Pool, String> problemsNow = new EnumMap<>(Pool.class);
       Autoscaler.Decision d =
           new Autoscaler(clock)
               .decide(
                   new Autoscaler.Input(
-                      input(cr, Pool.CONTEXT, pods, latest, now, reading),
-                      input(cr, Pool.GENERATION, pods, latest, now, reading),
+                      input(cr, Pool.CONTEXT, scaled, latest, now, reading),
+                      input(cr, Pool.GENERATION, scaled, latest, now, reading),
                       ClusterPolicy.of(cr.getSpec())));
       for (Pool pool : Pool.values()) {
         Autoscaler.PoolDecision pd = d.of(pool);
@@ -415,7 +441,7 @@ final class AutoscalingStep {
   private Autoscaler.PoolInput input(
       DisaggCluster cr,
       Pool pool,
-      List<Pod> pods,
+      Scaled scaled,
       Map<Pool, PoolAutoscalingStatus> latest,
       Instant now,
       Reading reading) {
@@ -428,16 +454,16 @@ final class AutoscalingStep {
       return new Autoscaler.PoolInput(
           policy, current, 0, 0, null, gpus, List.of(), PoolState.EMPTY);
     }
-    String prefix = Names.pool(cr, pool) + "-";
+    String prefix = scaled.statefulSet(pool) + "-";
     Set<String> draining = new HashSet<>();
-    DrainStatus drain = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
+    DrainStatus drain = scaled.drains().get(pool);
     if (drain != null && drain.getPods() != null) {
       for (DrainedPod dp : drain.getPods()) {
         draining.add(dp.getName());
       }
     }
     List<Pod> mine = new ArrayList<>();
-    for (Pod pod : pods) {
+    for (Pod pod : scaled.pods()) {
       String name = pod.getMetadata().getName();
       Integer ordinal = ordinal(name, prefix);
       if (ordinal != null

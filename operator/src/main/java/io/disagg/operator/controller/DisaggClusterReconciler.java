@@ -4,6 +4,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
+import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.dependent.ConfigMapDependent;
@@ -32,8 +33,14 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Names;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.release.Feature;
+import io.disagg.operator.rollout.PairingRevision;
+import io.disagg.operator.rollout.RecordedDrains;
+import io.disagg.operator.rollout.RolloutObservation;
+import io.disagg.operator.rollout.RolloutPlan;
+import io.disagg.operator.rollout.RolloutPlanner;
 import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.DrainPlanner;
@@ -47,6 +54,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -71,6 +80,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -150,6 +160,12 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    */
   static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(3);
 
+  /**
+   * How soon a reconcile comes back while a rollout is in progress (pods and registrations trigger
+   * reconciles too; this is the backstop).
+   */
+  static final Duration ROLLOUT_POLL = Duration.ofSeconds(10);
+
   /** How soon a reconcile comes back while a drain is in progress. */
   static final Duration DRAIN_POLL = Duration.ofSeconds(2);
 
@@ -161,6 +177,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final KubernetesSerialization serialization = new KubernetesSerialization();
   private final AutoscalingMetrics autoscalingMetrics;
   private final AutoscalingStep autoscaling;
+  private final RouterReannouncements reannouncements = new RouterReannouncements();
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -200,6 +217,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    */
   void onDeleted(DisaggCluster cr) {
     autoscaling.forget(cr);
+    reannouncements.forget(cr);
   }
 
   @Override
@@ -244,16 +262,58 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     problems.addAll(SpecValidator.validate(effective.spec()));
     boolean valid = problems.stream().noneMatch(SpecProblem::isError);
     List<Pod> pods = pods(cr, context);
-    AutoscalingStep.Result scaling = autoscaling.run(spec, pods, valid);
+    List<StatefulSet> sets = context.getSecondaryResourcesAsStream(StatefulSet.class).toList();
+    // The desired revision: a present one recorded with the same pairing fields (by this or an
+    // earlier operator version), else the hash of the current ones.
+    PairingRevision pairing = PairingRevision.of(effective.spec());
+    String desired = pairing.revisionAmong(RolloutObservation.recordedPairings(sets));
+    List<Deployment> deployments = context.getSecondaryResourcesAsStream(Deployment.class).toList();
+    // The revisions present (a retired one, all at 0 and already out of the status, is not), and
+    // the desired one's names; then one discovery watch per revision's cluster_name.
+    RolloutObservation present =
+        RolloutObservation.of(effective.spec(), desired, sets, deployments, pods, Map.of());
+    RevisionNames target =
+        RevisionNames.forNew(effective.spec(), desired, present.names().values());
+    List<String> clusterNames = new ArrayList<>();
+    clusterNames.add(target.clusterName());
+    live(cr, present, desired)
+        .forEach(
+            r -> {
+              String n = present.names().get(r.revision()).clusterName();
+              if (!clusterNames.contains(n)) {
+                clusterNames.add(n);
+              }
+            });
+    Discovery seen =
+        valid ? watchDiscovery(effective.spec(), context, clusterNames) : Discovery.NONE;
+    RolloutObservation observed =
+        RolloutObservation.of(
+            effective.spec(), desired, sets, deployments, pods, seen.registrations());
+    List<RolloutPlanner.ObservedRevision> revisions = live(cr, observed, desired);
+    AutoscalingStep.Result scaling =
+        autoscaling.run(spec, scaled(cr, observed, revisions, target, desired), valid);
     reportScaling(cr, context, scaling.changes());
-    Discovery seen = valid ? watchDiscovery(effective.spec(), context, pods) : Discovery.NONE;
 
-    // Plan and act on the pools: drains deregister (or restore) workers in etcd, then the workflow
-    // applies the plan.
+    // Plan: the rollout (which revision keeps how many instances), then per pool the drains.
+    RolloutPlanner.Input input =
+        RolloutPlanner.Input.of(
+            effective.spec(),
+            desired,
+            scaling.targets(),
+            cr.getStatus() == null ? null : cr.getStatus().getServingRevision(),
+            revisions);
+    RolloutPlan rollout = RolloutPlanner.plan(input);
+    Map<String, RevisionNames> names = new LinkedHashMap<>(observed.names());
+    names.putIfAbsent(desired, target);
+    RolloutPlan.Revision wanted = rollout.revision(desired);
+
+    // Act: drains deregister (or restore) workers in etcd, the workflow applies the desired
+    // revision, older revisions only change their replicas.
     Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
+    Map<String, Map<Pool, DrainStatus>> olderDrains = new LinkedHashMap<>();
     List<String> waiting = new ArrayList<>();
-    if (valid) {
-      Map<Pool, StatefulSet> before = statefulSets(cr, context);
+    if (valid && wanted != null) {
+      Map<Pool, StatefulSet> before = observed.statefulSets().getOrDefault(desired, Map.of());
       Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
         DrainPlanner.Decision d =
@@ -261,35 +321,58 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 spec,
                 context,
                 pool,
-                scaling.targets().get(pool),
+                target.pool(pool),
+                wanted.replicas(pool),
                 before.get(pool),
-                pods,
-                seen,
+                RecordedDrains.of(cr.getStatus(), target, pool),
+                observed.workers(desired, pool),
+                seen.snapshot(target.clusterName()),
                 now);
         replicas.put(pool, d.replicas());
         Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
         Optional.ofNullable(d.waiting()).ifPresent(w -> waiting.add(pool.id() + ": " + w));
       }
-      Plan.of(effective.spec(), replicas).attachTo(context);
+      Plan.of(effective.spec(), target, pairing.json(), replicas, wanted.routerReplicas())
+          .attachTo(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     } else {
       recordedDrains(spec)
           .forEach(drains::put); // kept visible; nothing changes while the spec is invalid
     }
+    if (valid) {
+      for (RolloutPlan.Revision r : rollout.revisions()) {
+        if (!r.revision().equals(desired)) {
+          olderDrains.put(r.revision(), scaleOlder(cr, context, observed, r, seen, waiting, now));
+        }
+      }
+    }
 
-    // Status, Events, next reconcile.
+    if (valid && !effective.spec().release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS)) {
+      reannounce(cr, context, observed, seen);
+    }
+
+    // Status, Events, next reconcile. The pools and router reported are the serving revision's.
+    String shown =
+        rollout.serving() != null && names.containsKey(rollout.serving())
+            ? rollout.serving()
+            : desired;
+    RevisionNames shownNames = names.get(shown);
+    List<Pod> shownPods = observed.pods().getOrDefault(shown, List.of());
+    DiscoverySnapshot shownSnapshot = seen.snapshot(shownNames.clusterName());
     DisaggClusterStatus status =
         StatusCalculator.compute(
             spec,
             new StatusCalculator.Observed(
-                statefulSets(cr, context),
-                router(cr, context),
-                pods,
+                statefulSets(context, shownNames),
+                router(context, shownNames),
+                shownPods,
                 scaling.targets(),
                 problems,
-                seen.snapshot(),
+                shownSnapshot,
                 seen.problem(),
-                seen.match(),
+                shownSnapshot == null
+                    ? null
+                    : PodRegistrations.match(shownSnapshot.registrations(), shownPods),
                 drains,
                 waiting),
             now);
@@ -297,7 +380,16 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
     }
-    reportTransitions(cr, context, status, problems, seen.snapshot());
+    rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
+    reportTransitions(cr, context, status, problems, shownSnapshot);
+    if (valid) {
+      for (RolloutPlan.Event e : rollout.events()) {
+        LOG.infof(
+            "%s/%s %s: %s",
+            cr.getMetadata().getNamespace(), cr.getMetadata().getName(), e.reason(), e.message());
+        EventRecorder.normal(context.getClient(), cr, e.reason(), e.message());
+      }
+    }
     if (!sameStatus(cr.getStatus(), status)) {
       // Written here rather than through UpdateControl: the response goes into the informer's
       // cache, so the next reconcile (often queued already, e.g. by the etcd watch seeing the
@@ -308,33 +400,257 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
           cr, statusPatch(cr, status), context);
     }
-    return Stream.of(drains.isEmpty() ? null : DRAIN_POLL, scaling.requeueAfter())
+    boolean draining =
+        !drains.isEmpty() || olderDrains.values().stream().anyMatch(m -> !m.isEmpty());
+    return Stream.of(
+            draining ? DRAIN_POLL : null,
+            valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
+            scaling.requeueAfter())
         .filter(Objects::nonNull)
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
         .orElseGet(UpdateControl::noUpdate);
   }
 
-  /** What the discovery watch shows of one DisaggCluster; {@link #NONE} when it is not watched. */
-  private record Discovery(
-      DiscoverySnapshot snapshot, String problem, PodRegistrations.Match match) {
-    static final Discovery NONE = new Discovery(null, null, null);
+  /**
+   * The revisions the planner sees: every present one but a retired one (both pools and the router
+   * at 0, no router pod left) that the status no longer lists (its retirement was reported) and
+   * that is not the desired one. Retired revisions' objects stay at 0 (the operator deletes
+   * nothing, docs/rollouts.md); a rollback to one scales it up again.
+   */
+  private static List<RolloutPlanner.ObservedRevision> live(
+      DisaggCluster cr, RolloutObservation observed, String desired) {
+    List<String> listed =
+        cr.getStatus() == null || cr.getStatus().getRevisions() == null
+            ? List.of()
+            : cr.getStatus().getRevisions().stream().map(RevisionStatus::getRevision).toList();
+    return observed.revisions().stream()
+        .filter(
+            r ->
+                r.revision().equals(desired)
+                    || listed.contains(r.revision())
+                    || r.router().replicas() > 0
+                    || r.router().pods() > 0
+                    || r.pool(Pool.CONTEXT).replicas() > 0
+                    || r.pool(Pool.GENERATION).replicas() > 0)
+        .toList();
   }
 
   /**
-   * Starts (or keeps) the etcd watch of the cluster's prefix and matches its registrations to pods.
+   * An older revision is frozen: never rendered from the current spec, only its replicas change,
+   * through a JSON merge patch of {@code spec.replicas} (a server-side apply of a partial object
+   * would drop the fields the operator's field manager no longer sends). Its scale-downs drain like
+   * any other (deregistered under its own {@code cluster_name}, in-flight requests finished first).
+   *
+   * @return its pools' drains in progress
    */
+  private Map<Pool, DrainStatus> scaleOlder(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      RolloutObservation observed,
+      RolloutPlan.Revision r,
+      Discovery seen,
+      List<String> waiting,
+      Instant now) {
+    Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
+    RevisionNames n = observed.names().get(r.revision());
+    if (n == null || r.action() == RolloutPlan.Action.CREATE) {
+      return drains;
+    }
+    Map<Pool, StatefulSet> sets = observed.statefulSets().getOrDefault(r.revision(), Map.of());
+    for (Pool pool : Pool.values()) {
+      StatefulSet sts = sets.get(pool);
+      if (sts == null) {
+        continue;
+      }
+      DrainPlanner.Decision d =
+          planPool(
+              cr,
+              context,
+              pool,
+              n.pool(pool),
+              r.replicas(pool),
+              sts,
+              RecordedDrains.of(cr.getStatus(), n, pool),
+              observed.workers(r.revision(), pool),
+              seen.snapshot(n.clusterName()),
+              now);
+      Optional.ofNullable(d.drain()).ifPresent(drain -> drains.put(pool, drain));
+      Optional.ofNullable(d.waiting())
+          .ifPresent(w -> waiting.add(r.revision() + " " + pool.id() + ": " + w));
+      if (!Objects.equals(sts.getSpec().getReplicas(), d.replicas())) {
+        scale(context, StatefulSet.class, sts, d.replicas());
+      }
+    }
+    Deployment router = observed.routers().get(r.revision());
+    if (router != null && !Objects.equals(router.getSpec().getReplicas(), r.routerReplicas())) {
+      scale(context, Deployment.class, router, r.routerReplicas());
+    }
+    return drains;
+  }
+
+  /** JSON merge patch of {@code spec.replicas} only. */
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void scale(
+      Context<DisaggCluster> context, Class<T> type, T object, int replicas) {
+    context
+        .getClient()
+        .resources(type)
+        .inNamespace(object.getMetadata().getNamespace())
+        .withName(object.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+  }
+
+  /** {@code status.servingRevision}, {@code status.revisions} and the rollout's condition. */
+  private static void rolloutStatus(
+      DisaggCluster cr,
+      DisaggClusterStatus status,
+      boolean valid,
+      RolloutPlanner.Input input,
+      RolloutPlan rollout,
+      Map<String, RevisionNames> names,
+      Map<String, Map<Pool, DrainStatus>> olderDrains,
+      Instant now) {
+    status.setServingRevision(rollout.serving());
+    List<RevisionStatus> revisions = RolloutPlanner.statuses(input, rollout, names);
+    for (RevisionStatus r : revisions) {
+      olderDrains
+          .getOrDefault(r.getRevision(), Map.of())
+          .forEach((pool, drain) -> r.pool(pool).setDrain(drain));
+    }
+    status.setRevisions(revisions);
+    if (valid && rollout.progressing() != null) {
+      Long g = cr.getMetadata().getGeneration();
+      status.setConditions(
+          Conditions.withGitOpsSummary(
+              Conditions.set(
+                  status.getConditions(),
+                  ConditionType.PROGRESSING,
+                  true,
+                  Reason.ROLLING_OUT,
+                  rollout.progressing(),
+                  g,
+                  now),
+              g,
+              now));
+    }
+  }
+
+  /**
+   * What the discovery watches show of one DisaggCluster, by {@code cluster_name} (one per
+   * revision); {@link #NONE} when it is not watched.
+   */
+  private record Discovery(Map<String, DiscoverySnapshot> snapshots, String problem) {
+    static final Discovery NONE = new Discovery(Map.of(), null);
+
+    DiscoverySnapshot snapshot(String clusterName) {
+      return snapshots.get(clusterName);
+    }
+
+    /** Every registration, by {@code cluster_name}. */
+    Map<String, List<Registration>> registrations() {
+      Map<String, List<Registration>> out = new HashMap<>();
+      snapshots.forEach((n, s) -> out.put(n, s.registrations()));
+      return out;
+    }
+  }
+
+  /** Starts (or keeps) one etcd watch per {@code cluster_name}, stops the others. */
   private Discovery watchDiscovery(
-      EffectiveSpec spec, Context<DisaggCluster> context, List<Pod> pods) {
+      EffectiveSpec spec, Context<DisaggCluster> context, List<String> clusterNames) {
     try {
       EtcdTarget target =
           new EtcdTargetResolver(EtcdTargetResolver.SecretReader.of(context.getClient()))
               .resolve(spec);
-      DiscoverySnapshot snapshot = discovery.watch(spec.cluster(), target, spec.clusterName());
-      return new Discovery(snapshot, null, PodRegistrations.match(snapshot.registrations(), pods));
+      return new Discovery(discovery.watch(spec.cluster(), target, clusterNames), null);
     } catch (DiscoveryConfigException e) {
-      return new Discovery(null, e.getMessage(), null);
+      return new Discovery(Map.of(), e.getMessage());
     }
+  }
+
+  /**
+   * What the autoscaler reads: the revision serving before this reconcile ({@link
+   * RolloutPlanner#serving}; the desired one when none serves yet), its pods, StatefulSet names and
+   * drains.
+   */
+  private static AutoscalingStep.Scaled scaled(
+      DisaggCluster cr,
+      RolloutObservation observed,
+      List<RolloutPlanner.ObservedRevision> revisions,
+      RevisionNames target,
+      String desired) {
+    String serving =
+        Optional.ofNullable(
+                RolloutPlanner.serving(
+                    revisions,
+                    cr.getStatus() == null ? null : cr.getStatus().getServingRevision(),
+                    desired))
+            .orElse(desired);
+    RevisionNames names = serving.equals(desired) ? target : observed.names().get(serving);
+    Map<Pool, String> sets = new EnumMap<>(Pool.class);
+    Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
+    for (Pool pool : Pool.values()) {
+      sets.put(pool, names.pool(pool));
+      Optional.ofNullable(RecordedDrains.of(cr.getStatus(), names, pool))
+          .ifPresent(d -> drains.put(pool, d));
+    }
+    return new AutoscalingStep.Scaled(
+        sets, observed.pods().getOrDefault(serving, List.of()), drains);
+  }
+
+  /**
+   * Writes each revision's registrations again for its router containers that started since the
+   * last time ({@link RouterReannouncements}): a 1.2 router routes only to workers that register
+   * after it started. Once per container start; a revision whose watch has no snapshot yet is tried
+   * again on the next reconcile.
+   */
+  private void reannounce(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      RolloutObservation observed,
+      Discovery seen) {
+    ResourceID id = ResourceID.fromResource(cr);
+    List<Pod> routers =
+        observed.pods().values().stream()
+            .flatMap(List::stream)
+            .filter(p -> RouterReannouncements.containerStart(p) != null)
+            .toList();
+    List<Pod> due = reannouncements.due(id, routers);
+    List<Pod> announced = new ArrayList<>();
+    for (Map.Entry<String, RevisionNames> e : observed.names().entrySet()) {
+      List<Pod> mine =
+          due.stream()
+              .filter(p -> observed.pods().getOrDefault(e.getKey(), List.of()).contains(p))
+              .toList();
+      DiscoverySnapshot snapshot = seen.snapshot(e.getValue().clusterName());
+      if (mine.isEmpty() || snapshot == null) {
+        continue;
+      }
+      List<Registration> regs = RouterReannouncements.announced(snapshot.registrations());
+      try {
+        int n = regs.isEmpty() ? 0 : discovery.reannounce(id, regs);
+        announced.addAll(mine);
+        if (n > 0) {
+          String names = mine.stream().map(p -> p.getMetadata().getName()).toList().toString();
+          String message =
+              "wrote "
+                  + n
+                  + " registrations of "
+                  + e.getValue().clusterName()
+                  + " again for router "
+                  + names
+                  + ", which started after them (a TensorRT-LLM 1.2 router routes only to"
+                  + " workers that register after it started)";
+          LOG.infof(
+              "%s/%s: %s", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), message);
+          EventRecorder.normal(context.getClient(), cr, "RegistrationsReannounced", message);
+        }
+      } catch (RuntimeException ex) {
+        LOG.warnf(
+            "%s/%s: writing the registrations again for the router failed, will retry: %s",
+            cr.getMetadata().getNamespace(), cr.getMetadata().getName(), ex.getMessage());
+      }
+    }
+    reannouncements.record(id, routers, announced);
   }
 
   /** The drains recorded in the status. */
@@ -349,10 +665,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return out;
   }
 
-  private static Deployment router(DisaggCluster cr, Context<DisaggCluster> context) {
+  private static Deployment router(Context<DisaggCluster> context, RevisionNames names) {
     return context
         .getSecondaryResourcesAsStream(Deployment.class)
-        .filter(d -> Names.router(cr).equals(d.getMetadata().getName()))
+        .filter(d -> names.router().equals(d.getMetadata().getName()))
         .findFirst()
         .orElse(null);
   }
@@ -381,21 +697,21 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       DisaggCluster cr,
       Context<DisaggCluster> context,
       Pool pool,
+      String stsName,
       int target,
       StatefulSet sts,
-      List<Pod> pods,
-      Discovery seen,
+      DrainStatus recorded,
+      Map<Integer, Pod> workers,
+      DiscoverySnapshot snapshot,
       Instant now) {
-    DiscoverySnapshot snapshot = seen.snapshot();
-    PodRegistrations.Match match = seen.match();
-    String stsName = Names.pool(cr, pool);
+    PodRegistrations.Match match =
+        snapshot == null
+            ? null
+            : PodRegistrations.match(snapshot.registrations(), List.copyOf(workers.values()));
     Integer current = sts == null || sts.getSpec() == null ? null : sts.getSpec().getReplicas();
-    DrainStatus recorded = cr.getStatus() == null ? null : cr.getStatus().pool(pool).getDrain();
     Map<String, List<Registration>> byPod = new HashMap<>();
     Map<String, Integer> inFlight = new HashMap<>();
     if (current != null && (target < current || recorded != null)) {
-      Map<String, Pod> podsByName = new HashMap<>();
-      pods.forEach(p -> podsByName.put(p.getMetadata().getName(), p));
       for (int i = Math.min(target, current);
           i < Math.max(current, recorded == null ? 0 : recorded.getFromReplicas());
           i++) {
@@ -403,7 +719,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         if (match != null) {
           byPod.put(name, match.of(name));
         }
-        Pod pod = podsByName.get(name);
+        Pod pod = workers.get(i);
         inFlight.put(
             name,
             pod == null ? Integer.valueOf(0) : inFlight(pod, cr.getSpec().pool(pool).getPort()));
@@ -489,10 +805,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   private static Map<Pool, StatefulSet> statefulSets(
-      DisaggCluster cr, Context<DisaggCluster> context) {
+      Context<DisaggCluster> context, RevisionNames names) {
     Map<Pool, StatefulSet> sets = new EnumMap<>(Pool.class);
     for (Pool pool : Pool.values()) {
-      String name = Names.pool(cr, pool);
+      String name = names.pool(pool);
       context
           .getSecondaryResourcesAsStream(StatefulSet.class)
           .filter(s -> name.equals(s.getMetadata().getName()))

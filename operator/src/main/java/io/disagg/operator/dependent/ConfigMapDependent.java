@@ -4,7 +4,6 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Names;
 import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -21,13 +20,13 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 public class ConfigMapDependent extends ConfigMapDataDependent {
 
   @Override
-  protected String childName(DisaggCluster primary) {
-    return Names.configMap(primary);
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
+    return Plan.of(context).names().configMap();
   }
 
   @Override
   protected ConfigMap desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
-    return ConfigMaps.config(plan.cluster(), plan.configFiles());
+    return ConfigMaps.config(plan.cluster(), plan.names(), plan.configFiles());
   }
 }

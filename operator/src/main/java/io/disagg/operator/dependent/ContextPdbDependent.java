@@ -23,7 +23,7 @@ public class ContextPdbDependent extends DesiredHashDependent<PodDisruptionBudge
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
     return Names.pool(primary, Pool.CONTEXT);
   }
 

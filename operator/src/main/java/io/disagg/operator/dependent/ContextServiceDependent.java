@@ -21,7 +21,7 @@ public class ContextServiceDependent extends DesiredHashDependent<Service> {
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
     return Names.pool(primary, Pool.CONTEXT);
   }
 

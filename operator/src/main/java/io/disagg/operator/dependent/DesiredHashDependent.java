@@ -54,12 +54,12 @@ public abstract class DesiredHashDependent<R extends HasMetadata>
   /**
    * Name of this dependent's child in the DisaggCluster's namespace; must equal desired()'s name.
    */
-  protected abstract String childName(DisaggCluster primary);
+  protected abstract String childName(DisaggCluster primary, Context<DisaggCluster> context);
 
   @Override
   protected ResourceID targetSecondaryResourceID(
       DisaggCluster primary, Context<DisaggCluster> context) {
-    return new ResourceID(childName(primary), primary.getMetadata().getNamespace());
+    return new ResourceID(childName(primary, context), primary.getMetadata().getNamespace());
   }
 
   @Override

@@ -26,7 +26,7 @@ public class GenerationPdbDependent extends DesiredHashDependent<PodDisruptionBu
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
     return Names.pool(primary, Pool.GENERATION);
   }
 

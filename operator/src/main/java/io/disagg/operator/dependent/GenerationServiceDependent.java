@@ -23,7 +23,7 @@ public class GenerationServiceDependent extends DesiredHashDependent<Service> {
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
     return Names.pool(primary, Pool.GENERATION);
   }
 

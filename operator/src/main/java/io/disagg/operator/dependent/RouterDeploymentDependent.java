@@ -2,7 +2,6 @@ package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.model.Names;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -20,13 +19,14 @@ public class RouterDeploymentDependent extends DesiredHashDependent<Deployment> 
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
-    return Names.router(primary);
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
+    return Plan.of(context).names().router();
   }
 
   @Override
   protected Deployment desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
-    return RouterDeployments.desired(plan.cluster(), plan.routerConfigHash());
+    return RouterDeployments.desired(
+        plan.cluster(), plan.names(), plan.routerReplicas(), plan.routerConfigHash());
   }
 }

@@ -20,7 +20,7 @@ public class RouterServiceDependent extends DesiredHashDependent<Service> {
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
     return Names.router(primary);
   }
 

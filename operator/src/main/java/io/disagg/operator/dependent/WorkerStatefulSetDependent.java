@@ -2,7 +2,6 @@ package io.disagg.operator.dependent;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.model.Names;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -23,14 +22,19 @@ public abstract class WorkerStatefulSetDependent extends DesiredHashDependent<St
   }
 
   @Override
-  protected String childName(DisaggCluster primary) {
-    return Names.pool(primary, pool);
+  protected String childName(DisaggCluster primary, Context<DisaggCluster> context) {
+    return Plan.of(context).names().pool(pool);
   }
 
   @Override
   protected StatefulSet desired(DisaggCluster primary, Context<DisaggCluster> context) {
     Plan plan = Plan.of(context);
     return WorkerStatefulSets.desired(
-        plan.cluster(), pool, plan.replicas(pool), plan.workerConfigHash().get(pool));
+        plan.cluster(),
+        plan.names(),
+        pool,
+        plan.replicas(pool),
+        plan.workerConfigHash().get(pool),
+        plan.pairing());
   }
 }

@@ -3,6 +3,10 @@ package io.disagg.operator.discovery;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.DeleteResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,6 +123,52 @@ public final class Deregistration {
       }
     }
     return failed;
+  }
+
+  /**
+   * Writes registrations again exactly as they are (same key, value and lease), each only if its
+   * key is still at the observed {@code modRevision} (an etcd transaction): a key deleted or
+   * changed since it was observed (a drain's deregistration, a worker's new registration) stays as
+   * it is. Every put is a watch event, which is how a router that missed the registrations (a 1.2
+   * router started after them: {@code lifespan} in {@code
+   * tensorrt_llm/serve/openai_disagg_server.py} drops the list {@code watch_workers()} returns)
+   * learns of them; a router that knows a worker already leaves it as it is ({@code
+   * Router.add_server}: "already exists").
+   *
+   * @return how many were written again; the others changed meanwhile, had no lease, or etcd did
+   *     not answer within {@code timeout} (each)
+   */
+  public static int reannounce(
+      Client client, Collection<Registration> registrations, Duration timeout) {
+    int done = 0;
+    for (Registration r : registrations) {
+      if (!Registrations.isWorkerKey(r.key()) || r.raw() == null || r.lease() == 0) {
+        continue;
+      }
+      ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
+      try {
+        boolean ok =
+            client
+                .getKVClient()
+                .txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
+                .Then(
+                    Op.put(
+                        key,
+                        ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
+                        PutOption.builder().withLeaseId(r.lease()).build()))
+                .commit()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .isSucceeded();
+        done += ok ? 1 : 0;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return done;
+      } catch (ExecutionException | TimeoutException e) {
+        // left as it is; the next router start or reconcile tries again
+      }
+    }
+    return done;
   }
 
   /** Deleting registration keys failed or timed out; some deletes may have been applied. */

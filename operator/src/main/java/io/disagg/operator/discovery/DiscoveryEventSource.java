@@ -11,23 +11,24 @@ import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jboss.logging.Logger;
 
 /**
- * JOSDK event source of worker registrations: one {@link RegistrationWatch} per DisaggCluster,
- * started by the reconciler with {@link #watch}, triggering a reconcile of that DisaggCluster
- * whenever its {@link DiscoverySnapshot} changes (registrations or reachability), and stopped when
- * the DisaggCluster is deleted ({@link #onResourceDeleted}) or by {@link #unwatch}.
+ * JOSDK event source of worker registrations: one {@link RegistrationWatch} per DisaggCluster and
+ * {@code cluster_name} (one per pairing revision present), started by the reconciler with {@link
+ * #watch}, triggering a reconcile of that DisaggCluster whenever its {@link DiscoverySnapshot}
+ * changes (registrations or reachability), and stopped when the DisaggCluster is deleted ({@link
+ * #onResourceDeleted}) or by {@link #unwatch}.
  *
- * <p>The snapshot is also this source's secondary resource, so a reconciler can read it with {@code
- * context.getSecondaryResource(DiscoverySnapshot.class)} as well as with {@link
- * #snapshot(ResourceID)}. Register it from {@code prepareEventSources}.
+ * <p>The snapshots are also this source's secondary resources (one per {@code cluster_name}), so a
+ * reconciler can read them with {@code context.getSecondaryResources(DiscoverySnapshot.class)} as
+ * well as with {@link #snapshots(ResourceID)}. Register it from {@code prepareEventSources}.
  *
  * <p>Watches share etcd clients through {@link EtcdConnections}: one client per distinct {@link
  * EtcdTarget}.
@@ -53,7 +54,7 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
 
   private final EtcdConnections connections;
   private volatile ScheduledExecutorService scheduler;
-  private final Map<ResourceID, Entry> watches = new HashMap<>();
+  private final Map<ResourceID, Map<String, Entry>> watches = new HashMap<>();
 
   /** Watches with {@link RegistrationWatch.Options#DEFAULT}, clients from {@code connections}. */
   public DiscoveryEventSource(EtcdConnections connections) {
@@ -63,58 +64,93 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
-   * Watches the registrations of {@code clusterName} in the etcd of {@code target} for {@code cr}.
-   * Idempotent: when {@code cr} is already watched with the same target and cluster name nothing
-   * changes; otherwise the previous watch is stopped and replaced (its snapshot starts over as not
-   * reachable). Cheap enough to call on every reconcile.
+   * Watches the registrations of each of {@code clusterNames} in the etcd of {@code target} for
+   * {@code cr}: one {@link RegistrationWatch} per {@code cluster_name} (a DisaggCluster has one per
+   * pairing revision present, docs/rollouts.md; the key prefixes {@code
+   * /trtllm-disagg/<clusterName>/workers/} of {@code <ns>.<name>} and {@code <ns>.<name>.<rev>} do
+   * not overlap, since each ends with {@code /workers/}). Idempotent: a name already watched with
+   * the same target keeps its watch; a watch of a name no longer listed, or of another target, is
+   * stopped (a moved name's snapshot starts over as not reachable). Cheap enough to call on every
+   * reconcile.
    *
-   * @return the current snapshot of the (possibly new) watch
+   * @return the current snapshot of each name's (possibly new) watch, by name
    */
-  public DiscoverySnapshot watch(DisaggCluster cr, EtcdTarget target, String clusterName) {
+  public Map<String, DiscoverySnapshot> watch(
+      DisaggCluster cr, EtcdTarget target, Collection<String> clusterNames) {
     ResourceID id = ResourceID.fromResource(cr);
-    Entry old;
-    Entry fresh;
+    List<Entry> stopped = new ArrayList<>();
+    List<Entry> started = new ArrayList<>();
+    Map<String, DiscoverySnapshot> out = new LinkedHashMap<>();
     synchronized (watches) {
-      old = watches.get(id);
-      if (old != null && old.target().equals(target) && old.clusterName().equals(clusterName)) {
-        return old.watch().snapshot();
+      Map<String, Entry> mine = watches.computeIfAbsent(id, k -> new LinkedHashMap<>());
+      for (var it = mine.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        if (!clusterNames.contains(e.getKey()) || !e.getValue().target().equals(target)) {
+          stopped.add(e.getValue());
+          it.remove();
+        }
       }
-      EtcdConnections.Handle handle = connections.acquire(target);
-      RegistrationWatch w =
-          new RegistrationWatch(
-              handle.client(),
-              clusterName,
-              () -> changed(id),
-              scheduler,
-              RegistrationWatch.Options.DEFAULT);
-      fresh = new Entry(target, clusterName, handle, w);
-      watches.put(id, fresh);
+      for (String clusterName : clusterNames) {
+        Entry e = mine.get(clusterName);
+        if (e == null) {
+          EtcdConnections.Handle handle = connections.acquire(target);
+          RegistrationWatch w =
+              new RegistrationWatch(
+                  handle.client(),
+                  clusterName,
+                  () -> changed(id),
+                  scheduler,
+                  RegistrationWatch.Options.DEFAULT);
+          e = new Entry(target, clusterName, handle, w);
+          mine.put(clusterName, e);
+          started.add(e);
+        }
+      }
+      if (mine.isEmpty()) {
+        watches.remove(id);
+      }
     }
-    if (old != null) {
+    for (Entry e : stopped) {
       LOG.infof(
-          "%s: discovery moved to %s in %s", id, Registrations.workersPrefix(clusterName), target);
-      old.close();
+          "%s: stopped watching %s in %s",
+          id, Registrations.workersPrefix(e.clusterName()), e.target());
+      e.close();
     }
-    fresh.watch().start();
-    return fresh.watch().snapshot();
+    for (Entry e : started) {
+      e.watch().start();
+    }
+    synchronized (watches) {
+      Map<String, Entry> mine = watches.getOrDefault(id, Map.of());
+      for (String clusterName : clusterNames) {
+        Entry e = mine.get(clusterName);
+        if (e != null) {
+          out.put(clusterName, e.watch().snapshot());
+        }
+      }
+    }
+    return out;
   }
 
   /** Stops watching for {@code id} (no-op when not watched). */
   public void unwatch(ResourceID id) {
-    Entry e;
+    Map<String, Entry> e;
     synchronized (watches) {
       e = watches.remove(id);
     }
     if (e != null) {
-      e.close();
+      e.values().forEach(Entry::close);
     }
   }
 
-  /** The current snapshot of {@code id}'s watch, or empty when {@code id} is not watched. */
-  public Optional<DiscoverySnapshot> snapshot(ResourceID id) {
+  /**
+   * The current snapshot of each of {@code id}'s watches, by {@code cluster_name}; empty when
+   * {@code id} is not watched.
+   */
+  public Map<String, DiscoverySnapshot> snapshots(ResourceID id) {
     synchronized (watches) {
-      Entry e = watches.get(id);
-      return e == null ? Optional.empty() : Optional.of(e.watch().snapshot());
+      Map<String, DiscoverySnapshot> out = new LinkedHashMap<>();
+      watches.getOrDefault(id, Map.of()).forEach((n, e) -> out.put(n, e.watch().snapshot()));
+      return out;
     }
   }
 
@@ -147,6 +183,20 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
+   * Writes registrations again through the etcd client of {@code id}'s watch (see {@link
+   * Deregistration#reannounce}).
+   *
+   * @return how many were written again
+   * @throws IllegalStateException when {@code id} is not watched
+   */
+  public int reannounce(ResourceID id, Collection<Registration> registrations) {
+    try (EtcdConnections.Handle handle = clientOf(id)) {
+      return Deregistration.reannounce(
+          handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+    }
+  }
+
+  /**
    * A handle on the etcd client of {@code id}'s watch; it keeps the client open even if the watch
    * is replaced meanwhile. The caller closes it.
    *
@@ -154,17 +204,17 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
    */
   private EtcdConnections.Handle clientOf(ResourceID id) {
     synchronized (watches) {
-      Entry e = watches.get(id);
-      if (e == null) {
+      Map<String, Entry> e = watches.get(id);
+      if (e == null || e.isEmpty()) {
         throw new IllegalStateException(id + " has no discovery watch");
       }
-      return connections.acquire(e.target());
+      return connections.acquire(e.values().iterator().next().target());
     }
   }
 
   @Override
   public Set<DiscoverySnapshot> getSecondaryResources(DisaggCluster primary) {
-    return snapshot(ResourceID.fromResource(primary)).map(Set::of).orElse(Set.of());
+    return Set.copyOf(snapshots(ResourceID.fromResource(primary)).values());
   }
 
   @Override
@@ -184,9 +234,9 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
 
   @Override
   public void stop() throws OperatorException {
-    List<Entry> all;
+    List<Entry> all = new ArrayList<>();
     synchronized (watches) {
-      all = new ArrayList<>(watches.values());
+      watches.values().forEach(m -> all.addAll(m.values()));
       watches.clear();
     }
     all.forEach(Entry::close);

@@ -29,26 +29,30 @@ public final class ConfigMaps {
    * ({@code router.yaml}, passed to {@code trtllm-serve disaggregated -c}) and the workers' preStop
    * script ({@code deregister.py}). Mounted read-only at {@link WorkerStatefulSets#CONFIG_DIR}.
    */
-  public static ConfigMap config(DisaggCluster cr, Map<String, String> data) {
-    return build(cr, Names.configMap(cr), COMPONENT, data);
+  public static ConfigMap config(DisaggCluster cr, RevisionNames names, Map<String, String> data) {
+    return build(cr, names, names.configMap(), COMPONENT, data);
   }
 
   /**
    * {@code <name>-fabric}: the fabric environment (e.g. {@code TRTLLM_NIXL_KVCACHE_BACKEND}, {@code
    * FI_PROVIDER=efa}) that worker containers load with {@code envFrom}.
    */
-  public static ConfigMap fabric(DisaggCluster cr, Map<String, String> env) {
-    return build(cr, Names.fabricConfigMap(cr), FABRIC_COMPONENT, env);
+  public static ConfigMap fabric(DisaggCluster cr, RevisionNames names, Map<String, String> env) {
+    return build(cr, names, names.fabricConfigMap(), FABRIC_COMPONENT, env);
   }
 
   private static ConfigMap build(
-      DisaggCluster cr, String name, String component, Map<String, String> data) {
+      DisaggCluster cr,
+      RevisionNames names,
+      String name,
+      String component,
+      Map<String, String> data) {
     ConfigMap cm =
         new ConfigMapBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace(cr.getMetadata().getNamespace())
-            .withLabels(Labels.component(cr, component))
+            .withLabels(names.objectLabels(cr, component))
             .endMetadata()
             .withData(new TreeMap<>(data))
             .build();

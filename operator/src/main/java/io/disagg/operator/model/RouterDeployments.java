@@ -44,29 +44,42 @@ public final class RouterDeployments {
   /** Period of the TCP startup probe, in seconds. */
   public static final int STARTUP_PERIOD_SECONDS = 5;
 
+  /**
+   * The router container's preStop: {@code sleep} this many seconds before the SIGTERM, so that
+   * kube-proxy and load balancers stop sending new connections to a leaving router pod (they learn
+   * of it from the EndpointSlice, seconds after the pod starts terminating) while it still accepts
+   * them. Counted in the grace period.
+   */
+  public static final int PRE_STOP_SLEEP_SECONDS = 10;
+
   /** Minimum termination grace period of router pods, in seconds. */
   public static final int MIN_TERMINATION_GRACE_SECONDS = 30;
 
   /**
-   * The desired Deployment.
+   * The desired router Deployment of one pairing revision ({@code <name>-router} for the first,
+   * {@code <name>-<s>-rtr} later).
    *
+   * @param names the revision's object names
+   * @param replicas its replicas: {@code spec.router.replicas} while the revision's router is in
+   *     the Service, 0 before it starts and while it leaves (the rollout's decision)
    * @param configHash hash of {@code router.yaml} (see {@link #configHash}), put on the pod
    *     template as {@link Labels#CONFIG_HASH}: the router reads its config only at start
    */
-  public static Deployment desired(DisaggCluster cr, String configHash) {
+  public static Deployment desired(
+      DisaggCluster cr, RevisionNames names, int replicas, String configHash) {
     DisaggClusterSpec spec = cr.getSpec();
     RouterSpec router = router(cr);
     Deployment d =
         new DeploymentBuilder()
             .withNewMetadata()
-            .withName(Names.router(cr))
+            .withName(names.router())
             .withNamespace(cr.getMetadata().getNamespace())
-            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .withLabels(names.objectLabels(cr, Labels.ROUTER_COMPONENT))
             .endMetadata()
             .withNewSpec()
-            .withReplicas(router.getReplicas())
+            .withReplicas(replicas)
             .withNewSelector()
-            .withMatchLabels(Labels.selector(cr, Labels.ROUTER_COMPONENT))
+            .withMatchLabels(names.selector(cr, Labels.ROUTER_COMPONENT))
             .endSelector()
             .withNewStrategy()
             .withType("RollingUpdate")
@@ -77,7 +90,7 @@ public final class RouterDeployments {
             .endStrategy()
             .withNewTemplate()
             .withNewMetadata()
-            .withLabels(Labels.component(cr, Labels.ROUTER_COMPONENT))
+            .withLabels(names.podLabels(cr, Labels.ROUTER_COMPONENT))
             .withAnnotations(Map.of(Labels.CONFIG_HASH, configHash))
             .endMetadata()
             .withNewSpec()
@@ -90,7 +103,7 @@ public final class RouterDeployments {
             .withTolerations(Merge.copyAll(router.getTolerations(), Toleration.class))
             .withAffinity(Merge.copy(router.getAffinity(), Affinity.class))
             .withContainers(container(cr))
-            .withVolumes(WorkerStatefulSets.configVolume(cr, TrtllmConfig.ROUTER_CONFIG_KEY))
+            .withVolumes(WorkerStatefulSets.configVolume(names, TrtllmConfig.ROUTER_CONFIG_KEY))
             .endSpec()
             .endTemplate()
             .endSpec()
@@ -106,8 +119,10 @@ public final class RouterDeployments {
   }
 
   /**
-   * The {@code router} container. Readiness is {@code GET /health}, which answers 500 until {@code
-   * minimal_instances} workers of both pools are registered: the Service sends no traffic
+   * The {@code router} container. A leaving router first sleeps {@link #PRE_STOP_SLEEP_SECONDS}
+   * (preStop), then {@code trtllm-serve}'s uvicorn stops gracefully on SIGTERM: requests in flight
+   * finish within the grace period. Readiness is {@code GET /health}, which answers 500 until
+   * {@code minimal_instances} workers of both pools are registered: the Service sends no traffic
    * meanwhile. Liveness is a TCP check, not {@code /health}: missing workers must not get the
    * router restarted. A TCP startup probe gives the router {@code serverStartTimeoutSeconds} (plus
    * one minute) to open its port.
@@ -147,6 +162,14 @@ public final class RouterDeployments {
                 .withSuccessThreshold(1)
                 .build())
         .withLivenessProbe(tcpProbe(LIVENESS_PERIOD_SECONDS, LIVENESS_FAILURE_THRESHOLD))
+        // exec rather than the sleep action: that one needs Kubernetes 1.30 (beta) or later.
+        .withNewLifecycle()
+        .withNewPreStop()
+        .withNewExec()
+        .withCommand("sleep", String.valueOf(PRE_STOP_SLEEP_SECONDS))
+        .endExec()
+        .endPreStop()
+        .endLifecycle()
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
@@ -176,12 +199,14 @@ public final class RouterDeployments {
   }
 
   /**
-   * Seconds a stopping router gets: {@code requestTimeoutSeconds} (at least {@value
-   * #MIN_TERMINATION_GRACE_SECONDS}), so in-flight requests, streaming ones included, can end
-   * during a rolling update.
+   * Seconds a stopping router gets: the preStop's {@value #PRE_STOP_SLEEP_SECONDS}, then {@code
+   * requestTimeoutSeconds} (at least {@value #MIN_TERMINATION_GRACE_SECONDS}), so that a request
+   * accepted at the end of the preStop, streaming ones included, can end during a rolling update or
+   * a rollout.
    */
   public static long terminationGracePeriodSeconds(RouterSpec router) {
-    return Math.max(MIN_TERMINATION_GRACE_SECONDS, router.getRequestTimeoutSeconds());
+    return PRE_STOP_SLEEP_SECONDS
+        + Math.max(MIN_TERMINATION_GRACE_SECONDS, router.getRequestTimeoutSeconds());
   }
 
   static RouterSpec router(DisaggCluster cr) {

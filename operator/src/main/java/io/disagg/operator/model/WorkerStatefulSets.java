@@ -119,33 +119,46 @@ public final class WorkerStatefulSets {
   public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
 
   /**
-   * The desired StatefulSet {@code <name>-<pool>}.
+   * The desired StatefulSet of {@code pool} of one pairing revision ({@code names}: {@code
+   * <name>-<pool>} for the first revision, {@code <name>-<s>-ctx|gen} later). Its {@code
+   * serviceName} is the pool's headless Service {@code <name>-<pool>}, shared by every revision (it
+   * selects the pool's pods of all revisions; pod names differ, so their DNS names do too).
    *
+   * @param names the revision's object names ({@link RevisionNames})
    * @param replicas what the reconciler's plan allows now (it lags behind the pool's target while a
    *     scale-down drains)
    * @param configHash hash of what the pool's workers read at start (see {@link #configHash}), put
    *     on the pod template as {@link Labels#CONFIG_HASH} so that a change rolls this pool only
+   * @param pairing the revision's pairing fields as canonical JSON, the StatefulSet's {@link
+   *     RevisionNames#PAIRING} annotation (metadata only: it rolls no pod)
    */
-  public static StatefulSet desired(DisaggCluster cr, Pool pool, int replicas, String configHash) {
-    String name = Names.pool(cr, pool);
+  public static StatefulSet desired(
+      DisaggCluster cr,
+      RevisionNames names,
+      Pool pool,
+      int replicas,
+      String configHash,
+      String pairing) {
+    String name = names.pool(pool);
     StatefulSet sts =
         new StatefulSetBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace(cr.getMetadata().getNamespace())
-            .withLabels(Labels.component(cr, pool.id()))
+            .withLabels(names.objectLabels(cr, pool.id()))
+            .withAnnotations(Map.of(RevisionNames.PAIRING, pairing))
             .endMetadata()
             .withNewSpec()
             .withReplicas(replicas)
-            .withServiceName(name)
+            .withServiceName(Names.pool(cr, pool))
             .withPodManagementPolicy("Parallel")
             .withNewUpdateStrategy()
             .withType("RollingUpdate")
             .endUpdateStrategy()
             .withNewSelector()
-            .withMatchLabels(Labels.selector(cr, pool.id()))
+            .withMatchLabels(names.selector(cr, pool.id()))
             .endSelector()
-            .withTemplate(podTemplate(cr, pool, configHash))
+            .withTemplate(podTemplate(cr, names, pool, configHash))
             .endSpec()
             .build();
     return Hashes.withDesiredHash(sts);
@@ -166,12 +179,13 @@ public final class WorkerStatefulSets {
   }
 
   /** The pod template: labels, annotations and the pod spec. */
-  public static PodTemplateSpec podTemplate(DisaggCluster cr, Pool pool, String configHash) {
+  public static PodTemplateSpec podTemplate(
+      DisaggCluster cr, RevisionNames names, Pool pool, String configHash) {
     DisaggClusterSpec spec = cr.getSpec();
     PoolSpec ps = spec.pool(pool);
     PodTemplateOverrides o = overrides(ps);
 
-    Map<String, String> operatorLabels = Labels.component(cr, pool.id());
+    Map<String, String> operatorLabels = names.podLabels(cr, pool.id());
     operatorLabels.putAll(Labels.workers(cr));
     Map<String, String> labels = Merge.maps(o.getLabels(), operatorLabels);
     Map<String, String> annotations =
@@ -179,7 +193,10 @@ public final class WorkerStatefulSets {
 
     List<Container> containers =
         Merge.lists(
-            List.of(container(cr, pool)), o.getSidecars(), Container.class, Container::getName);
+            List.of(container(cr, names, pool)),
+            o.getSidecars(),
+            Container.class,
+            Container::getName);
 
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
@@ -201,13 +218,13 @@ public final class WorkerStatefulSets {
             Merge.copyAll(o.getTopologySpreadConstraints(), TopologySpreadConstraint.class))
         .withInitContainers(Merge.copyAll(o.getInitContainers(), Container.class))
         .withContainers(containers)
-        .withVolumes(volumes(cr, pool))
+        .withVolumes(volumes(cr, names, pool))
         .endSpec()
         .build();
   }
 
   /** The {@code worker} container. */
-  public static Container container(DisaggCluster cr, Pool pool) {
+  public static Container container(DisaggCluster cr, RevisionNames names, Pool pool) {
     DisaggClusterSpec spec = cr.getSpec();
     PoolSpec ps = spec.pool(pool);
     return new ContainerBuilder()
@@ -219,7 +236,7 @@ public final class WorkerStatefulSets {
         .withEnv(env(cr, pool))
         .addNewEnvFrom()
         .withNewConfigMapRef()
-        .withName(Names.fabricConfigMap(cr))
+        .withName(names.fabricConfigMap())
         .endConfigMapRef()
         .endEnvFrom()
         .addNewPort()
@@ -468,7 +485,7 @@ public final class WorkerStatefulSets {
    * shmSize}, default {@value #DEFAULT_SHM_SIZE}; it counts against the container's memory), then
    * the user's volumes whose names differ from these.
    */
-  public static List<Volume> volumes(DisaggCluster cr, Pool pool) {
+  public static List<Volume> volumes(DisaggCluster cr, RevisionNames names, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
     String key = TrtllmConfig.workerConfigKey(pool);
     Quantity shm =
@@ -477,7 +494,7 @@ public final class WorkerStatefulSets {
             : new Quantity(DEFAULT_SHM_SIZE);
     List<Volume> operator =
         List.of(
-            configVolume(cr, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
+            configVolume(names, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
             new VolumeBuilder()
                 .withName(SHM_VOLUME)
                 .withNewEmptyDir()
@@ -492,9 +509,9 @@ public final class WorkerStatefulSets {
    * The config ConfigMap as a volume, projecting only {@code keys} (a pool's files or the
    * router's), each under its own name. No subPath: the kubelet keeps the files up to date.
    */
-  static Volume configVolume(DisaggCluster cr, String... keys) {
+  static Volume configVolume(RevisionNames names, String... keys) {
     VolumeBuilder b = new VolumeBuilder().withName(CONFIG_VOLUME);
-    var cm = b.withNewConfigMap().withName(Names.configMap(cr));
+    var cm = b.withNewConfigMap().withName(names.configMap());
     for (String key : keys) {
       cm.addNewItem().withKey(key).withPath(key).endItem();
     }

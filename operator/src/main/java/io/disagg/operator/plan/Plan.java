@@ -3,6 +3,7 @@ package io.disagg.operator.plan;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.spec.EffectiveSpec;
@@ -18,24 +19,48 @@ import java.util.Objects;
  * files rendered once with their hashes. The dependents read it through {@link #of(Context)}, which
  * fails when the reconciler did not {@link #attachTo attach} one: there is no fallback to the spec.
  *
- * @param spec the effective spec
+ * <p>The dependents render one pairing revision, the desired one ({@code names}); older revisions
+ * are frozen (docs/rollouts.md) and only their {@code replicas} change, outside the dependents.
+ *
+ * @param spec the effective spec, with {@code spec.discovery.clusterName} the revision's {@code
+ *     cluster_name} ({@link RevisionNames#clusterName()})
+ * @param names the names of the rendered revision's objects
  * @param replicas StatefulSet replicas of each pool (both pools present, each >= 0)
+ * @param routerReplicas the router Deployment's replicas (>= 0; 0 while the revision's router has
+ *     not started yet)
  * @param configFiles the {@code <name>-config} ConfigMap's data ({@link
  *     TrtllmConfig#configMapData})
  * @param fabricEnv the {@code <name>-fabric} ConfigMap's data ({@link TrtllmConfig#fabricEnv})
  * @param workerConfigHash per pool, the hash of what its workers read at start
  * @param routerConfigHash the hash of {@code router.yaml}
+ * @param pairing the revision's pairing fields as canonical JSON ({@code
+ *     io.disagg.operator.rollout.PairingRevision#json}), recorded on its StatefulSets ({@link
+ *     RevisionNames#PAIRING})
  */
 public record Plan(
     EffectiveSpec spec,
+    RevisionNames names,
     Map<Pool, Integer> replicas,
+    int routerReplicas,
     Map<String, String> configFiles,
     Map<String, String> fabricEnv,
     Map<Pool, String> workerConfigHash,
-    String routerConfigHash) {
+    String routerConfigHash,
+    String pairing) {
 
   public Plan {
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(names, "names");
+    if (!names.clusterName().equals(spec.clusterName())) {
+      throw new IllegalArgumentException(
+          "the spec's clusterName "
+              + spec.clusterName()
+              + " is not the revision's "
+              + names.clusterName());
+    }
+    if (routerReplicas < 0) {
+      throw new IllegalArgumentException("router replicas: " + routerReplicas);
+    }
     for (Pool pool : Pool.values()) {
       Integer r = replicas.get(pool);
       if (r == null || r < 0) {
@@ -47,10 +72,22 @@ public record Plan(
     fabricEnv = Map.copyOf(fabricEnv);
     workerConfigHash = Map.copyOf(workerConfigHash);
     Objects.requireNonNull(routerConfigHash, "routerConfigHash");
+    Objects.requireNonNull(pairing, "pairing");
   }
 
-  /** Renders the TensorRT-LLM files of {@code spec} once and hashes them. */
-  public static Plan of(EffectiveSpec spec, Map<Pool, Integer> replicas) {
+  /**
+   * Renders the TensorRT-LLM files of {@code spec} for the revision {@code names} (its {@code
+   * cluster_name}) once and hashes them.
+   *
+   * @param pairing the revision's pairing fields as canonical JSON
+   */
+  public static Plan of(
+      EffectiveSpec effective,
+      RevisionNames names,
+      String pairing,
+      Map<Pool, Integer> replicas,
+      int routerReplicas) {
+    EffectiveSpec spec = effective.withClusterName(names.clusterName());
     DisaggCluster cr = spec.cluster();
     Map<String, String> files = TrtllmConfig.configMapData(spec);
     Map<String, String> env = TrtllmConfig.fabricEnv(cr);
@@ -58,7 +95,16 @@ public record Plan(
     for (Pool pool : Pool.values()) {
       hashes.put(pool, WorkerStatefulSets.configHash(files, env, pool));
     }
-    return new Plan(spec, replicas, files, env, hashes, RouterDeployments.configHash(files));
+    return new Plan(
+        spec,
+        names,
+        replicas,
+        routerReplicas,
+        files,
+        env,
+        hashes,
+        RouterDeployments.configHash(files),
+        pairing);
   }
 
   /** The effective DisaggCluster the children are rendered from. */

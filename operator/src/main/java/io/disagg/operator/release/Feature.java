@@ -1,9 +1,9 @@
 package io.disagg.operator.release;
 
 /**
- * Something the operator renders that not every TensorRT-LLM release accepts. Each constant names
- * the upstream code (repository NVIDIA/TensorRT-LLM) that decides whether a release has it; {@link
- * TrtllmRelease} says which releases do, with the version read.
+ * Something the operator renders, or relies on, that not every TensorRT-LLM release has. Each
+ * constant names the upstream code (repository NVIDIA/TensorRT-LLM) that decides whether a release
+ * has it; {@link TrtllmRelease} says which releases do, with the version read.
  */
 public enum Feature {
   /**
@@ -48,6 +48,18 @@ public enum Feature {
    * field); without it an AutoDeploy worker publishes no iteration statistics, so the autoscaler's
    * load gauges stay empty.
    */
+  /**
+   * The router routes to workers that registered before it started: 1.3 and later hand the workers
+   * {@code DisaggClusterManager.watch_workers()} lists to the routers ({@code
+   * DisaggCoordinatorService.start} passes {@code on_event}); 1.2's {@code lifespan} in {@code
+   * openai_disagg_server.py} drops that list, so a router started after its workers registered
+   * routes to none of them and never becomes ready. The manager's side of the 1.3 call is newer
+   * than the stored snapshots of {@code disagg_auto_scaling.py}: assumed from its caller.
+   */
+  ROUTER_ROUTES_EARLIER_WORKERS(
+      "a router that started after the workers registered routes to them",
+      "tensorrt_llm/serve/openai_disagg_server.py lifespan, DisaggCoordinatorService.start"),
+
   AUTODEPLOY_ITER_PERF_STATS(
       "enable_iter_perf_stats with --backend _autodeploy",
       "tensorrt_llm/_torch/auto_deploy/llm_args.py LlmArgs");

@@ -35,7 +35,8 @@ public enum TrtllmRelease {
       EnumSet.of(
           Feature.KV_TRANSFER_TIMEOUT,
           Feature.KV_TRANSFER_SENDER_FUTURE_TIMEOUT,
-          Feature.TRANSCEIVER_RUNTIME)),
+          Feature.TRANSCEIVER_RUNTIME,
+          Feature.ROUTER_ROUTES_EARLIER_WORKERS)),
   /**
    * 1.4 (the development line of 2026, 1.4.0rcN): as 1.3 (API reference of 1.4.0rc1 and rc4), plus
    * what the newest stored source of main has: {@code Etcd3ClusterStorage._connect} splits {@code
@@ -49,6 +50,7 @@ public enum TrtllmRelease {
           Feature.KV_TRANSFER_TIMEOUT,
           Feature.KV_TRANSFER_SENDER_FUTURE_TIMEOUT,
           Feature.TRANSCEIVER_RUNTIME,
+          Feature.ROUTER_ROUTES_EARLIER_WORKERS,
           Feature.CLUSTER_URI_ENDPOINT_LIST,
           Feature.AUTODEPLOY_ITER_PERF_STATS));
 

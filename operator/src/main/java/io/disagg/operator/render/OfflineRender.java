@@ -11,10 +11,12 @@ import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.RouterServices;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.validation.SpecValidator;
@@ -211,7 +213,15 @@ public final class OfflineRender {
       // No autoscaling decision exists yet at creation.
       replicas.put(pool, Replicas.target(spec, pool, null));
     }
-    Plan plan = Plan.of(effective.spec(), replicas);
+    // A new DisaggCluster's first revision has the legacy names, its router starts with it.
+    PairingRevision pairing = PairingRevision.of(effective.spec());
+    Plan plan =
+        Plan.of(
+            effective.spec(),
+            RevisionNames.legacy(effective.spec(), pairing.hash()),
+            pairing.json(),
+            replicas,
+            spec.getSpec().getRouter().getReplicas());
     return new Rendered(name, plan, children(plan), warnings, admitted.notChecked());
   }
 
@@ -222,20 +232,27 @@ public final class OfflineRender {
   public static List<HasMetadata> children(Plan plan) {
     DisaggCluster cr = plan.cluster();
     List<HasMetadata> out = new ArrayList<>();
-    out.add(ConfigMaps.config(cr, plan.configFiles()));
-    out.add(ConfigMaps.fabric(cr, plan.fabricEnv()));
+    out.add(ConfigMaps.config(cr, plan.names(), plan.configFiles()));
+    out.add(ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()));
     for (Pool pool : Pool.values()) {
       out.add(PoolServices.desired(cr, pool));
     }
     for (Pool pool : Pool.values()) {
       out.add(
           WorkerStatefulSets.desired(
-              cr, pool, plan.replicas(pool), plan.workerConfigHash().get(pool)));
+              cr,
+              plan.names(),
+              pool,
+              plan.replicas(pool),
+              plan.workerConfigHash().get(pool),
+              plan.pairing()));
     }
     for (Pool pool : Pool.values()) {
       out.add(PoolDisruptionBudgets.desired(cr, pool));
     }
-    out.add(RouterDeployments.desired(cr, plan.routerConfigHash()));
+    out.add(
+        RouterDeployments.desired(
+            cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()));
     out.add(RouterServices.desired(cr));
     return out;
   }

@@ -8,12 +8,17 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
+import io.disagg.operator.api.v1alpha1.RolloutSpec;
+import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.EtcdEndpoint;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.release.ResolvedRelease;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +44,9 @@ import java.util.Objects;
  *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL}
  *       (also for {@code DEFAULT}, see there); {@code spec.kvCacheTransfer.nixlBackend} {@code
  *       UCX}; {@code spec.router.contextRouter.type} and {@code generationRouter.type} {@code
- *       round_robin}; missing sections as their defaults (the API classes' field initialisers,
- *       which are also the CRD's defaults).
+ *       round_robin}; {@code spec.rollout.strategy} {@code RevisionSurge} and each pool's {@code
+ *       spec.rollout.<pool>.maxSurge} {@code 100%} ({@link #DEFAULT_MAX_SURGE}); missing sections
+ *       as their defaults (the API classes' field initialisers, which are also the CRD's defaults).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -55,6 +61,9 @@ public record EffectiveSpec(
 
   /** Configuration property of the operator's default endpoints. */
   public static final String DEFAULT_ENDPOINTS_PROPERTY = "disagg.discovery.default-etcd-endpoints";
+
+  /** Default of {@code spec.rollout.<pool>.maxSurge}: the new revision starts at full size. */
+  public static final String DEFAULT_MAX_SURGE = "100%";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -123,6 +132,22 @@ public record EffectiveSpec(
     for (PoolRouterSpec pr : List.of(router.getContextRouter(), router.getGenerationRouter())) {
       if (pr.getType() == null) {
         pr.setType(RouterType.ROUND_ROBIN);
+      }
+    }
+
+    if (spec.getRollout() == null) {
+      spec.setRollout(new RolloutSpec());
+    }
+    RolloutSpec rollout = spec.getRollout();
+    if (rollout.getStrategy() == null) {
+      rollout.setStrategy(RolloutStrategy.RevisionSurge);
+    }
+    for (Pool pool : Pool.values()) {
+      if (rollout.pool(pool) == null) {
+        rollout.setPool(pool, new PoolRolloutSpec());
+      }
+      if (rollout.pool(pool).getMaxSurge() == null) {
+        rollout.pool(pool).setMaxSurge(new IntOrString(DEFAULT_MAX_SURGE));
       }
     }
 
@@ -205,6 +230,22 @@ public record EffectiveSpec(
                   + ")"));
     }
     return out;
+  }
+
+  /**
+   * This effective spec with {@code spec.discovery.clusterName} replaced (a deep copy; this one is
+   * unchanged): what a later pairing revision's files are rendered from, since each revision
+   * registers under its own {@code cluster_name} ({@code <clusterName>.<revision>},
+   * docs/rollouts.md). Returns this when {@code clusterName} is already the cluster name.
+   */
+  public EffectiveSpec withClusterName(String clusterName) {
+    Objects.requireNonNull(clusterName, "clusterName");
+    if (clusterName.equals(clusterName())) {
+      return this;
+    }
+    DisaggCluster copy = SERIALIZATION.clone(cluster);
+    copy.getSpec().getDiscovery().setClusterName(clusterName);
+    return new EffectiveSpec(copy, etcdEndpoints, release);
   }
 
   /**

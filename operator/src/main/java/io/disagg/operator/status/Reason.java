@@ -19,6 +19,11 @@ public enum Reason {
   COMPLETE("Complete"),
   RECONCILING("Reconciling"),
   DRAINING("Draining"),
+  /**
+   * More than one pairing revision is present: a new one is started or an old one retires ({@code
+   * RolloutPlan.progressing()} is the message).
+   */
+  ROLLING_OUT("RollingOut"),
   // Degraded
   AS_EXPECTED("AsExpected"),
   UNSCHEDULABLE("Unschedulable"),

@@ -1,12 +1,15 @@
 package io.disagg.operator.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.disagg.operator.api.v1alpha1.AutoscalingLimit;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricSpec;
 import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.DrainStatus;
+import io.disagg.operator.api.v1alpha1.DrainedPod;
 import io.disagg.operator.api.v1alpha1.MetricsSource;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.PoolAutoscalingStatus;
@@ -115,17 +118,69 @@ class AutoscalingStepTest {
         .build();
   }
 
-  private static List<Pod> pods(int generation, int routers) {
+  /** The first revision (legacy names): two context workers, the generation workers, routers. */
+  private static AutoscalingStep.Scaled pods(int generation, int routers) {
+    return revision("demo-context", "demo-generation", generation, routers, Map.of());
+  }
+
+  private static AutoscalingStep.Scaled revision(
+      String context,
+      String generationSet,
+      int generation,
+      int routers,
+      Map<Pool, DrainStatus> drains) {
     List<Pod> out = new ArrayList<>();
-    out.add(pod("demo-context-0", "context", "127.1.0.1"));
-    out.add(pod("demo-context-1", "context", "127.1.0.2"));
+    out.add(pod(context + "-0", "context", "127.1.0.1"));
+    out.add(pod(context + "-1", "context", "127.1.0.2"));
     for (int i = 0; i < generation; i++) {
-      out.add(pod("demo-generation-" + i, "generation", "127.1.1." + (i + 1)));
+      out.add(pod(generationSet + "-" + i, "generation", "127.1.1." + (i + 1)));
     }
     for (int i = 0; i < routers; i++) {
       out.add(pod("demo-router-abc" + i, Labels.ROUTER_COMPONENT, "127.1.2." + (i + 1)));
     }
-    return out;
+    return new AutoscalingStep.Scaled(
+        Map.of(Pool.CONTEXT, context, Pool.GENERATION, generationSet), out, drains);
+  }
+
+  @Test
+  void readsTheServingRevisionsPodsAndLeavesOutTheOnesItDrains() {
+    DisaggCluster cr =
+        cluster(
+            MetricsSource.Router,
+            new AutoscalingMetricSpec(AutoscalingMetricType.InFlightRequests, 2.0));
+    cr.getSpec().getGeneration().setReplicas(3);
+    router.loads.put("127.1.2.1", new RouterLoad(0.0, 6.0));
+    DrainStatus drain = new DrainStatus();
+    DrainedPod drained = new DrainedPod();
+    drained.setName("demo-ab12c-gen-1");
+    drain.setPods(new ArrayList<>(List.of(drained)));
+    AutoscalingStep.Scaled later =
+        revision("demo-ab12c-ctx", "demo-ab12c-gen", 3, 1, Map.of(Pool.GENERATION, drain));
+    List<Pod> withOlder = new ArrayList<>(later.pods());
+    // A pod of the legacy-named revision, still present while it retires: not this pool's.
+    withOlder.add(pod("demo-generation-0", "generation", "127.1.1.9"));
+
+    AutoscalingStep.Result r =
+        step()
+            .run(
+                cr,
+                new AutoscalingStep.Scaled(later.statefulSets(), withOlder, later.drains()),
+                true);
+
+    assertThat(r.statuses().get(Pool.GENERATION).getObservedLoad())
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(m.getInstances())
+                    .as(
+                        "demo-ab12c-gen-0 and -2: -1 drains, demo-generation-0 is another revision's")
+                    .isEqualTo(2));
+    assertThatThrownBy(
+            () ->
+                new AutoscalingStep.Scaled(Map.of(Pool.CONTEXT, "x"), List.of(), Map.of())
+                    .statefulSet(Pool.GENERATION))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("generation");
   }
 
   /** What the reconciler writes: the result's statuses put into the cluster's status. */

@@ -8,8 +8,10 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Hashes;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelFixtures;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -67,11 +69,14 @@ class DependentsTest {
     }
     return new Plan(
         spec,
+        ModelFixtures.names(spec.cluster()),
         replicas,
+        spec.cluster().getSpec().getRouter().getReplicas(),
         files,
         env,
         hashes,
-        io.disagg.operator.model.RouterDeployments.configHash(files));
+        io.disagg.operator.model.RouterDeployments.configHash(files),
+        PairingRevision.of(spec).json());
   }
 
   private FakeApiServer server;
@@ -167,7 +172,7 @@ class DependentsTest {
       HasMetadata mine = d.getSecondaryResource(cr, ctx).orElseThrow();
       assertThat(mine.getMetadata().getName())
           .as(d.getClass().getSuperclass().getSimpleName())
-          .isEqualTo(d.childName(cr));
+          .isEqualTo(d.childName(cr, ctx));
     }
     assertThat(server.secondaries(Service.class)).hasSize(3);
     assertThat(
@@ -215,10 +220,90 @@ class DependentsTest {
   void childNameIsTheDesiredName() {
     DisaggCluster cr = ModelFixtures.cluster();
     for (var d : dependents) {
-      HasMetadata desired = d.desired(cr, server.context(cr, plan(cr)));
-      assertThat(desired.getMetadata().getName()).isEqualTo(d.childName(cr));
+      var ctx = server.context(cr, plan(cr));
+      HasMetadata desired = d.desired(cr, ctx);
+      assertThat(desired.getMetadata().getName()).isEqualTo(d.childName(cr, ctx));
       assertThat(desired.getMetadata().getNamespace()).isEqualTo(ModelFixtures.NAMESPACE);
     }
+  }
+
+  /**
+   * A later pairing revision: the dependents create its own ConfigMaps, StatefulSets and router
+   * Deployment under its names, selecting and labelling its pods with the revision, with its
+   * cluster_name; the headless Services, PDBs and router Service stay the shared ones, and the
+   * first revision's objects are left as they are.
+   */
+  @Test
+  void aLaterRevisionGetsItsOwnObjectsAndSharesTheServicesAndBudgets() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    reconcileAll(cr);
+    StatefulSet legacy = server.get(StatefulSet.class, "demo-context");
+    assertThat(legacy.getMetadata().getLabels())
+        .containsEntry(RevisionNames.LABEL, ModelFixtures.REVISION);
+    assertThat(legacy.getSpec().getSelector().getMatchLabels())
+        .doesNotContainKey(RevisionNames.LABEL);
+    assertThat(legacy.getSpec().getTemplate().getMetadata().getLabels())
+        .doesNotContainKey(RevisionNames.LABEL);
+
+    Plan first = plan(cr);
+    RevisionNames later =
+        new RevisionNames("demo", "abcdef0123", "abcde", "serving.demo.abcdef0123");
+    EffectiveSpec spec = first.spec().withClusterName(later.clusterName());
+    Plan next =
+        new Plan(
+            spec,
+            later,
+            first.replicas(),
+            0,
+            first.configFiles(),
+            first.fabricEnv(),
+            first.workerConfigHash(),
+            first.routerConfigHash(),
+            first.pairing());
+    server.writes.clear();
+    var ctx = server.context(cr, next);
+    dependents.forEach(d -> d.reconcile(cr, ctx));
+    assertThat(server.writes)
+        .containsExactly(
+            "create ConfigMap/demo-abcde-cfg",
+            "create ConfigMap/demo-abcde-fab",
+            "create StatefulSet/demo-abcde-ctx",
+            "create StatefulSet/demo-abcde-gen",
+            "create Deployment/demo-abcde-rtr");
+    StatefulSet sts = server.get(StatefulSet.class, "demo-abcde-ctx");
+    assertThat(sts.getSpec().getServiceName()).isEqualTo("demo-context");
+    assertThat(sts.getSpec().getSelector().getMatchLabels())
+        .containsEntry(RevisionNames.LABEL, "abcdef0123");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry(RevisionNames.LABEL, "abcdef0123");
+    assertThat(sts.getSpec().getTemplate().getSpec().getVolumes().get(0).getConfigMap().getName())
+        .isEqualTo("demo-abcde-cfg");
+    assertThat(
+            sts.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnvFrom()
+                .get(0)
+                .getConfigMapRef()
+                .getName())
+        .isEqualTo("demo-abcde-fab");
+    assertThat(server.get(Deployment.class, "demo-abcde-rtr").getSpec().getReplicas()).isZero();
+    assertThat(server.get(StatefulSet.class, "demo-context")).isEqualTo(legacy);
+    assertThat(server.get(Deployment.class, "demo-router").getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void aPlanRendersTheRevisionsClusterName() {
+    EffectiveSpec spec = EffectiveSpec.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
+    RevisionNames later =
+        new RevisionNames("demo", "abcdef0123", "abcde", spec.clusterName() + ".abcdef0123");
+    Plan p = Plan.of(spec, later, "{}", Map.of(Pool.CONTEXT, 1, Pool.GENERATION, 1), 0);
+    assertThat(p.spec().clusterName()).isEqualTo("serving.demo.abcdef0123");
+    assertThat(p.configFiles().get("router.yaml"))
+        .contains("cluster_name: serving.demo.abcdef0123");
+    assertThat(spec.clusterName()).isEqualTo("serving.demo");
   }
 
   @Test

@@ -80,6 +80,54 @@ class DeregistrationTest {
     }
   }
 
+  /**
+   * Each registration is written again as it is, so a watch sees it as new; one deleted (a drain)
+   * or changed since it was observed is left alone.
+   */
+  @Test
+  void reannouncesOnlyWhatIsStillAsObservedWithTheSameValueAndLease() throws Exception {
+    String cluster = "ns.reannounce";
+    try (TrtllmStyleWorker a =
+            new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.2.2.1", 8000, 30, 5).start();
+        TrtllmStyleWorker b =
+            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.2.2.2", 8000, 30, 5)
+                .start();
+        RegistrationWatch watch =
+            new RegistrationWatch(
+                client, cluster, null, scheduler, RegistrationWatch.Options.DEFAULT)) {
+      watch.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watch.snapshot().registrations().size() == 2);
+      List<Registration> seen = watch.snapshot().registrations();
+      Registration ra =
+          seen.stream().filter(r -> r.key().equals(a.key())).findFirst().orElseThrow();
+      Deregistration.deregister(client, List.of(b.key())); // drained after it was observed
+
+      assertThat(Deregistration.reannounce(client, seen, Duration.ofSeconds(5))).isEqualTo(1);
+
+      assertThat(b.keyExists()).as("a drained worker is not put back").isFalse();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(watch.snapshot().registrations())
+                      .singleElement()
+                      .satisfies(
+                          r -> {
+                            assertThat(r.key()).isEqualTo(a.key());
+                            assertThat(r.modRevision())
+                                .as("written again: an event")
+                                .isGreaterThan(ra.modRevision());
+                            assertThat(r.raw()).isEqualTo(ra.raw());
+                            assertThat(r.lease()).isEqualTo(ra.lease());
+                          }));
+      assertThat(Deregistration.reannounce(client, seen, Duration.ofSeconds(5)))
+          .as("changed since observed")
+          .isZero();
+    }
+  }
+
   @Test
   void refusesKeysThatAreNotWorkerRegistrations() throws Exception {
     try (TrtllmStyleWorker w =

@@ -13,6 +13,8 @@ import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -91,15 +93,15 @@ class DiscoveryEventSourceTest {
     DisaggCluster other = Fixtures.minimal("ns1", "beta");
     ResourceID id = ResourceID.fromResource(cr);
     ResourceID otherId = ResourceID.fromResource(other);
-    assertThat(source.snapshot(id)).isEmpty();
+    assertThat(only(source.snapshots(id))).isEmpty();
     assertThat(source.getSecondaryResources(cr)).isEmpty();
 
-    DiscoverySnapshot first = source.watch(cr, target, "ns1.alpha");
-    source.watch(other, target, "ns1.beta");
+    DiscoverySnapshot first = source.watch(cr, target, List.of("ns1.alpha")).get("ns1.alpha");
+    source.watch(other, target, List.of("ns1.beta")).get("ns1.beta");
     assertThat(first.reachable()).isFalse();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> eventsFor(id) >= 1 && source.snapshot(id).orElseThrow().reachable());
+        .until(() -> eventsFor(id) >= 1 && only(source.snapshots(id)).orElseThrow().reachable());
     awaitEtcdSees(2, 1); // two watches through one shared client
 
     long before = eventsFor(id);
@@ -107,11 +109,56 @@ class DiscoveryEventSourceTest {
     try (TrtllmStyleWorker w =
         new TrtllmStyleWorker(client, "ns1.alpha", Pool.CONTEXT, "10.3.0.1", 8000, 30, 5).start()) {
       await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) > before);
-      DiscoverySnapshot s = source.snapshot(id).orElseThrow();
+      DiscoverySnapshot s = only(source.snapshots(id)).orElseThrow();
       assertThat(s.registrations()).extracting(Registration::key).containsExactly(w.key());
       assertThat(source.getSecondaryResources(cr)).containsExactly(s);
-      assertThat(source.snapshot(otherId).orElseThrow().registrations()).isEmpty();
+      assertThat(only(source.snapshots(otherId)).orElseThrow().registrations()).isEmpty();
       assertThat(eventsFor(otherId)).isEqualTo(otherBefore);
+    }
+  }
+
+  /**
+   * One watch per pairing revision's cluster_name: {@code ns6.alpha} and {@code
+   * ns6.alpha.<revision>} each see only their own workers (upstream's prefix is {@code
+   * /trtllm-disagg/<cluster_name>/workers/}, disagg_auto_scaling.py get_worker_key_prefix), and a
+   * name no longer listed stops its watch.
+   */
+  @Test
+  void eachClusterNameOfOneClusterHasItsOwnWatch() throws Exception {
+    DisaggCluster cr = Fixtures.minimal("ns6", "alpha");
+    ResourceID id = ResourceID.fromResource(cr);
+    String first = "ns6.alpha";
+    String later = "ns6.alpha.0123456789";
+    source.watch(cr, target, List.of(first, later));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                source.snapshots(id).size() == 2
+                    && source.snapshots(id).values().stream()
+                        .allMatch(DiscoverySnapshot::reachable));
+    awaitEtcdSees(2, 1);
+    try (TrtllmStyleWorker old =
+            new TrtllmStyleWorker(client, first, Pool.CONTEXT, "10.6.0.1", 8000, 30, 5).start();
+        TrtllmStyleWorker fresh =
+            new TrtllmStyleWorker(client, later, Pool.CONTEXT, "10.6.0.2", 8000, 30, 5).start()) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  source.snapshots(id).get(first).registrations().size() == 1
+                      && source.snapshots(id).get(later).registrations().size() == 1);
+      assertThat(source.snapshots(id).get(first).registrations())
+          .extracting(Registration::key)
+          .containsExactly(old.key());
+      assertThat(source.snapshots(id).get(later).registrations())
+          .extracting(Registration::key)
+          .containsExactly(fresh.key());
+      assertThat(source.getSecondaryResources(cr)).hasSize(2);
+
+      assertThat(source.watch(cr, target, List.of(later))).containsOnlyKeys(later);
+      assertThat(source.snapshots(id)).containsOnlyKeys(later);
+      awaitEtcdSees(1, 1);
     }
   }
 
@@ -119,18 +166,22 @@ class DiscoveryEventSourceTest {
   void sameTargetAndNameKeepTheWatchAnythingElseReplacesIt() throws Exception {
     DisaggCluster cr = Fixtures.minimal("ns2", "alpha");
     ResourceID id = ResourceID.fromResource(cr);
-    source.watch(cr, target, "ns2.alpha");
+    source.watch(cr, target, List.of("ns2.alpha")).get("ns2.alpha");
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> source.snapshot(id).orElseThrow().reachable());
-    DiscoverySnapshot up = source.snapshot(id).orElseThrow();
-    assertThat(source.watch(cr, Targets.plain(etcd.clientUrl()), "ns2.alpha"))
+        .until(() -> only(source.snapshots(id)).orElseThrow().reachable());
+    DiscoverySnapshot up = only(source.snapshots(id)).orElseThrow();
+    assertThat(
+            source
+                .watch(cr, Targets.plain(etcd.clientUrl()), List.of("ns2.alpha"))
+                .get("ns2.alpha"))
         .as("an equal target and the same name keep the watch, which is up")
         .isSameAs(up);
     awaitEtcdSees(1, 1);
 
     // Another cluster name: a new watch (it starts over as not reachable) of the new prefix only.
-    assertThat(source.watch(cr, target, "ns2.renamed").reachable()).isFalse();
+    assertThat(source.watch(cr, target, List.of("ns2.renamed")).get("ns2.renamed").reachable())
+        .isFalse();
     try (TrtllmStyleWorker renamed =
             new TrtllmStyleWorker(client, "ns2.renamed", Pool.CONTEXT, "10.3.3.1", 8000, 30, 5)
                 .start();
@@ -141,8 +192,8 @@ class DiscoveryEventSourceTest {
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
-                  source.snapshot(id).orElseThrow().reachable()
-                      && source.snapshot(id).orElseThrow().registrations().stream()
+                  only(source.snapshots(id)).orElseThrow().reachable()
+                      && only(source.snapshots(id)).orElseThrow().registrations().stream()
                           .map(Registration::key)
                           .toList()
                           .equals(List.of(renamed.key())));
@@ -152,34 +203,40 @@ class DiscoveryEventSourceTest {
     // Another target, even for the same server: a new watch through a new client; the old one is
     // closed.
     EtcdTarget viaLocalhost = Targets.plain(etcd.clientUrl().replace("127.0.0.1", "localhost"));
-    assertThat(source.watch(cr, viaLocalhost, "ns2.renamed").reachable()).isFalse();
+    assertThat(
+            source.watch(cr, viaLocalhost, List.of("ns2.renamed")).get("ns2.renamed").reachable())
+        .isFalse();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> source.snapshot(id).orElseThrow().reachable());
+        .until(() -> only(source.snapshots(id)).orElseThrow().reachable());
     awaitEtcdSees(1, 1);
 
     // An etcd that does not answer: nothing of this etcd stays in use.
-    assertThat(source.watch(cr, Targets.plain("http://127.0.0.1:1"), "ns2.renamed").reachable())
+    assertThat(
+            source
+                .watch(cr, Targets.plain("http://127.0.0.1:1"), List.of("ns2.renamed"))
+                .get("ns2.renamed")
+                .reachable())
         .isFalse();
     awaitEtcdSees(0, 0);
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> source.snapshot(id).orElseThrow().lastError() != null);
-    assertThat(source.snapshot(id).orElseThrow().reachable()).isFalse();
+        .until(() -> only(source.snapshots(id)).orElseThrow().lastError() != null);
+    assertThat(only(source.snapshots(id)).orElseThrow().reachable()).isFalse();
   }
 
   @Test
   void deletingThePrimaryStopsItsWatch() throws Exception {
     DisaggCluster cr = Fixtures.minimal("ns3", "alpha");
     ResourceID id = ResourceID.fromResource(cr);
-    source.watch(cr, target, "ns3.alpha");
+    source.watch(cr, target, List.of("ns3.alpha")).get("ns3.alpha");
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> source.snapshot(id).orElseThrow().reachable());
+        .until(() -> only(source.snapshots(id)).orElseThrow().reachable());
 
     source.onResourceDeleted(cr);
 
-    assertThat(source.snapshot(id)).isEmpty();
+    assertThat(only(source.snapshots(id))).isEmpty();
     awaitEtcdSees(0, 0);
     long seen = eventsFor(id);
     try (TrtllmStyleWorker w =
@@ -198,17 +255,17 @@ class DiscoveryEventSourceTest {
     ResourceID id = ResourceID.fromResource(cr);
     assertThatThrownBy(() -> source.deregister(id, List.of("/trtllm-disagg/ns4.alpha/workers/x")))
         .isInstanceOf(IllegalStateException.class);
-    source.watch(cr, target, "ns4.alpha");
+    source.watch(cr, target, List.of("ns4.alpha")).get("ns4.alpha");
     try (TrtllmStyleWorker w =
         new TrtllmStyleWorker(client, "ns4.alpha", Pool.GENERATION, "10.3.2.1", 8000, 30, 5)
             .start()) {
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> source.snapshot(id).orElseThrow().registrations().size() == 1);
+          .until(() -> only(source.snapshots(id)).orElseThrow().registrations().size() == 1);
       assertThat(source.deregister(id, List.of(w.key()))).isEqualTo(1);
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> source.snapshot(id).orElseThrow().registrations().isEmpty());
+          .until(() -> only(source.snapshots(id)).orElseThrow().registrations().isEmpty());
       assertThat(w.keyExists()).isFalse();
     }
     source.unwatch(id);
@@ -222,9 +279,15 @@ class DiscoveryEventSourceTest {
     source.stop();
     assertThat(source.isRunning()).isFalse();
     source.start();
-    source.watch(cr, target, "ns5.alpha");
+    source.watch(cr, target, List.of("ns5.alpha")).get("ns5.alpha");
     await().atMost(Duration.ofSeconds(10)).until(() -> eventsFor(id) >= 1);
     source.stop();
     awaitEtcdSees(0, 0);
+  }
+
+  /** The snapshot of a DisaggCluster watching one cluster_name. */
+  private static Optional<DiscoverySnapshot> only(Map<String, DiscoverySnapshot> snapshots) {
+    assertThat(snapshots).hasSizeLessThanOrEqualTo(1);
+    return snapshots.values().stream().findFirst();
   }
 }

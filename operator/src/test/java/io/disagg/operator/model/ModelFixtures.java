@@ -18,7 +18,22 @@ public final class ModelFixtures {
   public static final String MODEL = "meta-llama/Llama-3.1-8B-Instruct";
   public static final String IMAGE = "nvcr.io/nvidia/tensorrt-llm/release:1.2.0";
 
+  /** A pairing revision for the names of {@link #names}. */
+  public static final String REVISION = "0123456789";
+
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  /**
+   * The first (legacy-named) revision of {@code cr}: {@code <name>-context}, ... and {@code
+   * cluster_name} its effective one ({@code <namespace>.<name>} when unset).
+   */
+  public static RevisionNames names(DisaggCluster cr) {
+    String clusterName =
+        cr.getSpec().getDiscovery() == null || cr.getSpec().getDiscovery().getClusterName() == null
+            ? cr.getMetadata().getNamespace() + "." + cr.getMetadata().getName()
+            : cr.getSpec().getDiscovery().getClusterName();
+    return new RevisionNames(cr.getMetadata().getName(), REVISION, null, clusterName);
+  }
 
   /** A minimal valid DisaggCluster: defaults everywhere, no EFA. */
   public static DisaggCluster cluster() {

@@ -49,7 +49,7 @@ class RouterAndServicesTest {
   @Test
   void routerLivenessIsTcpNotHealth() {
     Container c =
-        RouterDeployments.desired(cluster(), HASH)
+        RouterDeployments.desired(cluster(), ModelFixtures.names(cluster()), 1, HASH)
             .getSpec()
             .getTemplate()
             .getSpec()
@@ -64,6 +64,22 @@ class RouterAndServicesTest {
     // the startup probe gives the router at least its server start timeout
     assertThat(c.getStartupProbe().getPeriodSeconds() * c.getStartupProbe().getFailureThreshold())
         .isGreaterThanOrEqualTo(180);
+  }
+
+  @Test
+  void aLeavingRouterWaitsForTheEndpointsThenHasTheRequestTimeoutToFinish() {
+    DisaggCluster cr = cluster();
+    cr.getSpec().getRouter().setRequestTimeoutSeconds(120);
+    var pod =
+        RouterDeployments.desired(cr, ModelFixtures.names(cr), 1, HASH)
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertThat(pod.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly("sleep", "10");
+    assertThat(pod.getTerminationGracePeriodSeconds())
+        .as("the preStop's 10 s, then a request accepted at its end may take 120 s")
+        .isEqualTo(130L);
   }
 
   @Test
@@ -82,7 +98,9 @@ class RouterAndServicesTest {
         .setImagePullSecrets(
             List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("pull")));
 
-    Deployment d = RouterDeployments.desired(cr, HASH);
+    Deployment d =
+        RouterDeployments.desired(
+            cr, ModelFixtures.names(cr), cr.getSpec().getRouter().getReplicas(), HASH);
     assertThat(d.getMetadata().getName()).isEqualTo("demo-router");
     assertThat(d.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
     assertThat(d.getSpec().getReplicas()).isEqualTo(3);
@@ -209,12 +227,13 @@ class RouterAndServicesTest {
   @Test
   void configMapsCarryTheGivenData() {
     DisaggCluster cr = cluster();
-    var cm = ConfigMaps.config(cr, ModelFixtures.configData("c", "g", "r"));
+    var cm =
+        ConfigMaps.config(cr, ModelFixtures.names(cr), ModelFixtures.configData("c", "g", "r"));
     assertThat(cm.getMetadata().getName()).isEqualTo("demo-config");
     assertThat(cm.getData())
         .containsOnlyKeys("context.yaml", "generation.yaml", "router.yaml", "deregister.py");
     assertThat(cm.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
-    var fabric = ConfigMaps.fabric(cr, ModelFixtures.fabricEnv());
+    var fabric = ConfigMaps.fabric(cr, ModelFixtures.names(cr), ModelFixtures.fabricEnv());
     assertThat(fabric.getMetadata().getName()).isEqualTo("demo-fabric");
     assertThat(fabric.getData()).containsEntry("UCX_MAX_RNDV_RAILS", "1");
   }
@@ -238,14 +257,28 @@ class RouterAndServicesTest {
     DisaggCluster cr = cluster();
     var children =
         List.of(
-            ConfigMaps.config(cr, Map.of()), ConfigMaps.fabric(cr, Map.of()),
-            WorkerStatefulSets.desired(cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), HASH),
+            ConfigMaps.config(cr, ModelFixtures.names(cr), Map.of()),
+                ConfigMaps.fabric(cr, ModelFixtures.names(cr), Map.of()),
+            WorkerStatefulSets.desired(
+                    cr,
+                    ModelFixtures.names(cr),
+                    Pool.CONTEXT,
+                    Replicas.desired(cr, Pool.CONTEXT),
+                    HASH,
+                    "{}"),
                 WorkerStatefulSets.desired(
-                    cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), HASH),
+                    cr,
+                    ModelFixtures.names(cr),
+                    Pool.GENERATION,
+                    Replicas.desired(cr, Pool.GENERATION),
+                    HASH,
+                    "{}"),
             PoolServices.desired(cr, Pool.CONTEXT), PoolServices.desired(cr, Pool.GENERATION),
             PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
                 PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
-            RouterDeployments.desired(cr, HASH), RouterServices.desired(cr));
+            RouterDeployments.desired(
+                    cr, ModelFixtures.names(cr), cr.getSpec().getRouter().getReplicas(), HASH),
+                RouterServices.desired(cr));
     String[] kv = Labels.MANAGED_SELECTOR.split("=");
     for (var child : children) {
       assertThat(child.getMetadata().getLabels()).as(child.getKind()).containsEntry(kv[0], kv[1]);

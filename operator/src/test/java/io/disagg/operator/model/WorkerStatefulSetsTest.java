@@ -36,7 +36,8 @@ class WorkerStatefulSetsTest {
   private static final String HASH = "0123456789abcdef";
 
   private static StatefulSet sts(DisaggCluster cr, Pool pool) {
-    return WorkerStatefulSets.desired(cr, pool, Replicas.desired(cr, pool), HASH);
+    return WorkerStatefulSets.desired(
+        cr, ModelFixtures.names(cr), pool, Replicas.desired(cr, pool), HASH, "{}");
   }
 
   private static PodSpec pod(DisaggCluster cr, Pool pool) {
@@ -53,6 +54,19 @@ class WorkerStatefulSetsTest {
   }
 
   // --- StatefulSet shape ---------------------------------------------------------------------
+
+  @Test
+  void recordsThePairingFieldsOnTheStatefulSetNotOnItsPods() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    StatefulSet sts =
+        WorkerStatefulSets.desired(
+            cr, ModelFixtures.names(cr), Pool.CONTEXT, 1, HASH, "{\"image\":\"x\"}");
+    assertThat(sts.getMetadata().getAnnotations())
+        .containsEntry(RevisionNames.PAIRING, "{\"image\":\"x\"}");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+        .as("a new record (an operator upgrade) must not restart workers")
+        .doesNotContainKey(RevisionNames.PAIRING);
+  }
 
   @Test
   void statefulSetShape() {
@@ -570,7 +584,12 @@ class WorkerStatefulSetsTest {
     assertThat(
             Hashes.desiredHashOf(
                 WorkerStatefulSets.desired(
-                    cr, Pool.CONTEXT, Replicas.desired(cr, Pool.CONTEXT), "fedcba9876543210")))
+                    cr,
+                    ModelFixtures.names(cr),
+                    Pool.CONTEXT,
+                    Replicas.desired(cr, Pool.CONTEXT),
+                    "fedcba9876543210",
+                    "{}")))
         .isNotEqualTo(h1);
   }
 
@@ -606,13 +625,20 @@ class WorkerStatefulSetsTest {
             Hashes.desiredHashOf(
                 WorkerStatefulSets.desired(
                     cr,
+                    ModelFixtures.names(cr),
                     Pool.GENERATION,
                     Replicas.desired(cr, Pool.GENERATION),
-                    WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION))))
+                    WorkerStatefulSets.configHash(ctxChanged, env, Pool.GENERATION),
+                    "{}")))
         .isEqualTo(
             Hashes.desiredHashOf(
                 WorkerStatefulSets.desired(
-                    cr, Pool.GENERATION, Replicas.desired(cr, Pool.GENERATION), gen)));
+                    cr,
+                    ModelFixtures.names(cr),
+                    Pool.GENERATION,
+                    Replicas.desired(cr, Pool.GENERATION),
+                    gen,
+                    "{}")));
   }
 
   // --- helpers

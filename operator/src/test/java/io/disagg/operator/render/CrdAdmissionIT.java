@@ -113,6 +113,17 @@ class CrdAdmissionIT {
             generation: {shmSize: 0}
             fabric: {efa: {hugepages2Mi: "-1Mi"}}
           """,
+          // rollout: maxSurge (int-or-string CEL rule), strategy (enum)
+          """
+            context: {}
+            generation: {}
+            rollout: {context: {maxSurge: 0}, generation: {maxSurge: "101%"}}
+          """,
+          """
+            context: {}
+            generation: {}
+            rollout: {strategy: Rolling, context: {maxSurge: 1.5}}
+          """,
           // unknown fields
           """
             foo: 1

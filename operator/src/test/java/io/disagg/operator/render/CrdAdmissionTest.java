@@ -229,6 +229,40 @@ class CrdAdmissionTest {
   }
 
   @Test
+  void maxSurgeIsACountOrAPercentageNamedByItsField() throws Exception {
+    for (String ok : List.of("1", "10000", "\"1%\"", "\"25%\"", "\"100%\"")) {
+      CrdAdmission.Result r =
+          CRD.admit(
+              object(
+                  cluster(
+                      "  rollout: {strategy: Recreate, context: {maxSurge: "
+                          + ok
+                          + "}, generation: {maxSurge: "
+                          + ok
+                          + "}}\n")));
+      assertThat(r.messages()).as(ok).isEmpty();
+    }
+    String message =
+        "maxSurge must be a number of instances from 1 to 10000 or a percentage from 1% to 100%"
+            + " of the pool, such as 2 or \"25%\"";
+    for (String bad : List.of("0", "10001", "-1", "\"0%\"", "\"101%\"", "\"25\"", "\"x%\"")) {
+      CrdAdmission.Result r =
+          CRD.admit(object(cluster("  rollout: {generation: {maxSurge: " + bad + "}}\n")));
+      assertThat(r.messages())
+          .as(bad)
+          .containsExactly("spec.rollout.generation.maxSurge: Invalid value: \"\": " + message);
+    }
+    assertThat(CRD.admit(object(cluster("  rollout: {strategy: Rolling}\n"))).messages())
+        .containsExactly(
+            "spec.rollout.strategy: Unsupported value: \"Rolling\": supported values:"
+                + " \"Recreate\", \"RevisionSurge\"",
+            "<nil>: Invalid value: \"null\": " + CrdAdmission.CEL_NOT_CHECKED);
+    assertThat(CRD.admit(object(cluster("  rollout: {context: {maxSurge: 1.5}}\n"))).accepted())
+        .as("neither an integer nor a string")
+        .isFalse();
+  }
+
+  @Test
   void goFormattingOfValues() {
     assertThat(FieldError.goFloat(1000)).isEqualTo("1000");
     assertThat(FieldError.goFloat(0.25)).isEqualTo("0.25");

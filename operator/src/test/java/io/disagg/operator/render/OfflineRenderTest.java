@@ -9,10 +9,12 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.RouterServices;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.plan.Plan;
+import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.LocalCluster;
@@ -78,27 +80,38 @@ class OfflineRenderTest {
       for (Pool pool : Pool.values()) {
         replicas.put(pool, Replicas.desired(spec.cluster(), pool));
       }
-      Plan plan = Plan.of(spec, replicas);
+      Plan plan =
+          Plan.of(
+              spec,
+              RevisionNames.legacy(spec, PairingRevision.of(spec).hash()),
+              PairingRevision.of(spec).json(),
+              replicas,
+              spec.cluster().getSpec().getRouter().getReplicas());
       DisaggCluster cr = plan.cluster();
       List<HasMetadata> expected =
           List.of(
-              ConfigMaps.config(cr, plan.configFiles()),
-              ConfigMaps.fabric(cr, plan.fabricEnv()),
+              ConfigMaps.config(cr, plan.names(), plan.configFiles()),
+              ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()),
               PoolServices.desired(cr, Pool.CONTEXT),
               PoolServices.desired(cr, Pool.GENERATION),
               WorkerStatefulSets.desired(
                   cr,
+                  plan.names(),
                   Pool.CONTEXT,
                   replicas.get(Pool.CONTEXT),
-                  plan.workerConfigHash().get(Pool.CONTEXT)),
+                  plan.workerConfigHash().get(Pool.CONTEXT),
+                  plan.pairing()),
               WorkerStatefulSets.desired(
                   cr,
+                  plan.names(),
                   Pool.GENERATION,
                   replicas.get(Pool.GENERATION),
-                  plan.workerConfigHash().get(Pool.GENERATION)),
+                  plan.workerConfigHash().get(Pool.GENERATION),
+                  plan.pairing()),
               PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
               PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
-              RouterDeployments.desired(cr, plan.routerConfigHash()),
+              RouterDeployments.desired(
+                  cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()),
               RouterServices.desired(cr));
       assertThat(r.objects()).as(file.toString()).isEqualTo(expected);
 

@@ -7,8 +7,13 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
+import io.disagg.operator.api.v1alpha1.RolloutSpec;
+import io.disagg.operator.api.v1alpha1.RolloutStrategy;
+import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +50,30 @@ class EffectiveSpecTest {
     assertThat(eff.getSpec().getKvCacheTransfer().getBackend())
         .isEqualTo(KvCacheTransferBackend.NIXL);
     assertThat(eff.getSpec().getKvCacheTransfer().getNixlBackend()).isEqualTo(NixlBackend.UCX);
+  }
+
+  @Test
+  void rolloutDefaultsFillWhatIsUnsetAndKeepWhatIsSet() {
+    DisaggCluster cr = cr("etcd:2379");
+    DisaggCluster unset = EffectiveSpec.of(cr, List.of()).spec().cluster();
+    assertThat(cr.getSpec().getRollout()).as("the primary is never mutated").isNull();
+    RolloutSpec r = unset.getSpec().getRollout();
+    assertThat(r.getStrategy()).isEqualTo(RolloutStrategy.RevisionSurge);
+    for (Pool p : Pool.values()) {
+      assertThat(r.pool(p).getMaxSurge())
+          .isEqualTo(new IntOrString(EffectiveSpec.DEFAULT_MAX_SURGE))
+          .isEqualTo(new IntOrString("100%"));
+    }
+
+    RolloutSpec given = new RolloutSpec();
+    given.setStrategy(RolloutStrategy.Recreate);
+    given.setGeneration(new PoolRolloutSpec());
+    given.getGeneration().setMaxSurge(new IntOrString(2));
+    cr.getSpec().setRollout(given);
+    RolloutSpec set = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getRollout();
+    assertThat(set.getStrategy()).isEqualTo(RolloutStrategy.Recreate);
+    assertThat(set.getGeneration().getMaxSurge()).isEqualTo(new IntOrString(2));
+    assertThat(set.getContext().getMaxSurge()).isEqualTo(new IntOrString("100%"));
   }
 
   @Test

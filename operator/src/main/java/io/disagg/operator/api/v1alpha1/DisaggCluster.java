@@ -18,8 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * Kubernetes' 63-character label limit.
  *
  * <p>{@code kubectl get dgc} columns: the crd-generator orders them by JSON path, so they read AGE,
- * READY, CTX-DESIRED, CTX-READY, GEN-DESIRED, GEN-READY (and with {@code -o wide} REASON and
- * ENDPOINT).
+ * READY, CTX-DESIRED, CTX-READY, GEN-DESIRED, GEN-READY, REVISION (the serving pairing revision)
+ * and with {@code -o wide} REASON and ENDPOINT.
  */
 @Group(DisaggCluster.GROUP)
 @Version(DisaggCluster.VERSION)
@@ -49,6 +49,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Gen-Desired",
     jsonPath = ".status.generation.desiredReplicas",
     type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Revision",
+    jsonPath = ".status.servingRevision",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Endpoint",
     jsonPath = ".status.router.endpoint",

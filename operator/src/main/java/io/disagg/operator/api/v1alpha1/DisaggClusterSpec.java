@@ -88,6 +88,10 @@ public class DisaggClusterSpec {
       "Constraints coupling the autoscaling of both pools (GPU budget, context:generation ratio); each pool enables autoscaling in its own autoscaling block.")
   private ClusterAutoscalingSpec autoscaling;
 
+  @JsonPropertyDescription(
+      "How a change of the pairing revision (image, model, KV-cache layout, parallel sizes, transfer settings: see docs/rollouts.md) is rolled out: a new revision with its own workers, router and cluster_name next to the old one, retired once the new one serves. Other changes roll in place. Unset: strategy RevisionSurge, maxSurge 100% per pool.")
+  private RolloutSpec rollout;
+
   public String getModel() {
     return model;
   }
@@ -219,5 +223,13 @@ public class DisaggClusterSpec {
 
   public void setAutoscaling(ClusterAutoscalingSpec autoscaling) {
     this.autoscaling = autoscaling;
+  }
+
+  public RolloutSpec getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutSpec rollout) {
+    this.rollout = rollout;
   }
 }

@@ -41,6 +41,14 @@ public class DisaggClusterStatus {
   @JsonPropertyDescription("Worker registrations in etcd, as the router sees them.")
   private DiscoveryStatus discovery;
 
+  @JsonPropertyDescription(
+      "The pairing revision traffic is meant for (status.revisions[] with role Serving); unset before the first revision serves.")
+  private String servingRevision;
+
+  @JsonPropertyDescription(
+      "Every pairing revision present: during a rollout the serving one, the one rolling out and any retiring; otherwise one.")
+  private List<RevisionStatus> revisions;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -108,5 +116,21 @@ public class DisaggClusterStatus {
 
   public void setDiscovery(DiscoveryStatus discovery) {
     this.discovery = discovery;
+  }
+
+  public String getServingRevision() {
+    return servingRevision;
+  }
+
+  public void setServingRevision(String servingRevision) {
+    this.servingRevision = servingRevision;
+  }
+
+  public List<RevisionStatus> getRevisions() {
+    return revisions;
+  }
+
+  public void setRevisions(List<RevisionStatus> revisions) {
+    this.revisions = revisions;
   }
 }
