@@ -88,18 +88,31 @@ class RolloutIT {
                         .singleElement()
                         .extracting(RevisionStatus::getRevision)
                         .isEqualTo(d.getStatus().getServingRevision());
-                    assertThat(replicas(ns, "tinyllama-context")).isZero();
-                    assertThat(replicas(ns, "tinyllama-generation")).isZero();
+                    // the first revision's objects are deleted; the shared ones stay
+                    assertThat(
+                            ns.client()
+                                .apps()
+                                .statefulSets()
+                                .inNamespace(ns.name())
+                                .list()
+                                .getItems())
+                        .extracting(s -> s.getMetadata().getName())
+                        .doesNotContain("tinyllama-context", "tinyllama-generation");
                     assertThat(
                             ns.client()
                                 .apps()
                                 .deployments()
                                 .inNamespace(ns.name())
                                 .withName("tinyllama-router")
-                                .get()
-                                .getSpec()
-                                .getReplicas())
-                        .isZero();
+                                .get())
+                        .isNull();
+                    assertThat(
+                            ns.client()
+                                .configMaps()
+                                .inNamespace(ns.name())
+                                .withName("tinyllama-config")
+                                .get())
+                        .isNull();
                     assertThat(
                             Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY))
                         .isTrue();
@@ -150,6 +163,10 @@ class RolloutIT {
       assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .extracting(Event::getReason)
           .contains("RevisionCreated", "RevisionServing", "RevisionRetired");
+      // the shared objects stay
+      assertThat(ns.client().services().inNamespace(ns.name()).list().getItems())
+          .extracting(s -> s.getMetadata().getName())
+          .contains("tinyllama-context", "tinyllama-generation", "tinyllama-router");
     }
   }
 
@@ -196,13 +213,20 @@ class RolloutIT {
                         && get(ns).getStatus().getRevisions().size() == 2);
         patch(ns, "{\"spec\":{\"image\":\"" + image + "\"}}");
         assertThat(awaitRolledOut(ns, null)).isEqualTo(first);
-        assertThat(
-                ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().stream()
-                    .filter(s -> s.getMetadata().getName().endsWith("-ctx"))
-                    .toList())
-            .as("one later revision only (the abandoned one, at 0)")
-            .singleElement()
-            .satisfies(s -> assertThat(s.getSpec().getReplicas()).isZero());
+        await()
+            .atMost(TIMEOUT)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            ns.client()
+                                .apps()
+                                .statefulSets()
+                                .inNamespace(ns.name())
+                                .list()
+                                .getItems())
+                        .as("the abandoned revision is deleted, no third one was made")
+                        .extracting(s -> s.getMetadata().getName())
+                        .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation"));
         assertNoFailure(bed, load);
       }
     }
@@ -301,17 +325,6 @@ class RolloutIT {
 
   private static DisaggCluster get(TestNamespace ns) {
     return DisaggClusters.get(ns, "tinyllama");
-  }
-
-  private static int replicas(TestNamespace ns, String sts) {
-    return ns.client()
-        .apps()
-        .statefulSets()
-        .inNamespace(ns.name())
-        .withName(sts)
-        .get()
-        .getSpec()
-        .getReplicas();
   }
 
   private static void patch(TestNamespace ns, String json) {
