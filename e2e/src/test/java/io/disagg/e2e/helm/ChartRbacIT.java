@@ -303,7 +303,13 @@ class ChartRbacIT {
               if (!refused.isEmpty()) {
                 fail(
                     "the API server refused the operator: "
-                        + refused.stream().map(ApiRequest::permission).distinct().toList());
+                        + refused.stream().map(ApiRequest::permission).distinct().toList()
+                        + " "
+                        + refused.stream()
+                            .map(r -> r.method() + " " + r.path())
+                            .distinct()
+                            .limit(5)
+                            .toList());
               }
               return done.call();
             });

@@ -489,7 +489,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       for (HasMetadata o : doomed) {
         context
             .getClient()
-            .resource(o)
+            .genericKubernetesResources(HasMetadata.getApiVersion(o.getClass()), o.getKind())
+            .inNamespace(o.getMetadata().getNamespace())
+            .withName(o.getMetadata().getName())
             .withPropagationPolicy(DeletionPropagation.BACKGROUND)
             .delete();
       }
@@ -570,14 +572,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return drains;
   }
 
-  /** JSON merge patch of {@code spec.replicas} only. */
-  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void scale(
+  /**
+   * JSON merge patch of {@code spec.replicas} only, of the object as the informer holds it: Fabric8
+   * patches an operation that names no object ({@code withName}) only after reading it from the
+   * server ({@code HasMetadataOperation.patch(PatchContext, String)} calls {@code
+   * getItemOrRequireFromServer}), a GET the chart does not grant.
+   */
+  private static <T extends HasMetadata> void scale(
       Context<DisaggCluster> context, Class<T> type, T object, int replicas) {
     context
         .getClient()
         .resources(type)
-        .inNamespace(object.getMetadata().getNamespace())
-        .withName(object.getMetadata().getName())
+        .resource(object)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 
