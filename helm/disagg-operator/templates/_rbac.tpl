@@ -6,12 +6,15 @@ Role per watched namespace.
 */}}
 {{- define "disagg-operator.rules" -}}
 # Exactly the verbs the operator uses: ChartRbacIT runs the operator as this ServiceAccount through a
-# DisaggCluster's life (create, config change, scale up, drain, delete), fails on any refused request,
+# DisaggCluster's life (create, config change, scale up, drain, a rollout of a new pairing revision,
+# delete), fails on any refused request,
 # fails on any verb granted here but not used, and fails when any one rule is removed.
 # Reads come from informers (list + watch), never single gets. Children are server-side applied (a PATCH,
 # which needs create as well when it creates the object), except ConfigMaps, which JOSDK creates and
-# updates without SSA. Nothing is ever deleted by the operator: children go with their DisaggCluster
-# through owner references (garbage collection), and the operator adds no finalizer.
+# updates without SSA. The operator deletes only the StatefulSets, router Deployment and ConfigMaps of
+# a pairing revision it retired (at 0, no pod left, owned by the DisaggCluster); everything else goes
+# with its DisaggCluster through owner references (garbage collection), and the operator adds no
+# finalizer.
 - apiGroups: ["serving.disagg.io"]
   resources: ["disaggclusters"]
   verbs: ["list", "watch"]
@@ -20,16 +23,16 @@ Role per watched namespace.
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["list", "watch", "create", "update"]
+  verbs: ["list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
-  verbs: ["list", "watch", "create", "patch"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["list", "watch", "create", "patch"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch"]

@@ -238,8 +238,9 @@ class ChartRbacIT {
 
   /**
    * Create → Ready, a config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1,
-   * delete → children gone. Fails at once (instead of at the step's timeout) when a request of the
-   * operator was refused.
+   * an image change (a new pairing revision; the first is retired and deleted), delete → children
+   * gone. Fails at once (instead of at the step's timeout) when a request of the operator was
+   * refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
@@ -253,6 +254,22 @@ class ChartRbacIT {
     until(op, () -> ready(ns, 2));
     DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"generation\":{\"replicas\":1}}}");
     until(op, () -> ready(ns, 1) && statefulSetReplicas(ns) == 1);
+    // A new pairing revision: created next to the first, serving, the first retired and deleted.
+    DisaggClusters.mergePatch(
+        ns, NAME, "{\"spec\":{\"image\":\"nvcr.io/nvidia/tensorrt-llm/release:1.2.0rc2\"}}");
+    until(
+        op,
+        () ->
+            ready(ns, 1)
+                && ns.client()
+                        .apps()
+                        .statefulSets()
+                        .inNamespace(ns.name())
+                        .withName(NAME + "-context")
+                        .get()
+                    == null
+                && ns.client().configMaps().inNamespace(ns.name()).withName(NAME + "-config").get()
+                    == null);
     DisaggClusters.delete(ns, NAME);
     // Nothing left behind: children (garbage collection) and the workers' registrations in etcd.
     until(
@@ -286,7 +303,13 @@ class ChartRbacIT {
               if (!refused.isEmpty()) {
                 fail(
                     "the API server refused the operator: "
-                        + refused.stream().map(ApiRequest::permission).distinct().toList());
+                        + refused.stream().map(ApiRequest::permission).distinct().toList()
+                        + " "
+                        + refused.stream()
+                            .map(r -> r.method() + " " + r.path())
+                            .distinct()
+                            .limit(5)
+                            .toList());
               }
               return done.call();
             });

@@ -54,10 +54,12 @@ class HelmChartTest {
     List<String> applied = List.of("list", "watch", "create", "patch");
     m.put("serving.disagg.io/disaggclusters", List.of("list", "watch"));
     m.put("serving.disagg.io/disaggclusters/status", List.of("patch"));
-    m.put("/configmaps", List.of("list", "watch", "create", "update"));
+    // a retired pairing revision's ConfigMaps, StatefulSets and router Deployment are deleted
+    List<String> retired = List.of("list", "watch", "create", "patch", "delete");
+    m.put("/configmaps", List.of("list", "watch", "create", "update", "delete"));
     m.put("/services", applied);
-    m.put("apps/statefulsets", applied);
-    m.put("apps/deployments", applied);
+    m.put("apps/statefulsets", retired);
+    m.put("apps/deployments", retired);
     m.put("policy/poddisruptionbudgets", applied);
     m.put("/pods", List.of("list", "watch"));
     m.put("/events", List.of("create"));

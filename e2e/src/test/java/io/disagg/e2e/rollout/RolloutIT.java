@@ -7,8 +7,14 @@ import io.disagg.e2e.testing.ServiceEndpoints;
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.e2e.trtllm.LoadClient;
 import io.disagg.e2e.trtllm.SimulatedWorker;
+import io.disagg.e2e.trtllm.WorkerRole;
+import io.disagg.operator.api.v1alpha1.AutoscalingBehavior;
+import io.disagg.operator.api.v1alpha1.AutoscalingMetricSpec;
+import io.disagg.operator.api.v1alpha1.AutoscalingMetricType;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.PoolAutoscalingSpec;
 import io.disagg.operator.api.v1alpha1.RevisionStatus;
+import io.disagg.operator.api.v1alpha1.ScalingRules;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
@@ -17,6 +23,7 @@ import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,18 +95,31 @@ class RolloutIT {
                         .singleElement()
                         .extracting(RevisionStatus::getRevision)
                         .isEqualTo(d.getStatus().getServingRevision());
-                    assertThat(replicas(ns, "tinyllama-context")).isZero();
-                    assertThat(replicas(ns, "tinyllama-generation")).isZero();
+                    // the first revision's objects are deleted; the shared ones stay
+                    assertThat(
+                            ns.client()
+                                .apps()
+                                .statefulSets()
+                                .inNamespace(ns.name())
+                                .list()
+                                .getItems())
+                        .extracting(s -> s.getMetadata().getName())
+                        .doesNotContain("tinyllama-context", "tinyllama-generation");
                     assertThat(
                             ns.client()
                                 .apps()
                                 .deployments()
                                 .inNamespace(ns.name())
                                 .withName("tinyllama-router")
-                                .get()
-                                .getSpec()
-                                .getReplicas())
-                        .isZero();
+                                .get())
+                        .isNull();
+                    assertThat(
+                            ns.client()
+                                .configMaps()
+                                .inNamespace(ns.name())
+                                .withName("tinyllama-config")
+                                .get())
+                        .isNull();
                     assertThat(
                             Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY))
                         .isTrue();
@@ -150,6 +170,10 @@ class RolloutIT {
       assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .extracting(Event::getReason)
           .contains("RevisionCreated", "RevisionServing", "RevisionRetired");
+      // the shared objects stay
+      assertThat(ns.client().services().inNamespace(ns.name()).list().getItems())
+          .extracting(s -> s.getMetadata().getName())
+          .contains("tinyllama-context", "tinyllama-generation", "tinyllama-router");
     }
   }
 
@@ -196,15 +220,144 @@ class RolloutIT {
                         && get(ns).getStatus().getRevisions().size() == 2);
         patch(ns, "{\"spec\":{\"image\":\"" + image + "\"}}");
         assertThat(awaitRolledOut(ns, null)).isEqualTo(first);
-        assertThat(
-                ns.client().apps().statefulSets().inNamespace(ns.name()).list().getItems().stream()
-                    .filter(s -> s.getMetadata().getName().endsWith("-ctx"))
-                    .toList())
-            .as("one later revision only (the abandoned one, at 0)")
-            .singleElement()
-            .satisfies(s -> assertThat(s.getSpec().getReplicas()).isZero());
+        await()
+            .atMost(TIMEOUT)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            ns.client()
+                                .apps()
+                                .statefulSets()
+                                .inNamespace(ns.name())
+                                .list()
+                                .getItems())
+                        .as("the abandoned revision is deleted, no third one was made")
+                        .extracting(s -> s.getMetadata().getName())
+                        .containsExactlyInAnyOrder("tinyllama-context", "tinyllama-generation"));
         assertNoFailure(bed, load);
       }
+    }
+  }
+
+  @Test
+  void aNewRevisionThatCannotBeScheduledLeavesTheOldOneServingAndSaysWhy(TestNamespace ns)
+      throws Exception {
+    try (Testbed bed = Testbed.start(ns, 50)) {
+      String first = serving(ns, bed);
+      try (ServiceEndpoints router =
+              ServiceEndpoints.of(ns.client(), ns.name(), "tinyllama-router");
+          LoadClient load = load(router)) {
+        await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 30);
+        // The new revision's generation pods select nodes that do not exist.
+        patch(
+            ns,
+            "{\"spec\":{\"image\":\""
+                + NEW_IMAGE
+                + "\",\"generation\":{\"nodeSelector\":{\"disagg.test/no-such-node\":\"x\"}}}}");
+        await()
+            .atMost(TIMEOUT)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            Conditions.find(
+                                    get(ns).getStatus().getConditions(), ConditionType.PROGRESSING)
+                                .map(c -> c.getMessage())
+                                .orElse(""))
+                        .contains("cannot be scheduled"));
+        await()
+            .during(Duration.ofSeconds(10))
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  DisaggCluster d = get(ns);
+                  assertThat(d.getStatus().getServingRevision()).isEqualTo(first);
+                  assertThat(d.getStatus().getGeneration().getDrain())
+                      .as("nothing drained")
+                      .isNull();
+                  assertThat(d.getStatus().getContext().getDrain()).isNull();
+                  assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(2);
+                  assertThat(d.getStatus().getContext().getRegisteredInstances()).isEqualTo(2);
+                });
+        // The selector is an in-place field: removing it lets the same new revision through.
+        patch(ns, "{\"spec\":{\"generation\":{\"nodeSelector\":null}}}");
+        assertThat(awaitRolledOut(ns, first)).isNotEqualTo(first);
+        assertNoFailure(bed, load);
+      }
+    }
+  }
+
+  @Test
+  void aChangeWhileAutoscaledLandsTheNewRevisionAtTheAutoscaledCount(TestNamespace ns)
+      throws Exception {
+    try (Testbed bed = Testbed.start(ns, 50)) {
+      DisaggCluster cr = bed.sample("minimal.yaml");
+      var gen = cr.getSpec().getGeneration();
+      gen.setReplicas(1);
+      gen.setMinimalInstances(1);
+      gen.setMaxInstances(3);
+      PoolAutoscalingSpec a = new PoolAutoscalingSpec();
+      a.setEnabled(true);
+      a.setEvaluationIntervalSeconds(5);
+      a.setMetrics(
+          new ArrayList<>(
+              List.of(new AutoscalingMetricSpec(AutoscalingMetricType.KvCacheUtilization, 0.8))));
+      AutoscalingBehavior b = new AutoscalingBehavior();
+      ScalingRules up = new ScalingRules();
+      up.setStabilizationWindowSeconds(0);
+      up.setPeriodSeconds(5);
+      ScalingRules down = new ScalingRules();
+      down.setStabilizationWindowSeconds(600); // no scale-down during the test
+      b.setScaleUp(up);
+      b.setScaleDown(down);
+      a.setBehavior(b);
+      gen.setAutoscaling(a);
+      ns.client().resource(cr).create();
+      // Full KV caches: the pool grows to its maximum, 3.
+      await()
+          .atMost(TIMEOUT)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                bed.kubelet().workers().values().stream()
+                    .filter(w -> w.role() == WorkerRole.GENERATION)
+                    .forEach(w -> w.setKvCacheUtilization(1.0));
+                DisaggCluster d = get(ns);
+                assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(3);
+              });
+      String first = get(ns).getStatus().getServingRevision();
+
+      patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
+
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          ns.client()
+                              .apps()
+                              .statefulSets()
+                              .inNamespace(ns.name())
+                              .list()
+                              .getItems())
+                      .filteredOn(s -> s.getMetadata().getName().endsWith("-gen"))
+                      .singleElement()
+                      .satisfies(
+                          s ->
+                              assertThat(s.getSpec().getReplicas())
+                                  .as("created at the autoscaled count, not the floor")
+                                  .isEqualTo(3)));
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                DisaggCluster d = get(ns);
+                assertThat(d.getStatus().getServingRevision()).isNotEqualTo(first);
+                assertThat(d.getStatus().getRevisions()).hasSize(1);
+                assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(3);
+                assertThat(d.getStatus().getGeneration().getAutoscaling().getDesiredReplicas())
+                    .as("the autoscaler's state carried over")
+                    .isEqualTo(3);
+              });
     }
   }
 
@@ -301,17 +454,6 @@ class RolloutIT {
 
   private static DisaggCluster get(TestNamespace ns) {
     return DisaggClusters.get(ns, "tinyllama");
-  }
-
-  private static int replicas(TestNamespace ns, String sts) {
-    return ns.client()
-        .apps()
-        .statefulSets()
-        .inNamespace(ns.name())
-        .withName(sts)
-        .get()
-        .getSpec()
-        .getReplicas();
   }
 
   private static void patch(TestNamespace ns, String json) {

@@ -51,6 +51,9 @@ import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -86,6 +89,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -350,6 +354,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     if (valid && !effective.spec().release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS)) {
       reannounce(cr, context, observed, seen);
     }
+    if (valid) {
+      deleteRetired(cr, context, observed, revisions, rollout, desired);
+    }
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
     String shown =
@@ -437,6 +444,82 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   /**
+   * Deletes the objects of each retired revision: one the plan retires now ({@link
+   * RolloutPlan.Action#DELETE}: its router, then its context, then its generation pool are at 0),
+   * and one retired before (at 0 everywhere, no longer in the status) whose objects are still
+   * there; never the desired revision, never one with a pod left. Its StatefulSets, router
+   * Deployment and ConfigMaps go; the headless Services, PDBs and the router Service are shared by
+   * every revision and stay. Each object is deleted only when it is this DisaggCluster's (an owner
+   * reference to it) and carries the revision's label.
+   */
+  private static void deleteRetired(
+      DisaggCluster cr,
+      Context<DisaggCluster> context,
+      RolloutObservation observed,
+      List<RolloutPlanner.ObservedRevision> live,
+      RolloutPlan rollout,
+      String desired) {
+    Set<String> retired = new java.util.LinkedHashSet<>();
+    rollout.revisions().stream()
+        .filter(r -> r.action() == RolloutPlan.Action.DELETE)
+        .forEach(r -> retired.add(r.revision()));
+    Set<String> liveNames =
+        live.stream().map(RolloutPlanner.ObservedRevision::revision).collect(Collectors.toSet());
+    observed.names().keySet().stream().filter(r -> !liveNames.contains(r)).forEach(retired::add);
+    retired.remove(desired);
+    for (String revision : retired) {
+      RevisionNames n = observed.names().get(revision);
+      if (n == null || !observed.pods().getOrDefault(revision, List.of()).isEmpty()) {
+        continue;
+      }
+      Set<String> names =
+          Set.of(
+              n.pool(Pool.CONTEXT),
+              n.pool(Pool.GENERATION),
+              n.router(),
+              n.configMap(),
+              n.fabricConfigMap());
+      List<HasMetadata> doomed = new ArrayList<>();
+      Stream.of(StatefulSet.class, Deployment.class, ConfigMap.class)
+          .flatMap(type -> context.getSecondaryResourcesAsStream(type))
+          .filter(o -> names.contains(o.getMetadata().getName()))
+          .filter(o -> revision.equals(labelOf(o, RevisionNames.LABEL)))
+          .filter(o -> ownedBy(o, cr))
+          .forEach(doomed::add);
+      for (HasMetadata o : doomed) {
+        context
+            .getClient()
+            .genericKubernetesResources(HasMetadata.getApiVersion(o.getClass()), o.getKind())
+            .inNamespace(o.getMetadata().getNamespace())
+            .withName(o.getMetadata().getName())
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+            .delete();
+      }
+      if (!doomed.isEmpty()) {
+        LOG.infof(
+            "%s/%s: deleted retired revision %s: %s",
+            cr.getMetadata().getNamespace(),
+            cr.getMetadata().getName(),
+            revision,
+            doomed.stream().map(o -> o.getKind() + " " + o.getMetadata().getName()).toList());
+      }
+    }
+  }
+
+  private static String labelOf(HasMetadata o, String key) {
+    return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
+  }
+
+  private static boolean ownedBy(HasMetadata o, DisaggCluster cr) {
+    return o.getMetadata().getOwnerReferences() != null
+        && o.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                r ->
+                    cr.getMetadata().getUid() != null
+                        && cr.getMetadata().getUid().equals(r.getUid()));
+  }
+
+  /**
    * An older revision is frozen: never rendered from the current spec, only its replicas change,
    * through a JSON merge patch of {@code spec.replicas} (a server-side apply of a partial object
    * would drop the fields the operator's field manager no longer sends). Its scale-downs drain like
@@ -489,14 +572,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return drains;
   }
 
-  /** JSON merge patch of {@code spec.replicas} only. */
-  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void scale(
+  /**
+   * JSON merge patch of {@code spec.replicas} only, of the object as the informer holds it: Fabric8
+   * patches an operation that names no object ({@code withName}) only after reading it from the
+   * server ({@code HasMetadataOperation.patch(PatchContext, String)} calls {@code
+   * getItemOrRequireFromServer}), a GET the chart does not grant.
+   */
+  private static <T extends HasMetadata> void scale(
       Context<DisaggCluster> context, Class<T> type, T object, int replicas) {
     context
         .getClient()
         .resources(type)
-        .inNamespace(object.getMetadata().getNamespace())
-        .withName(object.getMetadata().getName())
+        .resource(object)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 

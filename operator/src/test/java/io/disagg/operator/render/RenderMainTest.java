@@ -73,6 +73,7 @@ class RenderMainTest {
             "commands/llama-70b-efa-context.worker.sh",
             "commands/llama-70b-efa-generation.worker.preStop.sh",
             "commands/llama-70b-efa-generation.worker.sh",
+            "commands/llama-70b-efa-router.router.preStop.sh",
             "commands/llama-70b-efa-router.router.sh",
             "configmap-llama-70b-efa-config.yaml",
             "configmap-llama-70b-efa-fabric.yaml",
@@ -102,10 +103,11 @@ class RenderMainTest {
     Run r = run(sample("minimal.yaml"));
     assertThat(r.code()).as(r.err()).isEqualTo(RenderMain.OK);
     List<Map<String, Object>> docs = documents(r.out());
-    assertThat(docs).hasSize(10 + 5 + 5);
+    // 10 objects, 5 TensorRT-LLM files, 6 commands (each container and each preStop hook)
+    assertThat(docs).hasSize(10 + 5 + 6);
     assertThat(docs.subList(0, 10))
         .allSatisfy(d -> assertThat(d).containsKeys("apiVersion", "kind"));
-    assertThat(docs.subList(10, 20))
+    assertThat(docs.subList(10, 21))
         .allSatisfy(d -> assertThat(d).containsOnlyKeys("path", "content"));
     assertThat(r.out()).contains("# Source: statefulset-tinyllama-context.yaml\n");
 
