@@ -213,43 +213,44 @@ class DisaggClusterReconcilerIT {
       assertThat(sts(ns, "tinyllama-context").getMetadata().getGeneration())
           .isEqualTo(ctxBefore.getMetadata().getGeneration());
 
+      // The image decides whether workers can pair: a new pairing revision, under its own names,
+      // replaces the first one (docs/rollouts.md), whose StatefulSets are then deleted.
       mergePatch(
           ns, "tinyllama", "{\"spec\":{\"image\":\"nvcr.io/nvidia/tensorrt-llm/release:1.2.0\"}}");
       await()
           .atMost(TIMEOUT)
           .untilAsserted(
               () -> {
-                assertThat(
-                        sts(ns, "tinyllama-context")
-                            .getSpec()
-                            .getTemplate()
-                            .getSpec()
-                            .getContainers()
-                            .get(0)
-                            .getImage())
-                    .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
-                assertThat(
-                        sts(ns, "tinyllama-generation")
-                            .getSpec()
-                            .getTemplate()
-                            .getSpec()
-                            .getContainers()
-                            .get(0)
-                            .getImage())
-                    .isEqualTo("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
+                List<StatefulSet> all =
+                    c.apps().statefulSets().inNamespace(ns.name()).list().getItems();
+                assertThat(all)
+                    .extracting(s -> s.getMetadata().getName())
+                    .hasSize(2)
+                    .allMatch(n -> n.matches("tinyllama-[0-9a-f]{5}-(ctx|gen)"));
+                assertThat(all)
+                    .extracting(
+                        s -> s.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                    .containsOnly("nvcr.io/nvidia/tensorrt-llm/release:1.2.0");
               });
+      String ctxName =
+          c.apps().statefulSets().inNamespace(ns.name()).list().getItems().stream()
+              .map(s -> s.getMetadata().getName())
+              .filter(n -> n.endsWith("-ctx"))
+              .findFirst()
+              .orElseThrow();
+      String fabric = ctxName.replace("-ctx", "-fab");
 
-      String oldUid = sts(ns, "tinyllama-context").getMetadata().getUid();
-      c.apps().statefulSets().inNamespace(ns.name()).withName("tinyllama-context").delete();
-      c.configMaps().inNamespace(ns.name()).withName("tinyllama-fabric").delete();
+      String oldUid = sts(ns, ctxName).getMetadata().getUid();
+      c.apps().statefulSets().inNamespace(ns.name()).withName(ctxName).delete();
+      c.configMaps().inNamespace(ns.name()).withName(fabric).delete();
       await()
           .atMost(TIMEOUT)
           .untilAsserted(
               () -> {
-                StatefulSet again = sts(ns, "tinyllama-context");
+                StatefulSet again = sts(ns, ctxName);
                 assertThat(again).isNotNull();
                 assertThat(again.getMetadata().getUid()).isNotEqualTo(oldUid);
-                assertThat(c.configMaps().inNamespace(ns.name()).withName("tinyllama-fabric").get())
+                assertThat(c.configMaps().inNamespace(ns.name()).withName(fabric).get())
                     .isNotNull();
               });
       awaitReady(ns, cr);
