@@ -185,13 +185,7 @@ class RolloutIT {
               ServiceEndpoints.of(ns.client(), ns.name(), "tinyllama-router");
           LoadClient load = load(router)) {
         await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 30);
-        patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
-        await()
-            .atMost(TIMEOUT)
-            .until(
-                () ->
-                    get(ns).getStatus().getRevisions() != null
-                        && get(ns).getStatus().getRevisions().size() == 2);
+        startRollout(ns);
         bed.stopOperator();
         bed.startOperator();
         String second = awaitRolledOut(ns, first);
@@ -211,13 +205,7 @@ class RolloutIT {
               ServiceEndpoints.of(ns.client(), ns.name(), "tinyllama-router");
           LoadClient load = load(router)) {
         await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 30);
-        patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
-        await()
-            .atMost(TIMEOUT)
-            .until(
-                () ->
-                    get(ns).getStatus().getRevisions() != null
-                        && get(ns).getStatus().getRevisions().size() == 2);
+        startRollout(ns);
         patch(ns, "{\"spec\":{\"image\":\"" + image + "\"}}");
         assertThat(awaitRolledOut(ns, null)).isEqualTo(first);
         await()
@@ -387,6 +375,17 @@ class RolloutIT {
     awaitServing(ns, 2, 2);
     await().atMost(TIMEOUT).until(() -> get(ns).getStatus().getServingRevision() != null);
     return get(ns).getStatus().getServingRevision();
+  }
+
+  /** Changes the image and waits until the new revision is present next to the first. */
+  private static void startRollout(TestNamespace ns) {
+    patch(ns, "{\"spec\":{\"image\":\"" + NEW_IMAGE + "\"}}");
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                get(ns).getStatus().getRevisions() != null
+                    && get(ns).getStatus().getRevisions().size() == 2);
   }
 
   private static LoadClient load(ServiceEndpoints router) {

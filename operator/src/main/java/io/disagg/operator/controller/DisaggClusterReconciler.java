@@ -349,12 +349,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
           olderDrains.put(r.revision(), scaleOlder(cr, context, observed, r, seen, waiting, now));
         }
       }
-    }
-
-    if (valid && !effective.spec().release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS)) {
-      reannounce(cr, context, observed, seen);
-    }
-    if (valid) {
+      if (!effective.spec().release().has(Feature.ROUTER_ROUTES_EARLIER_WORKERS)) {
+        reannounce(cr, context, observed, seen);
+      }
       deleteRetired(cr, context, observed, revisions, rollout, desired);
     }
 
@@ -422,8 +419,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   /**
    * The revisions the planner sees: every present one but a retired one (both pools and the router
    * at 0, no router pod left) that the status no longer lists (its retirement was reported) and
-   * that is not the desired one. Retired revisions' objects stay at 0 (the operator deletes
-   * nothing, docs/rollouts.md); a rollback to one scales it up again.
+   * that is not the desired one. Such a revision's objects are deleted ({@link #deleteRetired}); a
+   * rollback to it creates it again.
    */
   private static List<RolloutPlanner.ObservedRevision> live(
       DisaggCluster cr, RolloutObservation observed, String desired) {
@@ -483,7 +480,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       Stream.of(StatefulSet.class, Deployment.class, ConfigMap.class)
           .flatMap(type -> context.getSecondaryResourcesAsStream(type))
           .filter(o -> names.contains(o.getMetadata().getName()))
-          .filter(o -> revision.equals(labelOf(o, RevisionNames.LABEL)))
+          .filter(o -> revision.equals(RolloutObservation.label(o)))
           .filter(o -> ownedBy(o, cr))
           .forEach(doomed::add);
       for (HasMetadata o : doomed) {
@@ -504,10 +501,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             doomed.stream().map(o -> o.getKind() + " " + o.getMetadata().getName()).toList());
       }
     }
-  }
-
-  private static String labelOf(HasMetadata o, String key) {
-    return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
   }
 
   private static boolean ownedBy(HasMetadata o, DisaggCluster cr) {

@@ -276,7 +276,8 @@ public record RolloutObservation(
     return false;
   }
 
-  private static String label(HasMetadata o) {
+  /** The revision an object's label {@link RevisionNames#LABEL} names, or null. */
+  public static String label(HasMetadata o) {
     Map<String, String> l = o.getMetadata().getLabels();
     return l == null ? null : l.get(RevisionNames.LABEL);
   }
