@@ -1,0 +1,155 @@
+package io.disagg.operator.healing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.disagg.operator.api.v1alpha1.WorkerRecovery;
+import io.disagg.operator.healing.UnregisteredWorkers.Decision;
+import io.disagg.operator.healing.UnregisteredWorkers.Input;
+import io.disagg.operator.healing.UnregisteredWorkers.Settings;
+import io.disagg.operator.healing.UnregisteredWorkers.Worker;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class UnregisteredWorkersTest {
+
+  private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+  private static final Settings ON =
+      new Settings(true, Duration.ofSeconds(60), Duration.ofSeconds(30));
+
+  private static Worker serving(String pod) {
+    return new Worker(pod, "uid-" + pod, true, false, false, true);
+  }
+
+  private static Worker unregistered(String pod) {
+    return new Worker(pod, "uid-" + pod, true, false, false, false);
+  }
+
+  private static Decision plan(
+      List<Worker> workers, Map<String, Instant> since, WorkerRecovery last, Instant now) {
+    return UnregisteredWorkers.plan(new Input(workers, true, since, last, ON, now));
+  }
+
+  @Test
+  void aReadyUnregisteredWorkerIsRestartedOnlyAfterTheTimeout() {
+    List<Worker> ws = List.of(serving("w-0"), unregistered("w-1"));
+    Decision first = plan(ws, Map.of(), null, T0);
+    assertThat(first.unregisteredSince()).containsExactly(Map.entry("uid-w-1", T0));
+    assertThat(first.count()).isZero();
+    assertThat(first.restart()).isNull();
+    assertThat(first.nextCheck()).isEqualTo(T0.plusSeconds(60));
+
+    Decision early = plan(ws, first.unregisteredSince(), null, T0.plusSeconds(59));
+    assertThat(early.restart()).isNull();
+
+    Decision due = plan(ws, early.unregisteredSince(), null, T0.plusSeconds(60));
+    assertThat(due.count()).isEqualTo(1);
+    assertThat(due.restart().worker().pod()).isEqualTo("w-1");
+    assertThat(due.restart().unregisteredFor()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(due.restart().message()).contains("w-1", "60 s");
+  }
+
+  @Test
+  void registeredNotReadyTerminatingOrDrainedWorkersAreNeverCandidates() {
+    List<Worker> ws =
+        List.of(
+            serving("a"),
+            new Worker("b", "uid-b", false, false, false, false), // starting
+            new Worker("c", "uid-c", true, true, false, false), // terminating
+            new Worker("d", "uid-d", true, false, true, false)); // drained by the operator
+    Map<String, Instant> old = Map.of("uid-a", T0, "uid-b", T0, "uid-c", T0, "uid-d", T0);
+    Decision d = plan(ws, old, null, T0.plusSeconds(3600));
+    assertThat(d.unregisteredSince()).isEmpty();
+    assertThat(d.count()).isZero();
+    assertThat(d.restart()).isNull();
+  }
+
+  @Test
+  void anUnreachableEtcdResetsEveryTimerAndRestartsNothing() {
+    List<Worker> ws = List.of(unregistered("w-0"));
+    Decision down =
+        UnregisteredWorkers.plan(
+            new Input(ws, false, Map.of("uid-w-0", T0), null, ON, T0.plusSeconds(600)));
+    assertThat(down.restart()).isNull();
+    assertThat(down.count()).as("unknown while etcd is unreachable").isNull();
+    assertThat(down.unregisteredSince()).isEmpty();
+
+    Decision back = plan(ws, down.unregisteredSince(), null, T0.plusSeconds(601));
+    assertThat(back.restart()).as("the timer starts again when etcd is back").isNull();
+    assertThat(back.unregisteredSince()).containsEntry("uid-w-0", T0.plusSeconds(601));
+  }
+
+  @Test
+  void theLongestUnregisteredGoesFirstAndOnlyOneAtATime() {
+    List<Worker> ws = List.of(unregistered("w-0"), unregistered("w-1"));
+    Map<String, Instant> since = Map.of("uid-w-0", T0.plusSeconds(10), "uid-w-1", T0);
+    Decision d = plan(ws, since, null, T0.plusSeconds(100));
+    assertThat(d.count()).isEqualTo(2);
+    assertThat(d.overdue()).extracting(o -> o.worker().pod()).containsExactly("w-1", "w-0");
+    assertThat(d.restart().worker().pod()).isEqualTo("w-1");
+
+    // w-1 restarted: while its old pod terminates, and until the new one is Ready, w-0 waits.
+    WorkerRecovery last =
+        new WorkerRecovery(
+            "w-1", "uid-w-1", UnregisteredWorkers.REASON, "2026-12-01T00:01:40Z", "");
+    List<Worker> terminating =
+        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1", true, true, false, false));
+    Decision held = plan(terminating, d.unregisteredSince(), last, T0.plusSeconds(200));
+    assertThat(held.restart()).isNull();
+    assertThat(held.held()).contains("w-1", "terminating");
+
+    List<Worker> loading =
+        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1b", false, false, false, false));
+    assertThat(plan(loading, d.unregisteredSince(), last, T0.plusSeconds(200)).held())
+        .contains("not Ready");
+
+    List<Worker> back =
+        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1b", true, false, false, true));
+    assertThat(
+            plan(back, d.unregisteredSince(), last, T0.plusSeconds(200)).restart().worker().pod())
+        .isEqualTo("w-0");
+  }
+
+  @Test
+  void restartsInAPoolAreSpacedByTheMinimumInterval() {
+    WorkerRecovery last =
+        new WorkerRecovery(
+            "w-9", "uid-gone", UnregisteredWorkers.REASON, "2026-12-01T00:10:00Z", "");
+    List<Worker> ws = List.of(unregistered("w-0"));
+    Map<String, Instant> since = Map.of("uid-w-0", T0);
+    Decision held = plan(ws, since, last, Instant.parse("2026-12-01T00:10:20Z"));
+    assertThat(held.restart()).isNull();
+    assertThat(held.held()).contains("30 s");
+    assertThat(held.nextCheck()).isEqualTo(Instant.parse("2026-12-01T00:10:30Z"));
+    assertThat(plan(ws, since, last, Instant.parse("2026-12-01T00:10:30Z")).restart()).isNotNull();
+  }
+
+  @Test
+  void withRestartsOffOverdueWorkersAreCountedButNotRestarted() {
+    Settings off = new Settings(false, Duration.ofSeconds(60), Duration.ZERO);
+    Decision d =
+        UnregisteredWorkers.plan(
+            new Input(
+                List.of(unregistered("w-0")),
+                true,
+                Map.of("uid-w-0", T0),
+                null,
+                off,
+                T0.plusSeconds(61)));
+    assertThat(d.count()).isEqualTo(1);
+    assertThat(d.overdue()).hasSize(1);
+    assertThat(d.restart()).isNull();
+  }
+
+  @Test
+  void aWorkerThatRegistersAgainLosesItsTimer() {
+    Decision d = plan(List.of(serving("w-0")), Map.of("uid-w-0", T0), null, T0.plusSeconds(59));
+    assertThat(d.unregisteredSince()).isEmpty();
+    Decision again =
+        plan(List.of(unregistered("w-0")), d.unregisteredSince(), null, T0.plusSeconds(100));
+    assertThat(again.restart()).isNull();
+    assertThat(again.unregisteredSince()).containsEntry("uid-w-0", T0.plusSeconds(100));
+  }
+}
