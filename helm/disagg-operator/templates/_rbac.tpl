@@ -36,10 +36,11 @@ Role per watched namespace.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch"]
-# Worker and router pods: readiness, IPs (metrics of draining workers), scheduling failures.
+# Worker and router pods: readiness, IPs (metrics of draining workers), scheduling failures;
+# delete: restarting a worker that is Ready but not registered in etcd (spec.selfHealing).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch"]
+  verbs: ["list", "watch", "delete"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

@@ -134,12 +134,13 @@ import org.jboss.logging.Logger;
     informer = @Informer(itemStore = WithoutManagedFields.class))
 // Beyond the dependents (added by the Operator SDK), as the chart grants them
 // (templates/_rbac.tpl):
-// pods are watched for status and drains, Events report what happened, Secrets hold the operator's
-// etcd TLS material and credentials (granted by the chart only with rbac.readEtcdSecrets=true).
+// pods are watched for status and drains and deleted to restart a worker that serves nobody
+// (HealingStep), Events report what happened, Secrets hold the operator's etcd TLS material and
+// credentials (granted by the chart only with rbac.readEtcdSecrets=true).
 @RBACRule(
     apiGroups = "",
     resources = "pods",
-    verbs = {"list", "watch"})
+    verbs = {"list", "watch", "delete"})
 @RBACRule(
     apiGroups = "",
     resources = "events",
