@@ -41,6 +41,11 @@ Role per watched namespace.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch", "delete"]
+# The last lines of a worker container's log, read only while the container runs, has started and is
+# not ready: TensorRT-LLM names a poisoned KV-cache transfer buffer there and nowhere else.
+- apiGroups: [""]
+  resources: ["pods/log"]
+  verbs: ["get"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

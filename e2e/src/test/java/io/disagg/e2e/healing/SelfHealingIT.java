@@ -92,8 +92,18 @@ class SelfHealingIT {
                   assertThat(r.getReason()).isEqualTo("Unregistered");
                 });
         await().atMost(TIMEOUT).until(() -> serving(ns, 2, 2) && !workerUids(ns).equals(before));
-        long served = load.summary().succeeded();
-        await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > served + 20);
+        // The new worker registered and serves (a 1.2 router routes to workers registered after
+        // it started, which the new one is).
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    bed.kubelet()
+                            .worker(zombie)
+                            .filter(w -> w != worker)
+                            .orElse(worker)
+                            .requestsServed()
+                        > 5);
         LoadClient.Summary summary = load.stop();
         System.out.println("[self-healing] " + summary);
         assertThat(summary.failed())

@@ -47,6 +47,7 @@ import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
+import io.disagg.operator.status.KvTransferHealth;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.validation.SpecValidator;
@@ -135,12 +136,17 @@ import org.jboss.logging.Logger;
 // Beyond the dependents (added by the Operator SDK), as the chart grants them
 // (templates/_rbac.tpl):
 // pods are watched for status and drains and deleted to restart a worker that serves nobody
-// (HealingStep), Events report what happened, Secrets hold the operator's etcd TLS material and
+// (HealingStep), a not ready worker's log names a poisoned transfer buffer, Events report what
+// happened, Secrets hold the operator's etcd TLS material and
 // credentials (granted by the chart only with rbac.readEtcdSecrets=true).
 @RBACRule(
     apiGroups = "",
     resources = "pods",
     verbs = {"list", "watch", "delete"})
+@RBACRule(
+    apiGroups = "",
+    resources = "pods/log",
+    verbs = {"get"})
 @RBACRule(
     apiGroups = "",
     resources = "events",
@@ -365,6 +371,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             healingInput(observed, rollout, desired, target, replicas, drains, olderDrains, seen),
             valid && wanted != null,
             context.getClient(),
+            keys -> discovery.deregister(ResourceID.fromResource(cr), keys),
             now);
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
@@ -398,6 +405,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       status.pool(pool).setUnregisteredReadyWorkers(healed.unregisteredReady().get(pool));
       status.pool(pool).setLastRecovery(healed.lastRecovery().get(pool));
     }
+    status.setConditions(
+        KvTransferHealth.apply(
+            status.getConditions(), poisoned(healed), cr.getMetadata().getGeneration(), now));
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -429,6 +439,23 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
         .orElseGet(UpdateControl::noUpdate);
+  }
+
+  /** The workers the self-healing step found with a poisoned transfer buffer, per pool. */
+  private static Map<Pool, List<KvTransferHealth.Poisoned>> poisoned(HealingStep.Result healed) {
+    Map<Pool, List<KvTransferHealth.Poisoned>> out = new EnumMap<>(Pool.class);
+    healed
+        .poisoned()
+        .forEach(
+            (pool, list) ->
+                out.put(
+                    pool,
+                    list.stream()
+                        .map(
+                            o ->
+                                new KvTransferHealth.Poisoned(o.worker().pod(), o.worker().fault()))
+                        .toList()));
+    return out;
   }
 
   /**

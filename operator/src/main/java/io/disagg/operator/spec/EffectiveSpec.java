@@ -176,9 +176,9 @@ public record EffectiveSpec(
   }
 
   /**
-   * {@code spec.selfHealing} with every field set: restart on; {@code unregisteredTimeoutSeconds}
-   * {@value SelfHealingSpec#UNREGISTERED_TIMEOUT_LEASES} lease TTLs ({@code
-   * inactiveTimeoutSeconds}) but at least {@value
+   * {@code spec.selfHealing} with every field set: both restarts on; {@code
+   * unregisteredTimeoutSeconds} {@value SelfHealingSpec#UNREGISTERED_TIMEOUT_LEASES} lease TTLs
+   * ({@code inactiveTimeoutSeconds}) but at least {@value
    * SelfHealingSpec#MIN_DEFAULT_UNREGISTERED_TIMEOUT_SECONDS} s, long enough for a worker whose
    * lease expired to register again where its release does (1.3 overwrites its key every 5 s while
    * it retries, {@code DisaggClusterWorker._heartbeat}); {@code minRestartIntervalSeconds} {@value
@@ -191,6 +191,9 @@ public record EffectiveSpec(
     SelfHealingSpec h = spec.getSelfHealing();
     if (h.getRestartUnregisteredWorkers() == null) {
       h.setRestartUnregisteredWorkers(Boolean.TRUE);
+    }
+    if (h.getRestartPoisonedWorkers() == null) {
+      h.setRestartPoisonedWorkers(Boolean.TRUE);
     }
     if (h.getUnregisteredTimeoutSeconds() == null) {
       h.setUnregisteredTimeoutSeconds(

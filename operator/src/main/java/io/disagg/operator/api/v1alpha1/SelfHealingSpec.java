@@ -6,10 +6,11 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
 /**
- * What the operator repairs on its own (docs/self-healing.md). Today: worker pods that are Ready
- * but not registered in etcd, which TensorRT-LLM does not recover from (a worker whose lease
- * expired keeps refreshing the dead lease and never registers again, {@code
- * DisaggClusterWorker._heartbeat} in {@code tensorrt_llm/serve/disagg_auto_scaling.py}).
+ * What the operator repairs on its own (docs/self-healing.md): worker pods that are Ready but not
+ * registered in etcd, which TensorRT-LLM does not recover from (a worker whose lease expired keeps
+ * refreshing the dead lease and never registers again, {@code DisaggClusterWorker._heartbeat} in
+ * {@code tensorrt_llm/serve/disagg_auto_scaling.py}), and workers whose KV-cache transfer buffer is
+ * poisoned ({@code healing/PoisonedTransfers}).
  */
 public class SelfHealingSpec {
 
@@ -26,6 +27,11 @@ public class SelfHealingSpec {
   @JsonPropertyDescription(
       "Restart (delete, gracefully) a worker pod that is Ready, not being drained, and has had no registration in etcd for unregisteredTimeoutSeconds while etcd was reachable. One pod at a time per pool. false: such pods are only counted in status.<pool>.unregisteredReadyWorkers and reported by a Warning Event.")
   private Boolean restartUnregisteredWorkers = Boolean.TRUE;
+
+  @Default("true")
+  @JsonPropertyDescription(
+      "Restart a worker pod whose KV-cache transfer buffer is poisoned (TensorRT-LLM logs it and fails every request from then on): its etcd registrations are deleted at once, then the pod is deleted, one at a time per pool. The log of a worker is read (a bounded tail) only while its container runs, has started and is not ready. false: reported in condition KVTransferHealthy and by a Warning Event, registrations deleted, pod left.")
+  private Boolean restartPoisonedWorkers = Boolean.TRUE;
 
   @Min(10)
   @Max(86400)
@@ -46,6 +52,14 @@ public class SelfHealingSpec {
 
   public void setRestartUnregisteredWorkers(Boolean restartUnregisteredWorkers) {
     this.restartUnregisteredWorkers = restartUnregisteredWorkers;
+  }
+
+  public Boolean getRestartPoisonedWorkers() {
+    return restartPoisonedWorkers;
+  }
+
+  public void setRestartPoisonedWorkers(Boolean restartPoisonedWorkers) {
+    this.restartPoisonedWorkers = restartPoisonedWorkers;
   }
 
   public Integer getUnregisteredTimeoutSeconds() {

@@ -5,59 +5,77 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Finds the worker pods of one pool that serve nobody and picks the one to restart. A pure
- * function; the reconciler keeps the timers ({@link Decision#unregisteredSince}) between calls and
- * does the restart.
+ * Finds the worker pods of one pool that TensorRT-LLM leaves broken and picks the one to restart. A
+ * pure function; the reconciler keeps the timers ({@link Decision#unregisteredSince}) between calls
+ * and does the restart ({@code controller/HealingStep}).
  *
- * <p>Why: a TensorRT-LLM worker whose etcd lease expired (an etcd outage longer than {@code
- * inactive_timeout_sec}, a long GC or network pause) keeps refreshing the expired lease, which etcd
- * answers without error, and never registers again; its {@code /health} answers 200, so Kubernetes
- * keeps it Ready ({@code DisaggClusterWorker._heartbeat} and {@code Etcd3ClusterStorage.expire} in
- * {@code tensorrt_llm/serve/disagg_auto_scaling.py} and {@code serve/cluster_storage.py}, releases
- * 1.2 and 1.3; 1.3 recovers from an outage when the lease survived it, not when it expired). Only a
- * new process registers again.
- *
- * <p>Rules, per pool:
+ * <p>Two faults, both left to the orchestrator by TensorRT-LLM:
  *
  * <ul>
- *   <li>A worker is <i>unregistered</i> when its pod is Ready, not terminating, not being drained
- *       by the operator, and no registration in etcd matches it. Its timer starts when it is first
- *       seen so and restarts whenever it is not (registered, not Ready, drained) or etcd is not
- *       reachable: an unreachable etcd says nothing about registrations, and never leads to a
- *       restart.
- *   <li>It is <i>overdue</i> once unregistered for {@link Settings#timeout}.
- *   <li>At most one overdue worker is restarted at a time, the one unregistered longest: only when
- *       restarts are on, at least {@link Settings#minInterval} after the pool's last restart, and
- *       once the pod restarted last is gone with its UID and Ready again under its name (or has not
- *       come back because the pool shrank).
+ *   <li><b>Unregistered</b> ({@link #UNREGISTERED}): a worker whose etcd lease expired (an etcd
+ *       outage longer than {@code inactive_timeout_sec}, a long pause) keeps refreshing the expired
+ *       lease, which etcd answers without error, and never registers again; its {@code /health}
+ *       answers 200, so Kubernetes keeps it Ready ({@code DisaggClusterWorker._heartbeat} in {@code
+ *       tensorrt_llm/serve/disagg_auto_scaling.py}, {@code Etcd3ClusterStorage.expire} in {@code
+ *       serve/cluster_storage.py}; releases 1.2 and 1.3). A worker is unregistered when its pod is
+ *       Ready, not terminating, not being drained by the operator, and no registration in etcd
+ *       matches it. Its timer starts when it is first seen so and restarts whenever it is not
+ *       (registered, not Ready, drained) or etcd is not reachable: an unreachable etcd says nothing
+ *       about registrations and never leads to a restart. It is overdue after {@link
+ *       Settings#timeout}.
+ *   <li><b>Poisoned transfer buffer</b> ({@link #POISONED}): the worker logged that its KV-cache
+ *       transfer buffer pool is poisoned and the process must restart ({@link Worker#fault}, found
+ *       by {@link PoisonedTransfers}). Overdue at once: the evidence is the process's own
+ *       statement.
  * </ul>
+ *
+ * <p>At most one overdue worker per pool is restarted at a time, poisoned ones first, then the one
+ * unregistered longest: only when restarts of its fault are on, at least {@link
+ * Settings#minInterval} after the pool's last restart, and once the pod restarted last is gone with
+ * its UID and Ready again under its name (or has not come back because the pool shrank).
  */
-public final class UnregisteredWorkers {
-  private UnregisteredWorkers() {}
+public final class BrokenWorkers {
+  private BrokenWorkers() {}
 
-  /** Reason of a restart of an unregistered worker ({@code lastRecovery.reason}, Event reason). */
-  public static final String REASON = "Unregistered";
+  /** Reason of a restart of an unregistered worker ({@code lastRecovery.reason}). */
+  public static final String UNREGISTERED = "Unregistered";
+
+  /**
+   * Reason of a restart of a worker with a poisoned transfer buffer ({@code lastRecovery.reason}).
+   */
+  public static final String POISONED = "TransferBufferPoisoned";
 
   /**
    * The knobs ({@code spec.selfHealing}).
    *
-   * @param restart whether overdue workers are restarted (else only counted and reported)
+   * @param restartUnregistered whether overdue unregistered workers are restarted (else only
+   *     counted and reported)
+   * @param restartPoisoned whether workers with a poisoned transfer buffer are restarted
    * @param timeout how long a worker may stay unregistered, positive
    * @param minInterval least time between two restarts in the pool, not negative
    */
-  public record Settings(boolean restart, Duration timeout, Duration minInterval) {
+  public record Settings(
+      boolean restartUnregistered,
+      boolean restartPoisoned,
+      Duration timeout,
+      Duration minInterval) {
     public Settings {
       Objects.requireNonNull(timeout, "timeout");
       Objects.requireNonNull(minInterval, "minInterval");
       if (timeout.isZero() || timeout.isNegative() || minInterval.isNegative()) {
         throw new IllegalArgumentException("timeout must be > 0, minInterval >= 0");
       }
+    }
+
+    boolean restarts(String reason) {
+      return POISONED.equals(reason) ? restartPoisoned : restartUnregistered;
     }
   }
 
@@ -70,6 +88,8 @@ public final class UnregisteredWorkers {
    * @param terminating the pod has a deletion timestamp
    * @param draining the operator is draining it (its registrations were removed on purpose)
    * @param registered a registration in etcd matches its IP and worker port
+   * @param fault the worker's own statement that its transfer buffer is poisoned (a log line), or
+   *     null
    */
   public record Worker(
       String pod,
@@ -77,14 +97,30 @@ public final class UnregisteredWorkers {
       boolean ready,
       boolean terminating,
       boolean draining,
-      boolean registered) {
+      boolean registered,
+      String fault) {
     public Worker {
       Objects.requireNonNull(pod, "pod");
       Objects.requireNonNull(uid, "uid");
     }
 
+    /** A worker without a logged fault. */
+    public Worker(
+        String pod,
+        String uid,
+        boolean ready,
+        boolean terminating,
+        boolean draining,
+        boolean registered) {
+      this(pod, uid, ready, terminating, draining, registered, null);
+    }
+
     boolean unregistered() {
-      return ready && !terminating && !draining && !registered;
+      return ready && !terminating && !draining && !registered && fault == null;
+    }
+
+    boolean poisoned() {
+      return fault != null && !terminating;
     }
   }
 
@@ -117,10 +153,9 @@ public final class UnregisteredWorkers {
    * What {@link #plan} decided.
    *
    * @param unregisteredSince the timers to keep for the next call, by pod UID
-   * @param overdue the overdue workers, unregistered longest first (with how long), empty while
-   *     etcd is unreachable
-   * @param count how many workers are overdue ({@code status.<pool>.unregisteredReadyWorkers}),
-   *     null while etcd is unreachable (unknown)
+   * @param overdue the overdue workers: poisoned ones first, then unregistered ones, longest first
+   * @param unregistered how many unregistered workers are overdue ({@code
+   *     status.<pool>.unregisteredReadyWorkers}), null while etcd is unreachable (unknown)
    * @param restart the worker to restart now, or null
    * @param held why an overdue worker is not restarted now, or null
    * @param nextCheck when to look again though nothing else changes (a timer or the interval runs
@@ -129,7 +164,7 @@ public final class UnregisteredWorkers {
   public record Decision(
       Map<String, Instant> unregisteredSince,
       List<Overdue> overdue,
-      Integer count,
+      Integer unregistered,
       Overdue restart,
       String held,
       Instant nextCheck) {
@@ -139,10 +174,19 @@ public final class UnregisteredWorkers {
     }
   }
 
-  /** An overdue worker and how long it has been unregistered. */
-  public record Overdue(Worker worker, Duration unregisteredFor) {
+  /**
+   * An overdue worker: why ({@link #UNREGISTERED} or {@link #POISONED}) and, when unregistered, for
+   * how long.
+   */
+  public record Overdue(Worker worker, String reason, Duration unregisteredFor) {
     /** A message for the Event and {@code lastRecovery.message}. */
     public String message() {
+      if (POISONED.equals(reason)) {
+        return "pod "
+            + worker.pod()
+            + " logged that its KV-cache transfer buffer is poisoned and the process must restart: "
+            + worker.fault();
+      }
       return "pod "
           + worker.pod()
           + " is Ready but has had no registration in etcd for "
@@ -154,14 +198,15 @@ public final class UnregisteredWorkers {
 
   /** Decides for one pool; see the class comment for the rules. */
   public static Decision plan(Input in) {
-    if (!in.etcdReachable()) {
-      return new Decision(Map.of(), List.of(), null, null, null, null);
-    }
     Map<String, Instant> since = new LinkedHashMap<>();
-    List<Overdue> overdue = new ArrayList<>();
+    List<Overdue> poisoned = new ArrayList<>();
+    List<Overdue> unregistered = new ArrayList<>();
     Instant nextCheck = null;
     for (Worker w : in.workers()) {
-      if (!w.unregistered()) {
+      if (w.poisoned()) {
+        poisoned.add(new Overdue(w, POISONED, Duration.ZERO));
+      }
+      if (!in.etcdReachable() || !w.unregistered()) {
         continue;
       }
       Instant start = in.unregisteredSince().getOrDefault(w.uid(), in.now());
@@ -170,12 +215,17 @@ public final class UnregisteredWorkers {
       if (in.now().isBefore(due)) {
         nextCheck = earlier(nextCheck, due);
       } else {
-        overdue.add(new Overdue(w, Duration.between(start, in.now())));
+        unregistered.add(new Overdue(w, UNREGISTERED, Duration.between(start, in.now())));
       }
     }
-    overdue.sort((a, b) -> b.unregisteredFor().compareTo(a.unregisteredFor()));
-    if (overdue.isEmpty() || !in.settings().restart()) {
-      return new Decision(since, overdue, overdue.size(), null, null, nextCheck);
+    unregistered.sort(Comparator.comparing(Overdue::unregisteredFor).reversed());
+    List<Overdue> overdue = new ArrayList<>(poisoned);
+    overdue.addAll(unregistered);
+    Integer count = in.etcdReachable() ? unregistered.size() : null;
+    Overdue first =
+        overdue.stream().filter(o -> in.settings().restarts(o.reason())).findFirst().orElse(null);
+    if (first == null) {
+      return new Decision(since, overdue, count, null, null, nextCheck);
     }
     String held = held(in);
     Instant notBefore = notBefore(in);
@@ -187,8 +237,8 @@ public final class UnregisteredWorkers {
       nextCheck = earlier(nextCheck, notBefore);
     }
     return held == null
-        ? new Decision(since, overdue, overdue.size(), overdue.get(0), null, nextCheck)
-        : new Decision(since, overdue, overdue.size(), null, held, nextCheck);
+        ? new Decision(since, overdue, count, first, null, nextCheck)
+        : new Decision(since, overdue, count, null, held, nextCheck);
   }
 
   /** Why the last restart is not finished, or null. */
