@@ -131,6 +131,10 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   private final KubernetesClient client;
   private final String namespace;
+
+  /** Container logs of the simulated workers, deleted by {@link #close()}. */
+  private final java.nio.file.Path logDir;
+
   private final SimulatedRelease release;
   private final DisaggClusterSettings fixedSettings;
   private final long serviceTimeMillis;
@@ -174,6 +178,11 @@ public final class SimulatedKubelet implements AutoCloseable {
     this.statusPatches =
         Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-kubelet-status"));
     this.terminations = SimHttp.executor("sim-kubelet-stop", 64);
+    try {
+      this.logDir = java.nio.file.Files.createTempDirectory("sim-kubelet-logs-");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -444,6 +453,14 @@ public final class SimulatedKubelet implements AutoCloseable {
     routers.forEach(SimulatedRouter::close);
     terminations.shutdownNow();
     etcd.close();
+    try (var files = java.nio.file.Files.list(logDir)) {
+      for (java.nio.file.Path f : files.toList()) {
+        java.nio.file.Files.deleteIfExists(f);
+      }
+      java.nio.file.Files.deleteIfExists(logDir);
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "container logs not deleted: " + logDir, e);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -861,6 +878,7 @@ public final class SimulatedKubelet implements AutoCloseable {
                 // The image decides the cache layout and the transfer protocol: workers of two
                 // images refuse each other's KV caches (SimulatedWorker.Builder#cacheFormat).
                 .cacheFormat(String.valueOf(container.getImage()));
+        b.logFile(containerLog(p));
         workerCustomizer.accept(p, b);
         return new WorkerProc(b.start());
       }
@@ -874,6 +892,40 @@ public final class SimulatedKubelet implements AutoCloseable {
               .requestTimeout(Duration.ofSeconds(requestTimeoutSeconds(container)));
       routerCustomizer.accept(p, b);
       return new RouterProc(b.start());
+    }
+
+    /**
+     * A new log file for the worker container of {@code p}, served to {@code kubectl logs} by kwok
+     * (a {@code Logs} resource of kwok.x-k8s.io/v1alpha1 named after the pod, pointing at the file;
+     * e2e/cluster/kwokctl.yaml enables that resource). Each process gets its own file, as each
+     * container start gets its own log. When the resource cannot be written (a cluster without it),
+     * the log is still written, only not served.
+     */
+    private java.nio.file.Path containerLog(Pod p) throws IOException {
+      java.nio.file.Path file =
+          java.nio.file.Files.createTempFile(
+              logDir, p.getMetadata().getName() + "-" + p.getMetadata().getUid() + "-", ".log");
+      io.fabric8.kubernetes.api.model.GenericKubernetesResource logs =
+          new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+              .withApiVersion("kwok.x-k8s.io/v1alpha1")
+              .withKind("Logs")
+              .withNewMetadata()
+              .withName(p.getMetadata().getName())
+              .withNamespace(namespace)
+              .endMetadata()
+              .build();
+      logs.setAdditionalProperty(
+          "spec",
+          Map.of(
+              "logs",
+              List.of(Map.of("containers", List.of(CONTAINER), "logsFile", file.toString()))));
+      try {
+        client.resource(logs).forceConflicts().serverSideApply();
+      } catch (RuntimeException e) {
+        LOG.log(
+            Level.WARNING, "Logs resource for " + p.getMetadata().getName() + " not written", e);
+      }
+      return file;
     }
 
     /** Caller holds the lock: the container exited by itself; restart after the back-off. */

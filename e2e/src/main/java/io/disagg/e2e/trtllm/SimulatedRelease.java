@@ -109,6 +109,16 @@ public enum SimulatedRelease {
   }
 
   /**
+   * Whether a worker can poison its KV-cache transfer buffer and fail fatally: in-flight
+   * cancellation with buffer quarantine (NVIDIA/TensorRT-LLM PR #15238, merged mid-2026, opt-in by
+   * {@code TRTLLM_DISAGG_ENABLE_INFLIGHT_CANCEL=1}), which 1.2 does not have. The simulated 1.3
+   * stands for the newest code here.
+   */
+  public boolean workerPoisonsTransferBuffers() {
+    return this == V1_3;
+  }
+
+  /**
    * Status of the router's {@code /health} while not ready: 500 in 1.2 ({@code
    * OpenAIDisaggServer.health}), 503 in 1.3.
    */

@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -150,6 +151,14 @@ public final class SimulatedWorker implements AutoCloseable {
   private volatile long leaseId;
   private volatile boolean heartbeatTaskDied;
   private volatile boolean engineHealthy = true;
+
+  /** The fatal error the executor failed with ({@link #poisonTransferBuffer}), or null. */
+  private volatile String fatalError;
+
+  /** {@link System#nanoTime} of the fatal error. */
+  private volatile long fatalAtNanos;
+
+  private final Path logFile;
   private final Object stallLock = new Object();
   private boolean stalled;
   private volatile boolean stopHeartbeats;
@@ -169,6 +178,7 @@ public final class SimulatedWorker implements AutoCloseable {
     this.drainTimeout = b.drainTimeout;
     this.registrationRetryInterval = b.registrationRetryInterval;
     this.serviceTimeMillis = b.serviceTimeMillis;
+    this.logFile = b.logFile;
     this.handlers = SimHttp.executor("sim-" + role.component() + "-" + b.host, b.maxHandlerThreads);
     this.server = HttpServer.create(new InetSocketAddress(address, b.port), 256);
     this.port = server.getAddress().getPort();
@@ -240,6 +250,7 @@ public final class SimulatedWorker implements AutoCloseable {
     private String model = "simulated-model";
     private String cacheFormat = "";
     private long serviceTimeMillis = 0;
+    private Path logFile;
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration registrationRetryInterval = Duration.ofSeconds(5);
     private int maxHandlerThreads = 32;
@@ -307,6 +318,16 @@ public final class SimulatedWorker implements AutoCloseable {
     }
 
     /** Time each {@code /v1/completions} request takes, in milliseconds (default 0). */
+    /**
+     * The container log: lines the worker logs are appended in the CRI format the kubelet writes
+     * ({@code <RFC 3339 time> stderr F <line>}), which kwok's {@code Logs} resource serves to
+     * {@code kubectl logs}. Unset: nothing is written.
+     */
+    public Builder logFile(Path file) {
+      this.logFile = file;
+      return this;
+    }
+
     public Builder serviceTimeMillis(long ms) {
       this.serviceTimeMillis = ms;
       return this;
@@ -545,6 +566,61 @@ public final class SimulatedWorker implements AutoCloseable {
    */
   public void setEngineHealthy(boolean healthy) {
     this.engineHealthy = healthy;
+  }
+
+  /**
+   * A poisoned KV-cache transfer buffer, as the newest TensorRT-LLM handles one (only releases with
+   * {@link SimulatedRelease#workerPoisonsTransferBuffers}): {@code
+   * DisaggTransferCoordinator.handle_errors_synced} ({@code
+   * tensorrt_llm/_torch/disaggregation/orchestration/coordinator.py}) calls {@code fail_fatal(
+   * "Disagg KV cache transfer buffer is poisoned; process restart is required")}; {@code
+   * PyExecutorEffects.fail_fatal} ({@code tensorrt_llm/_torch/pyexecutor/disagg_adapter.py}) sets
+   * the executor's fatal error, shuts it down and fails every active request. Here: the line is
+   * logged, requests in a handler now are answered 400 with that error ({@code openai_completion}
+   * answers an exception with {@code create_error_response(str(e))}), later ones 400 "PyExecutor
+   * has already been shutdown.", and {@code /health} answers 503 ({@code OpenAIServer.health}). The
+   * process keeps running and stays registered: whether the serve process's {@code /health} handler
+   * sees the executor's error and raises SIGINT is not established, and without that only the
+   * orchestrator ends it.
+   *
+   * @throws IllegalStateException for a release without buffer poisoning
+   */
+  public void poisonTransferBuffer() {
+    if (!release.workerPoisonsTransferBuffers()) {
+      throw new IllegalStateException(
+          "TensorRT-LLM " + release.version() + " has no transfer-buffer poisoning");
+    }
+    fatalAtNanos = System.nanoTime();
+    fatalError =
+        "Fatal error: Disagg KV cache transfer buffer is poisoned; process restart is required";
+    engineHealthy = false;
+    log("E", fatalError);
+  }
+
+  /**
+   * Appends one line to the container log ({@link Builder#logFile}), as {@code
+   * tensorrt_llm.logger}.
+   */
+  private void log(String severity, String message) {
+    if (logFile == null) {
+      return;
+    }
+    String now = java.time.Instant.now().toString();
+    String stamp =
+        java.time.format.DateTimeFormatter.ofPattern("MM/dd/yyyy-HH:mm:ss")
+            .withZone(java.time.ZoneOffset.UTC)
+            .format(java.time.Instant.now());
+    String line = now + " stderr F [" + stamp + "] [TRT-LLM] [" + severity + "] " + message + "\n";
+    try {
+      java.nio.file.Files.writeString(
+          logFile,
+          line,
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "worker " + endpoint() + ": log not written", e);
+    }
   }
 
   /**
@@ -1035,6 +1111,7 @@ public final class SimulatedWorker implements AutoCloseable {
 
   private void completion(HttpExchange ex) throws IOException {
     inFlight.incrementAndGet();
+    long arrived = System.nanoTime();
     try {
       JsonNode req;
       try {
@@ -1071,6 +1148,23 @@ public final class SimulatedWorker implements AutoCloseable {
       }
       if (state.get() == State.KILLED) {
         ex.close();
+        return;
+      }
+      String fatal = fatalError;
+      if (fatal != null) {
+        // Active requests fail with the fatal error; later ones find the executor shut down.
+        SimHttp.sendJson(
+            ex,
+            400,
+            Map.of(
+                "object",
+                "error",
+                "message",
+                arrived - fatalAtNanos < 0 ? fatal : "PyExecutor has already been shutdown.",
+                "type",
+                "BadRequestError",
+                "code",
+                400));
         return;
       }
       String foreign = role == WorkerRole.GENERATION ? foreignCache(req) : null;

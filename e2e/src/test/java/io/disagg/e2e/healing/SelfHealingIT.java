@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.disagg.e2e.testing.ServiceEndpoints;
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.e2e.trtllm.LoadClient;
+import io.disagg.e2e.trtllm.SimulatedRelease;
 import io.disagg.e2e.trtllm.SimulatedWorker;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PoolStatus;
@@ -42,6 +43,7 @@ class SelfHealingIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
   private static final String NAME = "tinyllama";
   private static final int UNREGISTERED_TIMEOUT_SECONDS = 10;
+  private static final String RELEASE_13_IMAGE = "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc29";
 
   @BeforeAll
   static void crd() {
@@ -124,6 +126,130 @@ class SelfHealingIT {
       assertThat(pool(ns, "context").getLastRecovery()).isNull();
       assertThat(events(ns))
           .anyMatch(e -> e.contains("RestartingUnregisteredWorker") && e.contains(zombie));
+    }
+  }
+
+  /**
+   * A generation worker of the newest TensorRT-LLM poisons its KV-cache transfer buffer: it logs
+   * the fatal error, fails its requests and its {@code /health} answers 503 while it stays
+   * registered ({@link SimulatedWorker#poisonTransferBuffer}). Once its pod is not ready, the
+   * operator reads its log through the API server (kwok serves the simulated container log),
+   * deregisters it, restarts it, and reports {@code KVTransferHealthy} False naming the pod. From
+   * the deregistration on, a bounded load through the router's Service sees no failed request; the
+   * other pods are left alone.
+   */
+  @Test
+  void aWorkerWithAPoisonedTransferBufferIsDeregisteredAndRestarted(TestNamespace ns)
+      throws Exception {
+    try (Testbed bed = Testbed.startWithKubelet(ns, 50, k -> k.release(SimulatedRelease.V1_3))) {
+      DisaggCluster cr = sample(bed);
+      cr.getSpec().setImage(RELEASE_13_IMAGE);
+      cr.getSpec().getGeneration().setReplicas(2);
+      cr.getSpec().getRouter().setMaxRetries(0);
+      ns.client().resource(cr).create();
+      await().atMost(TIMEOUT).until(() -> serving(ns, 2, 2));
+      assertThat(DisaggClusters.get(ns, NAME).getStatus().getTrtllm().getRelease())
+          .isEqualTo("1.3");
+      Map<String, String> before = workerUids(ns);
+      String poisoned = NAME + "-generation-1";
+      SimulatedWorker worker = bed.kubelet().worker(poisoned).orElseThrow();
+
+      worker.poisonTransferBuffer();
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  ns
+                      .client()
+                      .pods()
+                      .inNamespace(ns.name())
+                      .withName(poisoned)
+                      .get()
+                      .getStatus()
+                      .getContainerStatuses()
+                      .stream()
+                      .noneMatch(c -> Boolean.TRUE.equals(c.getReady())));
+      System.out.println(
+          "[self-healing poisoned] pod status: "
+              + ns.client()
+                  .pods()
+                  .inNamespace(ns.name())
+                  .withName(poisoned)
+                  .get()
+                  .getStatus()
+                  .getContainerStatuses());
+      System.out.println(
+          "[self-healing poisoned] log: "
+              + ns.client()
+                  .raw(
+                      "/api/v1/namespaces/"
+                          + ns.name()
+                          + "/pods/"
+                          + poisoned
+                          + "/log?container=worker&tailLines=200"));
+
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                DisaggCluster d = DisaggClusters.get(ns, NAME);
+                assertThat(d.getStatus().getConditions())
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("KVTransferHealthy");
+                          assertThat(c.getStatus()).isEqualTo("False");
+                          assertThat(c.getReason()).isEqualTo("TransferBufferPoisoned");
+                          assertThat(c.getMessage()).contains(poisoned, "poisoned");
+                        });
+              });
+      assertThat(bed.etcd().workerRegistrations(ns.name() + "." + NAME))
+          .as("the poisoned worker is out of discovery")
+          .noneMatch(v -> v.contains(worker.workerId()));
+      try (ServiceEndpoints router = ServiceEndpoints.of(ns.client(), ns.name(), NAME + "-router");
+          LoadClient load =
+              LoadClient.builder(router)
+                  .concurrency(2)
+                  .maxRequests(100_000)
+                  .maxDuration(Duration.ofMinutes(3))
+                  .start()) {
+        await()
+            .atMost(TIMEOUT)
+            .untilAsserted(
+                () -> {
+                  WorkerRecovery r = pool(ns, "generation").getLastRecovery();
+                  assertThat(r).isNotNull();
+                  assertThat(r.getPod()).isEqualTo(poisoned);
+                  assertThat(r.getReason()).isEqualTo("TransferBufferPoisoned");
+                  assertThat(r.getMessage()).contains("process restart is required");
+                });
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    serving(ns, 2, 2)
+                        && bed.kubelet().worker(poisoned).filter(w -> w != worker).isPresent()
+                        && Conditions.isTrue(
+                            DisaggClusters.get(ns, NAME).getStatus().getConditions(),
+                            ConditionType.KV_TRANSFER_HEALTHY));
+        await()
+            .atMost(TIMEOUT)
+            .until(() -> bed.kubelet().worker(poisoned).orElseThrow().requestsServed() > 5);
+        LoadClient.Summary summary = load.stop();
+        System.out.println("[self-healing poisoned] " + summary);
+        assertThat(summary.failed())
+            .as("failed client requests after the deregistration: %s", summary.failuresByReason())
+            .isZero();
+      }
+      Map<String, String> after = workerUids(ns);
+      before.forEach(
+          (pod, uid) -> {
+            if (!pod.equals(poisoned)) {
+              assertThat(after.get(pod)).as("left alone: %s", pod).isEqualTo(uid);
+            }
+          });
+      assertThat(events(ns))
+          .anyMatch(e -> e.startsWith("TransferBufferPoisoned") && e.contains(poisoned))
+          .anyMatch(e -> e.startsWith("RestartingPoisonedWorker") && e.contains(poisoned));
     }
   }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
 import io.disagg.e2e.testing.Testbed;
+import io.disagg.e2e.trtllm.SimulatedWorker;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.runtime.LeaderElectionSettings;
@@ -238,10 +239,10 @@ class ChartRbacIT {
   }
 
   /**
-   * Create → Ready, a worker that lost its etcd lease restarted, a config change (rolls the context
-   * pool), scale generation 1 → 2, drain 2 → 1, an image change (a new pairing revision; the first
-   * is retired and deleted), delete → children gone. Fails at once (instead of at the step's
-   * timeout) when a request of the operator was refused.
+   * Create → Ready, a worker that lost its etcd lease restarted, a not ready worker's log read, a
+   * config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1, an image change (a
+   * new pairing revision; the first is retired and deleted), delete → children gone. Fails at once
+   * (instead of at the step's timeout) when a request of the operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
@@ -261,6 +262,18 @@ class ChartRbacIT {
               && ready(ns, 1)
               && d.getStatus().getContext().getRegisteredInstances() == 2;
         });
+    // A worker stops answering /health (running, started, not ready): the operator reads the
+    // end of its log for a poisoned transfer buffer, finds none and leaves it alone.
+    SimulatedWorker stalled = bed.kubelet().worker(NAME + "-context-1").orElseThrow();
+    stalled.setStalled(true);
+    try {
+      until(
+          op,
+          () -> op.requests().answered().stream().anyMatch(r -> "pods/log".equals(r.resource())));
+    } finally {
+      stalled.setStalled(false);
+    }
+    until(op, () -> ready(ns, 1) && allWorkersReady(ns));
     String before = configYaml(ns);
     DisaggClusters.mergePatch(
         ns, NAME, "{\"spec\":{\"context\":{\"llmApiOptions\":{\"max_num_tokens\":4096}}}}");
@@ -334,6 +347,18 @@ class ChartRbacIT {
    * Ready for the current generation with {@code generation} workers registered in the generation
    * pool.
    */
+  private static boolean allWorkersReady(TestNamespace ns) {
+    return ns.client().pods().inNamespace(ns.name()).list().getItems().stream()
+        .filter(
+            p -> !"router".equals(p.getMetadata().getLabels().get("app.kubernetes.io/component")))
+        .allMatch(
+            p ->
+                p.getStatus().getConditions() != null
+                    && p.getStatus().getConditions().stream()
+                        .anyMatch(
+                            c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
+  }
+
   private static void revokeLease(Testbed bed, long lease) {
     try (io.etcd.jetcd.Client etcd = bed.etcd().newClient()) {
       etcd.getLeaseClient().revoke(lease).get(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -30,7 +30,8 @@ public final class Testbed implements AutoCloseable {
   private Testbed(
       TestNamespace ns,
       long serviceTimeMillis,
-      UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+      UnaryOperator<OperatorRunner.Builder> operatorOptions,
+      UnaryOperator<SimulatedKubelet.Builder> kubeletOptions) {
     this.ns = ns;
     this.operatorOptions = operatorOptions;
     this.etcd = EtcdServer.start();
@@ -41,15 +42,17 @@ public final class Testbed implements AutoCloseable {
       throw e;
     }
     this.kubelet =
-        SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
-            .serviceTimeMillis(serviceTimeMillis)
-            .drainTimeout(Duration.ofSeconds(60))
+        kubeletOptions
+            .apply(
+                SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
+                    .serviceTimeMillis(serviceTimeMillis)
+                    .drainTimeout(Duration.ofSeconds(60)))
             .start();
   }
 
   /** A testbed whose workers answer each request after 20 ms. */
   public static Testbed start(TestNamespace ns) {
-    return new Testbed(ns, 20, b -> b);
+    return new Testbed(ns, 20, b -> b, k -> k);
   }
 
   /**
@@ -58,12 +61,21 @@ public final class Testbed implements AutoCloseable {
    */
   public static Testbed start(
       TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
-    return new Testbed(ns, 20, operatorOptions);
+    return new Testbed(ns, 20, operatorOptions, k -> k);
   }
 
   /** A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds. */
   public static Testbed start(TestNamespace ns, long serviceTimeMillis) {
-    return new Testbed(ns, serviceTimeMillis, b -> b);
+    return new Testbed(ns, serviceTimeMillis, b -> b, k -> k);
+  }
+
+  /**
+   * A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds and
+   * whose simulated kubelet has these options, e.g. another TensorRT-LLM release.
+   */
+  public static Testbed startWithKubelet(
+      TestNamespace ns, long serviceTimeMillis, UnaryOperator<SimulatedKubelet.Builder> kubelet) {
+    return new Testbed(ns, serviceTimeMillis, b -> b, kubelet);
   }
 
   /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
