@@ -130,8 +130,8 @@ if [ "${TRTLLM_NIXL_KVCACHE_BACKEND:-}" = "LIBFABRIC" ]; then
     search="${PREFLIGHT_NIXL_SEARCH:-}"
     if [ -z "$search" ]; then
       search="$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' ' ') /opt/nvidia/nvda_nixl /usr/local/nixl /opt/nixl"
-      for d in /usr/local/lib/python3*/dist-packages/tensorrt_llm/libs /usr/local/lib/python3*/site-packages/tensorrt_llm/libs; do
-        [ -d "$d" ] && search="$search $d"
+      for d in "$root"/usr/local/lib/python3*/dist-packages/tensorrt_llm/libs "$root"/usr/local/lib/python3*/site-packages/tensorrt_llm/libs; do
+        [ -d "$d" ] && search="$search ${d#"$root"}"
       done
     fi
     found=""

@@ -1,5 +1,6 @@
 package io.disagg.e2e.testing;
 
+import io.disagg.e2e.trtllm.NodeFabric;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
@@ -10,6 +11,7 @@ import io.disagg.operator.testing.TestNamespace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,7 +32,8 @@ public final class Testbed implements AutoCloseable {
   private Testbed(
       TestNamespace ns,
       long serviceTimeMillis,
-      UnaryOperator<OperatorRunner.Builder> operatorOptions) {
+      UnaryOperator<OperatorRunner.Builder> operatorOptions,
+      UnaryOperator<SimulatedKubelet.Builder> kubeletOptions) {
     this.ns = ns;
     this.operatorOptions = operatorOptions;
     this.etcd = EtcdServer.start();
@@ -41,15 +44,17 @@ public final class Testbed implements AutoCloseable {
       throw e;
     }
     this.kubelet =
-        SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
-            .serviceTimeMillis(serviceTimeMillis)
-            .drainTimeout(Duration.ofSeconds(60))
+        kubeletOptions
+            .apply(
+                SimulatedKubelet.builder(ns.client(), ns.name(), etcd.endpoint())
+                    .serviceTimeMillis(serviceTimeMillis)
+                    .drainTimeout(Duration.ofSeconds(60)))
             .start();
   }
 
   /** A testbed whose workers answer each request after 20 ms. */
   public static Testbed start(TestNamespace ns) {
-    return new Testbed(ns, 20, b -> b);
+    return new Testbed(ns, 20, b -> b, k -> k);
   }
 
   /**
@@ -58,12 +63,20 @@ public final class Testbed implements AutoCloseable {
    */
   public static Testbed start(
       TestNamespace ns, UnaryOperator<OperatorRunner.Builder> operatorOptions) {
-    return new Testbed(ns, 20, operatorOptions);
+    return new Testbed(ns, 20, operatorOptions, k -> k);
   }
 
   /** A testbed whose workers answer each request after {@code serviceTimeMillis} milliseconds. */
   public static Testbed start(TestNamespace ns, long serviceTimeMillis) {
-    return new Testbed(ns, serviceTimeMillis, b -> b);
+    return new Testbed(ns, serviceTimeMillis, b -> b, k -> k);
+  }
+
+  /**
+   * A testbed whose workers answer each request after 20 ms and whose nodes offer the fabric
+   * pre-flight what {@code byNodeName} says ({@link SimulatedKubelet.Builder#nodeFabric}).
+   */
+  public static Testbed withNodeFabric(TestNamespace ns, Function<String, NodeFabric> byNodeName) {
+    return new Testbed(ns, 20, b -> b, k -> k.nodeFabric(byNodeName));
   }
 
   /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
