@@ -808,6 +808,18 @@ public final class SimulatedKubelet implements AutoCloseable {
         r =
             Preflight.run(
                 p, preflight, nodeFabric.apply(p.getSpec().getNodeName()), this::configMapData);
+      } catch (IllegalStateException e) {
+        // a ConfigMap or key the container needs is missing: the kubelet does not create the
+        // container (CreateContainerConfigError) and tries again at its next sync
+        synchronized (this) {
+          initRunning = false;
+          initRetryAtNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          if (!Objects.equals(e.getMessage(), lastStartFailure)) {
+            lastStartFailure = e.getMessage();
+            event("WAITING " + name + " " + PREFLIGHT_CONTAINER + ": " + e.getMessage());
+          }
+        }
+        return;
       } catch (IOException | RuntimeException e) {
         r = new Preflight.Result(128, "simulated kubelet could not run the pre-flight: " + e);
       }
