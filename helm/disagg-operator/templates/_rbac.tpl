@@ -36,10 +36,16 @@ Role per watched namespace.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch"]
-# Worker and router pods: readiness, IPs (metrics of draining workers), scheduling failures.
+# Worker and router pods: readiness, IPs (metrics of draining workers), scheduling failures;
+# delete: restarting a worker that is Ready but not registered in etcd (spec.selfHealing).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch"]
+  verbs: ["list", "watch", "delete"]
+# The last lines of a worker container's log, read only while the container runs, has started and is
+# not ready: TensorRT-LLM names a poisoned KV-cache transfer buffer there and nowhere else.
+- apiGroups: [""]
+  resources: ["pods/log"]
+  verbs: ["get"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

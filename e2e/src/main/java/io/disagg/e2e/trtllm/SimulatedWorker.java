@@ -485,7 +485,6 @@ public final class SimulatedWorker implements AutoCloseable {
     return served.get();
   }
 
-  /** Completion requests inside a handler right now. */
   /**
    * Requests this generation worker refused because their KV cache came from a context worker of
    * another {@link Builder#cacheFormat} (a mixed pair).
@@ -494,6 +493,7 @@ public final class SimulatedWorker implements AutoCloseable {
     return foreignCaches.get();
   }
 
+  /** Completion requests inside a handler right now. */
   public int inFlight() {
     return inFlight.get();
   }

@@ -8,6 +8,7 @@ import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.runtime.LeaderElectionSettings;
 import io.disagg.operator.testing.ApiRequest;
 import io.disagg.operator.testing.ClusterTest;
@@ -44,8 +45,8 @@ import org.junit.jupiter.api.Test;
  * The chart's RBAC is enough and no more. The operator runs with the identity of the chart's
  * ServiceAccount (a real token from the TokenRequest API, not the cluster admin), with the Roles
  * and RoleBindings {@code helm template} renders for a watched namespace and with leader election
- * on, as the chart deploys it, through a DisaggCluster's whole life: created and Ready, scaled up,
- * scaled down through a drain, deleted.
+ * on, as the chart deploys it, through a DisaggCluster's whole life: created and Ready, a worker
+ * that serves nobody restarted, scaled up, scaled down through a drain, deleted.
  *
  * <ul>
  *   <li>Enough: no request of the operator is refused (403), and every step completes.
@@ -237,15 +238,29 @@ class ChartRbacIT {
   }
 
   /**
-   * Create → Ready, a config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1,
-   * an image change (a new pairing revision; the first is retired and deleted), delete → children
-   * gone. Fails at once (instead of at the step's timeout) when a request of the operator was
-   * refused.
+   * Create → Ready, a worker that lost its etcd lease restarted, a config change (rolls the context
+   * pool), scale generation 1 → 2, drain 2 → 1, an image change (a new pairing revision; the first
+   * is retired and deleted), delete → children gone. Fails at once (instead of at the step's
+   * timeout) when a request of the operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
-    DisaggClusters.create(ns, bed.sample("minimal.yaml"));
+    DisaggCluster cr = bed.sample("minimal.yaml");
+    cr.getSpec().setSelfHealing(new SelfHealingSpec());
+    cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(10);
+    DisaggClusters.create(ns, cr);
     until(op, () -> ready(ns, 1));
+    // A context worker loses its etcd lease and serves nobody: the operator restarts its pod.
+    String zombie = NAME + "-context-0";
+    revokeLease(bed, bed.kubelet().worker(zombie).orElseThrow().leaseId());
+    until(
+        op,
+        () -> {
+          DisaggCluster d = DisaggClusters.get(ns, NAME);
+          return d.getStatus().getContext().getLastRecovery() != null
+              && ready(ns, 1)
+              && d.getStatus().getContext().getRegisteredInstances() == 2;
+        });
     String before = configYaml(ns);
     DisaggClusters.mergePatch(
         ns, NAME, "{\"spec\":{\"context\":{\"llmApiOptions\":{\"max_num_tokens\":4096}}}}");
@@ -319,6 +334,14 @@ class ChartRbacIT {
    * Ready for the current generation with {@code generation} workers registered in the generation
    * pool.
    */
+  private static void revokeLease(Testbed bed, long lease) {
+    try (io.etcd.jetcd.Client etcd = bed.etcd().newClient()) {
+      etcd.getLeaseClient().revoke(lease).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("revoking lease " + lease, e);
+    }
+  }
+
   private static boolean ready(TestNamespace ns, int generation) {
     DisaggCluster d = DisaggClusters.get(ns, NAME);
     return d != null

@@ -14,6 +14,7 @@ import io.disagg.operator.metrics.RouterLoad;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.PodStates;
 import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.ClusterPolicy;
@@ -368,7 +369,7 @@ final class AutoscalingStep {
               || !Labels.ROUTER_COMPONENT.equals(l.get(Labels.COMPONENT))
               || !cr.getMetadata().getName().equals(l.get(Labels.INSTANCE))
               || pod.getMetadata().getDeletionTimestamp() != null
-              || !ready(pod)
+              || !PodStates.ready(pod)
               || pod.getStatus().getPodIP() == null
               || pod.getStatus().getPodIP().isBlank()) {
             continue;
@@ -477,7 +478,7 @@ final class AutoscalingStep {
     int ready = 0;
     List<Sample> samples = new ArrayList<>();
     for (Pod pod : mine) {
-      if (!ready(pod)) {
+      if (!PodStates.ready(pod)) {
         continue;
       }
       ready++;
@@ -528,13 +529,5 @@ final class AutoscalingStep {
     } catch (NumberFormatException e) {
       return null;
     }
-  }
-
-  private static boolean ready(Pod pod) {
-    return pod.getStatus() != null
-        && "Running".equals(pod.getStatus().getPhase())
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 }

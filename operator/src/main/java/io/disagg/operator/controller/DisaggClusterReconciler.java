@@ -47,6 +47,7 @@ import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
+import io.disagg.operator.status.KvTransferHealth;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.validation.SpecValidator;
@@ -83,6 +84,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,12 +135,18 @@ import org.jboss.logging.Logger;
     informer = @Informer(itemStore = WithoutManagedFields.class))
 // Beyond the dependents (added by the Operator SDK), as the chart grants them
 // (templates/_rbac.tpl):
-// pods are watched for status and drains, Events report what happened, Secrets hold the operator's
-// etcd TLS material and credentials (granted by the chart only with rbac.readEtcdSecrets=true).
+// pods are watched for status and drains and deleted to restart a worker that serves nobody
+// (HealingStep), a not ready worker's log names a poisoned transfer buffer, Events report what
+// happened, Secrets hold the operator's etcd TLS material and
+// credentials (granted by the chart only with rbac.readEtcdSecrets=true).
 @RBACRule(
     apiGroups = "",
     resources = "pods",
-    verbs = {"list", "watch"})
+    verbs = {"list", "watch", "delete"})
+@RBACRule(
+    apiGroups = "",
+    resources = "pods/log",
+    verbs = {"get"})
 @RBACRule(
     apiGroups = "",
     resources = "events",
@@ -182,6 +190,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final AutoscalingMetrics autoscalingMetrics;
   private final AutoscalingStep autoscaling;
   private final RouterReannouncements reannouncements = new RouterReannouncements();
+  private final HealingStep healing = new HealingStep();
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -222,6 +231,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   void onDeleted(DisaggCluster cr) {
     autoscaling.forget(cr);
     reannouncements.forget(cr);
+    healing.forget(cr);
   }
 
   @Override
@@ -316,9 +326,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     Map<Pool, DrainStatus> drains = new EnumMap<>(Pool.class);
     Map<String, Map<Pool, DrainStatus>> olderDrains = new LinkedHashMap<>();
     List<String> waiting = new ArrayList<>();
+    Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
     if (valid && wanted != null) {
       Map<Pool, StatefulSet> before = observed.statefulSets().getOrDefault(desired, Map.of());
-      Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
         DrainPlanner.Decision d =
             planPool(
@@ -354,6 +364,15 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       }
       deleteRetired(cr, context, observed, revisions, rollout, desired);
     }
+    HealingStep.Result healed =
+        healing.run(
+            cr,
+            spec.getSpec().getSelfHealing(),
+            healingInput(observed, rollout, desired, target, replicas, drains, olderDrains, seen),
+            valid && wanted != null,
+            context.getClient(),
+            keys -> discovery.deregister(ResourceID.fromResource(cr), keys),
+            now);
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
     String shown =
@@ -383,7 +402,12 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     status.setTrtllm(StatusCalculator.trtllm(effective.spec().release()));
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
+      status.pool(pool).setUnregisteredReadyWorkers(healed.unregisteredReady().get(pool));
+      status.pool(pool).setLastRecovery(healed.lastRecovery().get(pool));
     }
+    status.setConditions(
+        KvTransferHealth.apply(
+            status.getConditions(), poisoned(healed), cr.getMetadata().getGeneration(), now));
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -409,11 +433,68 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return Stream.of(
             draining ? DRAIN_POLL : null,
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
-            scaling.requeueAfter())
+            scaling.requeueAfter(),
+            healed.requeueAfter())
         .filter(Objects::nonNull)
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
         .orElseGet(UpdateControl::noUpdate);
+  }
+
+  /** The workers the self-healing step found with a poisoned transfer buffer, per pool. */
+  private static Map<Pool, List<KvTransferHealth.Poisoned>> poisoned(HealingStep.Result healed) {
+    Map<Pool, List<KvTransferHealth.Poisoned>> out = new EnumMap<>(Pool.class);
+    healed
+        .poisoned()
+        .forEach(
+            (pool, list) ->
+                out.put(
+                    pool,
+                    list.stream()
+                        .map(
+                            o ->
+                                new KvTransferHealth.Poisoned(o.worker().pod(), o.worker().fault()))
+                        .toList()));
+    return out;
+  }
+
+  /**
+   * What the self-healing step reads: the worker pods of every revision the rollout keeps, with the
+   * names of the pods being drained. The desired revision's pods at or above the replicas decided
+   * now are on their way out; an older revision's pods shrink only through drains.
+   */
+  private static List<HealingStep.Observed> healingInput(
+      RolloutObservation observed,
+      RolloutPlan rollout,
+      String desired,
+      RevisionNames target,
+      Map<Pool, Integer> replicas,
+      Map<Pool, DrainStatus> drains,
+      Map<String, Map<Pool, DrainStatus>> olderDrains,
+      Discovery seen) {
+    List<HealingStep.Observed> out = new ArrayList<>();
+    for (RolloutPlan.Revision r : rollout.revisions()) {
+      boolean current = r.revision().equals(desired);
+      RevisionNames n = current ? target : observed.names().get(r.revision());
+      if (n == null) {
+        continue;
+      }
+      Map<Pool, DrainStatus> d =
+          current ? drains : olderDrains.getOrDefault(r.revision(), Map.of());
+      for (Pool pool : Pool.values()) {
+        Set<String> draining = new HashSet<>();
+        Optional.ofNullable(d.get(pool))
+            .ifPresent(x -> x.getPods().forEach(p -> draining.add(p.getName())));
+        out.add(
+            new HealingStep.Observed(
+                pool,
+                observed.workers(r.revision(), pool),
+                current ? replicas.get(pool) : null,
+                seen.snapshot(n.clusterName()),
+                draining));
+      }
+    }
+    return out;
   }
 
   /**

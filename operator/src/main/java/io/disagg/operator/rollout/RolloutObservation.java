@@ -4,6 +4,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.PodStates;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.scaling.UnschedulablePods;
 import io.disagg.operator.spec.EffectiveSpec;
@@ -309,11 +310,6 @@ public record RolloutObservation(
   }
 
   private static boolean ready(Pod pod) {
-    return pod.getStatus() != null
-        && pod.getMetadata().getDeletionTimestamp() == null
-        && "Running".equals(pod.getStatus().getPhase())
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return !PodStates.terminating(pod) && PodStates.ready(pod);
   }
 }

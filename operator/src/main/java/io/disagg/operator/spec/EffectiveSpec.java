@@ -14,6 +14,7 @@ import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
+import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.core.EtcdEndpoint;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
@@ -47,6 +48,7 @@ import java.util.Objects;
  *       round_robin}; {@code spec.rollout.strategy} {@code RevisionSurge} and each pool's {@code
  *       spec.rollout.<pool>.maxSurge} {@code 100%} ({@link #DEFAULT_MAX_SURGE}); missing sections
  *       as their defaults (the API classes' field initialisers, which are also the CRD's defaults).
+ *   <li>{@code spec.selfHealing}: every field set ({@link #selfHealing}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -155,6 +157,7 @@ public record EffectiveSpec(
       spec.setDiscovery(new DiscoverySpec());
     }
     DiscoverySpec discovery = spec.getDiscovery();
+    selfHealing(spec, discovery.getInactiveTimeoutSeconds());
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -170,6 +173,37 @@ public record EffectiveSpec(
         .getEtcd()
         .setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
     return new Result(new EffectiveSpec(copy, endpoints, release.release()), problems);
+  }
+
+  /**
+   * {@code spec.selfHealing} with every field set: both restarts on; {@code
+   * unregisteredTimeoutSeconds} {@value SelfHealingSpec#UNREGISTERED_TIMEOUT_LEASES} lease TTLs
+   * ({@code inactiveTimeoutSeconds}) but at least {@value
+   * SelfHealingSpec#MIN_DEFAULT_UNREGISTERED_TIMEOUT_SECONDS} s, long enough for a worker whose
+   * lease expired to register again where its release does (1.3 overwrites its key every 5 s while
+   * it retries, {@code DisaggClusterWorker._heartbeat}); {@code minRestartIntervalSeconds} {@value
+   * SelfHealingSpec#DEFAULT_MIN_RESTART_INTERVAL_SECONDS}.
+   */
+  private static void selfHealing(DisaggClusterSpec spec, int inactiveTimeoutSeconds) {
+    if (spec.getSelfHealing() == null) {
+      spec.setSelfHealing(new SelfHealingSpec());
+    }
+    SelfHealingSpec h = spec.getSelfHealing();
+    if (h.getRestartUnregisteredWorkers() == null) {
+      h.setRestartUnregisteredWorkers(Boolean.TRUE);
+    }
+    if (h.getRestartPoisonedWorkers() == null) {
+      h.setRestartPoisonedWorkers(Boolean.TRUE);
+    }
+    if (h.getUnregisteredTimeoutSeconds() == null) {
+      h.setUnregisteredTimeoutSeconds(
+          Math.max(
+              SelfHealingSpec.MIN_DEFAULT_UNREGISTERED_TIMEOUT_SECONDS,
+              SelfHealingSpec.UNREGISTERED_TIMEOUT_LEASES * inactiveTimeoutSeconds));
+    }
+    if (h.getMinRestartIntervalSeconds() == null) {
+      h.setMinRestartIntervalSeconds(SelfHealingSpec.DEFAULT_MIN_RESTART_INTERVAL_SECONDS);
+    }
   }
 
   private static List<EtcdEndpoint> endpoints(

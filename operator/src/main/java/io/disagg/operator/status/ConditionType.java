@@ -14,6 +14,11 @@ public enum ConditionType {
   /** Whether the operator's etcd watch of the workers' registrations is live, and what it sees. */
   DISCOVERY_AVAILABLE("DiscoveryAvailable"),
   /**
+   * Whether KV-cache transfers between the pools work: False while a worker with a poisoned
+   * transfer buffer is present (docs/self-healing.md).
+   */
+  KV_TRANSFER_HEALTHY("KVTransferHealthy"),
+  /**
    * kstatus convention (read by Flux): True while the cluster does not yet match its spec or does
    * not serve yet, and is not {@link #STALLED}. Derived by {@link Conditions#withGitOpsSummary}.
    */

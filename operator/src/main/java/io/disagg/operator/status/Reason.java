@@ -44,6 +44,9 @@ public enum Reason {
   UNMATCHED_REGISTRATIONS("UnmatchedRegistrations"),
   MALFORMED_REGISTRATIONS("MalformedRegistrations"),
   DISCOVERY_CONFIG_INVALID("DiscoveryConfigInvalid"),
+  // KVTransferHealthy (True: AS_EXPECTED)
+  /** A worker logged that its KV-cache transfer buffer is poisoned and it must restart. */
+  TRANSFER_BUFFER_POISONED("TransferBufferPoisoned"),
   // Stalled and Reconciling (the kstatus summary) when they are False
   NOT_STALLED("NotStalled"),
   STALLED("Stalled"),

@@ -10,6 +10,7 @@ import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
+import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.testing.Fixtures;
@@ -74,6 +75,27 @@ class EffectiveSpecTest {
     assertThat(set.getStrategy()).isEqualTo(RolloutStrategy.Recreate);
     assertThat(set.getGeneration().getMaxSurge()).isEqualTo(new IntOrString(2));
     assertThat(set.getContext().getMaxSurge()).isEqualTo(new IntOrString("100%"));
+  }
+
+  @Test
+  void selfHealingDefaultsFollowTheLeaseTtlWithAFloorOf60Seconds() {
+    DisaggCluster cr = cr("etcd:2379");
+    SelfHealingSpec h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    assertThat(cr.getSpec().getSelfHealing()).as("the primary is never mutated").isNull();
+    assertThat(h.getRestartUnregisteredWorkers()).isTrue();
+    assertThat(h.getUnregisteredTimeoutSeconds()).as("3 x 10 s is below the floor").isEqualTo(60);
+    assertThat(h.getMinRestartIntervalSeconds()).isEqualTo(60);
+
+    cr.getSpec().getDiscovery().setInactiveTimeoutSeconds(40);
+    cr.getSpec().setSelfHealing(new SelfHealingSpec());
+    cr.getSpec().getSelfHealing().setRestartUnregisteredWorkers(false);
+    h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    assertThat(h.getUnregisteredTimeoutSeconds()).isEqualTo(120);
+    assertThat(h.getRestartUnregisteredWorkers()).isFalse();
+
+    cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(15);
+    h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    assertThat(h.getUnregisteredTimeoutSeconds()).isEqualTo(15);
   }
 
   @Test

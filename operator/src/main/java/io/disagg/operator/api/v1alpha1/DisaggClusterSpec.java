@@ -92,6 +92,10 @@ public class DisaggClusterSpec {
       "How a change of the pairing revision (image, model, KV-cache layout, parallel sizes, transfer settings: see docs/rollouts.md) is rolled out: a new revision with its own workers, router and cluster_name next to the old one, retired once the new one serves. Other changes roll in place. Unset: strategy RevisionSurge, maxSurge 100% per pool.")
   private RolloutSpec rollout;
 
+  @JsonPropertyDescription(
+      "What the operator repairs on its own: worker pods that are Ready but serve nobody because they are not registered in etcd (docs/self-healing.md). Unset: on, with the defaults below.")
+  private SelfHealingSpec selfHealing;
+
   public String getModel() {
     return model;
   }
@@ -231,5 +235,13 @@ public class DisaggClusterSpec {
 
   public void setRollout(RolloutSpec rollout) {
     this.rollout = rollout;
+  }
+
+  public SelfHealingSpec getSelfHealing() {
+    return selfHealing;
+  }
+
+  public void setSelfHealing(SelfHealingSpec selfHealing) {
+    this.selfHealing = selfHealing;
   }
 }

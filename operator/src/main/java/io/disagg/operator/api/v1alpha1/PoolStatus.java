@@ -32,6 +32,13 @@ public class PoolStatus {
   @JsonPropertyDescription("Autoscaling of the pool; unset while autoscaling is disabled.")
   private PoolAutoscalingStatus autoscaling;
 
+  @JsonPropertyDescription(
+      "Worker pods that are Ready, not being drained, and have had no registration in etcd for spec.selfHealing.unregisteredTimeoutSeconds while etcd was reachable: they hold GPUs and serve nobody. Unset while etcd is not reachable.")
+  private Integer unregisteredReadyWorkers;
+
+  @JsonPropertyDescription("The last worker pod of this pool the operator restarted to repair it.")
+  private WorkerRecovery lastRecovery;
+
   public Integer getDesiredReplicas() {
     return desiredReplicas;
   }
@@ -94,5 +101,21 @@ public class PoolStatus {
 
   public void setAutoscaling(PoolAutoscalingStatus autoscaling) {
     this.autoscaling = autoscaling;
+  }
+
+  public Integer getUnregisteredReadyWorkers() {
+    return unregisteredReadyWorkers;
+  }
+
+  public void setUnregisteredReadyWorkers(Integer unregisteredReadyWorkers) {
+    this.unregisteredReadyWorkers = unregisteredReadyWorkers;
+  }
+
+  public WorkerRecovery getLastRecovery() {
+    return lastRecovery;
+  }
+
+  public void setLastRecovery(WorkerRecovery lastRecovery) {
+    this.lastRecovery = lastRecovery;
   }
 }
