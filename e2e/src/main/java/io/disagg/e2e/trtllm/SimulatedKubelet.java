@@ -93,6 +93,27 @@ import java.util.logging.Logger;
  * (SIGTERM: refuse new connections, drain, delete the key); a router is closed. kwok removes
  * deleted pods at once, so the drain goes on after the pod object is gone.
  *
+ * <p><b>Fabric pre-flight</b> ({@code kuberuntime_manager.go} {@code computePodActions}, init
+ * containers first; {@code kuberuntime_container.go} termination message). An init container named
+ * {@value #PREFLIGHT_CONTAINER} runs before the worker's container: its command {@code [sh,
+ * <file>]} names a file of a mounted ConfigMap (the operator's {@code fabric-preflight.sh}), which
+ * is run here with {@code /bin/sh}, with the container's environment ({@code envFrom} ConfigMaps,
+ * then {@code env}; {@code fieldRef} {@code spec.nodeName}, {@code metadata.name}, {@code
+ * metadata.namespace}, {@code status.podIP}) and {@code PREFLIGHT_ROOT} set to a fake container
+ * filesystem built from {@link Builder#nodeFabric} for the pod's node: {@code
+ * /dev/infiniband/uverbs*} (as many as the container's {@code vpc.amazonaws.com/efa} limit, as the
+ * EFA device plugin mounts), {@code /proc/meminfo} (the {@code hugepages-2Mi} limit as {@code
+ * HugePages_Total}), a fake {@code fi_info} in {@code <efa>/bin}, and {@code
+ * libplugin_LIBFABRIC.so} in {@code NIXL_PLUGIN_DIR}. The termination message is the termination
+ * log (at most 4096 bytes) or, when it is empty, the exit code non-zero and the policy {@code
+ * FallbackToLogsOnError}, the end of the output (80 lines, 2048 bytes). While it has not succeeded
+ * the pod is {@code Pending}, {@code Initialized} False, the worker container waits ({@code
+ * PodInitializing}) and nothing is started; a failure is retried after a back-off of 10 s doubling
+ * to 300 s ({@code restartPolicy: Always}), shown as the terminated state the first time ({@code
+ * Init:Error}) and as {@code waiting: CrashLoopBackOff} with the failure as {@code lastState} after
+ * ({@code Init:CrashLoopBackOff}). Other init containers stay as kwok set them (completed). Pods
+ * without the pre-flight get exactly the status they got before.
+ *
  * <p>Pods are re-examined every {@link Builder#resyncPeriod}. {@link #close()} stops everything.
  */
 public final class SimulatedKubelet implements AutoCloseable {
@@ -105,6 +126,20 @@ public final class SimulatedKubelet implements AutoCloseable {
   public static final String ROUTER_COMPONENT = "router";
   public static final String CONTAINER = "worker";
   public static final String ROUTER_CONTAINER = "router";
+
+  /** The operator's fabric pre-flight init container, the one init container run here. */
+  public static final String PREFLIGHT_CONTAINER = "fabric-preflight";
+
+  static final String EFA_RESOURCE = "vpc.amazonaws.com/efa";
+  static final String HUGEPAGES_2MI_RESOURCE = "hugepages-2Mi";
+
+  /** {@code kuberuntime_container.go}: bytes of the termination log read. */
+  static final int MAX_TERMINATION_MESSAGE = 4096;
+
+  /** Lines and bytes of the log taken by {@code FallbackToLogsOnError}. */
+  static final int FALLBACK_LOG_LINES = 80;
+
+  static final int FALLBACK_LOG_BYTES = 2048;
   public static final String PORT_NAME = "http";
   public static final int DEFAULT_PORT = 8000;
   private static final int MAX_EVENTS = 1000;
@@ -143,6 +178,7 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final Duration startupDelay;
   private final BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer;
   private final BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer;
+  private final java.util.function.Function<String, NodeFabric> nodeFabric;
   private final Client etcd;
   private final long startedNanos = System.nanoTime();
   private final ExecutorService podEvents;
@@ -169,6 +205,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     this.startupDelay = b.startupDelay;
     this.workerCustomizer = b.workerCustomizer;
     this.routerCustomizer = b.routerCustomizer;
+    this.nodeFabric = b.nodeFabric;
     this.etcd = Loopback.etcdClient(b.etcdEndpoint);
     this.podEvents = Executors.newSingleThreadExecutor(SimHttp.daemonThreads("sim-kubelet-pods"));
     this.sync =
@@ -209,6 +246,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private Duration resyncPeriod = Duration.ofSeconds(1);
     private BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer = (p, b) -> {};
     private BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer = (p, b) -> {};
+    private java.util.function.Function<String, NodeFabric> nodeFabric = n -> NodeFabric.HEALTHY;
 
     private Builder(KubernetesClient client, String namespace, String etcdEndpoint) {
       this.client = client;
@@ -278,6 +316,15 @@ public final class SimulatedKubelet implements AutoCloseable {
     /** Called for each router about to start, e.g. to set {@code maxRetries}. */
     public Builder routerCustomizer(BiConsumer<Pod, SimulatedRouter.Builder> c) {
       this.routerCustomizer = c;
+      return this;
+    }
+
+    /**
+     * What each node (by name) offers the fabric pre-flight (default {@link NodeFabric#HEALTHY} for
+     * every node); asked at each run, so a test may repair a node while its pod backs off.
+     */
+    public Builder nodeFabric(java.util.function.Function<String, NodeFabric> byNodeName) {
+      this.nodeFabric = Objects.requireNonNull(byNodeName, "byNodeName");
       return this;
     }
 
@@ -535,7 +582,8 @@ public final class SimulatedKubelet implements AutoCloseable {
       return;
     }
     if (pod.getStatus() == null
-        || !"Running".equals(pod.getStatus().getPhase())
+        || !("Running".equals(pod.getStatus().getPhase())
+            || "Pending".equals(pod.getStatus().getPhase()))
         || pod.getStatus().getPodIP() == null
         || pod.getStatus().getPodIP().isBlank()) {
       return;
@@ -553,7 +601,14 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
     PodRuntime rt = new PodRuntime(pod, role, c);
     current.put(name, rt);
-    event("CONTAINER STARTED " + name + " " + c.getName() + " (" + component + ")");
+    event(
+        (rt.preflight == null ? "CONTAINER STARTED " : "POD STARTED, INIT FIRST ")
+            + name
+            + " "
+            + c.getName()
+            + " ("
+            + component
+            + ")");
     rt.sync();
   }
 
@@ -620,6 +675,14 @@ public final class SimulatedKubelet implements AutoCloseable {
     String patched = "";
     long patchedAtNanos;
     boolean gone;
+    final Container preflight;
+    boolean initDone;
+    boolean initRunning;
+    int initFailures;
+    long initRetryAtNanos;
+    Duration initBackoff = INITIAL_BACKOFF;
+    Instant initStartedAt;
+    ObjectNode initTerminated;
 
     PodRuntime(Pod pod, WorkerRole role, Container container) {
       this.pod = pod;
@@ -630,6 +693,14 @@ public final class SimulatedKubelet implements AutoCloseable {
       this.startup = probeWorker(ProbeWorker.Kind.STARTUP, container.getStartupProbe());
       this.readiness = probeWorker(ProbeWorker.Kind.READINESS, container.getReadinessProbe());
       this.liveness = probeWorker(ProbeWorker.Kind.LIVENESS, container.getLivenessProbe());
+      this.preflight =
+          pod.getSpec().getInitContainers() == null
+              ? null
+              : pod.getSpec().getInitContainers().stream()
+                  .filter(c -> PREFLIGHT_CONTAINER.equals(c.getName()))
+                  .findFirst()
+                  .orElse(null);
+      this.initDone = preflight == null;
       newContainer();
     }
 
@@ -700,7 +771,18 @@ public final class SimulatedKubelet implements AutoCloseable {
           return;
         }
         long now = System.nanoTime();
-        if (!running) {
+        if (!initDone) {
+          if (!initRunning && now >= initRetryAtNanos) {
+            initRunning = true;
+            initStartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            Pod p = pod;
+            try {
+              starts.execute(() -> runPreflight(p));
+            } catch (RejectedExecutionException e) {
+              initRunning = false;
+            }
+          }
+        } else if (!running) {
           if (now >= restartAtNanos) {
             restartCount++;
             newContainer();
@@ -724,13 +806,125 @@ public final class SimulatedKubelet implements AutoCloseable {
         if (readiness == null) {
           ready = started && running; // no readiness probe: ready once started
         }
-        if (running) {
+        if (running && initDone) {
           for (ProbeWorker w : probeWorkers()) {
             maybeProbe(w, now);
           }
         }
       }
       patchStatus();
+    }
+
+    /**
+     * Runs the pre-flight once (off the sync thread) and records its end: success starts the
+     * worker's container; a failure is retried after the back-off.
+     */
+    private void runPreflight(Pod p) {
+      Preflight.Result r;
+      try {
+        r =
+            Preflight.run(
+                p, preflight, nodeFabric.apply(p.getSpec().getNodeName()), this::configMapData);
+      } catch (IllegalStateException e) {
+        // a ConfigMap or key the container needs is missing: the kubelet does not create the
+        // container (CreateContainerConfigError) and tries again at its next sync
+        synchronized (this) {
+          initRunning = false;
+          initRetryAtNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          if (!Objects.equals(e.getMessage(), lastStartFailure)) {
+            lastStartFailure = e.getMessage();
+            event("WAITING " + name + " " + PREFLIGHT_CONTAINER + ": " + e.getMessage());
+          }
+        }
+        return;
+      } catch (IOException | RuntimeException e) {
+        r = new Preflight.Result(128, "simulated kubelet could not run the pre-flight: " + e);
+      }
+      synchronized (this) {
+        initRunning = false;
+        if (gone || closed) {
+          return;
+        }
+        if (r.exitCode() == 0) {
+          initDone = true;
+          initTerminated = terminatedNode(0, "Completed", "", initStartedAt);
+          newContainer();
+          event("INIT COMPLETED " + name + " " + PREFLIGHT_CONTAINER);
+        } else {
+          initFailures++;
+          initTerminated = terminatedNode(r.exitCode(), "Error", r.message(), initStartedAt);
+          initRetryAtNanos = System.nanoTime() + initBackoff.toNanos();
+          event(
+              "INIT FAILED "
+                  + name
+                  + " "
+                  + PREFLIGHT_CONTAINER
+                  + " exit "
+                  + r.exitCode()
+                  + ": "
+                  + r.message().strip()
+                  + " (retry in "
+                  + initBackoff.toSeconds()
+                  + " s)");
+          initBackoff =
+              initBackoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                  ? MAX_BACKOFF
+                  : initBackoff.multipliedBy(2);
+        }
+      }
+      patchStatus();
+    }
+
+    private Map<String, String> configMapData(String configMapName) {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(configMapName).get();
+      return cm == null ? null : cm.getData();
+    }
+
+    private ObjectNode terminatedNode(int exitCode, String reason, String message, Instant from) {
+      ObjectNode t = SimHttp.JSON.createObjectNode();
+      t.put("exitCode", exitCode);
+      t.put("reason", reason);
+      if (message != null && !message.isEmpty()) {
+        t.put("message", message);
+      }
+      t.put("startedAt", String.valueOf(from));
+      t.put("finishedAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      t.put("containerID", "sim://" + uid + "/" + PREFLIGHT_CONTAINER + "/" + initFailures);
+      return t;
+    }
+
+    /** Caller holds the lock: the pre-flight's status as the kubelet reports it. */
+    private ObjectNode preflightStatus() {
+      ObjectNode s = SimHttp.JSON.createObjectNode();
+      s.put("name", PREFLIGHT_CONTAINER);
+      s.put("image", preflight.getImage());
+      s.put("imageID", "");
+      s.put("restartCount", Math.max(0, initFailures - (initRunning || initDone ? 0 : 1)));
+      s.put("ready", initDone);
+      s.put("started", initRunning);
+      ObjectNode state = s.putObject("state");
+      ObjectNode last = null;
+      if (initRunning) {
+        state.putObject("running").put("startedAt", String.valueOf(initStartedAt));
+        last = initTerminated;
+      } else if (initDone) {
+        state.set("terminated", initTerminated);
+      } else if (initTerminated != null && initFailures == 1) {
+        state.set("terminated", initTerminated); // Init:Error until the first retry
+      } else if (initTerminated != null) {
+        ObjectNode w = state.putObject("waiting");
+        w.put("reason", "CrashLoopBackOff");
+        w.put(
+            "message",
+            "back-off restarting failed container=" + PREFLIGHT_CONTAINER + " pod=" + name);
+        last = initTerminated;
+      } else {
+        state.putObject("waiting").put("reason", "PodInitializing");
+      }
+      if (last != null) {
+        s.putObject("lastState").set("terminated", last);
+      }
+      return s;
     }
 
     /** Caller holds the lock. */
@@ -1187,6 +1381,35 @@ public final class SimulatedKubelet implements AutoCloseable {
           c.putNull("message");
         }
       }
+      if (preflight != null) {
+        status.put("phase", initDone ? "Running" : "Pending");
+        ObjectNode c = conditions.addObject();
+        c.put("type", "Initialized");
+        c.put("status", initDone ? "True" : "False");
+        c.put("lastTransitionTime", transitionTime("Initialized", initDone, now));
+        if (initDone) {
+          c.putNull("reason");
+          c.putNull("message");
+        } else {
+          c.put("reason", "ContainersNotInitialized");
+          c.put("message", "containers with incomplete status: [" + PREFLIGHT_CONTAINER + "]");
+        }
+        ArrayNode inits = status.putArray("initContainerStatuses");
+        List<ContainerStatus> existingInits =
+            pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null
+                ? List.of()
+                : pod.getStatus().getInitContainerStatuses();
+        for (Container c0 : pod.getSpec().getInitContainers()) {
+          if (c0.getName().equals(PREFLIGHT_CONTAINER)) {
+            inits.add(preflightStatus());
+          } else {
+            existingInits.stream()
+                .filter(s0 -> c0.getName().equals(s0.getName()))
+                .findFirst()
+                .ifPresent(s0 -> inits.add(SimHttp.JSON.valueToTree(s0)));
+          }
+        }
+      }
       ArrayNode statuses = status.putArray("containerStatuses");
       List<ContainerStatus> existing =
           pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
@@ -1234,7 +1457,9 @@ public final class SimulatedKubelet implements AutoCloseable {
       s.put("ready", ready);
       s.put("started", started && running);
       ObjectNode state = s.putObject("state");
-      if (running) {
+      if (!initDone) {
+        state.putObject("waiting").put("reason", "PodInitializing");
+      } else if (running) {
         s.put("containerID", containerId());
         state.putObject("running").put("startedAt", containerStartedAt.toString());
       } else {

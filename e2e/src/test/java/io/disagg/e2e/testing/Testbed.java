@@ -1,5 +1,6 @@
 package io.disagg.e2e.testing;
 
+import io.disagg.e2e.trtllm.NodeFabric;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
@@ -10,6 +11,7 @@ import io.disagg.operator.testing.TestNamespace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -76,6 +78,14 @@ public final class Testbed implements AutoCloseable {
   public static Testbed startWithKubelet(
       TestNamespace ns, long serviceTimeMillis, UnaryOperator<SimulatedKubelet.Builder> kubelet) {
     return new Testbed(ns, serviceTimeMillis, b -> b, kubelet);
+  }
+
+  /**
+   * A testbed whose workers answer each request after 20 ms and whose nodes offer the fabric
+   * pre-flight what {@code byNodeName} says ({@link SimulatedKubelet.Builder#nodeFabric}).
+   */
+  public static Testbed withNodeFabric(TestNamespace ns, Function<String, NodeFabric> byNodeName) {
+    return new Testbed(ns, 20, b -> b, k -> k.nodeFabric(byNodeName));
   }
 
   /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */

@@ -142,8 +142,17 @@ public final class TrtllmConfig {
   public static final String ENV_NIXL_PLUGIN_DIR = "NIXL_PLUGIN_DIR";
 
   /**
+   * ConfigMap key of the fabric pre-flight script ({@link #preflightScript}); worker pods with the
+   * pre-flight ({@link #preflightEnabled}) mount it next to their YAML and run it in their {@code
+   * fabric-preflight} init container.
+   */
+  public static final String PREFLIGHT_SCRIPT_KEY = "fabric-preflight.sh";
+
+  static final String PREFLIGHT_SCRIPT_RESOURCE = "/trtllm/fabric-preflight.sh";
+
+  /**
    * The data of the {@code <name>-config} ConfigMap (sorted): context.yaml, deregister.py,
-   * generation.yaml, router.yaml.
+   * generation.yaml, router.yaml, and fabric-preflight.sh when {@link #preflightEnabled}.
    */
   public static Map<String, String> configMapData(EffectiveSpec effective) {
     Map<String, String> data = new TreeMap<>();
@@ -152,8 +161,54 @@ public final class TrtllmConfig {
     }
     data.put(ROUTER_CONFIG_KEY, routerYaml(effective));
     data.put(DEREGISTER_SCRIPT_KEY, deregisterScript());
+    if (preflightEnabled(effective.cluster())) {
+      data.put(PREFLIGHT_SCRIPT_KEY, preflightScript());
+    }
     return Collections.unmodifiableMap(data);
   }
+
+  /**
+   * Whether worker pods get the fabric pre-flight init container: {@code spec.fabric.preflight}
+   * (default true) and either {@code spec.fabric.efa.enabled} or NIXL's LIBFABRIC transport ({@code
+   * TRTLLM_NIXL_KVCACHE_BACKEND=LIBFABRIC} in {@link #fabricEnv}, i.e. transfer backend NIXL or
+   * DEFAULT with {@code nixlBackend: LIBFABRIC}). Clusters with neither render exactly as before.
+   */
+  public static boolean preflightEnabled(DisaggCluster cr) {
+    var fabric = cr.getSpec().getFabric();
+    if (fabric != null && !fabric.isPreflight()) {
+      return false;
+    }
+    boolean efa = fabric != null && fabric.getEfa() != null && fabric.getEfa().isEnabled();
+    return efa || nixlLibfabric(cr);
+  }
+
+  /**
+   * Whether the workers' NIXL uses its LIBFABRIC plugin: TensorRT-LLM loads the NIXL plugin named
+   * by {@code TRTLLM_NIXL_KVCACHE_BACKEND} (default UCX; {@code getEnvNixlBackend()} in
+   * NVIDIA/TensorRT-LLM {@code cpp/tensorrt_llm/common/envUtils.cpp}).
+   */
+  public static boolean nixlLibfabric(DisaggCluster cr) {
+    return "LIBFABRIC".equals(fabricEnv(cr).get(ENV_NIXL_KVCACHE_BACKEND));
+  }
+
+  /**
+   * The fabric pre-flight script ({@code src/main/resources/trtllm/fabric-preflight.sh}, POSIX sh):
+   * checks the EFA devices, libfabric's EFA provider, hugepages and NIXL's LIBFABRIC plugin and
+   * writes {@code <Reason>: <message>} to the termination log on the first failure. The same text
+   * for every cluster, read from the classpath once.
+   *
+   * @throws IllegalStateException when the operator's jar lacks the script (a packaging error)
+   */
+  public static String preflightScript() {
+    String text = preflightScript;
+    if (text == null) {
+      text = readResource(PREFLIGHT_SCRIPT_RESOURCE);
+      preflightScript = text; // a race reads the same constant twice, harmlessly
+    }
+    return text;
+  }
+
+  private static volatile String preflightScript;
 
   /**
    * The workers' preStop script ({@code src/main/resources/trtllm/deregister.py}): deletes the

@@ -27,7 +27,8 @@ public final class ConfigMaps {
    * {@code <name>-config}: the worker LLM-API YAML files ({@code context.yaml}, {@code
    * generation.yaml}, passed to {@code trtllm-serve --extra_llm_api_options}) and the router config
    * ({@code router.yaml}, passed to {@code trtllm-serve disaggregated -c}) and the workers' preStop
-   * script ({@code deregister.py}). Mounted read-only at {@link WorkerStatefulSets#CONFIG_DIR}.
+   * script ({@code deregister.py}), and with the fabric pre-flight its script ({@code
+   * fabric-preflight.sh}). Mounted read-only at {@link WorkerStatefulSets#CONFIG_DIR}.
    */
   public static ConfigMap config(DisaggCluster cr, RevisionNames names, Map<String, String> data) {
     return build(cr, names, names.configMap(), COMPONENT, data);

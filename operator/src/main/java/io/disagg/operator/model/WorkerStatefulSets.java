@@ -50,6 +50,20 @@ public final class WorkerStatefulSets {
   /** Name of the worker container. */
   public static final String CONTAINER = "worker";
 
+  /**
+   * Name of the fabric pre-flight init container (only with {@link TrtllmConfig#preflightEnabled}).
+   */
+  public static final String PREFLIGHT_CONTAINER = "fabric-preflight";
+
+  /** Node name from the downward API ({@code spec.nodeName}), named in pre-flight failures. */
+  public static final String ENV_NODE_NAME = "NODE_NAME";
+
+  /** EFA devices the pre-flight expects ({@code efa.devicesPerPod}); absent without EFA. */
+  public static final String ENV_PREFLIGHT_EFA_DEVICES = "PREFLIGHT_EFA_DEVICES";
+
+  /** {@code efa.libraryPath} for the pre-flight (its sibling {@code bin/} holds fi_info). */
+  public static final String ENV_PREFLIGHT_EFA_LIBRARY_PATH = "PREFLIGHT_EFA_LIBRARY_PATH";
+
   /** Name of the HTTP port of workers and router; probes and Services refer to it by name. */
   public static final String PORT_NAME = "http";
 
@@ -216,10 +230,85 @@ public final class WorkerStatefulSets {
         .withSecurityContext(Merge.copy(o.getSecurityContext(), PodSecurityContext.class))
         .withTopologySpreadConstraints(
             Merge.copyAll(o.getTopologySpreadConstraints(), TopologySpreadConstraint.class))
-        .withInitContainers(Merge.copyAll(o.getInitContainers(), Container.class))
+        .withInitContainers(initContainers(cr, names, pool))
         .withContainers(containers)
         .withVolumes(volumes(cr, names, pool))
         .endSpec()
+        .build();
+  }
+
+  /**
+   * Init containers: the fabric pre-flight first when {@link TrtllmConfig#preflightEnabled} (so a
+   * broken node fails before anything else runs), then the pool's own ({@code
+   * podTemplate.initContainers}; one named {@value #PREFLIGHT_CONTAINER} is dropped).
+   */
+  static List<Container> initContainers(DisaggCluster cr, RevisionNames names, Pool pool) {
+    List<Container> user = overrides(cr.getSpec().pool(pool)).getInitContainers();
+    if (!TrtllmConfig.preflightEnabled(cr)) {
+      return Merge.copyAll(user, Container.class);
+    }
+    return Merge.lists(
+        List.of(preflightContainer(cr, names, pool)), user, Container.class, Container::getName);
+  }
+
+  /**
+   * The {@value #PREFLIGHT_CONTAINER} init container: {@code sh /etc/trtllm/fabric-preflight.sh}
+   * ({@link TrtllmConfig#preflightScript}) in the worker's image, with the worker's environment
+   * (its {@code env} and the fabric ConfigMap through {@code envFrom}, so it sees the {@code
+   * NIXL_PLUGIN_DIR} and {@code TRTLLM_NIXL_KVCACHE_BACKEND} the worker will), {@value
+   * #ENV_NODE_NAME} from the downward API and, with EFA, {@value #ENV_PREFLIGHT_EFA_DEVICES} and
+   * {@value #ENV_PREFLIGHT_EFA_LIBRARY_PATH}. On failure the script writes {@code <Reason>:
+   * <message>} to the default termination log {@code /dev/termination-log}; policy {@code
+   * FallbackToLogsOnError} puts the end of its log there if it could not.
+   *
+   * <p>Resources: the worker container's, without GPUs and resource claims. The EFA devices and
+   * hugepages must be the init container's own to be visible in it (the device plugin allocates per
+   * container). This does not change scheduling: a pod's effective request of each resource is the
+   * larger of the largest init container's and the sum of the app containers' (Kubernetes "Resource
+   * sharing within containers"), and these equal the worker's; the kubelet's device manager hands
+   * the init container's devices on to the worker container.
+   */
+  public static Container preflightContainer(DisaggCluster cr, RevisionNames names, Pool pool) {
+    DisaggClusterSpec spec = cr.getSpec();
+    List<EnvVar> env = new ArrayList<>();
+    env.add(fieldRef(ENV_NODE_NAME, "spec.nodeName"));
+    if (Placement.efaEnabled(cr)) {
+      EfaSpec efa = Placement.efa(cr);
+      env.add(
+          new EnvVarBuilder()
+              .withName(ENV_PREFLIGHT_EFA_DEVICES)
+              .withValue(String.valueOf(efa.getDevicesPerPod()))
+              .build());
+      if (efa.getLibraryPath() != null && !efa.getLibraryPath().isBlank()) {
+        env.add(
+            new EnvVarBuilder()
+                .withName(ENV_PREFLIGHT_EFA_LIBRARY_PATH)
+                .withValue(efa.getLibraryPath().strip())
+                .build());
+      }
+    }
+    ResourceRequirements worker = resources(cr, pool);
+    Map<String, Quantity> requests = new TreeMap<>(worker.getRequests());
+    Map<String, Quantity> limits = new TreeMap<>(worker.getLimits());
+    requests.remove(GPU_RESOURCE);
+    limits.remove(GPU_RESOURCE);
+    return new ContainerBuilder()
+        .withName(PREFLIGHT_CONTAINER)
+        .withImage(spec.getImage())
+        .withImagePullPolicy(
+            spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
+        .withCommand("/bin/sh", CONFIG_DIR + "/" + TrtllmConfig.PREFLIGHT_SCRIPT_KEY)
+        .withEnv(Merge.lists(env, env(cr, pool), EnvVar.class, EnvVar::getName))
+        .addNewEnvFrom()
+        .withNewConfigMapRef()
+        .withName(names.fabricConfigMap())
+        .endConfigMapRef()
+        .endEnvFrom()
+        .withResources(
+            new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build())
+        .withVolumeMounts(configMount())
+        .withSecurityContext(securityContext(cr))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
 
@@ -481,9 +570,10 @@ public final class WorkerStatefulSets {
 
   /**
    * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from the
-   * config ConfigMap), {@code dshm} (memory-backed emptyDir for {@code /dev/shm}, size limit {@code
-   * shmSize}, default {@value #DEFAULT_SHM_SIZE}; it counts against the container's memory), then
-   * the user's volumes whose names differ from these.
+   * config ConfigMap, and {@code fabric-preflight.sh} with the pre-flight), {@code dshm}
+   * (memory-backed emptyDir for {@code /dev/shm}, size limit {@code shmSize}, default {@value
+   * #DEFAULT_SHM_SIZE}; it counts against the container's memory), then the user's volumes whose
+   * names differ from these.
    */
   public static List<Volume> volumes(DisaggCluster cr, RevisionNames names, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
@@ -494,7 +584,13 @@ public final class WorkerStatefulSets {
             : new Quantity(DEFAULT_SHM_SIZE);
     List<Volume> operator =
         List.of(
-            configVolume(names, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
+            TrtllmConfig.preflightEnabled(cr)
+                ? configVolume(
+                    names,
+                    key,
+                    TrtllmConfig.DEREGISTER_SCRIPT_KEY,
+                    TrtllmConfig.PREFLIGHT_SCRIPT_KEY)
+                : configVolume(names, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
             new VolumeBuilder()
                 .withName(SHM_VOLUME)
                 .withNewEmptyDir()

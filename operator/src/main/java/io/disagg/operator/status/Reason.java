@@ -27,6 +27,13 @@ public enum Reason {
   // Degraded
   AS_EXPECTED("AsExpected"),
   UNSCHEDULABLE("Unschedulable"),
+  // Degraded: a worker pod's fabric pre-flight init container failed (FabricPreflight)
+  EFA_DEVICES_MISSING("EfaDevicesMissing"),
+  EFA_PROVIDER_UNAVAILABLE("EfaProviderUnavailable"),
+  HUGEPAGES_MISSING("HugepagesMissing"),
+  NIXL_PLUGIN_MISSING("NixlPluginMissing"),
+  /** The pre-flight failed without one of the reasons above (its own crash, a truncated log). */
+  FABRIC_PREFLIGHT_FAILED("FabricPreflightFailed"),
   CRASH_LOOP_BACK_OFF("CrashLoopBackOff"),
   RECONCILE_ERROR("ReconcileError"),
   // DiscoveryAvailable

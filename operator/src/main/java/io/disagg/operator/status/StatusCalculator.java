@@ -408,8 +408,8 @@ public final class StatusCalculator {
   }
 
   /**
-   * Pods the scheduler cannot place or whose containers crash, described for a person;
-   * unschedulable ones first.
+   * Pods the scheduler cannot place, whose fabric pre-flight failed ({@link FabricPreflight}) or
+   * whose containers crash, described for a person; in that order (of {@link Reason}).
    */
   private static List<Blocker> podTrouble(List<Pod> pods) {
     List<Blocker> out = new ArrayList<>();
@@ -440,6 +440,7 @@ public final class StatusCalculator {
                                 + " unschedulable: "
                                 + x.getMessage())));
       }
+      FabricPreflight.failure(p).ifPresent(f -> out.add(new Blocker(f.reason(), f.message())));
       if (p.getStatus().getContainerStatuses() != null) {
         p.getStatus().getContainerStatuses().stream()
             .filter(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.release.TrtllmRelease;
@@ -12,6 +13,8 @@ import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.validation.SpecValidator;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +119,33 @@ class GoldenRenderTest {
           .append(pool.id())
           .append(" worker script\n")
           .append(WorkerStatefulSets.script(c, pool));
+    }
+    if (TrtllmConfig.preflightEnabled(c)) {
+      // only with EFA or LIBFABRIC: the other samples render as before
+      RevisionNames names = RevisionNames.legacy(effective, "0123456789");
+      for (Pool pool : Pool.values()) {
+        Container init = WorkerStatefulSets.preflightContainer(c, names, pool);
+        sb.append("\n=== ")
+            .append(pool.id())
+            .append(" init container ")
+            .append(init.getName())
+            .append('\n')
+            .append(String.join(" ", init.getCommand()))
+            .append('\n');
+        for (EnvVar e : init.getEnv()) {
+          sb.append("env ")
+              .append(e.getName())
+              .append('=')
+              .append(
+                  e.getValue() != null
+                      ? e.getValue()
+                      : "(" + e.getValueFrom().getFieldRef().getFieldPath() + ")")
+              .append('\n');
+        }
+        init.getResources()
+            .getLimits()
+            .forEach((k, v) -> sb.append("limit ").append(k).append('=').append(v).append('\n'));
+      }
     }
     sb.append("\n=== router command\n")
         .append(String.join(" ", RouterDeployments.command(c)))

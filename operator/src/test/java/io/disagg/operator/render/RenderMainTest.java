@@ -69,8 +69,10 @@ class RenderMainTest {
     }
     assertThat(files)
         .containsExactly(
+            "commands/llama-70b-efa-context.fabric-preflight.sh",
             "commands/llama-70b-efa-context.worker.preStop.sh",
             "commands/llama-70b-efa-context.worker.sh",
+            "commands/llama-70b-efa-generation.fabric-preflight.sh",
             "commands/llama-70b-efa-generation.worker.preStop.sh",
             "commands/llama-70b-efa-generation.worker.sh",
             "commands/llama-70b-efa-router.router.preStop.sh",
@@ -87,6 +89,7 @@ class RenderMainTest {
             "statefulset-llama-70b-efa-generation.yaml",
             "trtllm/context.yaml",
             "trtllm/deregister.py",
+            "trtllm/fabric-preflight.sh",
             "trtllm/fabric.env",
             "trtllm/generation.yaml",
             "trtllm/router.yaml");
