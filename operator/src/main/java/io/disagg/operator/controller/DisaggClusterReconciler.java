@@ -28,6 +28,7 @@ import io.disagg.operator.discovery.EtcdTarget;
 import io.disagg.operator.discovery.EtcdTargetResolver;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
+import io.disagg.operator.metrics.PerfMetricsClient;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
@@ -184,6 +185,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final AutoscalingStep autoscaling;
   private final RouterReannouncements reannouncements = new RouterReannouncements();
   private final HealingStep healing = new HealingStep();
+  private final KvTransferStep kvTransfer = new KvTransferStep(new PerfMetricsClient());
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -225,6 +227,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     autoscaling.forget(cr);
     reannouncements.forget(cr);
     healing.forget(cr);
+    kvTransfer.forget(cr);
   }
 
   @Override
@@ -397,6 +400,15 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       status.pool(pool).setUnregisteredReadyWorkers(healed.unregisteredReady().get(pool));
       status.pool(pool).setLastRecovery(healed.lastRecovery().get(pool));
     }
+    Duration kvNext =
+        kvTransfer.run(
+            cr,
+            spec,
+            observed.workers(shown, Pool.GENERATION),
+            valid,
+            status,
+            context.getClient(),
+            now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -423,7 +435,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             draining ? DRAIN_POLL : null,
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
             scaling.requeueAfter(),
-            healed.requeueAfter())
+            healed.requeueAfter(),
+            kvNext)
         .filter(Objects::nonNull)
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)

@@ -23,7 +23,13 @@ public enum ConditionType {
    * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but a
    * {@link Reason#RECONCILE_ERROR} the operator is still retrying.
    */
-  STALLED("Stalled");
+  STALLED("Stalled"),
+  /**
+   * Whether the generation pool's observed KV-cache transfer bandwidth is at its floor ({@code
+   * spec.fabric.kvTransferCheck}); present only while that check is on. Unknown until enough
+   * transfers were seen.
+   */
+  KV_TRANSFER_HEALTHY("KVTransferHealthy");
 
   private final String type;
 

@@ -40,7 +40,12 @@ public enum Reason {
   // Stalled and Reconciling (the kstatus summary) when they are False
   NOT_STALLED("NotStalled"),
   STALLED("Stalled"),
-  RECONCILED("Reconciled");
+  RECONCILED("Reconciled"),
+  // KVTransferHealthy (AS_EXPECTED when True)
+  /** The observed KV-cache transfer bandwidth is below the floor. */
+  SLOW_TRANSFER("SlowTransfer"),
+  /** Too few KV-cache transfers in the window to judge (status Unknown). */
+  NO_SAMPLES("NoSamples");
 
   private final String reason;
 
