@@ -1247,8 +1247,9 @@ public final class SimulatedWorker implements AutoCloseable {
    * A generation worker's receipt of the request's KV cache from its context worker ({@code
    * CacheTransceiver::requestAndReceiveAsync} sets the start, the receive's end the end, the
    * formatters add every received buffer's size): {prompt tokens x {@link #kvBytesPerToken} bytes,
-   * start, end}, taking bytes / {@link #setKvTransferBytesPerSecond} (at most 30 s). Null for a
-   * context worker or a request without a context worker's {@code ctx_request_id}.
+   * start, start + bytes / {@link #setKvTransferBytesPerSecond}} (at most 30 s), and the request
+   * waits that long. Null for a context worker or a request without a context worker's {@code
+   * ctx_request_id}.
    */
   private double[] receiveKvCache(JsonNode req) {
     if (role != WorkerRole.GENERATION
@@ -1265,7 +1266,9 @@ public final class SimulatedWorker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    return new double[] {bytes, start, steadySeconds()};
+    // The simulated wire time, not the sleep's: a sleep overshoots by the scheduler's latency,
+    // which would make fast transfers look slow on a busy machine.
+    return new double[] {bytes, start, start + nanos / 1e9};
   }
 
   /**
