@@ -9,8 +9,10 @@ import io.disagg.e2e.trtllm.LoadClient;
 import io.disagg.e2e.trtllm.SimulatedWorker;
 import io.disagg.e2e.trtllm.WorkerRole;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.KvTransferStatus;
+import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
@@ -19,22 +21,24 @@ import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The run-time KV-transfer check end to end: an EFA cluster (the {@code aws-efa-p5} sample) whose
- * simulated generation workers receive KV caches at EFA speed is {@code KVTransferHealthy=True};
- * once they receive at a TCP-like 50 MiB/s the operator, reading their {@code /perf_metrics}, turns
- * it False with reason {@code SlowTransfer}, shows the bandwidth in {@code
- * status.generation.kvTransfer} and records a Warning Event; no request fails meanwhile.
+ * The run-time KV-transfer check end to end: an EFA cluster whose simulated generation workers
+ * receive KV caches at EFA speed is {@code KVTransferHealthy=True}; once they receive at a TCP-like
+ * 50 MiB/s the operator, reading their {@code /perf_metrics}, turns it False with reason {@code
+ * SlowTransfer}, shows the bandwidth in {@code status.generation.kvTransfer} and records a Warning
+ * Event; no request fails meanwhile.
  */
 @ClusterTest
 class KvTransferHealthIT {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
-  private static final String NAME = "llama-70b-efa";
+  private static final String NAME = "tinyllama";
   private static final double SLOW = 50.0 * (1 << 20);
 
   @BeforeAll
@@ -47,14 +51,7 @@ class KvTransferHealthIT {
   @Test
   void slowGenerationTransfersWithEfaTurnKvTransferHealthyFalse(TestNamespace ns) throws Exception {
     try (Testbed bed = Testbed.start(ns)) {
-      DisaggCluster cr = bed.sample("aws-efa-p5.yaml");
-      // A short window so that the test does not wait five minutes; the default floor (1 GiB/s
-      // with EFA) applies.
-      KvTransferCheckSpec check = new KvTransferCheckSpec();
-      check.setWindowSeconds(30);
-      check.setMinSamples(10);
-      check.setIntervalSeconds(5);
-      cr.getSpec().getFabric().setKvTransferCheck(check);
+      DisaggCluster cr = efaCluster(bed);
       ns.client().resource(cr).create();
       DisaggClusters.awaitReady(ns, NAME, TIMEOUT);
 
@@ -94,6 +91,31 @@ class KvTransferHealthIT {
           .as("context workers record no transfer size")
           .isNull();
     }
+  }
+
+  /**
+   * The minimal sample with EFA on (NIXL over LIBFABRIC, one EFA device per pod) and a short
+   * window, so that the test does not wait five minutes; the default floor with EFA (1 GiB/s)
+   * applies. Every pod on one node: the simulated processes bind their pod's IP, and the local
+   * cluster's kwok was seen handing out the same IP to pods of two nodes.
+   */
+  private static DisaggCluster efaCluster(Testbed bed) {
+    DisaggCluster cr = bed.sample("minimal.yaml");
+    cr.getSpec().getKvCacheTransfer().setBackend(KvCacheTransferBackend.NIXL);
+    cr.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC);
+    cr.getSpec().getFabric().getEfa().setEnabled(true);
+    cr.getSpec().getFabric().getEfa().setDevicesPerPod(1);
+    KvTransferCheckSpec check = new KvTransferCheckSpec();
+    check.setWindowSeconds(30);
+    check.setMinSamples(10);
+    check.setIntervalSeconds(5);
+    cr.getSpec().getFabric().setKvTransferCheck(check);
+    cr.getSpec().getContext().setReplicas(1);
+    Map<String, String> node = Map.of("kubernetes.io/hostname", "gpu-us-east-1a-1");
+    cr.getSpec().getContext().setNodeSelector(new LinkedHashMap<>(node));
+    cr.getSpec().getGeneration().setNodeSelector(new LinkedHashMap<>(node));
+    cr.getSpec().getRouter().setNodeSelector(new LinkedHashMap<>(node));
+    return cr;
   }
 
   private static LoadClient load(ServiceEndpoints svc) {
