@@ -1059,8 +1059,12 @@ public final class SimulatedKubelet implements AutoCloseable {
       String ip = p.getStatus().getPodIP();
       int port = httpPort(container);
       if (role != null) {
+        // The pool's YAML as mounted (--extra_llm_api_options): disagg_cluster and the options the
+        // simulator honours (SimulatedWorker.Builder#llmApiOptions).
+        String workerYaml =
+            fixedSettings != null ? null : configMapKey(p, role.component() + ".yaml");
         DisaggClusterSettings settings =
-            fixedSettings != null ? fixedSettings : settingsFromConfigMap(p, role.component());
+            fixedSettings != null ? fixedSettings : DisaggClusterSettings.fromYaml(workerYaml);
         SimulatedWorker.Builder b =
             SimulatedWorker.builder(role, ip, port)
                 .release(release)
@@ -1073,6 +1077,9 @@ public final class SimulatedKubelet implements AutoCloseable {
                 // images refuse each other's KV caches (SimulatedWorker.Builder#cacheFormat).
                 .cacheFormat(String.valueOf(container.getImage()));
         b.logFile(containerLog(p));
+        if (workerYaml != null) {
+          b.llmApiOptions(workerYaml);
+        }
         workerCustomizer.accept(p, b);
         return new WorkerProc(b.start());
       }
@@ -1629,10 +1636,6 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
     return 180;
-  }
-
-  private DisaggClusterSettings settingsFromConfigMap(Pod pod, String component) {
-    return DisaggClusterSettings.fromYaml(configMapKey(pod, component + ".yaml"));
   }
 
   /**

@@ -1,8 +1,10 @@
 package io.disagg.e2e.trtllm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.etcd.jetcd.ByteSequence;
@@ -22,6 +24,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -74,6 +77,21 @@ import java.util.logging.Logger;
  *       first_gen_tokens}, plus {@code prompt_token_ids}; a generation worker answers an
  *       OpenAI-style completion. {@link #setStalled setStalled(true)} blocks every handler (a
  *       wedged event loop): connections are accepted, nothing is answered.
+ *   <li><b>Per-request performance metrics</b> ({@code GET /perf_metrics}, {@code
+ *       OpenAIServer.get_perf_metrics} and {@code _extract_metrics} in {@code
+ *       tensorrt_llm/serve/openai_server.py}): kept only when the worker's YAML has {@code
+ *       return_perf_metrics: true} and {@code perf_metrics_max_requests > 0} ({@link
+ *       Builder#llmApiOptions}; else the answer is always {@code []}), one entry per request
+ *       answered successfully, at most {@code perf_metrics_max_requests} (the oldest dropped, a
+ *       {@code deque(maxlen=...)}), and each GET takes them all (the buffer is swapped for an empty
+ *       one). A generation worker serving a request with a context worker's {@code
+ *       disaggregated_params} first "receives" its KV cache: prompt tokens x {@link
+ *       Builder#kvBytesPerToken} bytes at {@link #setKvTransferBytesPerSecond} (the request takes
+ *       that long), and its entry has {@code timing_metrics.kv_cache_size} (bytes), {@code
+ *       kv_cache_transfer_start} and {@code kv_cache_transfer_end} (seconds of a steady clock), as
+ *       only the receiving side records a size ({@code RequestPerfMetrics::TimingMetrics}, {@code
+ *       cpp/include/tensorrt_llm/executor/types.h}; the keys are written {@code if
+ *       timing_metrics.kv_cache_size > 0}). Context entries have no {@code kv_cache_*} keys.
  *   <li><b>{@link #shutdown()}</b> is trtllm-serve on SIGTERM (uvicorn graceful shutdown, then the
  *       FastAPI lifespan deregisters): new connections are refused at once, requests already in a
  *       handler finish (bounded by {@link Builder#drainTimeout}), and only then is the worker's own
@@ -97,6 +115,17 @@ public final class SimulatedWorker implements AutoCloseable {
   static final long ETCD_TIMEOUT_SECONDS = 5;
 
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+  /** Default {@link Builder#kvBytesPerToken}: 128 KiB. */
+  public static final long DEFAULT_KV_BYTES_PER_TOKEN = 131072;
+
+  /** Default {@link #setKvTransferBytesPerSecond}: 20 GiB/s, an EFA-like transfer. */
+  public static final double DEFAULT_KV_TRANSFER_BYTES_PER_SECOND = 20.0 * (1L << 30);
+
+  /** Longest simulated KV-cache transfer of one request. */
+  private static final long MAX_TRANSFER_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final int MAX_TOKENS_CAP = 4096;
 
   /** Lifecycle of a simulated worker. */
@@ -124,6 +153,12 @@ public final class SimulatedWorker implements AutoCloseable {
   private final Duration drainTimeout;
   private final Duration registrationRetryInterval;
   private final Map<String, String> metricLabels;
+  private final int perfMetricsMaxRequests;
+  private final long kvBytesPerToken;
+  private final Object perfMetricsLock = new Object();
+  private ArrayDeque<ObjectNode> perfMetrics;
+  private final AtomicLong iterations = new AtomicLong();
+  private volatile double kvTransferBytesPerSecond;
   private final HttpServer server;
   private final ThreadPoolExecutor handlers;
   private final int port;
@@ -179,6 +214,11 @@ public final class SimulatedWorker implements AutoCloseable {
     this.registrationRetryInterval = b.registrationRetryInterval;
     this.serviceTimeMillis = b.serviceTimeMillis;
     this.logFile = b.logFile;
+    // OpenAIServer.__init__: the deque exists only with return_perf_metrics and a positive max.
+    this.perfMetricsMaxRequests = b.returnPerfMetrics ? Math.max(0, b.perfMetricsMaxRequests) : 0;
+    this.perfMetrics = perfMetricsMaxRequests > 0 ? new ArrayDeque<>() : null;
+    this.kvBytesPerToken = b.kvBytesPerToken;
+    this.kvTransferBytesPerSecond = b.kvTransferBytesPerSecond;
     this.handlers = SimHttp.executor("sim-" + role.component() + "-" + b.host, b.maxHandlerThreads);
     this.server = HttpServer.create(new InetSocketAddress(address, b.port), 256);
     this.port = server.getAddress().getPort();
@@ -255,6 +295,10 @@ public final class SimulatedWorker implements AutoCloseable {
     private Duration registrationRetryInterval = Duration.ofSeconds(5);
     private int maxHandlerThreads = 32;
     private Map<String, String> metricLabels;
+    private boolean returnPerfMetrics;
+    private int perfMetricsMaxRequests;
+    private long kvBytesPerToken = DEFAULT_KV_BYTES_PER_TOKEN;
+    private double kvTransferBytesPerSecond = DEFAULT_KV_TRANSFER_BYTES_PER_SECOND;
 
     private Builder(WorkerRole role, String host, int port) {
       this.role = role;
@@ -360,6 +404,55 @@ public final class SimulatedWorker implements AutoCloseable {
      */
     public Builder metricLabels(Map<String, String> labels) {
       this.metricLabels = labels;
+      return this;
+    }
+
+    /**
+     * The worker's LLM-API options ({@code --extra_llm_api_options}, the pool's YAML) as far as the
+     * simulator honours them: {@code return_perf_metrics} (default false, as {@code BaseLlmArgs})
+     * and {@code perf_metrics_max_requests} (default 0, {@code TorchLlmArgs} in {@code
+     * tensorrt_llm/llmapi/llm_args.py}).
+     *
+     * @throws IllegalArgumentException when the text is not YAML
+     */
+    public Builder llmApiOptions(String yaml) {
+      JsonNode root;
+      try {
+        root = YAML.readTree(yaml == null ? "" : yaml);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("not YAML: " + e.getMessage(), e);
+      }
+      JsonNode r = root == null ? null : root.get("return_perf_metrics");
+      JsonNode n = root == null ? null : root.get("perf_metrics_max_requests");
+      return perfMetrics(r != null && r.asBoolean(false), n == null ? 0 : n.asInt(0));
+    }
+
+    /**
+     * {@code return_perf_metrics} and {@code perf_metrics_max_requests} directly (default false, 0:
+     * {@code /perf_metrics} answers {@code []}).
+     */
+    public Builder perfMetrics(boolean returnPerfMetrics, int maxRequests) {
+      this.returnPerfMetrics = returnPerfMetrics;
+      this.perfMetricsMaxRequests = maxRequests;
+      return this;
+    }
+
+    /**
+     * KV-cache bytes per prompt token a generation worker receives (default {@value
+     * #DEFAULT_KV_BYTES_PER_TOKEN}: 2 x 32 layers x 8 KV heads x 128 x 2 bytes, a Llama-3-8B in
+     * FP16).
+     */
+    public Builder kvBytesPerToken(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("negative KV bytes per token");
+      }
+      this.kvBytesPerToken = bytes;
+      return this;
+    }
+
+    /** Initial {@link SimulatedWorker#setKvTransferBytesPerSecond}. */
+    public Builder kvTransferBytesPerSecond(double bytesPerSecond) {
+      this.kvTransferBytesPerSecond = checkedRate(bytesPerSecond);
       return this;
     }
 
@@ -496,6 +589,21 @@ public final class SimulatedWorker implements AutoCloseable {
           "KV-cache utilization is a fraction in [0, 1]: " + fraction);
     }
     this.kvCacheUtilization = fraction;
+  }
+
+  /**
+   * Speed at which this generation worker receives KV caches from now on, bytes per second
+   * (positive): e.g. 20 GiB/s for EFA, 100 MiB/s for a fallback to TCP.
+   */
+  public void setKvTransferBytesPerSecond(double bytesPerSecond) {
+    this.kvTransferBytesPerSecond = checkedRate(bytesPerSecond);
+  }
+
+  private static double checkedRate(double bytesPerSecond) {
+    if (!(bytesPerSecond > 0) || Double.isInfinite(bytesPerSecond)) {
+      throw new IllegalArgumentException("KV transfer speed must be positive: " + bytesPerSecond);
+    }
+    return bytesPerSecond;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1076,6 +1184,18 @@ public final class SimulatedWorker implements AutoCloseable {
                 "text/plain; version=0.0.4; charset=utf-8",
                 metricsText().getBytes(StandardCharsets.UTF_8),
                 null);
+        case "/perf_metrics" -> {
+          if (!"GET".equals(method)) {
+            SimHttp.sendJson(ex, 405, Map.of("detail", "Method Not Allowed"));
+          } else {
+            SimHttp.send(
+                ex,
+                200,
+                SimHttp.JSON_TYPE,
+                SimHttp.JSON.writeValueAsBytes(takePerfMetrics()),
+                null);
+          }
+        }
         case "/v1/completions" -> {
           if (!"POST".equals(method)) {
             SimHttp.sendText(ex, 405, "method not allowed");
@@ -1136,6 +1256,7 @@ public final class SimulatedWorker implements AutoCloseable {
         return;
       }
       lastRequest.set(req);
+      double arrival = steadySeconds();
       long ms = serviceTimeMillis;
       if (ms > 0) {
         try {
@@ -1189,7 +1310,13 @@ public final class SimulatedWorker implements AutoCloseable {
                 400));
         return;
       }
+      double[] transfer = receiveKvCache(req);
+      if (transfer != null && state.get() == State.KILLED) {
+        ex.close();
+        return;
+      }
       ObjectNode resp = role == WorkerRole.CONTEXT ? contextResponse(req) : generationResponse(req);
+      recordPerfMetrics(req, resp, arrival, transfer);
       SimHttp.send(
           ex,
           200,
@@ -1203,6 +1330,104 @@ public final class SimulatedWorker implements AutoCloseable {
         drainLock.notifyAll();
       }
     }
+  }
+
+  /** Seconds of a steady clock, as {@code get_steady_clock_now_in_seconds}. */
+  private static double steadySeconds() {
+    return System.nanoTime() / 1e9;
+  }
+
+  /**
+   * A generation worker's receipt of the request's KV cache from its context worker ({@code
+   * CacheTransceiver::requestAndReceiveAsync} sets the start, the receive's end the end, the
+   * formatters add every received buffer's size): {prompt tokens x {@link #kvBytesPerToken} bytes,
+   * start, start + bytes / {@link #setKvTransferBytesPerSecond}} (at most 30 s), and the request
+   * waits that long. Null for a context worker or a request without a context worker's {@code
+   * ctx_request_id}.
+   */
+  private double[] receiveKvCache(JsonNode req) {
+    if (role != WorkerRole.GENERATION
+        || !req.path("disaggregated_params").path("ctx_request_id").isIntegralNumber()) {
+      return null;
+    }
+    long bytes = promptTokens(req).length * kvBytesPerToken;
+    double start = steadySeconds();
+    long nanos = (long) Math.min(MAX_TRANSFER_NANOS, bytes / kvTransferBytesPerSecond * 1e9);
+    if (nanos > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(nanos);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // The simulated wire time, not the sleep's: a sleep overshoots by the scheduler's latency,
+    // which would make fast transfers look slow on a busy machine.
+    return new double[] {bytes, start, start + nanos / 1e9};
+  }
+
+  /**
+   * {@code OpenAIServer._extract_metrics} for a request answered successfully, in the shape {@code
+   * get_perf_metrics} returns: {@code request_id}, {@code perf_metrics} ({@code first_iter}, {@code
+   * last_iter}, {@code timing_metrics}, {@code kv_cache_metrics}) and {@code ctx_request_id} when
+   * the output has disaggregated parameters. Nothing when perf metrics are off.
+   */
+  private void recordPerfMetrics(JsonNode req, ObjectNode resp, double arrival, double[] kv) {
+    if (perfMetricsMaxRequests <= 0) {
+      return;
+    }
+    double end = steadySeconds();
+    ObjectNode e = SimHttp.JSON.createObjectNode();
+    e.put("request_id", localRequestIds.incrementAndGet());
+    ObjectNode pm = e.putObject("perf_metrics");
+    long iter = iterations.incrementAndGet();
+    pm.put("first_iter", iter);
+    pm.put("last_iter", iter);
+    ObjectNode tm = pm.putObject("timing_metrics");
+    tm.put("server_arrival_time", arrival);
+    tm.put("arrival_time", arrival);
+    tm.put("first_scheduled_time", kv == null ? arrival : kv[2]);
+    tm.put("first_token_time", end);
+    tm.put("server_first_token_time", end);
+    tm.put("last_token_time", end);
+    if (kv != null && kv[0] > 0) {
+      tm.put("kv_cache_size", (long) kv[0]);
+      tm.put("kv_cache_transfer_start", kv[1]);
+      tm.put("kv_cache_transfer_end", kv[2]);
+    }
+    ObjectNode kvm = pm.putObject("kv_cache_metrics");
+    int blocks = Math.max(1, (promptTokens(req).length + 31) / 32);
+    kvm.put("num_total_allocated_blocks", blocks);
+    kvm.put("num_new_allocated_blocks", blocks);
+    kvm.put("num_reused_blocks", 0);
+    kvm.put("num_missed_blocks", 0);
+    JsonNode ctxId =
+        role == WorkerRole.CONTEXT
+            ? resp.path("choices").path(0).path("disaggregated_params").path("ctx_request_id")
+            : req.path("disaggregated_params").path("ctx_request_id");
+    if (ctxId.isIntegralNumber()) {
+      e.put("ctx_request_id", ctxId.asLong());
+    }
+    synchronized (perfMetricsLock) {
+      if (perfMetrics.size() == perfMetricsMaxRequests) {
+        perfMetrics.removeFirst(); // deque(maxlen=...) drops the oldest
+      }
+      perfMetrics.addLast(e);
+    }
+  }
+
+  /** {@code get_perf_metrics}: every entry kept, the buffer replaced by an empty one. */
+  private ArrayNode takePerfMetrics() {
+    ArrayNode out = SimHttp.JSON.createArrayNode();
+    if (perfMetricsMaxRequests <= 0) {
+      return out;
+    }
+    ArrayDeque<ObjectNode> taken;
+    synchronized (perfMetricsLock) {
+      taken = perfMetrics;
+      perfMetrics = new ArrayDeque<>();
+    }
+    taken.forEach(out::add);
+    return out;
   }
 
   private ObjectNode contextResponse(JsonNode req) {

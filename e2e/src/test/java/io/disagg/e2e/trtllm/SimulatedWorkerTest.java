@@ -2,6 +2,7 @@ package io.disagg.e2e.trtllm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -610,5 +611,130 @@ class SimulatedWorkerTest {
         .isEqualTo(new DisaggClusterSettings("x", 5, 10, 1, 1));
     assertThatThrownBy(() -> DisaggClusterSettings.fromYaml("backend: pytorch\n"))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ---- GET /perf_metrics (OpenAIServer.get_perf_metrics) ------------------------------------
+
+  private static final String PERF_YAML =
+      """
+      return_perf_metrics: true
+      perf_metrics_max_requests: 3
+      disagg_cluster:
+        cluster_name: x
+      """;
+
+  private SimulatedWorker plain(WorkerRole role, String yaml, double bytesPerSecond) {
+    SimulatedWorker w =
+        SimAddresses.start(
+            host ->
+                SimulatedWorker.builder(role, host, 0)
+                    .register(false)
+                    .llmApiOptions(yaml)
+                    .kvTransferBytesPerSecond(bytesPerSecond));
+    workers.add(w);
+    return w;
+  }
+
+  /** A generation request as the router sends it: the context's parameters, the prompt's ids. */
+  private static String generationRequest(long ctxRequestId, int promptTokens) {
+    StringBuilder ids = new StringBuilder();
+    for (int i = 0; i < promptTokens; i++) {
+      ids.append(i == 0 ? "" : ",").append(100 + i);
+    }
+    return "{\"model\": \"m\", \"prompt\": ["
+        + ids
+        + "], \"max_tokens\": 2, \"disaggregated_params\": {\"request_type\": \"generation_only\","
+        + " \"ctx_request_id\": "
+        + ctxRequestId
+        + ", \"disagg_request_id\": "
+        + ctxRequestId
+        + "}}";
+  }
+
+  private static JsonNode perfMetrics(SimulatedWorker w) throws Exception {
+    HttpResponse<String> r = get(w, "/perf_metrics");
+    assertThat(r.statusCode()).isEqualTo(200);
+    return SimHttp.JSON.readTree(r.body());
+  }
+
+  @Test
+  void perfMetricsAreEmptyUnlessReturnPerfMetricsAndAPositiveMaximumAreSet() throws Exception {
+    for (String yaml :
+        List.of(
+            "disagg_cluster: {cluster_name: x}\n",
+            "return_perf_metrics: true\n",
+            "return_perf_metrics: false\nperf_metrics_max_requests: 10\n")) {
+      SimulatedWorker w = plain(WorkerRole.GENERATION, yaml, 1e9);
+      assertThat(postAsync(w, generationRequest(1, 8)).get(30, TimeUnit.SECONDS).statusCode())
+          .isEqualTo(200);
+      assertThat(perfMetrics(w)).as(yaml).isEmpty();
+    }
+  }
+
+  @Test
+  void generationEntriesCarryTheKvTransferAtTheSimulatedSpeedAndAReadTakesThem() throws Exception {
+    // 80 tokens x 128 KiB = 10 MiB at 100 MiB/s: 0.1 s per request.
+    double speed = 100.0 * (1 << 20);
+    SimulatedWorker w = plain(WorkerRole.GENERATION, PERF_YAML, speed);
+    for (int i = 1; i <= 4; i++) {
+      HttpResponse<String> r = postAsync(w, generationRequest(i, 80)).get(30, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+    }
+    JsonNode entries = perfMetrics(w);
+    // deque(maxlen=3): the first request's entry was dropped.
+    assertThat(entries).hasSize(3);
+    List<Long> ctxIds = new ArrayList<>();
+    for (JsonNode e : entries) {
+      ctxIds.add(e.path("ctx_request_id").asLong());
+      JsonNode tm = e.at("/perf_metrics/timing_metrics");
+      assertThat(tm.path("kv_cache_size").asLong()).isEqualTo(80L * 131072);
+      double seconds =
+          tm.path("kv_cache_transfer_end").asDouble()
+              - tm.path("kv_cache_transfer_start").asDouble();
+      assertThat(seconds).isCloseTo(0.1, within(1e-6));
+      assertThat(e.at("/perf_metrics/kv_cache_metrics/num_reused_blocks").isNumber()).isTrue();
+    }
+    assertThat(ctxIds).containsExactly(2L, 3L, 4L);
+    assertThat(perfMetrics(w)).as("each read empties the buffer").isEmpty();
+
+    // A plain request (no context worker's parameters) has no transfer: no kv_cache_* keys.
+    assertThat(
+            postAsync(w, "{\"model\": \"m\", \"prompt\": \"a b c\", \"max_tokens\": 1}")
+                .get(30, TimeUnit.SECONDS)
+                .statusCode())
+        .isEqualTo(200);
+    JsonNode plain = perfMetrics(w);
+    assertThat(plain).hasSize(1);
+    assertThat(plain.get(0).has("ctx_request_id")).isFalse();
+    assertThat(plain.get(0).at("/perf_metrics/timing_metrics").has("kv_cache_size")).isFalse();
+  }
+
+  @Test
+  void aSlowerTransferTakesLongerAndContextEntriesHaveNoKvKeys() throws Exception {
+    SimulatedWorker gen = plain(WorkerRole.GENERATION, PERF_YAML, 1e12);
+    gen.setKvTransferBytesPerSecond(50.0 * (1 << 20)); // 10 MiB at 50 MiB/s: 0.2 s
+    long t0 = System.nanoTime();
+    postAsync(gen, generationRequest(9, 80)).get(30, TimeUnit.SECONDS);
+    assertThat(System.nanoTime() - t0)
+        .as("the request waits for its KV cache")
+        .isGreaterThan(200_000_000L);
+    JsonNode tm = perfMetrics(gen).get(0).at("/perf_metrics/timing_metrics");
+    assertThat(
+            tm.path("kv_cache_transfer_end").asDouble()
+                - tm.path("kv_cache_transfer_start").asDouble())
+        .isCloseTo(0.2, within(1e-6));
+    assertThatThrownBy(() -> gen.setKvTransferBytesPerSecond(0))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    SimulatedWorker ctx = plain(WorkerRole.CONTEXT, PERF_YAML, 1e9);
+    postAsync(
+            ctx,
+            "{\"model\": \"m\", \"prompt\": \"a b c\", \"max_tokens\": 1,"
+                + " \"disaggregated_params\": {\"request_type\": \"context_only\", \"disagg_request_id\": 42}}")
+        .get(30, TimeUnit.SECONDS);
+    JsonNode entry = perfMetrics(ctx).get(0);
+    assertThat(entry.path("ctx_request_id").asLong()).isEqualTo(42);
+    assertThat(entry.at("/perf_metrics/timing_metrics").has("kv_cache_size")).isFalse();
+    assertThat(entry.at("/perf_metrics/timing_metrics").has("last_token_time")).isTrue();
   }
 }

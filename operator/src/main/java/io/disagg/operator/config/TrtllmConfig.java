@@ -87,6 +87,7 @@ public final class TrtllmConfig {
   public static final String CACHE_TRANSCEIVER_CONFIG = "cache_transceiver_config";
   public static final String ENABLE_ITER_PERF_STATS = "enable_iter_perf_stats";
   public static final String RETURN_PERF_METRICS = "return_perf_metrics";
+  public static final String PERF_METRICS_MAX_REQUESTS = "perf_metrics_max_requests";
   public static final String DISAGG_CLUSTER = "disagg_cluster";
   public static final String WORLD_SIZE = "world_size";
   public static final String KV_CACHE_CONFIG = "kv_cache_config";
@@ -97,6 +98,15 @@ public final class TrtllmConfig {
    * kv_cache_aware} router when the user gives none.
    */
   public static final int DEFAULT_EVENT_BUFFER_MAX_SIZE = 1024;
+
+  /**
+   * {@code perf_metrics_max_requests} (finished requests kept for {@code GET /perf_metrics})
+   * written for the generation pool while {@code spec.fabric.kvTransferCheck} is on and the user
+   * gives none: the operator reads the list every {@code intervalSeconds} (30 by default), so 1000
+   * entries hold 33 requests per second per worker; beyond that the oldest are dropped, which only
+   * thins the sample.
+   */
+  public static final int DEFAULT_PERF_METRICS_MAX_REQUESTS = 1000;
 
   /**
    * The {@code cache_transceiver_config} fields the operator writes from {@code
@@ -277,6 +287,14 @@ public final class TrtllmConfig {
    *       where its {@code LlmArgs} extends {@code TorchLlmArgs} ({@link
    *       Feature#AUTODEPLOY_ITER_PERF_STATS}); and {@code return_perf_metrics} (serves {@code
    *       /prometheus/metrics}): {@code true} unless {@code llmApiOptions} sets them.
+   *   <li>{@code perf_metrics_max_requests} {@value #DEFAULT_PERF_METRICS_MAX_REQUESTS}, generation
+   *       pool only, while {@code spec.fabric.kvTransferCheck} is on and {@code llmApiOptions} does
+   *       not set it, where {@code enable_iter_perf_stats} is written (a {@code TorchLlmArgs} field
+   *       too, {@code tensorrt_llm/llmapi/llm_args.py}): it defaults to 0, and with 0 {@code
+   *       OpenAIServer} keeps no entries and {@code GET /perf_metrics} always answers {@code []}
+   *       ({@code OpenAIServer.__init__} and {@code get_perf_metrics}, {@code
+   *       tensorrt_llm/serve/openai_server.py}); the operator reads the generation workers' entries
+   *       for the KV-cache transfer bandwidth (docs/kv-transfer-health.md).
    *   <li>{@code disagg_cluster}: {@link #disaggClusterSection}, entirely the operator's.
    *   <li>every other key of {@code llmApiOptions}, sorted. When the pool's router type is {@code
    *       kv_cache_aware}, {@code kv_cache_config.event_buffer_max_size} is {@value
@@ -312,9 +330,11 @@ public final class TrtllmConfig {
     if (backend == ModelBackend.AUTODEPLOY && poolSpec != null) {
       out.put(WORLD_SIZE, poolSpec.getTensorParallelSize());
     }
-    if (backend == ModelBackend.PYTORCH
-        || (backend == ModelBackend.AUTODEPLOY
-            && effective.release().has(Feature.AUTODEPLOY_ITER_PERF_STATS))) {
+    boolean torchArgs =
+        backend == ModelBackend.PYTORCH
+            || (backend == ModelBackend.AUTODEPLOY
+                && effective.release().has(Feature.AUTODEPLOY_ITER_PERF_STATS));
+    if (torchArgs) {
       out.put(
           ENABLE_ITER_PERF_STATS,
           user.containsKey(ENABLE_ITER_PERF_STATS)
@@ -326,9 +346,22 @@ public final class TrtllmConfig {
         user.containsKey(RETURN_PERF_METRICS)
             ? canonical(user.get(RETURN_PERF_METRICS))
             : Boolean.TRUE);
+    if (torchArgs
+        && pool == Pool.GENERATION
+        && kvTransferCheck(spec)
+        && !user.containsKey(PERF_METRICS_MAX_REQUESTS)) {
+      out.put(PERF_METRICS_MAX_REQUESTS, DEFAULT_PERF_METRICS_MAX_REQUESTS);
+    }
     out.put(DISAGG_CLUSTER, disaggClusterSection(cr));
     appendSorted(out, user);
     return out;
+  }
+
+  /** Whether the effective {@code spec.fabric.kvTransferCheck} is on. */
+  static boolean kvTransferCheck(DisaggClusterSpec spec) {
+    return spec.getFabric() != null
+        && spec.getFabric().getKvTransferCheck() != null
+        && Boolean.TRUE.equals(spec.getFabric().getKvTransferCheck().getEnabled());
   }
 
   /**

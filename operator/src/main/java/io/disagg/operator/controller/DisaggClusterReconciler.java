@@ -28,6 +28,7 @@ import io.disagg.operator.discovery.EtcdTarget;
 import io.disagg.operator.discovery.EtcdTargetResolver;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
+import io.disagg.operator.metrics.PerfMetricsClient;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
@@ -47,9 +48,9 @@ import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
-import io.disagg.operator.status.KvTransferHealth;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
+import io.disagg.operator.status.TransferPoisoning;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -191,6 +192,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final AutoscalingStep autoscaling;
   private final RouterReannouncements reannouncements = new RouterReannouncements();
   private final HealingStep healing = new HealingStep();
+  private final KvTransferStep kvTransfer = new KvTransferStep(new PerfMetricsClient());
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -232,6 +234,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     autoscaling.forget(cr);
     reannouncements.forget(cr);
     healing.forget(cr);
+    kvTransfer.forget(cr);
   }
 
   @Override
@@ -405,9 +408,22 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       status.pool(pool).setUnregisteredReadyWorkers(healed.unregisteredReady().get(pool));
       status.pool(pool).setLastRecovery(healed.lastRecovery().get(pool));
     }
+    Duration kvNext =
+        kvTransfer.run(
+            cr,
+            spec,
+            observed.workers(shown, Pool.GENERATION),
+            valid,
+            status,
+            context.getClient(),
+            now);
     status.setConditions(
-        KvTransferHealth.apply(
-            status.getConditions(), poisoned(healed), cr.getMetadata().getGeneration(), now));
+        TransferPoisoning.apply(
+            status.getConditions(),
+            poisoned(healed),
+            Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
+            cr.getMetadata().getGeneration(),
+            now));
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -434,7 +450,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             draining ? DRAIN_POLL : null,
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
             scaling.requeueAfter(),
-            healed.requeueAfter())
+            healed.requeueAfter(),
+            kvNext)
         .filter(Objects::nonNull)
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
@@ -442,8 +459,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   }
 
   /** The workers the self-healing step found with a poisoned transfer buffer, per pool. */
-  private static Map<Pool, List<KvTransferHealth.Poisoned>> poisoned(HealingStep.Result healed) {
-    Map<Pool, List<KvTransferHealth.Poisoned>> out = new EnumMap<>(Pool.class);
+  private static Map<Pool, List<TransferPoisoning.Poisoned>> poisoned(HealingStep.Result healed) {
+    Map<Pool, List<TransferPoisoning.Poisoned>> out = new EnumMap<>(Pool.class);
     healed
         .poisoned()
         .forEach(
@@ -453,7 +470,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                     list.stream()
                         .map(
                             o ->
-                                new KvTransferHealth.Poisoned(o.worker().pod(), o.worker().fault()))
+                                new TransferPoisoning.Poisoned(
+                                    o.worker().pod(), o.worker().fault()))
                         .toList()));
     return out;
   }

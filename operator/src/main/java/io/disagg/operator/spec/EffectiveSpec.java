@@ -4,8 +4,10 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterSpec;
 import io.disagg.operator.api.v1alpha1.DiscoverySpec;
 import io.disagg.operator.api.v1alpha1.EtcdSpec;
+import io.disagg.operator.api.v1alpha1.FabricSpec;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
+import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
@@ -20,6 +22,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.release.ResolvedRelease;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +52,7 @@ import java.util.Objects;
  *       spec.rollout.<pool>.maxSurge} {@code 100%} ({@link #DEFAULT_MAX_SURGE}); missing sections
  *       as their defaults (the API classes' field initialisers, which are also the CRD's defaults).
  *   <li>{@code spec.selfHealing}: every field set ({@link #selfHealing}).
+ *   <li>{@code spec.fabric.kvTransferCheck}: every field set ({@link #kvTransferCheck}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -158,6 +162,7 @@ public record EffectiveSpec(
     }
     DiscoverySpec discovery = spec.getDiscovery();
     selfHealing(spec, discovery.getInactiveTimeoutSeconds());
+    kvTransferCheck(spec);
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -203,6 +208,39 @@ public record EffectiveSpec(
     }
     if (h.getMinRestartIntervalSeconds() == null) {
       h.setMinRestartIntervalSeconds(SelfHealingSpec.DEFAULT_MIN_RESTART_INTERVAL_SECONDS);
+    }
+  }
+
+  /**
+   * {@code spec.fabric.kvTransferCheck} with every field set: {@code enabled} when unset is whether
+   * {@code fabric.efa.enabled} or {@code minBandwidth} is set; {@code minBandwidth} of an enabled
+   * check {@value KvTransferCheckSpec#DEFAULT_EFA_MIN_BANDWIDTH} (bytes per second) when unset; the
+   * window, sample count and interval their defaults.
+   */
+  private static void kvTransferCheck(DisaggClusterSpec spec) {
+    if (spec.getFabric() == null) {
+      spec.setFabric(new FabricSpec());
+    }
+    FabricSpec fabric = spec.getFabric();
+    if (fabric.getKvTransferCheck() == null) {
+      fabric.setKvTransferCheck(new KvTransferCheckSpec());
+    }
+    KvTransferCheckSpec k = fabric.getKvTransferCheck();
+    if (k.getEnabled() == null) {
+      k.setEnabled(
+          fabric.getEfa() != null && fabric.getEfa().isEnabled() || k.getMinBandwidth() != null);
+    }
+    if (k.getEnabled() && k.getMinBandwidth() == null) {
+      k.setMinBandwidth(new Quantity(KvTransferCheckSpec.DEFAULT_EFA_MIN_BANDWIDTH));
+    }
+    if (k.getWindowSeconds() == null) {
+      k.setWindowSeconds(KvTransferCheckSpec.DEFAULT_WINDOW_SECONDS);
+    }
+    if (k.getMinSamples() == null) {
+      k.setMinSamples(KvTransferCheckSpec.DEFAULT_MIN_SAMPLES);
+    }
+    if (k.getIntervalSeconds() == null) {
+      k.setIntervalSeconds(KvTransferCheckSpec.DEFAULT_INTERVAL_SECONDS);
     }
   }
 

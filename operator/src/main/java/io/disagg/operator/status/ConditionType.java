@@ -14,11 +14,6 @@ public enum ConditionType {
   /** Whether the operator's etcd watch of the workers' registrations is live, and what it sees. */
   DISCOVERY_AVAILABLE("DiscoveryAvailable"),
   /**
-   * Whether KV-cache transfers between the pools work: False while a worker with a poisoned
-   * transfer buffer is present (docs/self-healing.md).
-   */
-  KV_TRANSFER_HEALTHY("KVTransferHealthy"),
-  /**
    * kstatus convention (read by Flux): True while the cluster does not yet match its spec or does
    * not serve yet, and is not {@link #STALLED}. Derived by {@link Conditions#withGitOpsSummary}.
    */
@@ -28,7 +23,14 @@ public enum ConditionType {
    * get there without a person: {@code Degraded} True and {@code Ready} False, for any reason but a
    * {@link Reason#RECONCILE_ERROR} the operator is still retrying.
    */
-  STALLED("Stalled");
+  STALLED("Stalled"),
+  /**
+   * Whether KV-cache transfers work: the generation pool's observed bandwidth is at its floor
+   * ({@code spec.fabric.kvTransferCheck}; present while that check is on, Unknown until enough
+   * transfers were seen), and no worker reports a poisoned transfer buffer (False {@code
+   * TransferBufferPoisoned} while one does, check on or not; docs/self-healing.md).
+   */
+  KV_TRANSFER_HEALTHY("KVTransferHealthy");
 
   private final String type;
 

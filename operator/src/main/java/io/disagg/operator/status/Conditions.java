@@ -34,11 +34,57 @@ public final class Conditions {
     return put(existing, type, status, reason.reason(), message, generation, now);
   }
 
+  /** As {@link #set}, with status {@code Unknown}. */
+  public static List<Condition> setUnknown(
+      List<Condition> existing,
+      ConditionType type,
+      Reason reason,
+      String message,
+      Long generation,
+      Instant now) {
+    return put(existing, type, "Unknown", reason.reason(), message, generation, now);
+  }
+
+  /**
+   * Returns {@code existing} with the condition {@code type}, if present, unchanged but for its
+   * {@code observedGeneration}.
+   */
+  public static List<Condition> reobserved(
+      List<Condition> existing, ConditionType type, Long generation) {
+    List<Condition> out = new ArrayList<>();
+    for (Condition c : existing == null ? List.<Condition>of() : existing) {
+      out.add(
+          type.type().equals(c.getType())
+              ? new ConditionBuilder(c).withObservedGeneration(generation).build()
+              : c);
+    }
+    return out;
+  }
+
+  /** Returns {@code existing} without the condition {@code type}. */
+  public static List<Condition> without(List<Condition> existing, ConditionType type) {
+    return existing == null
+        ? List.of()
+        : existing.stream().filter(c -> !type.type().equals(c.getType())).toList();
+  }
+
   /** As {@link #set}, with a reason copied from another condition. */
   private static List<Condition> put(
       List<Condition> existing,
       ConditionType conditionType,
       boolean status,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
+    return put(
+        existing, conditionType, status ? "True" : "False", reason, message, generation, now);
+  }
+
+  private static List<Condition> put(
+      List<Condition> existing,
+      ConditionType conditionType,
+      String s,
       String reason,
       String message,
       Long generation,
@@ -53,7 +99,6 @@ public final class Conditions {
         out.add(c);
       }
     }
-    String s = status ? "True" : "False";
     String transition =
         previous != null
                 && s.equals(previous.getStatus())

@@ -44,13 +44,17 @@ public enum Reason {
   UNMATCHED_REGISTRATIONS("UnmatchedRegistrations"),
   MALFORMED_REGISTRATIONS("MalformedRegistrations"),
   DISCOVERY_CONFIG_INVALID("DiscoveryConfigInvalid"),
-  // KVTransferHealthy (True: AS_EXPECTED)
-  /** A worker logged that its KV-cache transfer buffer is poisoned and it must restart. */
-  TRANSFER_BUFFER_POISONED("TransferBufferPoisoned"),
   // Stalled and Reconciling (the kstatus summary) when they are False
   NOT_STALLED("NotStalled"),
   STALLED("Stalled"),
-  RECONCILED("Reconciled");
+  RECONCILED("Reconciled"),
+  // KVTransferHealthy (AS_EXPECTED when True)
+  /** A worker logged that its KV-cache transfer buffer is poisoned and it must restart. */
+  TRANSFER_BUFFER_POISONED("TransferBufferPoisoned"),
+  /** The observed KV-cache transfer bandwidth is below the floor. */
+  SLOW_TRANSFER("SlowTransfer"),
+  /** Too few KV-cache transfers in the window to judge (status Unknown). */
+  NO_SAMPLES("NoSamples");
 
   private final String reason;
 

@@ -180,6 +180,35 @@ class TrtllmConfigTest {
     }
 
     @Test
+    void kvTransferCheckGivesGenerationWorkersAPerfMetricsBuffer() {
+      DisaggCluster cr = cr();
+      assertThat(worker(cr, Pool.GENERATION)).doesNotContainKey("perf_metrics_max_requests");
+      cr.getSpec().getFabric().getEfa().setEnabled(true);
+      assertThat(worker(cr, Pool.GENERATION).keySet())
+          .containsExactly(
+              "cache_transceiver_config",
+              "enable_iter_perf_stats",
+              "return_perf_metrics",
+              "perf_metrics_max_requests",
+              "disagg_cluster");
+      assertThat(worker(cr, Pool.GENERATION)).containsEntry("perf_metrics_max_requests", 1000);
+      // Context entries carry no kv_cache_size: not read, no buffer.
+      assertThat(worker(cr, Pool.CONTEXT)).doesNotContainKey("perf_metrics_max_requests");
+      // The user's value wins; the check switched off writes none.
+      cr.getSpec().getGeneration().setLlmApiOptions(Map.of("perf_metrics_max_requests", 50));
+      assertThat(worker(cr, Pool.GENERATION)).containsEntry("perf_metrics_max_requests", 50);
+      cr.getSpec().getGeneration().setLlmApiOptions(Map.of());
+      var check = new io.disagg.operator.api.v1alpha1.KvTransferCheckSpec();
+      check.setEnabled(false);
+      cr.getSpec().getFabric().setKvTransferCheck(check);
+      assertThat(worker(cr, Pool.GENERATION)).doesNotContainKey("perf_metrics_max_requests");
+      // TrtLlmArgs (tensorrt backend) has no such field and rejects unknown keys.
+      check.setEnabled(true);
+      cr.getSpec().setBackend(ModelBackend.TENSORRT);
+      assertThat(worker(cr, Pool.GENERATION)).doesNotContainKey("perf_metrics_max_requests");
+    }
+
+    @Test
     void tensorrtBackendGetsNoTorchOnlyKeys() {
       DisaggCluster cr = cr();
       cr.getSpec().setBackend(ModelBackend.TENSORRT);

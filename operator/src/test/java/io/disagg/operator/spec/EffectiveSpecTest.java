@@ -5,6 +5,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
+import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
@@ -15,6 +16,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +98,35 @@ class EffectiveSpecTest {
     cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(15);
     h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
     assertThat(h.getUnregisteredTimeoutSeconds()).isEqualTo(15);
+  }
+
+  @Test
+  void kvTransferCheckIsOnWithEfaOrAnExplicitFloor() {
+    DisaggCluster cr = cr("etcd:2379");
+    KvTransferCheckSpec k =
+        EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    assertThat(k.getEnabled()).isFalse();
+    assertThat(k.getMinBandwidth()).isNull();
+    assertThat(k.getWindowSeconds()).isEqualTo(300);
+    assertThat(k.getMinSamples()).isEqualTo(20);
+    assertThat(k.getIntervalSeconds()).isEqualTo(30);
+
+    cr.getSpec().getFabric().getEfa().setEnabled(true);
+    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    assertThat(k.getEnabled()).isTrue();
+    assertThat(k.getMinBandwidth()).isEqualTo(new Quantity("1Gi"));
+
+    cr.getSpec().getFabric().getEfa().setEnabled(false);
+    cr.getSpec().getFabric().setKvTransferCheck(new KvTransferCheckSpec());
+    cr.getSpec().getFabric().getKvTransferCheck().setMinBandwidth(new Quantity("200Mi"));
+    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    assertThat(k.getEnabled()).as("an explicit floor applies without EFA").isTrue();
+    assertThat(k.getMinBandwidth()).isEqualTo(new Quantity("200Mi"));
+
+    cr.getSpec().getFabric().getEfa().setEnabled(true);
+    cr.getSpec().getFabric().getKvTransferCheck().setEnabled(false);
+    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    assertThat(k.getEnabled()).as("switched off with EFA").isFalse();
   }
 
   @Test

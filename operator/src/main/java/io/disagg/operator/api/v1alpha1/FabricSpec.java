@@ -14,6 +14,10 @@ public class FabricSpec {
       "Run the fabric pre-flight init container (fabric-preflight) in worker pods when EFA or NIXL's LIBFABRIC backend is on: it checks the EFA devices, libfabric's EFA provider, hugepages and NIXL's LIBFABRIC plugin in seconds and reports a failure as condition Degraded (EfaDevicesMissing, EfaProviderUnavailable, HugepagesMissing, NixlPluginMissing) naming the node. false: no init container.")
   private boolean preflight = true;
 
+  @JsonPropertyDescription(
+      "Run-time check of the KV-cache transfer bandwidth of the generation pool (condition KVTransferHealthy); on by default with EFA.")
+  private KvTransferCheckSpec kvTransferCheck;
+
   public EfaSpec getEfa() {
     return efa;
   }
@@ -28,5 +32,13 @@ public class FabricSpec {
 
   public void setPreflight(boolean preflight) {
     this.preflight = preflight;
+  }
+
+  public KvTransferCheckSpec getKvTransferCheck() {
+    return kvTransferCheck;
+  }
+
+  public void setKvTransferCheck(KvTransferCheckSpec kvTransferCheck) {
+    this.kvTransferCheck = kvTransferCheck;
   }
 }

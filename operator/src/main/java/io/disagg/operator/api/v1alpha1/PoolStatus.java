@@ -39,6 +39,10 @@ public class PoolStatus {
   @JsonPropertyDescription("The last worker pod of this pool the operator restarted to repair it.")
   private WorkerRecovery lastRecovery;
 
+  @JsonPropertyDescription(
+      "Observed KV-cache transfer bandwidth (generation pool, while spec.fabric.kvTransferCheck is on); see condition KVTransferHealthy.")
+  private KvTransferStatus kvTransfer;
+
   public Integer getDesiredReplicas() {
     return desiredReplicas;
   }
@@ -117,5 +121,13 @@ public class PoolStatus {
 
   public void setLastRecovery(WorkerRecovery lastRecovery) {
     this.lastRecovery = lastRecovery;
+  }
+
+  public KvTransferStatus getKvTransfer() {
+    return kvTransfer;
+  }
+
+  public void setKvTransfer(KvTransferStatus kvTransfer) {
+    this.kvTransfer = kvTransfer;
   }
 }
