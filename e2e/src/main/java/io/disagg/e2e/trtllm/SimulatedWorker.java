@@ -1211,6 +1211,17 @@ public final class SimulatedWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * HTTP 400 with an OpenAI-style error body, as {@code OpenAIServer.create_error_response} answers
+   * an exception ({@code tensorrt_llm/serve/openai_server.py}).
+   */
+  private static void badRequest(HttpExchange ex, String message) throws IOException {
+    SimHttp.sendJson(
+        ex,
+        400,
+        Map.of("object", "error", "message", message, "type", "BadRequestError", "code", 400));
+  }
+
   /** Waits while {@link #setStalled stalled}; false when interrupted or no longer serving. */
   private boolean awaitUnstalled() {
     synchronized (stallLock) {
@@ -1241,18 +1252,7 @@ public final class SimulatedWorker implements AutoCloseable {
       }
       if (req == null || !req.isObject()) {
         badRequests.incrementAndGet();
-        SimHttp.sendJson(
-            ex,
-            400,
-            Map.of(
-                "object",
-                "error",
-                "message",
-                "request body must be a JSON object",
-                "type",
-                "BadRequestError",
-                "code",
-                400));
+        badRequest(ex, "request body must be a JSON object");
         return;
       }
       lastRequest.set(req);
@@ -1274,18 +1274,8 @@ public final class SimulatedWorker implements AutoCloseable {
       String fatal = fatalError;
       if (fatal != null) {
         // Active requests fail with the fatal error; later ones find the executor shut down.
-        SimHttp.sendJson(
-            ex,
-            400,
-            Map.of(
-                "object",
-                "error",
-                "message",
-                arrived - fatalAtNanos < 0 ? fatal : "PyExecutor has already been shutdown.",
-                "type",
-                "BadRequestError",
-                "code",
-                400));
+        badRequest(
+            ex, arrived - fatalAtNanos < 0 ? fatal : "PyExecutor has already been shutdown.");
         return;
       }
       String foreign = role == WorkerRole.GENERATION ? foreignCache(req) : null;
@@ -1294,20 +1284,11 @@ public final class SimulatedWorker implements AutoCloseable {
         // exception with create_error_response(str(e)): 400 BadRequestError
         // (tensorrt_llm/serve/openai_server.py).
         foreignCaches.incrementAndGet();
-        SimHttp.sendJson(
+        badRequest(
             ex,
-            400,
-            Map.of(
-                "object",
-                "error",
-                "message",
-                "KV cache of an unsupported format from "
-                    + foreign
-                    + " (CacheFormatter::inquireSupport)",
-                "type",
-                "BadRequestError",
-                "code",
-                400));
+            "KV cache of an unsupported format from "
+                + foreign
+                + " (CacheFormatter::inquireSupport)");
         return;
       }
       double[] transfer = receiveKvCache(req);

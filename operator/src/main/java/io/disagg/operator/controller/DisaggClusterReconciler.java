@@ -420,7 +420,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     status.setConditions(
         TransferPoisoning.apply(
             status.getConditions(),
-            poisoned(healed),
+            healed.poisoned(),
             Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
             cr.getMetadata().getGeneration(),
             now));
@@ -456,24 +456,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
         .orElseGet(UpdateControl::noUpdate);
-  }
-
-  /** The workers the self-healing step found with a poisoned transfer buffer, per pool. */
-  private static Map<Pool, List<TransferPoisoning.Poisoned>> poisoned(HealingStep.Result healed) {
-    Map<Pool, List<TransferPoisoning.Poisoned>> out = new EnumMap<>(Pool.class);
-    healed
-        .poisoned()
-        .forEach(
-            (pool, list) ->
-                out.put(
-                    pool,
-                    list.stream()
-                        .map(
-                            o ->
-                                new TransferPoisoning.Poisoned(
-                                    o.worker().pod(), o.worker().fault()))
-                        .toList()));
-    return out;
   }
 
   /**

@@ -11,6 +11,7 @@ import io.disagg.operator.healing.BrokenWorkers;
 import io.disagg.operator.healing.PoisonedTransfers;
 import io.disagg.operator.model.PodStates;
 import io.disagg.operator.model.WorkerStatefulSets;
+import io.disagg.operator.status.TransferPoisoning;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -113,7 +114,7 @@ final class HealingStep {
   record Result(
       Map<Pool, Integer> unregisteredReady,
       Map<Pool, WorkerRecovery> lastRecovery,
-      Map<Pool, List<BrokenWorkers.Overdue>> poisoned,
+      Map<Pool, List<TransferPoisoning.Poisoned>> poisoned,
       Duration requeueAfter) {}
 
   private final Map<ResourceID, Map<String, Instant>> timers = new ConcurrentHashMap<>();
@@ -147,7 +148,7 @@ final class HealingStep {
         counts.put(pool, previousCount(cr, pool));
       }
     }
-    Map<Pool, List<BrokenWorkers.Overdue>> poisoned = new EnumMap<>(Pool.class);
+    Map<Pool, List<TransferPoisoning.Poisoned>> poisoned = new EnumMap<>(Pool.class);
     if (!act) {
       return new Result(counts, last, poisoned, null);
     }
@@ -210,12 +211,12 @@ final class HealingStep {
       if (d.nextCheck() != null && (next == null || d.nextCheck().isBefore(next))) {
         next = d.nextCheck();
       }
-      List<BrokenWorkers.Overdue> poisonedHere = new ArrayList<>();
+      List<TransferPoisoning.Poisoned> poisonedHere = new ArrayList<>();
       for (BrokenWorkers.Overdue o : d.overdue()) {
         String key = o.reason() + "/" + o.worker().uid();
         overdueNow.add(key);
         if (BrokenWorkers.POISONED.equals(o.reason())) {
-          poisonedHere.add(o);
+          poisonedHere.add(new TransferPoisoning.Poisoned(o.worker().pod(), o.worker().fault()));
           if (reported(id).add(key)) {
             warn(client, cr, POISONED_EVENT, pool.id() + ": " + o.message());
           }
@@ -240,6 +241,15 @@ final class HealingStep {
           }
         }
       }
+      // A poisoned worker restarted last counts until its pod is back and Ready.
+      WorkerRecovery latest = last.get(pool);
+      if (latest != null
+          && BrokenWorkers.POISONED.equals(latest.getReason())
+          && BrokenWorkers.inProgress(workers, latest) != null
+          && poisonedHere.stream().noneMatch(p -> p.pod().equals(latest.getPod()))) {
+        poisonedHere.add(
+            new TransferPoisoning.Poisoned(latest.getPod(), "restarting: " + latest.getMessage()));
+      }
       poisoned.put(pool, poisonedHere);
       boolean suspects =
           observed.stream()
@@ -256,7 +266,7 @@ final class HealingStep {
     reported(id).retainAll(overdueNow);
     Set<String> present = new HashSet<>();
     observed.forEach(
-        o -> o.workers().values().forEach(p -> present.add(PoisonedTransfers.process(p))));
+        o -> o.workers().values().forEach(p -> present.add(PoisonedTransfers.episode(p))));
     known.keySet().retainAll(present);
     Duration requeue =
         next == null
@@ -292,7 +302,7 @@ final class HealingStep {
       Map<String, Verdict> known,
       int[] reads,
       Instant now) {
-    String process = PoisonedTransfers.process(pod);
+    String process = PoisonedTransfers.episode(pod);
     Verdict v = known.get(process);
     if (v != null && v.evidence() != null) {
       return v.evidence();

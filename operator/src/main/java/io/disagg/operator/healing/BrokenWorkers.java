@@ -227,7 +227,7 @@ public final class BrokenWorkers {
     if (first == null) {
       return new Decision(since, overdue, count, null, null, nextCheck);
     }
-    String held = held(in);
+    String held = inProgress(in.workers(), in.last());
     Instant notBefore = notBefore(in);
     if (held == null && notBefore != null && in.now().isBefore(notBefore)) {
       held =
@@ -241,13 +241,15 @@ public final class BrokenWorkers {
         : new Decision(since, overdue, count, null, held, nextCheck);
   }
 
-  /** Why the last restart is not finished, or null. */
-  private static String held(Input in) {
-    WorkerRecovery last = in.last();
+  /**
+   * Why the pool's last restart is not finished, or null when it is: the restarted pod is still
+   * terminating (its UID is present), or the pod of that name is not Ready yet.
+   */
+  public static String inProgress(List<Worker> workers, WorkerRecovery last) {
     if (last == null || last.getPod() == null) {
       return null;
     }
-    for (Worker w : in.workers()) {
+    for (Worker w : workers) {
       if (w.uid().equals(last.getUid())) {
         return "pod " + last.getPod() + ", restarted last, is still terminating";
       }

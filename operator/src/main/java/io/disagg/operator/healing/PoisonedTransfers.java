@@ -24,8 +24,8 @@ import java.util.Optional;
  * turns not Ready, while its etcd registration stays and the router keeps sending it requests that
  * fail. No metric or endpoint names the cause; the log line does, so it is the signal. The operator
  * reads the log of a worker only when its container has started (model loaded) and is running but
- * not ready, a bounded tail ({@value #TAIL_LINES} lines, at most {@value #LIMIT_BYTES} bytes), at
- * most once per {@link #RECHECK} per pod.
+ * not ready, a bounded tail ({@value #TAIL_LINES} lines, at most {@value #LIMIT_BYTES} bytes), once
+ * per not-ready {@link #episode} and then at most once per {@link #RECHECK}.
  *
  * <p>Releases 1.2.x have no poisoning (no in-flight cancellation); a transfer stuck there is never
  * failed and leaves no signal (docs/self-healing.md).
@@ -43,7 +43,7 @@ public final class PoisonedTransfers {
   public static final int LIMIT_BYTES = 64 * 1024;
 
   /** Least time between two log reads of the same pod. */
-  public static final Duration RECHECK = Duration.ofSeconds(60);
+  public static final Duration RECHECK = Duration.ofSeconds(20);
 
   private static final int MAX_EVIDENCE_CHARS = 300;
 
@@ -83,6 +83,23 @@ public final class PoisonedTransfers {
       }
     }
     return pod.getMetadata().getUid() + "/" + restarts;
+  }
+
+  /**
+   * One not-ready episode of one worker process: {@link #process} and when the pod's {@code Ready}
+   * condition last changed. A verdict read while the process was starting says nothing of a later
+   * episode, so each episode gets its own read.
+   */
+  public static String episode(Pod pod) {
+    String since = "";
+    if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+      for (var c : pod.getStatus().getConditions()) {
+        if ("Ready".equals(c.getType()) && c.getLastTransitionTime() != null) {
+          since = c.getLastTransitionTime();
+        }
+      }
+    }
+    return process(pod) + "@" + since;
   }
 
   /** The last log line naming a poisoned transfer buffer (trimmed, shortened), if any. */

@@ -49,6 +49,33 @@ class PoisonedTransfersTest {
     assertThat(PoisonedTransfers.process(pod(true, false, true, 2))).isEqualTo("u1/2");
   }
 
+  @Test
+  void eachNotReadyEpisodeIsReadAgain() {
+    Pod starting = pod(true, false, true, 0);
+    starting
+        .getStatus()
+        .setConditions(
+            java.util.List.of(
+                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("False")
+                    .withLastTransitionTime("2026-12-01T01:00:00Z")
+                    .build()));
+    Pod later = pod(true, false, true, 0);
+    later
+        .getStatus()
+        .setConditions(
+            java.util.List.of(
+                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("False")
+                    .withLastTransitionTime("2026-12-01T01:05:00Z")
+                    .build()));
+    assertThat(PoisonedTransfers.episode(starting))
+        .isEqualTo("u1/0@2026-12-01T01:00:00Z")
+        .isNotEqualTo(PoisonedTransfers.episode(later));
+  }
+
   private static Pod pod(boolean started, boolean ready, boolean running, int restarts) {
     ContainerStatusBuilder c =
         new ContainerStatusBuilder()
