@@ -70,12 +70,7 @@ class SelfHealingIT {
       SimulatedWorker worker = bed.kubelet().worker(zombie).orElseThrow();
 
       try (ServiceEndpoints router = ServiceEndpoints.of(ns.client(), ns.name(), NAME + "-router");
-          LoadClient load =
-              LoadClient.builder(router)
-                  .concurrency(2)
-                  .maxRequests(100_000)
-                  .maxDuration(Duration.ofMinutes(3))
-                  .start()) {
+          LoadClient load = boundedLoad(router)) {
         await().atMost(TIMEOUT).until(() -> load.summary().succeeded() > 20);
         try (Client etcd = bed.etcd().newClient()) {
           etcd.getLeaseClient().revoke(worker.leaseId()).get(10, TimeUnit.SECONDS);
@@ -207,12 +202,7 @@ class SelfHealingIT {
           .as("the poisoned worker is out of discovery")
           .noneMatch(v -> v.contains(worker.workerId()));
       try (ServiceEndpoints router = ServiceEndpoints.of(ns.client(), ns.name(), NAME + "-router");
-          LoadClient load =
-              LoadClient.builder(router)
-                  .concurrency(2)
-                  .maxRequests(100_000)
-                  .maxDuration(Duration.ofMinutes(3))
-                  .start()) {
+          LoadClient load = boundedLoad(router)) {
         await()
             .atMost(TIMEOUT)
             .untilAsserted(
@@ -303,6 +293,15 @@ class SelfHealingIT {
     }
   }
 
+  /** Two clients through the router's Service, at most 100 000 requests or 3 minutes. */
+  private static LoadClient boundedLoad(ServiceEndpoints router) {
+    return LoadClient.builder(router)
+        .concurrency(2)
+        .maxRequests(100_000)
+        .maxDuration(Duration.ofMinutes(3))
+        .start();
+  }
+
   private static DisaggCluster sample(Testbed bed) {
     DisaggCluster cr = bed.sample("minimal.yaml");
     SelfHealingSpec h = new SelfHealingSpec();
@@ -311,7 +310,7 @@ class SelfHealingIT {
     return cr;
   }
 
-  /** Ready, with this many context and generation instances registered. */
+  /** Ready, with this many context and generation instances ready and registered. */
   private static boolean serving(TestNamespace ns, int context, int generation) {
     DisaggCluster d = DisaggClusters.get(ns, NAME);
     return d != null
@@ -319,7 +318,9 @@ class SelfHealingIT {
         && Conditions.isTrue(d.getStatus().getConditions(), ConditionType.READY)
         && Integer.valueOf(context).equals(d.getStatus().getContext().getRegisteredInstances())
         && Integer.valueOf(generation)
-            .equals(d.getStatus().getGeneration().getRegisteredInstances());
+            .equals(d.getStatus().getGeneration().getRegisteredInstances())
+        && Integer.valueOf(context).equals(d.getStatus().getContext().getReadyReplicas())
+        && Integer.valueOf(generation).equals(d.getStatus().getGeneration().getReadyReplicas());
   }
 
   private static PoolStatus pool(TestNamespace ns, String pool) {

@@ -51,29 +51,23 @@ class PoisonedTransfersTest {
 
   @Test
   void eachNotReadyEpisodeIsReadAgain() {
-    Pod starting = pod(true, false, true, 0);
-    starting
-        .getStatus()
-        .setConditions(
-            java.util.List.of(
-                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
-                    .withType("Ready")
-                    .withStatus("False")
-                    .withLastTransitionTime("2026-12-01T01:00:00Z")
-                    .build()));
-    Pod later = pod(true, false, true, 0);
-    later
-        .getStatus()
-        .setConditions(
-            java.util.List.of(
-                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
-                    .withType("Ready")
-                    .withStatus("False")
-                    .withLastTransitionTime("2026-12-01T01:05:00Z")
-                    .build()));
+    Pod starting = notReadySince("2026-12-01T01:00:00Z");
     assertThat(PoisonedTransfers.episode(starting))
         .isEqualTo("u1/0@2026-12-01T01:00:00Z")
-        .isNotEqualTo(PoisonedTransfers.episode(later));
+        .isNotEqualTo(PoisonedTransfers.episode(notReadySince("2026-12-01T01:05:00Z")));
+  }
+
+  private static Pod notReadySince(String time) {
+    Pod pod = pod(true, false, true, 0);
+    pod.getStatus()
+        .setConditions(
+            java.util.List.of(
+                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("False")
+                    .withLastTransitionTime(time)
+                    .build()));
+    return pod;
   }
 
   private static Pod pod(boolean started, boolean ready, boolean running, int restarts) {
