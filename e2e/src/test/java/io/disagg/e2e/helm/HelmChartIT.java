@@ -89,7 +89,12 @@ class HelmChartIT {
           .isFalse();
       assertThat(allowed(client, sa, "default", "serving.disagg.io", "disaggclusters", "delete"))
           .isFalse();
-      assertThat(allowed(client, sa, "default", "", "pods", "delete")).isFalse();
+      assertThat(allowed(client, sa, "default", "", "pods", "delete"))
+          .as("a worker that serves nobody is restarted")
+          .isTrue();
+      assertThat(allowed(client, sa, "default", "", "pods", "create")).isFalse();
+      assertThat(allowed(client, sa, "default", "", "pods/log", "get")).isTrue();
+      assertThat(allowed(client, sa, "default", "", "pods/exec", "create")).isFalse();
       assertThat(allowed(client, sa, "default", "coordination.k8s.io", "leases", "update"))
           .as("leases only in the release namespace")
           .isFalse();
