@@ -165,24 +165,6 @@ class SelfHealingIT {
                       .getContainerStatuses()
                       .stream()
                       .noneMatch(c -> Boolean.TRUE.equals(c.getReady())));
-      System.out.println(
-          "[self-healing poisoned] pod status: "
-              + ns.client()
-                  .pods()
-                  .inNamespace(ns.name())
-                  .withName(poisoned)
-                  .get()
-                  .getStatus()
-                  .getContainerStatuses());
-      System.out.println(
-          "[self-healing poisoned] log: "
-              + ns.client()
-                  .raw(
-                      "/api/v1/namespaces/"
-                          + ns.name()
-                          + "/pods/"
-                          + poisoned
-                          + "/log?container=worker&tailLines=200"));
 
       await()
           .atMost(TIMEOUT)

@@ -104,17 +104,6 @@ public final class BrokenWorkers {
       Objects.requireNonNull(uid, "uid");
     }
 
-    /** A worker without a logged fault. */
-    public Worker(
-        String pod,
-        String uid,
-        boolean ready,
-        boolean terminating,
-        boolean draining,
-        boolean registered) {
-      this(pod, uid, ready, terminating, draining, registered, null);
-    }
-
     boolean unregistered() {
       return ready && !terminating && !draining && !registered && fault == null;
     }

@@ -3,10 +3,6 @@ package io.disagg.operator.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +32,7 @@ public class PerfMetricsClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http;
-  private final Duration timeout;
+  private final TextScraper scraper;
 
   /**
    * One KV-cache transfer, as a generation worker recorded it.
@@ -64,8 +59,7 @@ public class PerfMetricsClient {
    * @throws IllegalArgumentException when the timeout is not positive
    */
   public PerfMetricsClient(Duration timeout) {
-    this.timeout = TextScraper.positive(timeout);
-    this.http = TextScraper.client(timeout);
+    this.scraper = new TextScraper(timeout);
   }
 
   /** A client with a 2-second timeout. */
@@ -79,24 +73,16 @@ public class PerfMetricsClient {
    * for a network problem.
    */
   public Optional<Read> read(String host, int port) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://" + h + ":" + port + PATH))
-            .timeout(timeout)
-            .GET()
-            .build();
-    try {
-      HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      return parse(JSON.readTree(resp.body()));
-    } catch (IOException | IllegalArgumentException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return scraper
+        .get(host, port, PATH)
+        .flatMap(
+            body -> {
+              try {
+                return parse(JSON.readTree(body));
+              } catch (IOException e) {
+                return Optional.empty();
+              }
+            });
   }
 
   /**

@@ -47,18 +47,28 @@ final class TextScraper {
    * that does not parse. Never throws for a network problem.
    */
   Optional<PrometheusText.Scrape> scrape(String host, int port, String path) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://" + h + ":" + port + path))
-            .timeout(timeout)
-            .GET()
-            .build();
     try {
+      return get(host, port, path).map(PrometheusText::parse);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The body of {@code GET http://host:port<path>} (an IPv6 host is bracketed), or empty when it
+   * cannot be read: no connection, a status other than 200, a redirect, a timeout or an address
+   * that is not a URI. Never throws for a network problem.
+   */
+  Optional<String> get(String host, int port, String path) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    try {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("http://" + h + ":" + port + path))
+              .timeout(timeout)
+              .GET()
+              .build();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      return Optional.of(PrometheusText.parse(resp.body()));
+      return resp.statusCode() == 200 ? Optional.of(resp.body()) : Optional.empty();
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

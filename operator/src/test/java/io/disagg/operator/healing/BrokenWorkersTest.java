@@ -20,11 +20,11 @@ class BrokenWorkersTest {
       new Settings(true, true, Duration.ofSeconds(60), Duration.ofSeconds(30));
 
   private static Worker serving(String pod) {
-    return new Worker(pod, "uid-" + pod, true, false, false, true);
+    return new Worker(pod, "uid-" + pod, true, false, false, true, null);
   }
 
   private static Worker unregistered(String pod) {
-    return new Worker(pod, "uid-" + pod, true, false, false, false);
+    return new Worker(pod, "uid-" + pod, true, false, false, false, null);
   }
 
   private static Decision plan(
@@ -56,9 +56,9 @@ class BrokenWorkersTest {
     List<Worker> ws =
         List.of(
             serving("a"),
-            new Worker("b", "uid-b", false, false, false, false), // starting
-            new Worker("c", "uid-c", true, true, false, false), // terminating
-            new Worker("d", "uid-d", true, false, true, false)); // drained by the operator
+            new Worker("b", "uid-b", false, false, false, false, null), // starting
+            new Worker("c", "uid-c", true, true, false, false, null), // terminating
+            new Worker("d", "uid-d", true, false, true, false, null)); // drained by the operator
     Map<String, Instant> old = Map.of("uid-a", T0, "uid-b", T0, "uid-c", T0, "uid-d", T0);
     Decision d = plan(ws, old, null, T0.plusSeconds(3600));
     assertThat(d.unregisteredSince()).isEmpty();
@@ -95,18 +95,19 @@ class BrokenWorkersTest {
         new WorkerRecovery(
             "w-1", "uid-w-1", BrokenWorkers.UNREGISTERED, "2026-12-01T00:01:40Z", "");
     List<Worker> terminating =
-        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1", true, true, false, false));
+        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1", true, true, false, false, null));
     Decision held = plan(terminating, d.unregisteredSince(), last, T0.plusSeconds(200));
     assertThat(held.restart()).isNull();
     assertThat(held.held()).contains("w-1", "terminating");
 
     List<Worker> loading =
-        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1b", false, false, false, false));
+        List.of(
+            unregistered("w-0"), new Worker("w-1", "uid-w-1b", false, false, false, false, null));
     assertThat(plan(loading, d.unregisteredSince(), last, T0.plusSeconds(200)).held())
         .contains("not Ready");
 
     List<Worker> back =
-        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1b", true, false, false, true));
+        List.of(unregistered("w-0"), new Worker("w-1", "uid-w-1b", true, false, false, true, null));
     assertThat(
             plan(back, d.unregisteredSince(), last, T0.plusSeconds(200)).restart().worker().pod())
         .isEqualTo("w-0");
