@@ -48,6 +48,12 @@ public final class Labels {
       MANAGED_SELECTOR + "," + COMPONENT + "=" + ConfigMaps.FABRIC_COMPONENT;
 
   /**
+   * See {@link #CONTEXT_CHILDREN}: the PodMonitors ({@code <name>-workers}, {@code <name>-router}).
+   */
+  public static final String MONITORING_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + PodMonitors.COMPONENT;
+
+  /**
    * Pod-template annotation holding the hash of the configuration the pods read; a change rolls
    * them.
    */

@@ -11,7 +11,9 @@ public class MonitoringStatus {
   /** {@link #podMonitors}: both PodMonitors are applied. */
   public static final String APPLIED = "Applied";
 
-  /** {@link #podMonitors}: wanted, but the Prometheus Operator's PodMonitor CRD is not installed. */
+  /**
+   * {@link #podMonitors}: wanted, but the Prometheus Operator's PodMonitor CRD is not installed.
+   */
   public static final String CRD_MISSING = "CrdMissing";
 
   @JsonPropertyDescription(
