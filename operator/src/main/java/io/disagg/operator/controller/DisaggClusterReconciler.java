@@ -155,8 +155,9 @@ import org.jboss.logging.Logger;
 // pods are watched for status and drains and deleted to restart a worker that serves nobody
 // (HealingStep), a not ready worker's log names a poisoned transfer buffer, Events report what
 // happened, Secrets hold the operator's etcd TLS material and
-// credentials (granted by the chart only with rbac.readEtcdSecrets=true), and the Prometheus
-// Operator's PodMonitor CRD is looked up before PodMonitors are created (PodMonitorsActivation).
+// credentials (granted by the chart only with rbac.readEtcdSecrets=true). Whether the Prometheus
+// Operator's PodMonitor CRD is installed is read from API discovery, which needs no grant
+// (PodMonitorsActivation).
 @RBACRule(
     apiGroups = "",
     resources = "pods",
@@ -172,11 +173,6 @@ import org.jboss.logging.Logger;
 @RBACRule(
     apiGroups = "",
     resources = "secrets",
-    verbs = {"get"})
-@RBACRule(
-    apiGroups = "apiextensions.k8s.io",
-    resources = "customresourcedefinitions",
-    resourceNames = "podmonitors.monitoring.coreos.com",
     verbs = {"get"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 

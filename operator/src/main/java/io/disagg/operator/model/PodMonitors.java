@@ -27,11 +27,13 @@ import java.util.Set;
  *
  * <p>Paths, as TensorRT-LLM serves them: a worker with {@code return_perf_metrics: true} (the
  * operator sets it, {@code TrtllmConfig}) serves {@code /prometheus/metrics} ({@code
- * OpenAIServer.mount_metrics} in {@code tensorrt_llm/serve/openai_server.py} registers a route that
+ * OpenAIServer.mount_metrics} in {@code tensorrt_llm/serve/openai_server.py} appends a Starlette
+ * {@code Mount} whose {@code path_regex} is {@code ^/prometheus/metrics(?P<path>.*)$}, so it
  * answers with and without the trailing slash); the router mounts prometheus_client's ASGI app with
- * Starlette's {@code app.mount("/prometheus/metrics", ...)} ({@code OpenAIDisaggServer} in {@code
- * tensorrt_llm/serve/openai_disagg_server.py}), which answers {@code /prometheus/metrics} with a
- * 307 redirect to {@code /prometheus/metrics/}, so the router's path has the trailing slash.
+ * a plain {@code app.mount("/prometheus/metrics", make_asgi_app())} ({@code
+ * OpenAIDisaggServer.register_routes} in {@code tensorrt_llm/serve/openai_disagg_server.py}), which
+ * answers {@code /prometheus/metrics} with a 307 redirect to {@code /prometheus/metrics/}, so the
+ * router's path has the trailing slash.
  *
  * <p>Every series gets the target labels {@value #CLUSTER_LABEL} (the DisaggCluster's name),
  * {@value #REVISION_LABEL} (the pairing revision, docs/rollouts.md) and, for workers, {@value
