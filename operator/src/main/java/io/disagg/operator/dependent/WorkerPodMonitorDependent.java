@@ -13,7 +13,7 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 @KubernetesDependent(
     informer =
         @Informer(
-            labelSelector = Labels.MONITORING_CHILDREN,
+            labelSelector = Labels.WORKERS_MONITOR_CHILDREN,
             itemStore = WithoutManagedFields.class))
 public class WorkerPodMonitorDependent extends PodMonitorDependent {
 

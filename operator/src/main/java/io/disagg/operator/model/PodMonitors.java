@@ -46,8 +46,11 @@ import java.util.Set;
 public final class PodMonitors {
   private PodMonitors() {}
 
-  /** Value of {@link Labels#COMPONENT} on both PodMonitors. */
-  public static final String COMPONENT = "monitoring";
+  /** Value of {@link Labels#COMPONENT} on the workers' PodMonitor. */
+  public static final String WORKERS_COMPONENT = "workers-podmonitor";
+
+  /** Value of {@link Labels#COMPONENT} on the routers' PodMonitor. */
+  public static final String ROUTER_COMPONENT = "router-podmonitor";
 
   /** Series label: the DisaggCluster's name. */
   public static final String CLUSTER_LABEL = "disagg_cluster";
@@ -80,6 +83,7 @@ public final class PodMonitors {
     return build(
         cr,
         workersName(cr),
+        WORKERS_COMPONENT,
         Labels.workers(cr),
         WorkerMetricsClient.PATH,
         relabelings(true, legacyRevision));
@@ -94,6 +98,7 @@ public final class PodMonitors {
     return build(
         cr,
         routerName(cr),
+        ROUTER_COMPONENT,
         Labels.selector(cr, Labels.ROUTER_COMPONENT),
         RouterMetricsClient.PATH,
         relabelings(false, legacyRevision));
@@ -124,11 +129,12 @@ public final class PodMonitors {
   private static PodMonitor build(
       DisaggCluster cr,
       String name,
+      String component,
       Map<String, String> selector,
       String path,
       List<RelabelConfig> relabelings) {
     MonitoringSpec m = cr.getSpec().getMonitoring();
-    Map<String, String> labels = Merge.maps(m.getLabels(), Labels.component(cr, COMPONENT));
+    Map<String, String> labels = Merge.maps(m.getLabels(), Labels.component(cr, component));
     PodMonitor pm =
         new PodMonitorBuilder()
             .withNewMetadata()

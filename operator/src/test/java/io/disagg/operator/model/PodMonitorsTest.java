@@ -233,7 +233,7 @@ class PodMonitorsTest {
         .containsEntry("release", "kube-prometheus-stack")
         .containsEntry("team", "ml")
         .containsEntry(Labels.MANAGED_BY, Labels.MANAGER)
-        .containsEntry(Labels.COMPONENT, PodMonitors.COMPONENT);
+        .containsEntry(Labels.COMPONENT, PodMonitors.WORKERS_COMPONENT);
     assertThat(PodMonitors.workers(eff, null).getMetadata().getAnnotations())
         .containsKey(Labels.DESIRED_HASH);
   }
