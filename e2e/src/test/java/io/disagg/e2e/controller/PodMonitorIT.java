@@ -145,10 +145,11 @@ class PodMonitorIT {
       int before = op.reconciles();
       for (int i = 0; i < 2; i++) {
         final int n = i;
+        // Pod events wake the reconciler without changing anything it owns.
         ns.client()
-            .resources(DisaggCluster.class)
+            .pods()
             .inNamespace(ns.name())
-            .withName(NAME)
+            .withName(NAME + "-context-0")
             .patch(
                 PatchContext.of(PatchType.JSON_MERGE),
                 "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
