@@ -78,6 +78,15 @@ app.kubernetes.io/component: etcd
 {{- end }}
 {{- end }}
 
+{{/* DISAGG_MONITORING_POD_MONITOR_LABELS: comma-separated key=value, keys sorted. */}}
+{{- define "disagg-operator.podMonitorLabels" -}}
+{{- $pairs := list }}
+{{- range $k, $v := . }}
+{{- $pairs = append $pairs (printf "%s=%s" $k $v) }}
+{{- end }}
+{{- join "," $pairs }}
+{{- end }}
+
 {{/* QUARKUS_OPERATOR_SDK_CONTROLLERS_DISAGGCLUSTER_NAMESPACES */}}
 {{- define "disagg-operator.watchNamespaces" -}}
 {{- if .Values.watchNamespaces }}

@@ -46,6 +46,11 @@ Role per watched namespace.
 - apiGroups: [""]
   resources: ["pods/log"]
   verbs: ["get"]
+# PodMonitors <name>-workers and <name>-router (spec.monitoring.podMonitors), server-side applied;
+# deleted when a DisaggCluster turns them off. Harmless where the Prometheus Operator is not installed.
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["podmonitors"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
+import io.disagg.e2e.testing.PrometheusOperatorCrds;
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.e2e.trtllm.SimulatedWorker;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.runtime.LeaderElectionSettings;
 import io.disagg.operator.testing.ApiRequest;
@@ -39,6 +41,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +49,9 @@ import org.junit.jupiter.api.Test;
  * The chart's RBAC is enough and no more. The operator runs with the identity of the chart's
  * ServiceAccount (a real token from the TokenRequest API, not the cluster admin), with the Roles
  * and RoleBindings {@code helm template} renders for a watched namespace and with leader election
- * on, as the chart deploys it, through a DisaggCluster's whole life: created and Ready, a worker
- * that serves nobody restarted, scaled up, scaled down through a drain, deleted.
+ * on, as the chart deploys it, through a DisaggCluster's whole life: created and Ready with
+ * PodMonitors (the Prometheus Operator's PodMonitor CRD installed), a worker that serves nobody
+ * restarted, scaled up, scaled down through a drain, PodMonitors turned off, deleted.
  *
  * <ul>
  *   <li>Enough: no request of the operator is refused (403), and every step completes.
@@ -76,6 +80,15 @@ class ChartRbacIT {
   static void crd() {
     try (KubernetesClient c = LocalCluster.newClient()) {
       Samples.installCrd(c);
+      // spec.monitoring's PodMonitors are part of the life cycle.
+      PrometheusOperatorCrds.installPodMonitors(c);
+    }
+  }
+
+  @AfterAll
+  static void removePodMonitorCrd() {
+    try (KubernetesClient c = LocalCluster.newClient()) {
+      PrometheusOperatorCrds.deletePodMonitors(c);
     }
   }
 
@@ -239,18 +252,21 @@ class ChartRbacIT {
   }
 
   /**
-   * Create → Ready, a worker that lost its etcd lease restarted, a not ready worker's log read, a
-   * config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1, an image change (a
-   * new pairing revision; the first is retired and deleted), delete → children gone. Fails at once
-   * (instead of at the step's timeout) when a request of the operator was refused.
+   * Create (with PodMonitors) → Ready and both PodMonitors applied, a worker that lost its etcd
+   * lease restarted, a not ready worker's log read, a config change (rolls the context pool), scale
+   * generation 1 → 2, drain 2 → 1, an image change (a new pairing revision; the first is retired
+   * and deleted), PodMonitors off → deleted, delete → children gone. Fails at once (instead of at
+   * the step's timeout) when a request of the operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
     DisaggCluster cr = bed.sample("minimal.yaml");
     cr.getSpec().setSelfHealing(new SelfHealingSpec());
     cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(10);
+    cr.getSpec().setMonitoring(new MonitoringSpec());
+    cr.getSpec().getMonitoring().setPodMonitors(true);
     DisaggClusters.create(ns, cr);
-    until(op, () -> ready(ns, 1));
+    until(op, () -> ready(ns, 1) && podMonitors(ns) == 2);
     // A context worker loses its etcd lease and serves nobody: the operator restarts its pod.
     String zombie = NAME + "-context-0";
     revokeLease(bed, bed.kubelet().worker(zombie).orElseThrow().leaseId());
@@ -298,6 +314,9 @@ class ChartRbacIT {
                     == null
                 && ns.client().configMaps().inNamespace(ns.name()).withName(NAME + "-config").get()
                     == null);
+    // PodMonitors turned off: deleted.
+    DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"monitoring\":{\"podMonitors\":false}}}");
+    until(op, () -> podMonitors(ns) == 0);
     DisaggClusters.delete(ns, NAME);
     // Nothing left behind: children (garbage collection) and the workers' registrations in etcd.
     until(
@@ -319,6 +338,15 @@ class ChartRbacIT {
                     .getItems()
                     .isEmpty()
                 && bed.etcd().workerRegistrations(ns.name() + "." + NAME).isEmpty());
+  }
+
+  private static int podMonitors(TestNamespace ns) {
+    return ns.client()
+        .resources(io.fabric8.openshift.api.model.monitoring.v1.PodMonitor.class)
+        .inNamespace(ns.name())
+        .list()
+        .getItems()
+        .size();
   }
 
   private static void until(OperatorRunner op, Callable<Boolean> done) {

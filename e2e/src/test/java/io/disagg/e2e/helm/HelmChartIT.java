@@ -95,12 +95,18 @@ class HelmChartIT {
       assertThat(allowed(client, sa, "default", "", "pods", "create")).isFalse();
       assertThat(allowed(client, sa, "default", "", "pods/log", "get")).isTrue();
       assertThat(allowed(client, sa, "default", "", "pods/exec", "create")).isFalse();
+      assertThat(allowed(client, sa, "default", "monitoring.coreos.com", "podmonitors", "delete"))
+          .as("PodMonitors are deleted when a DisaggCluster turns them off")
+          .isTrue();
+      assertThat(
+              allowed(client, sa, "default", "monitoring.coreos.com", "servicemonitors", "create"))
+          .isFalse();
       assertThat(allowed(client, sa, "default", "coordination.k8s.io", "leases", "update"))
           .as("leases only in the release namespace")
           .isFalse();
       assertThat(
               allowed(client, sa, null, "apiextensions.k8s.io", "customresourcedefinitions", "get"))
-          .as("no CRD read")
+          .as("no CRD read (the PodMonitor CRD's presence comes from API discovery)")
           .isFalse();
 
       uninstallAndAssertOnlyTheCrdStays(client, ns, installed);

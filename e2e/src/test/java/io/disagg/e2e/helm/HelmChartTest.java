@@ -65,6 +65,8 @@ class HelmChartTest {
     m.put("/pods", List.of("list", "watch", "delete"));
     m.put("/pods/log", List.of("get"));
     m.put("/events", List.of("create"));
+    // spec.monitoring's PodMonitors, deleted when turned off
+    m.put("monitoring.coreos.com/podmonitors", retired);
     if (secrets) {
       m.put("/secrets", List.of("get"));
     }
@@ -79,6 +81,11 @@ class HelmChartTest {
           List.of("--set", "etcd.enabled=true"),
           List.of("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false"),
           List.of("--set", "metrics.serviceMonitor.enabled=true"),
+          List.of(
+              "--set",
+              "monitoring.podMonitors.enabled=true",
+              "--set",
+              "monitoring.podMonitors.labels.release=kube-prometheus-stack"),
           List.of("--set", "rbac.readEtcdSecrets=true"),
           List.of("--set", "replicas=2", "--set", "leaderElection.enabled=true"),
           List.of(
@@ -218,9 +225,40 @@ class HelmChartTest {
         .doesNotContainKey("QUARKUS_OPERATOR_SDK_CRD_VALIDATE");
     assertThat(env.get("JAVA_OPTS").getValue()).contains("MaxRAMPercentage");
     assertThat(env).doesNotContainKey("DISAGG_DISCOVERY_DEFAULT_ETCD_ENDPOINTS");
+    assertThat(values(c)).containsEntry("DISAGG_MONITORING_POD_MONITORS", "false");
+    assertThat(env).doesNotContainKey("DISAGG_MONITORING_POD_MONITOR_LABELS");
 
     // No PodDisruptionBudget for a single replica (it would block every node drain).
     assertThat(Rendered.template().ofKind("PodDisruptionBudget")).isEmpty();
+  }
+
+  @Test
+  void podMonitorDefaultsReachTheOperatorThroughEnv() {
+    Container c =
+        Rendered.template(
+                "--set",
+                "monitoring.podMonitors.enabled=true",
+                "--set",
+                "monitoring.podMonitors.labels.release=kube-prometheus-stack",
+                "--set",
+                "monitoring.podMonitors.labels.team=ml")
+            .only("Deployment", Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    // As io.disagg.operator.spec.MonitoringDefaults.fromConfig parses them.
+    assertThat(values(c))
+        .containsEntry("DISAGG_MONITORING_POD_MONITORS", "true")
+        .containsEntry(
+            "DISAGG_MONITORING_POD_MONITOR_LABELS", "release=kube-prometheus-stack,team=ml");
+    assertThat(
+            io.disagg.operator.spec.MonitoringDefaults.fromConfig(
+                    true, values(c).get("DISAGG_MONITORING_POD_MONITOR_LABELS"))
+                .labels())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("release", "kube-prometheus-stack", "team", "ml"));
   }
 
   @Test
@@ -607,7 +645,9 @@ class HelmChartTest {
         "watchNamespaces={Team_A}|/watchNamespaces/0",
         "discovery.defaultEtcdEndpoints={http://etcd:2379}|/discovery/defaultEtcdEndpoints/0",
         "rbac.readEtcdSecret=true|'readEtcdSecret'",
-        "etcd.enabled=yes|/etcd/enabled"
+        "etcd.enabled=yes|/etcd/enabled",
+        "monitoring.podMonitors.enabled=yes|/monitoring/podMonitors/enabled",
+        "monitoring.podMonitors.labels.a=b\\,c|/monitoring/podMonitors/labels/a"
       })
   void schemaRejectsBadValuesNamingTheKey(String caseSpec) {
     String[] parts = caseSpec.split("\\|");

@@ -3,6 +3,7 @@ package io.disagg.operator.controller;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
+import io.disagg.operator.api.v1alpha1.MonitoringStatus;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.core.Pool;
@@ -15,9 +16,13 @@ import io.disagg.operator.dependent.FabricConfigMapDependent;
 import io.disagg.operator.dependent.GenerationPdbDependent;
 import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
+import io.disagg.operator.dependent.PodMonitorsActivation;
+import io.disagg.operator.dependent.PodMonitorsWanted;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
+import io.disagg.operator.dependent.RouterPodMonitorDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
 import io.disagg.operator.dependent.WithoutManagedFields;
+import io.disagg.operator.dependent.WorkerPodMonitorDependent;
 import io.disagg.operator.discovery.Deregistration;
 import io.disagg.operator.discovery.DiscoveryConfigException;
 import io.disagg.operator.discovery.DiscoveryEventSource;
@@ -46,6 +51,7 @@ import io.disagg.operator.scaling.Autoscaler;
 import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.spec.MonitoringDefaults;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.Reason;
@@ -130,6 +136,16 @@ import org.jboss.logging.Logger;
           name = "router-deployment",
           dependsOn = "config"),
       @Dependent(type = RouterServiceDependent.class, name = "router-service"),
+      @Dependent(
+          type = WorkerPodMonitorDependent.class,
+          name = "workers-podmonitor",
+          activationCondition = PodMonitorsActivation.class,
+          reconcilePrecondition = PodMonitorsWanted.class),
+      @Dependent(
+          type = RouterPodMonitorDependent.class,
+          name = "router-podmonitor",
+          activationCondition = PodMonitorsActivation.class,
+          reconcilePrecondition = PodMonitorsWanted.class),
     })
 @ControllerConfiguration(
     name = DisaggClusterReconciler.NAME,
@@ -139,7 +155,9 @@ import org.jboss.logging.Logger;
 // pods are watched for status and drains and deleted to restart a worker that serves nobody
 // (HealingStep), a not ready worker's log names a poisoned transfer buffer, Events report what
 // happened, Secrets hold the operator's etcd TLS material and
-// credentials (granted by the chart only with rbac.readEtcdSecrets=true).
+// credentials (granted by the chart only with rbac.readEtcdSecrets=true). Whether the Prometheus
+// Operator's PodMonitor CRD is installed is read from API discovery, which needs no grant
+// (PodMonitorsActivation).
 @RBACRule(
     apiGroups = "",
     resources = "pods",
@@ -184,6 +202,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   private final Clock clock;
   private final DiscoverySettings settings;
+  private final MonitoringDefaults monitoringDefaults;
   private final WorkerMetricsClient metrics;
   private final EtcdConnections connections = new EtcdConnections();
   private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
@@ -200,6 +219,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    *
    * @param clock the time of conditions, drains and autoscaling evaluations
    * @param settings installation-wide discovery settings (default etcd endpoints)
+   * @param monitoringDefaults installation-wide defaults of {@code spec.monitoring}
    * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load
    *     source)
    * @param routerMetrics reads the router's counters (the {@code Router} load source)
@@ -210,12 +230,14 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   public DisaggClusterReconciler(
       Clock clock,
       DiscoverySettings settings,
+      MonitoringDefaults monitoringDefaults,
       WorkerMetricsClient metrics,
       RouterMetricsClient routerMetrics,
       PrometheusQueryClient prometheus,
       MeterRegistry registry) {
     this.clock = clock;
     this.settings = settings;
+    this.monitoringDefaults = monitoringDefaults;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
     this.autoscaling =
@@ -273,7 +295,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   public UpdateControl<DisaggCluster> reconcile(DisaggCluster cr, Context<DisaggCluster> context) {
     Instant now = clock.instant();
     // Observe.
-    EffectiveSpec.Result effective = EffectiveSpec.of(cr, settings.defaultEtcdEndpoints());
+    EffectiveSpec.Result effective =
+        EffectiveSpec.of(cr, settings.defaultEtcdEndpoints(), monitoringDefaults);
     DisaggCluster spec = effective.spec().cluster();
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
     problems.addAll(SpecValidator.validate(effective.spec()));
@@ -403,6 +426,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 waiting),
             now);
     status.setTrtllm(StatusCalculator.trtllm(effective.spec().release()));
+    status.setMonitoring(
+        valid && wanted != null
+            ? monitoringStatus(effective.spec(), context)
+            : cr.getStatus() == null ? null : cr.getStatus().getMonitoring());
+    reportMonitoring(cr, context, status.getMonitoring());
     for (Pool pool : Pool.values()) {
       status.pool(pool).setAutoscaling(scaling.statuses().get(pool));
       status.pool(pool).setUnregisteredReadyWorkers(healed.unregisteredReady().get(pool));
@@ -451,7 +479,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
             scaling.requeueAfter(),
             healed.requeueAfter(),
-            kvNext)
+            kvNext,
+            status.getMonitoring() != null
+                    && MonitoringStatus.CRD_MISSING.equals(status.getMonitoring().getPodMonitors())
+                ? PodMonitorsActivation.CHECK_INTERVAL
+                : null)
         .filter(Objects::nonNull)
         .min(Duration::compareTo)
         .map(UpdateControl.<DisaggCluster>noUpdate()::rescheduleAfter)
@@ -1090,6 +1122,41 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 + " instances, router "
                 + cr.getSpec().getRouter().getReplicas());
       }
+    }
+  }
+
+  /**
+   * {@code status.monitoring} after the workflow ran: {@code Applied} or {@code CrdMissing} while
+   * PodMonitors are wanted, null otherwise (once the workflow deleted them, or never had any).
+   */
+  private static MonitoringStatus monitoringStatus(
+      EffectiveSpec spec, Context<DisaggCluster> context) {
+    if (!spec.podMonitors()) {
+      return null;
+    }
+    boolean present = PodMonitorsActivation.crdPresent(context).orElse(false);
+    String name = spec.cluster().getMetadata().getName();
+    return present
+        ? new MonitoringStatus(
+            MonitoringStatus.APPLIED,
+            "PodMonitors " + name + "-workers and " + name + "-router are applied")
+        : new MonitoringStatus(
+            MonitoringStatus.CRD_MISSING,
+            "spec.monitoring asks for PodMonitors, but the Prometheus Operator's CRD"
+                + " podmonitors.monitoring.coreos.com is not installed; none are created (checked"
+                + " again every "
+                + PodMonitorsActivation.CHECK_INTERVAL.toSeconds()
+                + " s)");
+  }
+
+  /** One Normal Event when PodMonitors are wanted but their CRD is missing (not an error). */
+  private static void reportMonitoring(
+      DisaggCluster cr, Context<DisaggCluster> context, MonitoringStatus now) {
+    MonitoringStatus before = cr.getStatus() == null ? null : cr.getStatus().getMonitoring();
+    if (now != null
+        && MonitoringStatus.CRD_MISSING.equals(now.getPodMonitors())
+        && (before == null || !MonitoringStatus.CRD_MISSING.equals(before.getPodMonitors()))) {
+      EventRecorder.normal(context.getClient(), cr, "PodMonitorCrdMissing", now.getMessage());
     }
   }
 

@@ -47,6 +47,14 @@ public final class Labels {
   public static final String FABRIC_CHILDREN =
       MANAGED_SELECTOR + "," + COMPONENT + "=" + ConfigMaps.FABRIC_COMPONENT;
 
+  /** See {@link #CONTEXT_CHILDREN}: the workers' PodMonitor ({@code <name>-workers}). */
+  public static final String WORKERS_MONITOR_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + PodMonitors.WORKERS_COMPONENT;
+
+  /** See {@link #CONTEXT_CHILDREN}: the routers' PodMonitor ({@code <name>-router}). */
+  public static final String ROUTER_MONITOR_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + PodMonitors.ROUTER_COMPONENT;
+
   /**
    * Pod-template annotation holding the hash of the configuration the pods read; a change rolls
    * them.

@@ -9,6 +9,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.model.ConfigMaps;
+import io.disagg.operator.model.PodMonitors;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
 import io.disagg.operator.model.RevisionNames;
@@ -254,6 +255,12 @@ public final class OfflineRender {
         RouterDeployments.desired(
             cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()));
     out.add(RouterServices.desired(cr));
+    if (plan.spec().podMonitors()) {
+      // Where the Prometheus Operator's CRD exists (the operator checks; the render cannot).
+      String legacy = plan.names().legacy() ? plan.names().revision() : null;
+      out.add(PodMonitors.workers(cr, legacy));
+      out.add(PodMonitors.router(cr, legacy));
+    }
     return out;
   }
 

@@ -4,6 +4,7 @@ import io.disagg.operator.discovery.DiscoverySettings;
 import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
+import io.disagg.operator.spec.MonitoringDefaults;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -33,6 +34,21 @@ public class OperatorBeans {
   DiscoverySettings discoverySettings(
       @ConfigProperty(name = DiscoverySettings.DEFAULT_ETCD_ENDPOINTS) Optional<String> endpoints) {
     return DiscoverySettings.fromConfig(endpoints.orElse(null));
+  }
+
+  /**
+   * {@code disagg.monitoring.pod-monitors} (env {@code DISAGG_MONITORING_POD_MONITORS}, default
+   * false) and {@code disagg.monitoring.pod-monitor-labels} (env {@code
+   * DISAGG_MONITORING_POD_MONITOR_LABELS}, comma-separated {@code key=value}): the defaults of
+   * {@code spec.monitoring}.
+   */
+  @Produces
+  @Singleton
+  MonitoringDefaults monitoringDefaults(
+      @ConfigProperty(name = MonitoringDefaults.POD_MONITORS_PROPERTY, defaultValue = "false")
+          boolean podMonitors,
+      @ConfigProperty(name = MonitoringDefaults.LABELS_PROPERTY) Optional<String> labels) {
+    return MonitoringDefaults.fromConfig(podMonitors, labels.orElse(null));
   }
 
   @Produces

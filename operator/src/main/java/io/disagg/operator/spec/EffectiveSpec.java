@@ -9,6 +9,7 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
 import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
+import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
@@ -25,7 +26,9 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,6 +56,7 @@ import java.util.Objects;
  *       as their defaults (the API classes' field initialisers, which are also the CRD's defaults).
  *   <li>{@code spec.selfHealing}: every field set ({@link #selfHealing}).
  *   <li>{@code spec.fabric.kvTransferCheck}: every field set ({@link #kvTransferCheck}).
+ *   <li>{@code spec.monitoring}: every field set ({@link #monitoring}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -98,6 +102,18 @@ public record EffectiveSpec(
    *     names none
    */
   public static Result of(DisaggCluster cr, List<String> defaultEtcdEndpoints) {
+    return of(cr, defaultEtcdEndpoints, MonitoringDefaults.OFF);
+  }
+
+  /**
+   * Builds the effective spec of {@code cr}.
+   *
+   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
+   *     names none
+   * @param monitoring the operator's defaults of {@code spec.monitoring}
+   */
+  public static Result of(
+      DisaggCluster cr, List<String> defaultEtcdEndpoints, MonitoringDefaults monitoring) {
     DisaggCluster copy = SERIALIZATION.clone(cr);
     if (copy.getSpec() == null) {
       copy.setSpec(new DisaggClusterSpec());
@@ -163,6 +179,7 @@ public record EffectiveSpec(
     DiscoverySpec discovery = spec.getDiscovery();
     selfHealing(spec, discovery.getInactiveTimeoutSeconds());
     kvTransferCheck(spec);
+    monitoring(spec, monitoring);
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -242,6 +259,34 @@ public record EffectiveSpec(
     if (k.getIntervalSeconds() == null) {
       k.setIntervalSeconds(KvTransferCheckSpec.DEFAULT_INTERVAL_SECONDS);
     }
+  }
+
+  /**
+   * {@code spec.monitoring} with every field set: {@code podMonitors} the operator's default when
+   * unset, {@code interval} {@value MonitoringSpec#DEFAULT_INTERVAL}, {@code labels} the operator's
+   * default labels overridden key by key by the spec's.
+   */
+  private static void monitoring(DisaggClusterSpec spec, MonitoringDefaults defaults) {
+    if (spec.getMonitoring() == null) {
+      spec.setMonitoring(new MonitoringSpec());
+    }
+    MonitoringSpec m = spec.getMonitoring();
+    if (m.getPodMonitors() == null) {
+      m.setPodMonitors(defaults.podMonitors());
+    }
+    if (m.getInterval() == null || m.getInterval().isBlank()) {
+      m.setInterval(MonitoringSpec.DEFAULT_INTERVAL);
+    }
+    Map<String, String> labels = new LinkedHashMap<>(defaults.labels());
+    if (m.getLabels() != null) {
+      labels.putAll(m.getLabels());
+    }
+    m.setLabels(labels);
+  }
+
+  /** Whether the effective spec asks for PodMonitors ({@code spec.monitoring.podMonitors}). */
+  public boolean podMonitors() {
+    return Boolean.TRUE.equals(cluster.getSpec().getMonitoring().getPodMonitors());
   }
 
   private static List<EtcdEndpoint> endpoints(

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
@@ -388,7 +389,7 @@ class DependentsTest {
   void workflowListsEveryDependentOnceWithUniqueNames() {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
-    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(10);
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(12);
     assertThat(deps)
         .extracting(Dependent::type)
         .containsExactlyInAnyOrder(
@@ -396,11 +397,57 @@ class DependentsTest {
             ContextStatefulSetDependent.class, GenerationStatefulSetDependent.class,
             ContextServiceDependent.class, GenerationServiceDependent.class,
             ContextPdbDependent.class, GenerationPdbDependent.class,
-            RouterDeploymentDependent.class, RouterServiceDependent.class);
+            RouterDeploymentDependent.class, RouterServiceDependent.class,
+            WorkerPodMonitorDependent.class, RouterPodMonitorDependent.class);
+    assertThat(deps)
+        .filteredOn(d -> PodMonitorDependent.class.isAssignableFrom(d.type()))
+        .allSatisfy(
+            d -> {
+              assertThat(d.activationCondition()).isEqualTo(PodMonitorsActivation.class);
+              assertThat(d.reconcilePrecondition()).isEqualTo(PodMonitorsWanted.class);
+            });
     var names = deps.stream().map(Dependent::name).toList();
     for (Dependent dep : deps) {
       assertThat(names).containsAll(Arrays.asList(dep.dependsOn()));
     }
+  }
+
+  /**
+   * The PodMonitor dependents (not in {@link #dependents}: the workflow reconciles them only where
+   * the CRD exists and the spec asks): created once, nothing written on an unchanged cluster, each
+   * informer caches only its own PodMonitor, the first revision's hash fills the revision label.
+   */
+  @Test
+  void podMonitorDependentsCreateOnceAndEachInformerSeesItsOwn() {
+    List<PodMonitorDependent> pms =
+        List.of(new WorkerPodMonitorDependent(), new RouterPodMonitorDependent());
+    pms.forEach(server::attach);
+    DisaggCluster cr = ModelFixtures.cluster();
+    server.writes.clear();
+    for (var d : pms) {
+      d.reconcile(cr, server.context(cr, plan(cr)));
+    }
+    assertThat(server.writes)
+        .containsExactly("create PodMonitor/demo-workers", "create PodMonitor/demo-router");
+    server.writes.clear();
+    for (var d : pms) {
+      d.reconcile(ModelFixtures.copy(cr), server.context(cr, plan(cr)));
+    }
+    assertThat(server.writes).isEmpty();
+    var ctx = server.context(cr, plan(cr));
+    for (var d : pms) {
+      String selector =
+          d.getClass().getAnnotation(KubernetesDependent.class).informer().labelSelector();
+      for (var other : pms) {
+        assertThat(selects(selector, other.desired(cr, ctx)))
+            .as("%s sees %s", d.getClass().getSimpleName(), other.getClass().getSimpleName())
+            .isEqualTo(other == d);
+      }
+    }
+    PodMonitor workers = server.get(PodMonitor.class, "demo-workers");
+    var relabelings = workers.getSpec().getPodMetricsEndpoints().get(0).getRelabelings();
+    assertThat(relabelings.get(relabelings.size() - 1).getReplacement())
+        .isEqualTo(ModelFixtures.REVISION);
   }
 
   @Test

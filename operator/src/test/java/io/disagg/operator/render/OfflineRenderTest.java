@@ -89,30 +89,36 @@ class OfflineRenderTest {
               spec.cluster().getSpec().getRouter().getReplicas());
       DisaggCluster cr = plan.cluster();
       List<HasMetadata> expected =
-          List.of(
-              ConfigMaps.config(cr, plan.names(), plan.configFiles()),
-              ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()),
-              PoolServices.desired(cr, Pool.CONTEXT),
-              PoolServices.desired(cr, Pool.GENERATION),
-              WorkerStatefulSets.desired(
-                  cr,
-                  plan.names(),
-                  Pool.CONTEXT,
-                  replicas.get(Pool.CONTEXT),
-                  plan.workerConfigHash().get(Pool.CONTEXT),
-                  plan.pairing()),
-              WorkerStatefulSets.desired(
-                  cr,
-                  plan.names(),
-                  Pool.GENERATION,
-                  replicas.get(Pool.GENERATION),
-                  plan.workerConfigHash().get(Pool.GENERATION),
-                  plan.pairing()),
-              PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
-              PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
-              RouterDeployments.desired(
-                  cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()),
-              RouterServices.desired(cr));
+          new java.util.ArrayList<>(
+              List.of(
+                  ConfigMaps.config(cr, plan.names(), plan.configFiles()),
+                  ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()),
+                  PoolServices.desired(cr, Pool.CONTEXT),
+                  PoolServices.desired(cr, Pool.GENERATION),
+                  WorkerStatefulSets.desired(
+                      cr,
+                      plan.names(),
+                      Pool.CONTEXT,
+                      replicas.get(Pool.CONTEXT),
+                      plan.workerConfigHash().get(Pool.CONTEXT),
+                      plan.pairing()),
+                  WorkerStatefulSets.desired(
+                      cr,
+                      plan.names(),
+                      Pool.GENERATION,
+                      replicas.get(Pool.GENERATION),
+                      plan.workerConfigHash().get(Pool.GENERATION),
+                      plan.pairing()),
+                  PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
+                  PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
+                  RouterDeployments.desired(
+                      cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()),
+                  RouterServices.desired(cr)));
+      if (spec.podMonitors()) {
+        // The first revision's pods carry no revision label: its hash comes from the PodMonitor.
+        expected.add(io.disagg.operator.model.PodMonitors.workers(cr, plan.names().revision()));
+        expected.add(io.disagg.operator.model.PodMonitors.router(cr, plan.names().revision()));
+      }
       assertThat(r.objects()).as(file.toString()).isEqualTo(expected);
 
       String name = stored.getMetadata().getName();

@@ -82,6 +82,8 @@ class RenderMainTest {
             "deployment-llama-70b-efa-router.yaml",
             "poddisruptionbudget-llama-70b-efa-context.yaml",
             "poddisruptionbudget-llama-70b-efa-generation.yaml",
+            "podmonitor-llama-70b-efa-router.yaml",
+            "podmonitor-llama-70b-efa-workers.yaml",
             "service-llama-70b-efa-context.yaml",
             "service-llama-70b-efa-generation.yaml",
             "service-llama-70b-efa-router.yaml",

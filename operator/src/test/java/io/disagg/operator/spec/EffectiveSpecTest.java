@@ -7,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
+import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutSpec;
@@ -179,5 +180,50 @@ class EffectiveSpecTest {
         .extracting(SpecProblem::field)
         .contains("spec.discovery.etcd.endpoints[0]");
     assertThat(r.problems().get(0).message()).contains("TLS");
+  }
+
+  @Test
+  void monitoringDefaultsComeFromTheOperatorAndTheSpecOverridesThem() {
+    DisaggCluster cr = cr("etcd:2379");
+    EffectiveSpec off = EffectiveSpec.of(cr, List.of()).spec();
+    assertThat(off.podMonitors()).as("off unless asked").isFalse();
+    assertThat(off.cluster().getSpec().getMonitoring().getInterval()).isEqualTo("30s");
+    assertThat(off.cluster().getSpec().getMonitoring().getLabels()).isEmpty();
+
+    MonitoringDefaults on =
+        new MonitoringDefaults(true, java.util.Map.of("release", "prom", "team", "infra"));
+    EffectiveSpec byDefault = EffectiveSpec.of(cr, List.of(), on).spec();
+    assertThat(byDefault.podMonitors()).as("the operator-wide default").isTrue();
+    assertThat(byDefault.cluster().getSpec().getMonitoring().getLabels())
+        .containsEntry("release", "prom")
+        .containsEntry("team", "infra");
+    assertThat(cr.getSpec().getMonitoring()).as("the primary is never mutated").isNull();
+
+    cr.getSpec().setMonitoring(new MonitoringSpec());
+    cr.getSpec().getMonitoring().setPodMonitors(false);
+    cr.getSpec().getMonitoring().setInterval("15s");
+    cr.getSpec().getMonitoring().setLabels(java.util.Map.of("team", "ml"));
+    EffectiveSpec own = EffectiveSpec.of(cr, List.of(), on).spec();
+    assertThat(own.podMonitors()).as("the spec wins over the default").isFalse();
+    assertThat(own.cluster().getSpec().getMonitoring().getInterval()).isEqualTo("15s");
+    assertThat(own.cluster().getSpec().getMonitoring().getLabels())
+        .containsEntry("release", "prom")
+        .containsEntry("team", "ml");
+
+    cr.getSpec().getMonitoring().setPodMonitors(true);
+    assertThat(EffectiveSpec.of(cr, List.of()).spec().podMonitors()).isTrue();
+  }
+
+  @Test
+  void monitoringDefaultsParseTheOperatorsConfiguration() {
+    assertThat(MonitoringDefaults.fromConfig(null, null)).isEqualTo(MonitoringDefaults.OFF);
+    MonitoringDefaults d = MonitoringDefaults.fromConfig(true, " release=prom , a.b/c=d,, ");
+    assertThat(d.podMonitors()).isTrue();
+    assertThat(d.labels())
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("release", "prom", "a.b/c", "d"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MonitoringDefaults.fromConfig(false, "release"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(MonitoringDefaults.LABELS_PROPERTY);
   }
 }

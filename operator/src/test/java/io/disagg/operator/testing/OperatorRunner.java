@@ -70,6 +70,7 @@ public final class OperatorRunner implements AutoCloseable {
         new DisaggClusterReconciler(
             Clock.systemUTC(),
             new DiscoverySettings(List.of()),
+            io.disagg.operator.spec.MonitoringDefaults.OFF,
             new WorkerMetricsClient(),
             new RouterMetricsClient(),
             new PrometheusQueryClient(),

@@ -96,6 +96,10 @@ public class DisaggClusterSpec {
       "What the operator repairs on its own: worker pods that are Ready but serve nobody because they are not registered in etcd (docs/self-healing.md). Unset: on, with the defaults below.")
   private SelfHealingSpec selfHealing;
 
+  @JsonPropertyDescription(
+      "Prometheus Operator PodMonitors of the workers and routers (docs/monitoring.md). Unset: the operator's installation-wide default.")
+  private MonitoringSpec monitoring;
+
   public String getModel() {
     return model;
   }
@@ -243,5 +247,13 @@ public class DisaggClusterSpec {
 
   public void setSelfHealing(SelfHealingSpec selfHealing) {
     this.selfHealing = selfHealing;
+  }
+
+  public MonitoringSpec getMonitoring() {
+    return monitoring;
+  }
+
+  public void setMonitoring(MonitoringSpec monitoring) {
+    this.monitoring = monitoring;
   }
 }

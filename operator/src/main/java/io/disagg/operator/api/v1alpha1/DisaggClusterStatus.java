@@ -49,6 +49,10 @@ public class DisaggClusterStatus {
       "Every pairing revision present: during a rollout the serving one, the one rolling out and any retiring; otherwise one.")
   private List<RevisionStatus> revisions;
 
+  @JsonPropertyDescription(
+      "PodMonitors (spec.monitoring): applied, or wanted but the Prometheus Operator's CRD is missing. Absent when no PodMonitors are wanted.")
+  private MonitoringStatus monitoring;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -132,5 +136,13 @@ public class DisaggClusterStatus {
 
   public void setRevisions(List<RevisionStatus> revisions) {
     this.revisions = revisions;
+  }
+
+  public MonitoringStatus getMonitoring() {
+    return monitoring;
+  }
+
+  public void setMonitoring(MonitoringStatus monitoring) {
+    this.monitoring = monitoring;
   }
 }
