@@ -46,6 +46,15 @@ Role per watched namespace.
 - apiGroups: [""]
   resources: ["pods/log"]
   verbs: ["get"]
+# spec.modelCache: the claim the operator creates (server-side applied; never deleted: it holds the
+# downloaded weights and outlives the DisaggCluster unless deleteClaimWithCluster gives it an owner
+# reference), and the download Job of each model identity (deleted when spec.modelCache goes).
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["list", "watch", "create", "patch"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

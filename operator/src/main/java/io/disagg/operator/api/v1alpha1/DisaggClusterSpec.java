@@ -96,6 +96,18 @@ public class DisaggClusterSpec {
       "What the operator repairs on its own: worker pods that are Ready but serve nobody because they are not registered in etcd (docs/self-healing.md). Unset: on, with the defaults below.")
   private SelfHealingSpec selfHealing;
 
+  @JsonPropertyDescription(
+      "A PersistentVolumeClaim holding the model's weights, filled by a one-shot download Job before workers start and mounted read-only in every worker as HF_HOME (docs/model-cache.md). Unset: each worker resolves the model itself.")
+  private ModelCacheSpec modelCache;
+
+  public ModelCacheSpec getModelCache() {
+    return modelCache;
+  }
+
+  public void setModelCache(ModelCacheSpec modelCache) {
+    this.modelCache = modelCache;
+  }
+
   public String getModel() {
     return model;
   }

@@ -49,6 +49,18 @@ public class DisaggClusterStatus {
       "Every pairing revision present: during a rollout the serving one, the one rolling out and any retiring; otherwise one.")
   private List<RevisionStatus> revisions;
 
+  @JsonPropertyDescription(
+      "The model cache (spec.modelCache) of the desired model: claim, model identity, state (Pending, Downloading, Complete, Failed, Prepopulated), download Job, message.")
+  private ModelCacheStatus modelCache;
+
+  public ModelCacheStatus getModelCache() {
+    return modelCache;
+  }
+
+  public void setModelCache(ModelCacheStatus modelCache) {
+    this.modelCache = modelCache;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
