@@ -9,6 +9,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.model.ConfigMaps;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
 import io.disagg.operator.model.RevisionNames;
@@ -254,6 +255,12 @@ public final class OfflineRender {
         RouterDeployments.desired(
             cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()));
     out.add(RouterServices.desired(cr));
+    if (ModelCaches.createsClaim(cr)) {
+      out.add(ModelCaches.claim(cr));
+    }
+    if (ModelCaches.downloads(cr)) {
+      out.add(ModelCaches.job(cr));
+    }
     return out;
   }
 

@@ -388,7 +388,7 @@ class DependentsTest {
   void workflowListsEveryDependentOnceWithUniqueNames() {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
-    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(10);
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(12);
     assertThat(deps)
         .extracting(Dependent::type)
         .containsExactlyInAnyOrder(
@@ -396,7 +396,8 @@ class DependentsTest {
             ContextStatefulSetDependent.class, GenerationStatefulSetDependent.class,
             ContextServiceDependent.class, GenerationServiceDependent.class,
             ContextPdbDependent.class, GenerationPdbDependent.class,
-            RouterDeploymentDependent.class, RouterServiceDependent.class);
+            RouterDeploymentDependent.class, RouterServiceDependent.class,
+            ModelCacheClaimDependent.class, ModelCacheJobDependent.class);
     var names = deps.stream().map(Dependent::name).toList();
     for (Dependent dep : deps) {
       assertThat(names).containsAll(Arrays.asList(dep.dependsOn()));

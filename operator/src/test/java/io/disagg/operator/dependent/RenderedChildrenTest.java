@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.controller.DisaggClusterReconciler;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.render.CrdAdmission;
 import io.disagg.operator.render.OfflineRender;
 import io.disagg.operator.testing.LocalCluster;
@@ -38,9 +39,18 @@ class RenderedChildrenTest {
       var context = new FakeApiServer().context(primary, r.plan());
       List<HasMetadata> desired = new ArrayList<>();
       for (Dependent d : workflow.dependents()) {
-        DesiredHashDependent<?> dependent =
-            (DesiredHashDependent<?>) d.type().getDeclaredConstructor().newInstance();
-        desired.add(dependent.desired(primary, context));
+        Object dependent = d.type().getDeclaredConstructor().newInstance();
+        if (dependent instanceof ModelCacheClaimDependent claim) {
+          if (ModelCaches.createsClaim(primary)) {
+            desired.add(claim.desired(primary, context));
+          }
+        } else if (dependent instanceof ModelCacheJobDependent job) {
+          if (ModelCaches.downloads(primary)) {
+            desired.add(job.desired(primary, context));
+          }
+        } else {
+          desired.add(((DesiredHashDependent<?>) dependent).desired(primary, context));
+        }
       }
       assertThat(r.objects()).as(sample).isEqualTo(desired);
     }

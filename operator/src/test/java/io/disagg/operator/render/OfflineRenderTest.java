@@ -7,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.ConfigMaps;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
 import io.disagg.operator.model.RevisionNames;
@@ -89,30 +90,37 @@ class OfflineRenderTest {
               spec.cluster().getSpec().getRouter().getReplicas());
       DisaggCluster cr = plan.cluster();
       List<HasMetadata> expected =
-          List.of(
-              ConfigMaps.config(cr, plan.names(), plan.configFiles()),
-              ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()),
-              PoolServices.desired(cr, Pool.CONTEXT),
-              PoolServices.desired(cr, Pool.GENERATION),
-              WorkerStatefulSets.desired(
-                  cr,
-                  plan.names(),
-                  Pool.CONTEXT,
-                  replicas.get(Pool.CONTEXT),
-                  plan.workerConfigHash().get(Pool.CONTEXT),
-                  plan.pairing()),
-              WorkerStatefulSets.desired(
-                  cr,
-                  plan.names(),
-                  Pool.GENERATION,
-                  replicas.get(Pool.GENERATION),
-                  plan.workerConfigHash().get(Pool.GENERATION),
-                  plan.pairing()),
-              PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
-              PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
-              RouterDeployments.desired(
-                  cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()),
-              RouterServices.desired(cr));
+          new java.util.ArrayList<>(
+              List.of(
+                  ConfigMaps.config(cr, plan.names(), plan.configFiles()),
+                  ConfigMaps.fabric(cr, plan.names(), plan.fabricEnv()),
+                  PoolServices.desired(cr, Pool.CONTEXT),
+                  PoolServices.desired(cr, Pool.GENERATION),
+                  WorkerStatefulSets.desired(
+                      cr,
+                      plan.names(),
+                      Pool.CONTEXT,
+                      replicas.get(Pool.CONTEXT),
+                      plan.workerConfigHash().get(Pool.CONTEXT),
+                      plan.pairing()),
+                  WorkerStatefulSets.desired(
+                      cr,
+                      plan.names(),
+                      Pool.GENERATION,
+                      replicas.get(Pool.GENERATION),
+                      plan.workerConfigHash().get(Pool.GENERATION),
+                      plan.pairing()),
+                  PoolDisruptionBudgets.desired(cr, Pool.CONTEXT),
+                  PoolDisruptionBudgets.desired(cr, Pool.GENERATION),
+                  RouterDeployments.desired(
+                      cr, plan.names(), plan.routerReplicas(), plan.routerConfigHash()),
+                  RouterServices.desired(cr)));
+      if (ModelCaches.createsClaim(cr)) {
+        expected.add(ModelCaches.claim(cr));
+      }
+      if (ModelCaches.downloads(cr)) {
+        expected.add(ModelCaches.job(cr));
+      }
       assertThat(r.objects()).as(file.toString()).isEqualTo(expected);
 
       String name = stored.getMetadata().getName();
