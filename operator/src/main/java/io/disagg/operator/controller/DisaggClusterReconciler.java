@@ -447,7 +447,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
             cr.getMetadata().getGeneration(),
             now));
-    modelCacheStatus(cr, spec, context, pods, status, now);
+    modelCacheStatus(cr, spec, context, status, now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -694,7 +694,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       DisaggCluster cr,
       DisaggCluster spec,
       Context<DisaggCluster> context,
-      List<Pod> pods,
       DisaggClusterStatus status,
       Instant now) {
     if (!ModelCaches.enabled(spec)) {
@@ -713,12 +712,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             : null;
     List<Pod> jobPods =
         downloads
-            ? pods.stream()
+            ? allPods(cr, context).stream()
                 .filter(
                     p ->
-                        p.getMetadata().getLabels() != null
-                            && ModelCaches.COMPONENT.equals(
-                                p.getMetadata().getLabels().get(Labels.COMPONENT))
+                        isDownload(p)
                             && identity.equals(
                                 p.getMetadata().getLabels().get(ModelCaches.IDENTITY_LABEL)))
                 .toList()
@@ -1027,7 +1024,13 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return metrics.load(ip, port).map(WorkerLoad::inFlight).orElse(null);
   }
 
+  /** The cluster's worker and router pods (not the model download's), by name. */
   private static List<Pod> pods(DisaggCluster cr, Context<DisaggCluster> context) {
+    return allPods(cr, context).stream().filter(p -> !isDownload(p)).toList();
+  }
+
+  /** Every pod of the cluster the pod informer holds, the model download's included, by name. */
+  private static List<Pod> allPods(DisaggCluster cr, Context<DisaggCluster> context) {
     return context
         .eventSourceRetriever()
         .getEventSourceFor(Pod.class, POD_EVENT_SOURCE)
@@ -1035,6 +1038,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         .stream()
         .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
         .toList();
+  }
+
+  private static boolean isDownload(Pod p) {
+    return p.getMetadata().getLabels() != null
+        && ModelCaches.COMPONENT.equals(p.getMetadata().getLabels().get(Labels.COMPONENT));
   }
 
   private static Map<Pool, StatefulSet> statefulSets(
