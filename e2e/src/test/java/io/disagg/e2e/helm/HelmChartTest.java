@@ -64,9 +64,9 @@ class HelmChartTest {
     // a worker that serves nobody is restarted; a not ready worker's log names a poisoned buffer
     m.put("/pods", List.of("list", "watch", "delete"));
     m.put("/pods/log", List.of("get"));
-    // spec.modelCache: the created claim is never deleted; a download Job goes with the cache
+    // spec.modelCache: the created claim is never deleted, download Jobs go with the cluster
     m.put("/persistentvolumeclaims", applied);
-    m.put("batch/jobs", retired);
+    m.put("batch/jobs", applied);
     m.put("/events", List.of("create"));
     if (secrets) {
       m.put("/secrets", List.of("get"));

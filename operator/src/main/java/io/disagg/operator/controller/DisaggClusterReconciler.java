@@ -170,7 +170,9 @@ import org.jboss.logging.Logger;
     resources = "secrets",
     verbs = {"get"})
 // The model cache's claim is created and updated, never deleted (ModelCacheClaimDependent); its
-// download Jobs are created and, when spec.modelCache goes, deleted (ModelCacheJobDependent).
+// download Jobs are created, never updated (immutable) nor deleted by the operator: they go with
+// the
+// DisaggCluster through their owner references (ModelCacheJobDependent).
 @RBACRule(
     apiGroups = "",
     resources = "persistentvolumeclaims",
@@ -178,7 +180,7 @@ import org.jboss.logging.Logger;
 @RBACRule(
     apiGroups = "batch",
     resources = "jobs",
-    verbs = {"list", "watch", "create", "patch", "delete"})
+    verbs = {"list", "watch", "create", "patch"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   /**

@@ -15,7 +15,10 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  * The download Job {@code <name>-model-<identity>} of the model cache ({@link ModelCaches#job}),
  * only when the operator downloads ({@link Active}). Named after the model identity, so a change of
  * {@code spec.model} or of the download revision creates a new Job; a Job of an earlier identity
- * stays (its pods' logs, its completion) until the DisaggCluster is deleted (owner reference).
+ * stays (its pods' logs, its completion) until the DisaggCluster is deleted (owner reference). The
+ * operator never deletes a Job: without a download (or without {@code spec.modelCache}) the
+ * dependent targets no Job ({@code <name>-model-none}), so the reconcile precondition deletes
+ * nothing.
  *
  * <p>A Job's pod template is immutable, so an existing Job always matches: other changes of {@code
  * spec.modelCache.download} (token, resources, retries) apply to the next model identity. To run a
