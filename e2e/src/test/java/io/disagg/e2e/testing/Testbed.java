@@ -125,7 +125,13 @@ public final class Testbed implements AutoCloseable {
       PersistentVolume pv =
           new PersistentVolumeBuilder()
               .withNewMetadata()
-              .withName(ns.name() + "-" + claim)
+              // unique: a PV of an earlier testbed may still wait for its claim to go
+              .withName(
+                  ns.name()
+                      + "-"
+                      + claim
+                      + "-"
+                      + Long.toString(System.nanoTime() % 1_000_000_000L, 36))
               .endMetadata()
               .withNewSpec()
               .withCapacity(java.util.Map.of("storage", mc.getSize()))
@@ -141,7 +147,7 @@ public final class Testbed implements AutoCloseable {
               .endHostPath()
               .endSpec()
               .build();
-      ns.client().persistentVolumes().resource(pv).createOr(r -> r.update());
+      ns.client().persistentVolumes().resource(pv).create();
       volumes.add(pv.getMetadata().getName());
     }
     if (mc.getDownload() != null && mc.getDownload().getTokenSecretRef() != null) {
