@@ -146,9 +146,32 @@ nohup java -cp "e2e/target/classes:$(cat e2e/target/runtime-classpath.txt)" \
 echo $! >"$WORK/workers.pid"
 
 "$K" create namespace "$NS" --dry-run=client -o yaml | "$K" apply -f -
+name=$("$K" create --dry-run=client -o jsonpath='{.metadata.name}' -f "$SAMPLE")
+# A sample with spec.modelCache (docs/model-cache.md): this cluster has no storage provisioner, so
+# the claim the operator creates gets a PersistentVolume bound to it in advance (claimRef), and the
+# download's token Secret a dummy token; the simulated kubelet stands for the volume with a
+# directory of its own and runs the download and the workers' wait as the containers would.
+cache_size=$("$K" create --dry-run=client -o jsonpath='{.spec.modelCache.size}' -f "$SAMPLE")
+if [ -n "$cache_size" ]; then
+  cache_class=$("$K" create --dry-run=client -o jsonpath='{.spec.modelCache.storageClassName}' -f "$SAMPLE")
+  "$K" apply -f - <<PV
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: $NS-$name-model-cache}
+spec:
+  capacity: {storage: $cache_size}
+  accessModes: [ReadWriteMany]
+  storageClassName: "$cache_class"
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {namespace: $NS, name: $name-model-cache}
+  hostPath: {path: /simulated/$NS/$name-model-cache}
+PV
+  token=$("$K" create --dry-run=client -o jsonpath='{.spec.modelCache.download.tokenSecretRef.name}' -f "$SAMPLE")
+  [ -z "$token" ] || "$K" create secret generic -n "$NS" "$token" --from-literal=HF_TOKEN=hf_simulated \
+    --dry-run=client -o yaml | "$K" apply -f -
+fi
 # The samples name an in-cluster etcd; the demo's is on loopback.
 sed "s#etcd.disagg-system.svc:2379#$ETCD_ENDPOINT#" "$SAMPLE" | "$K" apply -n "$NS" -f -
-name=$("$K" create --dry-run=client -o jsonpath='{.metadata.name}' -f "$SAMPLE")
 echo "[run] waiting for DisaggCluster $NS/$name to become Ready"
 if ! wait_condition 180 -n "$NS" dgc "$name" Ready; then
   echo "[run] not Ready in time; operator log tail:"; tail -n 40 "$WORK/operator.log"
@@ -159,7 +182,7 @@ fi
 echo; echo "== kubectl get dgc -n $NS -o wide"
 "$K" get dgc -n "$NS" -o wide
 echo; echo "== children"
-"$K" get statefulsets,deployments,services,configmaps,poddisruptionbudgets,pods -n "$NS" -o wide -l app.kubernetes.io/instance="$name"
+"$K" get statefulsets,deployments,services,configmaps,poddisruptionbudgets,persistentvolumeclaims,jobs,pods -n "$NS" -o wide -l app.kubernetes.io/instance="$name"
 echo; echo "== status"
 "$K" get dgc -n "$NS" "$name" -o jsonpath='{.status}' | python3 -m json.tool 2>/dev/null || "$K" get dgc -n "$NS" "$name" -o jsonpath='{.status}'
 echo; echo "== router config (disagg_config.yaml)"

@@ -51,6 +51,16 @@ Role per watched namespace.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["podmonitors"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# spec.modelCache: the claim the operator creates (server-side applied; never deleted: it holds the
+# downloaded weights and outlives the DisaggCluster unless deleteClaimWithCluster gives it an owner
+# reference), and the download Job of each model identity (never updated nor deleted by the
+# operator: it goes with its DisaggCluster through its owner reference).
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["list", "watch", "create", "patch"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["list", "watch", "create", "patch"]
 # Events on DisaggClusters (condition changes, errors); each is created, never patched.
 - apiGroups: [""]
   resources: ["events"]

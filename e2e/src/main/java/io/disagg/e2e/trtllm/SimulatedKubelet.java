@@ -179,6 +179,11 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer;
   private final BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer;
   private final java.util.function.Function<String, NodeFabric> nodeFabric;
+  private final SimulatedModelCache modelCache;
+  private final java.util.function.Function<Pod, SimulatedModelCache.Outcome> downloadOutcome;
+  private final java.util.function.Function<Pod, Duration> downloadDuration;
+  private final java.nio.file.Path volumeDir;
+  private final Map<String, Boolean> downloads = new ConcurrentHashMap<>();
   private final Client etcd;
   private final long startedNanos = System.nanoTime();
   private final ExecutorService podEvents;
@@ -217,9 +222,17 @@ public final class SimulatedKubelet implements AutoCloseable {
     this.terminations = SimHttp.executor("sim-kubelet-stop", 64);
     try {
       this.logDir = java.nio.file.Files.createTempDirectory("sim-kubelet-logs-");
+      this.volumeDir =
+          b.claimDirs == null
+              ? java.nio.file.Files.createTempDirectory("sim-kubelet-volumes-")
+              : null;
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+    this.modelCache =
+        new SimulatedModelCache(b.claimDirs != null ? b.claimDirs : volumeDir::resolve);
+    this.downloadOutcome = b.downloadOutcome;
+    this.downloadDuration = b.downloadDuration;
   }
 
   /**
@@ -246,6 +259,41 @@ public final class SimulatedKubelet implements AutoCloseable {
     private Duration resyncPeriod = Duration.ofSeconds(1);
     private BiConsumer<Pod, SimulatedWorker.Builder> workerCustomizer = (p, b) -> {};
     private BiConsumer<Pod, SimulatedRouter.Builder> routerCustomizer = (p, b) -> {};
+    private java.util.function.Function<String, java.nio.file.Path> claimDirs;
+    private java.util.function.Function<Pod, SimulatedModelCache.Outcome> downloadOutcome =
+        p -> SimulatedModelCache.Outcome.SUCCESS;
+    private java.util.function.Function<Pod, Duration> downloadDuration =
+        p -> Duration.ofSeconds(2);
+
+    /**
+     * The host directory standing for each PersistentVolumeClaim (by claim name), where the model
+     * cache's download writes its marker and the wait init container looks for it. Default: a
+     * directory per claim under a temporary directory of this kubelet.
+     */
+    public Builder claimDirs(java.util.function.Function<String, java.nio.file.Path> dirs) {
+      this.claimDirs = dirs;
+      return this;
+    }
+
+    /** How each model download pod ends ({@link SimulatedModelCache.Outcome}); default success. */
+    public Builder downloadOutcome(
+        java.util.function.Function<Pod, SimulatedModelCache.Outcome> outcome) {
+      this.downloadOutcome = outcome;
+      return this;
+    }
+
+    /** How long a model download pod runs before it ends; default 2 s. */
+    public Builder downloadDuration(Duration d) {
+      this.downloadDuration = p -> d;
+      return this;
+    }
+
+    /** How long each model download pod runs before it ends. */
+    public Builder downloadDuration(java.util.function.Function<Pod, Duration> d) {
+      this.downloadDuration = d;
+      return this;
+    }
+
     private java.util.function.Function<String, NodeFabric> nodeFabric = n -> NodeFabric.HEALTHY;
 
     private Builder(KubernetesClient client, String namespace, String etcdEndpoint) {
@@ -343,7 +391,8 @@ public final class SimulatedKubelet implements AutoCloseable {
                   COMPONENT_LABEL,
                   WorkerRole.CONTEXT.component(),
                   WorkerRole.GENERATION.component(),
-                  ROUTER_COMPONENT)
+                  ROUTER_COMPONENT,
+                  SimulatedModelCache.DOWNLOAD_COMPONENT)
               .inform(k.handler(), resyncPeriod.toMillis());
       k.sync.scheduleWithFixedDelay(k::syncAll, 100, 100, TimeUnit.MILLISECONDS);
       return k;
@@ -500,6 +549,15 @@ public final class SimulatedKubelet implements AutoCloseable {
     routers.forEach(SimulatedRouter::close);
     terminations.shutdownNow();
     etcd.close();
+    if (volumeDir != null) {
+      try (var files = java.nio.file.Files.walk(volumeDir)) {
+        for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      } catch (IOException e) {
+        LOG.log(Level.FINE, "volumes not deleted: " + volumeDir, e);
+      }
+    }
     try (var files = java.nio.file.Files.list(logDir)) {
       for (java.nio.file.Path f : files.toList()) {
         java.nio.file.Files.deleteIfExists(f);
@@ -589,6 +647,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       return;
     }
     String component = labels(pod).get(COMPONENT_LABEL);
+    if (SimulatedModelCache.DOWNLOAD_COMPONENT.equals(component)) {
+      startDownload(pod);
+      return;
+    }
     WorkerRole role = WorkerRole.fromComponent(component);
     boolean router = ROUTER_COMPONENT.equals(component);
     if (role == null && !router) {
@@ -610,6 +672,91 @@ public final class SimulatedKubelet implements AutoCloseable {
             + component
             + ")");
     rt.sync();
+  }
+
+  /**
+   * A model download pod (the operator's download Job, {@code restartPolicy: Never}): runs once for
+   * {@link Builder#downloadDuration}, then ends as {@link Builder#downloadOutcome} says; the pod's
+   * phase becomes {@code Succeeded} or {@code Failed} with the container's terminated state ({@code
+   * kuberuntime_container.go}: the termination message from the termination log), which is what the
+   * Job controller counts.
+   */
+  private void startDownload(Pod pod) {
+    String uid = pod.getMetadata().getUid();
+    if (pod.getStatus() == null
+        || !"Running".equals(pod.getStatus().getPhase())
+        || downloads.putIfAbsent(uid, Boolean.TRUE) != null) {
+      return;
+    }
+    String name = pod.getMetadata().getName();
+    Container c = pod.getSpec().getContainers().get(0);
+    Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    event("DOWNLOAD STARTED " + name);
+    try {
+      sync.schedule(
+          () -> {
+            SimulatedModelCache.Outcome o;
+            try {
+              o = modelCache.download(pod, c, downloadOutcome.apply(pod));
+            } catch (IOException | RuntimeException e) {
+              o = new SimulatedModelCache.Outcome(1, "simulated download failed: " + e);
+            }
+            ObjectNode t = SimHttp.JSON.createObjectNode();
+            t.put("exitCode", o.exitCode());
+            t.put("reason", o.exitCode() == 0 ? "Completed" : "Error");
+            if (!o.message().isEmpty()) {
+              String m = o.message();
+              t.put(
+                  "message",
+                  m.length() > MAX_TERMINATION_MESSAGE
+                      ? m.substring(0, MAX_TERMINATION_MESSAGE)
+                      : m);
+            }
+            t.put("startedAt", started.toString());
+            t.put("finishedAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            ObjectNode status = SimHttp.JSON.createObjectNode();
+            status.put("phase", o.exitCode() == 0 ? "Succeeded" : "Failed");
+            ObjectNode cs = status.putArray("containerStatuses").addObject();
+            cs.put("name", c.getName());
+            cs.put("image", c.getImage());
+            cs.put("imageID", "");
+            cs.put("ready", false);
+            cs.put("started", false);
+            cs.put("restartCount", 0);
+            cs.putObject("state").set("terminated", t);
+            ArrayNode conditions = status.putArray("conditions");
+            for (String type : List.of("Ready", "ContainersReady")) {
+              conditions
+                  .addObject()
+                  .put("type", type)
+                  .put("status", "False")
+                  .put("reason", "PodCompleted");
+            }
+            ObjectNode root = SimHttp.JSON.createObjectNode();
+            root.set("status", status);
+            try {
+              client
+                  .pods()
+                  .inNamespace(namespace)
+                  .withName(name)
+                  .subresource("status")
+                  .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), root.toString());
+              event(
+                  (o.exitCode() == 0 ? "DOWNLOAD COMPLETED " : "DOWNLOAD FAILED ")
+                      + name
+                      + (o.message().isEmpty()
+                          ? ""
+                          : ": " + o.message().lines().findFirst().orElse("")));
+            } catch (KubernetesClientException e) {
+              downloads.remove(uid);
+              event("DOWNLOAD STATUS NOT WRITTEN " + name + ": " + e.getMessage());
+            }
+          },
+          downloadDuration.apply(pod).toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
   }
 
   private void syncAll() {
@@ -676,6 +823,10 @@ public final class SimulatedKubelet implements AutoCloseable {
     long patchedAtNanos;
     boolean gone;
     final Container preflight;
+    final Container cacheWait;
+    boolean preflightDone;
+    Instant cacheWaitStartedAt;
+    Instant cacheWaitDoneAt;
     boolean initDone;
     boolean initRunning;
     int initFailures;
@@ -700,7 +851,15 @@ public final class SimulatedKubelet implements AutoCloseable {
                   .filter(c -> PREFLIGHT_CONTAINER.equals(c.getName()))
                   .findFirst()
                   .orElse(null);
-      this.initDone = preflight == null;
+      this.cacheWait =
+          pod.getSpec().getInitContainers() == null
+              ? null
+              : pod.getSpec().getInitContainers().stream()
+                  .filter(c -> SimulatedModelCache.WAIT_CONTAINER.equals(c.getName()))
+                  .findFirst()
+                  .orElse(null);
+      this.preflightDone = preflight == null;
+      this.initDone = preflight == null && cacheWait == null;
       newContainer();
     }
 
@@ -771,7 +930,18 @@ public final class SimulatedKubelet implements AutoCloseable {
           return;
         }
         long now = System.nanoTime();
-        if (!initDone) {
+        if (!initDone && preflightDone) {
+          // model-cache-wait: `until [ -f "$DISAGG_MODEL_CACHE_MARKER" ]; do sleep 5; done`
+          if (cacheWaitStartedAt == null) {
+            cacheWaitStartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+          }
+          if (modelCache.markerPresent(pod, cacheWait)) {
+            initDone = true;
+            cacheWaitDoneAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            newContainer();
+            event("INIT COMPLETED " + name + " " + SimulatedModelCache.WAIT_CONTAINER);
+          }
+        } else if (!initDone) {
           if (!initRunning && now >= initRetryAtNanos) {
             initRunning = true;
             initStartedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -846,9 +1016,12 @@ public final class SimulatedKubelet implements AutoCloseable {
           return;
         }
         if (r.exitCode() == 0) {
-          initDone = true;
+          preflightDone = true;
+          initDone = cacheWait == null;
           initTerminated = terminatedNode(0, "Completed", "", initStartedAt);
-          newContainer();
+          if (initDone) {
+            newContainer();
+          }
           event("INIT COMPLETED " + name + " " + PREFLIGHT_CONTAINER);
         } else {
           initFailures++;
@@ -893,21 +1066,45 @@ public final class SimulatedKubelet implements AutoCloseable {
       return t;
     }
 
+    /** Caller holds the lock: the model-cache-wait init container's status. */
+    private ObjectNode cacheWaitStatus() {
+      ObjectNode s = SimHttp.JSON.createObjectNode();
+      s.put("name", SimulatedModelCache.WAIT_CONTAINER);
+      s.put("image", cacheWait.getImage());
+      s.put("imageID", "");
+      s.put("restartCount", 0);
+      s.put("ready", initDone);
+      s.put("started", preflightDone && !initDone);
+      ObjectNode state = s.putObject("state");
+      if (initDone) {
+        ObjectNode t = state.putObject("terminated");
+        t.put("exitCode", 0);
+        t.put("reason", "Completed");
+        t.put("startedAt", String.valueOf(cacheWaitStartedAt));
+        t.put("finishedAt", String.valueOf(cacheWaitDoneAt));
+      } else if (preflightDone && cacheWaitStartedAt != null) {
+        state.putObject("running").put("startedAt", String.valueOf(cacheWaitStartedAt));
+      } else {
+        state.putObject("waiting").put("reason", "PodInitializing");
+      }
+      return s;
+    }
+
     /** Caller holds the lock: the pre-flight's status as the kubelet reports it. */
     private ObjectNode preflightStatus() {
       ObjectNode s = SimHttp.JSON.createObjectNode();
       s.put("name", PREFLIGHT_CONTAINER);
       s.put("image", preflight.getImage());
       s.put("imageID", "");
-      s.put("restartCount", Math.max(0, initFailures - (initRunning || initDone ? 0 : 1)));
-      s.put("ready", initDone);
+      s.put("restartCount", Math.max(0, initFailures - (initRunning || preflightDone ? 0 : 1)));
+      s.put("ready", preflightDone);
       s.put("started", initRunning);
       ObjectNode state = s.putObject("state");
       ObjectNode last = null;
       if (initRunning) {
         state.putObject("running").put("startedAt", String.valueOf(initStartedAt));
         last = initTerminated;
-      } else if (initDone) {
+      } else if (preflightDone) {
         state.set("terminated", initTerminated);
       } else if (initTerminated != null && initFailures == 1) {
         state.set("terminated", initTerminated); // Init:Error until the first retry
@@ -1388,7 +1585,7 @@ public final class SimulatedKubelet implements AutoCloseable {
           c.putNull("message");
         }
       }
-      if (preflight != null) {
+      if (preflight != null || cacheWait != null) {
         status.put("phase", initDone ? "Running" : "Pending");
         ObjectNode c = conditions.addObject();
         c.put("type", "Initialized");
@@ -1399,7 +1596,11 @@ public final class SimulatedKubelet implements AutoCloseable {
           c.putNull("message");
         } else {
           c.put("reason", "ContainersNotInitialized");
-          c.put("message", "containers with incomplete status: [" + PREFLIGHT_CONTAINER + "]");
+          c.put(
+              "message",
+              "containers with incomplete status: ["
+                  + (preflightDone ? SimulatedModelCache.WAIT_CONTAINER : PREFLIGHT_CONTAINER)
+                  + "]");
         }
         ArrayNode inits = status.putArray("initContainerStatuses");
         List<ContainerStatus> existingInits =
@@ -1407,8 +1608,10 @@ public final class SimulatedKubelet implements AutoCloseable {
                 ? List.of()
                 : pod.getStatus().getInitContainerStatuses();
         for (Container c0 : pod.getSpec().getInitContainers()) {
-          if (c0.getName().equals(PREFLIGHT_CONTAINER)) {
+          if (c0.getName().equals(PREFLIGHT_CONTAINER) && preflight != null) {
             inits.add(preflightStatus());
+          } else if (c0.getName().equals(SimulatedModelCache.WAIT_CONTAINER) && cacheWait != null) {
+            inits.add(cacheWaitStatus());
           } else {
             existingInits.stream()
                 .filter(s0 -> c0.getName().equals(s0.getName()))

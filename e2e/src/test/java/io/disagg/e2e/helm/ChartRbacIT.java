@@ -10,6 +10,7 @@ import io.disagg.e2e.testing.PrometheusOperatorCrds;
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.e2e.trtllm.SimulatedWorker;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.runtime.LeaderElectionSettings;
@@ -21,6 +22,7 @@ import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -252,15 +254,22 @@ class ChartRbacIT {
   }
 
   /**
-   * Create (with PodMonitors) → Ready and both PodMonitors applied, a worker that lost its etcd
-   * lease restarted, a not ready worker's log read, a config change (rolls the context pool), scale
-   * generation 1 → 2, drain 2 → 1, an image change (a new pairing revision; the first is retired
-   * and deleted), PodMonitors off → deleted, delete → children gone. Fails at once (instead of at
-   * the step's timeout) when a request of the operator was refused.
+   * Create (with PodMonitors and a model cache: claim and download Job) → Ready and both
+   * PodMonitors applied, a worker that lost its etcd lease restarted, a not ready worker's log
+   * read, a config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1, an image
+   * change (a new pairing revision; the first is retired and deleted), PodMonitors off → deleted,
+   * delete → children gone. Fails at once (instead of at the step's timeout) when a request of the
+   * operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
     DisaggCluster cr = bed.sample("minimal.yaml");
+    // with a model cache: its claim and download Job are created (and never deleted)
+    cr.getSpec().setModelCache(new ModelCacheSpec());
+    cr.getSpec().getModelCache().setStorageClassName("sim-rwx");
+    cr.getSpec().getModelCache().setSize(new Quantity("1Gi"));
+    cr.getSpec().getModelCache().setDeleteClaimWithCluster(true); // gone with cleanUp
+    bed.prepareModelCache(cr);
     cr.getSpec().setSelfHealing(new SelfHealingSpec());
     cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(10);
     cr.getSpec().setMonitoring(new MonitoringSpec());

@@ -101,6 +101,12 @@ class HelmChartIT {
       assertThat(
               allowed(client, sa, "default", "monitoring.coreos.com", "servicemonitors", "create"))
           .isFalse();
+      assertThat(allowed(client, sa, "default", "batch", "jobs", "create"))
+          .as("the model cache's download Job")
+          .isTrue();
+      assertThat(allowed(client, sa, "default", "", "persistentvolumeclaims", "delete"))
+          .as("the model cache's claim is never deleted by the operator")
+          .isFalse();
       assertThat(allowed(client, sa, "default", "coordination.k8s.io", "leases", "update"))
           .as("leases only in the release namespace")
           .isFalse();

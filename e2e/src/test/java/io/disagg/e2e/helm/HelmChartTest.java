@@ -64,6 +64,9 @@ class HelmChartTest {
     // a worker that serves nobody is restarted; a not ready worker's log names a poisoned buffer
     m.put("/pods", List.of("list", "watch", "delete"));
     m.put("/pods/log", List.of("get"));
+    // spec.modelCache: the created claim is never deleted, download Jobs go with the cluster
+    m.put("/persistentvolumeclaims", applied);
+    m.put("batch/jobs", applied);
     m.put("/events", List.of("create"));
     // spec.monitoring's PodMonitors, deleted when turned off
     m.put("monitoring.coreos.com/podmonitors", retired);

@@ -4,10 +4,14 @@ import io.disagg.e2e.trtllm.NodeFabric;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.e2e.trtllm.SimulatedRouter;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +32,7 @@ public final class Testbed implements AutoCloseable {
   private OperatorRunner operator;
   private final SimulatedKubelet kubelet;
   private final UnaryOperator<OperatorRunner.Builder> operatorOptions;
+  private final List<String> volumes = new ArrayList<>();
 
   private Testbed(
       TestNamespace ns,
@@ -88,12 +93,81 @@ public final class Testbed implements AutoCloseable {
     return new Testbed(ns, 20, b -> b, k -> k.nodeFabric(byNodeName));
   }
 
-  /** A sample from config-samples/, pointed at this testbed's etcd and namespace. */
+  /**
+   * A sample from config-samples/, pointed at this testbed's etcd and namespace; with a model cache
+   * its storage is prepared ({@link #prepareModelCache}).
+   */
   public DisaggCluster sample(String file) {
     DisaggCluster cr = Samples.load(file);
     cr.getMetadata().setNamespace(ns.name());
     cr.getSpec().getDiscovery().getEtcd().setEndpoints(new ArrayList<>(List.of(etcd.endpoint())));
+    if (cr.getSpec().getModelCache() != null) {
+      prepareModelCache(cr);
+    }
     return cr;
+  }
+
+  /**
+   * What a cluster with a storage provisioner would give a DisaggCluster's model cache, on the
+   * local cluster that has none: for a claim the operator creates ({@code spec.modelCache.size}) a
+   * PersistentVolume pre-bound to it ({@code claimRef}; the PV controller of
+   * kube-controller-manager binds the claim to it when it appears, as for any statically
+   * provisioned volume), ReadWriteMany, of the claim's class and size, deleted by {@link #close()};
+   * and the token Secret the download names, with a dummy token (the simulated download does not
+   * read it). The claim's contents live in the simulated kubelet's host directory for the claim. An
+   * existing claim ({@code claimName}) is the test's to create.
+   */
+  public void prepareModelCache(DisaggCluster cr) {
+    ModelCacheSpec mc = cr.getSpec().getModelCache();
+    String name = cr.getMetadata().getName();
+    if (mc.getSize() != null && (mc.getClaimName() == null || mc.getClaimName().isBlank())) {
+      String claim = name + "-model-cache";
+      PersistentVolume pv =
+          new PersistentVolumeBuilder()
+              .withNewMetadata()
+              // unique: a PV of an earlier testbed may still wait for its claim to go
+              .withName(
+                  ns.name()
+                      + "-"
+                      + claim
+                      + "-"
+                      + Long.toString(System.nanoTime() % 1_000_000_000L, 36))
+              .endMetadata()
+              .withNewSpec()
+              .withCapacity(java.util.Map.of("storage", mc.getSize()))
+              .withAccessModes("ReadWriteMany")
+              .withStorageClassName(mc.getStorageClassName())
+              .withPersistentVolumeReclaimPolicy("Retain")
+              .withNewClaimRef()
+              .withNamespace(ns.name())
+              .withName(claim)
+              .endClaimRef()
+              .withNewHostPath()
+              .withPath("/simulated/" + ns.name() + "/" + claim)
+              .endHostPath()
+              .endSpec()
+              .build();
+      ns.client().persistentVolumes().resource(pv).create();
+      volumes.add(pv.getMetadata().getName());
+    }
+    if (mc.getDownload() != null && mc.getDownload().getTokenSecretRef() != null) {
+      String secret = mc.getDownload().getTokenSecretRef().getName();
+      String key =
+          mc.getDownload().getTokenSecretRef().getKey() == null
+              ? "HF_TOKEN"
+              : mc.getDownload().getTokenSecretRef().getKey();
+      ns.client()
+          .secrets()
+          .inNamespace(ns.name())
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(secret)
+                  .endMetadata()
+                  .withStringData(java.util.Map.of(key, "hf_simulated"))
+                  .build())
+          .createOr(r -> r.update());
+    }
   }
 
   public EtcdServer etcd() {
@@ -141,5 +215,8 @@ public final class Testbed implements AutoCloseable {
         .forEach(e -> System.out.println("[simulated kubelet] " + e));
     kubelet.close();
     etcd.close();
+    for (String pv : volumes) {
+      ns.client().persistentVolumes().withName(pv).delete();
+    }
   }
 }

@@ -16,6 +16,8 @@ import io.disagg.operator.dependent.FabricConfigMapDependent;
 import io.disagg.operator.dependent.GenerationPdbDependent;
 import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
+import io.disagg.operator.dependent.ModelCacheClaimDependent;
+import io.disagg.operator.dependent.ModelCacheJobDependent;
 import io.disagg.operator.dependent.PodMonitorsActivation;
 import io.disagg.operator.dependent.PodMonitorsWanted;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
@@ -39,6 +41,7 @@ import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerLoad;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.plan.Plan;
 import io.disagg.operator.release.Feature;
@@ -54,6 +57,7 @@ import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.spec.MonitoringDefaults;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
+import io.disagg.operator.status.ModelCacheState;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.status.TransferPoisoning;
@@ -65,6 +69,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -146,6 +151,14 @@ import org.jboss.logging.Logger;
           name = "router-podmonitor",
           activationCondition = PodMonitorsActivation.class,
           reconcilePrecondition = PodMonitorsWanted.class),
+      @Dependent(
+          type = ModelCacheClaimDependent.class,
+          name = "model-cache-claim",
+          reconcilePrecondition = ModelCacheClaimDependent.Active.class),
+      @Dependent(
+          type = ModelCacheJobDependent.class,
+          name = "model-cache-job",
+          reconcilePrecondition = ModelCacheJobDependent.Active.class),
     })
 @ControllerConfiguration(
     name = DisaggClusterReconciler.NAME,
@@ -174,6 +187,18 @@ import org.jboss.logging.Logger;
     apiGroups = "",
     resources = "secrets",
     verbs = {"get"})
+// The model cache's claim is created and updated, never deleted (ModelCacheClaimDependent); its
+// download Jobs are created, never updated (immutable) nor deleted by the operator: they go with
+// the
+// DisaggCluster through their owner references (ModelCacheJobDependent).
+@RBACRule(
+    apiGroups = "",
+    resources = "persistentvolumeclaims",
+    verbs = {"list", "watch", "create", "patch"})
+@RBACRule(
+    apiGroups = "batch",
+    resources = "jobs",
+    verbs = {"list", "watch", "create", "patch"})
 public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
 
   /**
@@ -452,6 +477,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
             cr.getMetadata().getGeneration(),
             now));
+    modelCacheStatus(cr, spec, context, status, now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
     if (valid) {
@@ -691,6 +717,51 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         .resources(type)
         .resource(object)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+  }
+
+  /**
+   * {@code status.modelCache} of the current model identity ({@link ModelCacheState#of}) from the
+   * download Job and its pods, and {@code Degraded} when the download failed (the Warning Event
+   * follows from the condition's change).
+   */
+  private static void modelCacheStatus(
+      DisaggCluster cr,
+      DisaggCluster spec,
+      Context<DisaggCluster> context,
+      DisaggClusterStatus status,
+      Instant now) {
+    if (!ModelCaches.enabled(spec)) {
+      return;
+    }
+    boolean downloads = ModelCaches.downloads(spec);
+    String jobName = downloads ? ModelCaches.jobName(spec) : null;
+    String identity = downloads ? ModelCaches.identity(spec) : null;
+    Job job =
+        downloads
+            ? context
+                .getSecondaryResourcesAsStream(Job.class)
+                .filter(j -> jobName.equals(j.getMetadata().getName()))
+                .findFirst()
+                .orElse(null)
+            : null;
+    List<Pod> jobPods =
+        downloads
+            ? allPods(cr, context).stream()
+                .filter(
+                    p ->
+                        isDownload(p)
+                            && identity.equals(
+                                p.getMetadata().getLabels().get(ModelCaches.IDENTITY_LABEL)))
+                .toList()
+            : List.of();
+    status.setModelCache(ModelCacheState.of(spec, job, jobPods));
+    status.setConditions(
+        ModelCacheState.apply(
+            status.getConditions(),
+            cr.getStatus() == null ? List.of() : cr.getStatus().getConditions(),
+            status.getModelCache(),
+            cr.getMetadata().getGeneration(),
+            now));
   }
 
   /** {@code status.servingRevision}, {@code status.revisions} and the rollout's condition. */
@@ -987,7 +1058,13 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     return metrics.load(ip, port).map(WorkerLoad::inFlight).orElse(null);
   }
 
+  /** The cluster's worker and router pods (not the model download's), by name. */
   private static List<Pod> pods(DisaggCluster cr, Context<DisaggCluster> context) {
+    return allPods(cr, context).stream().filter(p -> !isDownload(p)).toList();
+  }
+
+  /** Every pod of the cluster the pod informer holds, the model download's included, by name. */
+  private static List<Pod> allPods(DisaggCluster cr, Context<DisaggCluster> context) {
     return context
         .eventSourceRetriever()
         .getEventSourceFor(Pod.class, POD_EVENT_SOURCE)
@@ -995,6 +1072,11 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
         .stream()
         .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
         .toList();
+  }
+
+  private static boolean isDownload(Pod p) {
+    return p.getMetadata().getLabels() != null
+        && ModelCaches.COMPONENT.equals(p.getMetadata().getLabels().get(Labels.COMPONENT));
   }
 
   private static Map<Pool, StatefulSet> statefulSets(

@@ -239,16 +239,24 @@ public final class WorkerStatefulSets {
 
   /**
    * Init containers: the fabric pre-flight first when {@link TrtllmConfig#preflightEnabled} (so a
-   * broken node fails before anything else runs), then the pool's own ({@code
-   * podTemplate.initContainers}; one named {@value #PREFLIGHT_CONTAINER} is dropped).
+   * broken node fails before anything else runs), then, when the operator downloads the model
+   * ({@link ModelCaches#downloads}), {@value ModelCaches#WAIT_CONTAINER}, which waits for the
+   * model's completion marker on the cache, then the pool's own ({@code
+   * podTemplate.initContainers}; one with an operator container's name is dropped).
    */
   static List<Container> initContainers(DisaggCluster cr, RevisionNames names, Pool pool) {
     List<Container> user = overrides(cr.getSpec().pool(pool)).getInitContainers();
-    if (!TrtllmConfig.preflightEnabled(cr)) {
+    List<Container> operator = new ArrayList<>();
+    if (TrtllmConfig.preflightEnabled(cr)) {
+      operator.add(preflightContainer(cr, names, pool));
+    }
+    if (ModelCaches.downloads(cr)) {
+      operator.add(ModelCaches.waitContainer(cr));
+    }
+    if (operator.isEmpty()) {
       return Merge.copyAll(user, Container.class);
     }
-    return Merge.lists(
-        List.of(preflightContainer(cr, names, pool)), user, Container.class, Container::getName);
+    return Merge.lists(operator, user, Container.class, Container::getName);
   }
 
   /**
@@ -445,16 +453,21 @@ public final class WorkerStatefulSets {
 
   /**
    * Environment: {@code TRTLLM_MODEL} (spec.model), {@code POD_IP}, {@code POD_NAME}, {@code
-   * POD_NAMESPACE} (downward API), then the pool's env (entries with the operator's names are
+   * POD_NAMESPACE} (downward API), with a model cache {@link ModelCaches#workerEnv} ({@code
+   * HF_HOME}, {@code HF_HUB_OFFLINE}), then the pool's env (entries with the operator's names are
    * dropped). Variables given here take precedence over the fabric ConfigMap ({@code envFrom}).
    */
   public static List<EnvVar> env(DisaggCluster cr, Pool pool) {
     List<EnvVar> operator =
-        List.of(
-            new EnvVarBuilder().withName(ENV_MODEL).withValue(cr.getSpec().getModel()).build(),
-            fieldRef(ENV_POD_IP, "status.podIP"),
-            fieldRef(ENV_POD_NAME, "metadata.name"),
-            fieldRef(ENV_POD_NAMESPACE, "metadata.namespace"));
+        new ArrayList<>(
+            List.of(
+                new EnvVarBuilder().withName(ENV_MODEL).withValue(cr.getSpec().getModel()).build(),
+                fieldRef(ENV_POD_IP, "status.podIP"),
+                fieldRef(ENV_POD_NAME, "metadata.name"),
+                fieldRef(ENV_POD_NAMESPACE, "metadata.namespace")));
+    if (ModelCaches.enabled(cr)) {
+      operator.addAll(ModelCaches.workerEnv(cr));
+    }
     return Merge.lists(operator, cr.getSpec().pool(pool).getEnv(), EnvVar.class, EnvVar::getName);
   }
 
@@ -572,8 +585,9 @@ public final class WorkerStatefulSets {
    * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from the
    * config ConfigMap, and {@code fabric-preflight.sh} with the pre-flight), {@code dshm}
    * (memory-backed emptyDir for {@code /dev/shm}, size limit {@code shmSize}, default {@value
-   * #DEFAULT_SHM_SIZE}; it counts against the container's memory), then the user's volumes whose
-   * names differ from these.
+   * #DEFAULT_SHM_SIZE}; it counts against the container's memory), with a model cache {@value
+   * ModelCaches#VOLUME} (its claim, read-only), then the user's volumes whose names differ from
+   * these.
    */
   public static List<Volume> volumes(DisaggCluster cr, RevisionNames names, Pool pool) {
     PoolSpec ps = cr.getSpec().pool(pool);
@@ -583,21 +597,25 @@ public final class WorkerStatefulSets {
             ? Merge.copy(ps.getShmSize(), Quantity.class)
             : new Quantity(DEFAULT_SHM_SIZE);
     List<Volume> operator =
-        List.of(
-            TrtllmConfig.preflightEnabled(cr)
-                ? configVolume(
-                    names,
-                    key,
-                    TrtllmConfig.DEREGISTER_SCRIPT_KEY,
-                    TrtllmConfig.PREFLIGHT_SCRIPT_KEY)
-                : configVolume(names, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
-            new VolumeBuilder()
-                .withName(SHM_VOLUME)
-                .withNewEmptyDir()
-                .withMedium("Memory")
-                .withSizeLimit(shm)
-                .endEmptyDir()
-                .build());
+        new ArrayList<>(
+            List.of(
+                TrtllmConfig.preflightEnabled(cr)
+                    ? configVolume(
+                        names,
+                        key,
+                        TrtllmConfig.DEREGISTER_SCRIPT_KEY,
+                        TrtllmConfig.PREFLIGHT_SCRIPT_KEY)
+                    : configVolume(names, key, TrtllmConfig.DEREGISTER_SCRIPT_KEY),
+                new VolumeBuilder()
+                    .withName(SHM_VOLUME)
+                    .withNewEmptyDir()
+                    .withMedium("Memory")
+                    .withSizeLimit(shm)
+                    .endEmptyDir()
+                    .build()));
+    if (ModelCaches.enabled(cr)) {
+      operator.add(ModelCaches.volume(cr, true));
+    }
     return Merge.lists(operator, overrides(ps).getVolumes(), Volume.class, Volume::getName);
   }
 
@@ -615,14 +633,18 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, then user mounts at other
-   * paths.
+   * Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, the model cache read-only
+   * at its mount path, then user mounts at other paths.
    */
   public static List<VolumeMount> volumeMounts(DisaggCluster cr, Pool pool) {
     List<VolumeMount> operator =
-        List.of(
-            configMount(),
-            new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build());
+        new ArrayList<>(
+            List.of(
+                configMount(),
+                new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build()));
+    if (ModelCaches.enabled(cr)) {
+      operator.add(ModelCaches.workerMount(cr));
+    }
     return Merge.lists(
         operator,
         overrides(cr.getSpec().pool(pool)).getVolumeMounts(),

@@ -9,6 +9,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.model.ConfigMaps;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.PodMonitors;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
@@ -260,6 +261,12 @@ public final class OfflineRender {
       String legacy = plan.names().legacy() ? plan.names().revision() : null;
       out.add(PodMonitors.workers(cr, legacy));
       out.add(PodMonitors.router(cr, legacy));
+    }
+    if (ModelCaches.createsClaim(cr)) {
+      out.add(ModelCaches.claim(cr));
+    }
+    if (ModelCaches.downloads(cr)) {
+      out.add(ModelCaches.job(cr));
     }
     return out;
   }

@@ -9,10 +9,13 @@ import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.KvCacheTransferSpec;
 import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.api.v1alpha1.ModelBackend;
+import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
+import io.disagg.operator.api.v1alpha1.ModelDownloadSpec;
 import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
+import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
@@ -57,6 +60,7 @@ import java.util.Objects;
  *   <li>{@code spec.selfHealing}: every field set ({@link #selfHealing}).
  *   <li>{@code spec.fabric.kvTransferCheck}: every field set ({@link #kvTransferCheck}).
  *   <li>{@code spec.monitoring}: every field set ({@link #monitoring}).
+ *   <li>{@code spec.modelCache}: every field set ({@link #modelCache}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -180,6 +184,7 @@ public record EffectiveSpec(
     selfHealing(spec, discovery.getInactiveTimeoutSeconds());
     kvTransferCheck(spec);
     monitoring(spec, monitoring);
+    modelCache(spec);
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -195,6 +200,58 @@ public record EffectiveSpec(
         .getEtcd()
         .setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
     return new Result(new EffectiveSpec(copy, endpoints, release.release()), problems);
+  }
+
+  /**
+   * {@code spec.modelCache}, when set, with every field set: {@code mountPath} {@value
+   * ModelCacheSpec#DEFAULT_MOUNT_PATH}, {@code deleteClaimWithCluster} false, {@code download}
+   * present with {@code enabled} true, {@code backoffLimit} {@value
+   * ModelDownloadSpec#DEFAULT_BACKOFF_LIMIT} and the token's {@code key} {@value
+   * ModelDownloadSpec#DEFAULT_TOKEN_KEY}. With a download {@code revision}, each pool's {@code
+   * llmApiOptions.revision} is that revision unless the pool sets its own: TensorRT-LLM resolves
+   * the model with {@code download_hf_model(model, llm_args.revision)} ({@code
+   * CachedModelLoader._download_hf_model_if_needed}, {@code tensorrt_llm/llmapi/llm_utils.py}), and
+   * offline ({@code HF_HUB_OFFLINE=1}) the hub cache only finds the revision that was downloaded.
+   */
+  private static void modelCache(DisaggClusterSpec spec) {
+    ModelCacheSpec mc = spec.getModelCache();
+    if (mc == null) {
+      return;
+    }
+    if (mc.getMountPath() == null || mc.getMountPath().isBlank()) {
+      mc.setMountPath(ModelCacheSpec.DEFAULT_MOUNT_PATH);
+    }
+    if (mc.getDeleteClaimWithCluster() == null) {
+      mc.setDeleteClaimWithCluster(Boolean.FALSE);
+    }
+    if (mc.getDownload() == null) {
+      mc.setDownload(new ModelDownloadSpec());
+    }
+    ModelDownloadSpec d = mc.getDownload();
+    if (d.getEnabled() == null) {
+      d.setEnabled(Boolean.TRUE);
+    }
+    if (d.getBackoffLimit() == null) {
+      d.setBackoffLimit(ModelDownloadSpec.DEFAULT_BACKOFF_LIMIT);
+    }
+    if (d.getTokenSecretRef() != null
+        && (d.getTokenSecretRef().getKey() == null || d.getTokenSecretRef().getKey().isBlank())) {
+      d.getTokenSecretRef().setKey(ModelDownloadSpec.DEFAULT_TOKEN_KEY);
+    }
+    if (d.getEnabled() && d.getRevision() != null && !d.getRevision().isBlank()) {
+      for (Pool pool : Pool.values()) {
+        PoolSpec ps = spec.pool(pool);
+        if (ps == null) {
+          continue;
+        }
+        Map<String, Object> options =
+            ps.getLlmApiOptions() == null
+                ? new LinkedHashMap<>()
+                : new LinkedHashMap<>(ps.getLlmApiOptions());
+        options.putIfAbsent("revision", d.getRevision());
+        ps.setLlmApiOptions(options);
+      }
+    }
   }
 
   /**

@@ -35,6 +35,8 @@ public enum Reason {
   /** The pre-flight failed without one of the reasons above (its own crash, a truncated log). */
   FABRIC_PREFLIGHT_FAILED("FabricPreflightFailed"),
   CRASH_LOOP_BACK_OFF("CrashLoopBackOff"),
+  /** The model cache's download Job failed (ModelCacheState); workers keep waiting for it. */
+  MODEL_DOWNLOAD_FAILED("ModelDownloadFailed"),
   RECONCILE_ERROR("ReconcileError"),
   // DiscoveryAvailable
   WATCHING("Watching"),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.WorkerStatefulSets;
@@ -145,6 +146,36 @@ class GoldenRenderTest {
         init.getResources()
             .getLimits()
             .forEach((k, v) -> sb.append("limit ").append(k).append('=').append(v).append('\n'));
+      }
+    }
+    if (ModelCaches.enabled(c)) {
+      // only with spec.modelCache: the other samples render as before
+      sb.append("\n=== model cache ").append(ModelCaches.claimName(c)).append('\n');
+      if (ModelCaches.downloads(c)) {
+        Container wait = ModelCaches.waitContainer(c);
+        sb.append("init container ")
+            .append(wait.getName())
+            .append(": ")
+            .append(String.join(" ", wait.getCommand()))
+            .append('\n');
+        Container download =
+            ModelCaches.job(c).getSpec().getTemplate().getSpec().getContainers().get(0);
+        sb.append("job ").append(ModelCaches.jobName(c)).append('\n');
+        for (EnvVar e : download.getEnv()) {
+          sb.append("env ")
+              .append(e.getName())
+              .append('=')
+              .append(
+                  e.getValue() != null
+                      ? e.getValue()
+                      : "(secret "
+                          + e.getValueFrom().getSecretKeyRef().getName()
+                          + "/"
+                          + e.getValueFrom().getSecretKeyRef().getKey()
+                          + ")")
+              .append('\n');
+        }
+        sb.append(String.join(" ", download.getCommand())).append('\n');
       }
     }
     sb.append("\n=== router command\n")

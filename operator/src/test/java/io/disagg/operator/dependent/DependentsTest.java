@@ -389,7 +389,7 @@ class DependentsTest {
   void workflowListsEveryDependentOnceWithUniqueNames() {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
-    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(12);
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(14);
     assertThat(deps)
         .extracting(Dependent::type)
         .containsExactlyInAnyOrder(
@@ -398,7 +398,8 @@ class DependentsTest {
             ContextServiceDependent.class, GenerationServiceDependent.class,
             ContextPdbDependent.class, GenerationPdbDependent.class,
             RouterDeploymentDependent.class, RouterServiceDependent.class,
-            WorkerPodMonitorDependent.class, RouterPodMonitorDependent.class);
+            WorkerPodMonitorDependent.class, RouterPodMonitorDependent.class,
+            ModelCacheClaimDependent.class, ModelCacheJobDependent.class);
     assertThat(deps)
         .filteredOn(d -> PodMonitorDependent.class.isAssignableFrom(d.type()))
         .allSatisfy(

@@ -41,10 +41,9 @@ class RenderedChildrenTest {
       var context = new FakeApiServer().context(primary, r.plan());
       List<HasMetadata> desired = new ArrayList<>();
       for (Dependent d : workflow.dependents()) {
-        DesiredHashDependent<?> dependent =
-            (DesiredHashDependent<?>) d.type().getDeclaredConstructor().newInstance();
+        Object dependent = d.type().getDeclaredConstructor().newInstance();
         if (d.reconcilePrecondition() != Condition.class) {
-          // A dependent the workflow reconciles only on a condition (the PodMonitors).
+          // A dependent the workflow reconciles only on a condition (PodMonitors, model cache).
           @SuppressWarnings({"unchecked", "rawtypes"})
           Condition<HasMetadata, DisaggCluster> pre =
               (Condition) d.reconcilePrecondition().getDeclaredConstructor().newInstance();
@@ -54,7 +53,11 @@ class RenderedChildrenTest {
             continue;
           }
         }
-        desired.add(dependent.desired(primary, context));
+        if (dependent instanceof ModelCacheClaimDependent claim) {
+          desired.add(claim.desired(primary, context));
+        } else {
+          desired.add(((DesiredHashDependent<?>) dependent).desired(primary, context));
+        }
       }
       assertThat(r.objects()).as(sample).isEqualTo(desired);
     }

@@ -229,6 +229,38 @@ class CrdAdmissionTest {
   }
 
   @Test
+  void modelCacheNeedsExactlyOneOfClaimNameAndSize() throws Exception {
+    assertThat(CRD.admit(object(cluster("  modelCache: {claimName: weights}\n"))).messages())
+        .isEmpty();
+    assertThat(
+            CRD.admit(object(cluster("  modelCache: {size: 200Gi, storageClassName: efs-sc}\n")))
+                .messages())
+        .isEmpty();
+    assertThat(CRD.admit(object(cluster("  modelCache: {mountPath: /models}\n"))).messages())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("spec.modelCache: Invalid value: \"object\": spec.modelCache: set either")
+        .contains("exactly one of them");
+    assertThat(
+            CRD.admit(object(cluster("  modelCache: {claimName: weights, size: 200Gi}\n")))
+                .messages())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("spec.modelCache: set either claimName");
+    assertThat(
+            CRD.admit(object(cluster("  modelCache: {claimName: w, storageClassName: efs}\n")))
+                .messages())
+        .anySatisfy(
+            m -> assertThat(m).contains("spec.modelCache.storageClassName is only for a claim"));
+    assertThat(CRD.admit(object(cluster("  modelCache: {size: \"200 Gi\"}\n"))).messages())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("spec.modelCache.size: Invalid value: \"\": must be a positive Kubernetes")
+        .endsWith("not '200 Gi'");
+    assertThat(
+            CRD.admit(object(cluster("  modelCache: {size: 1Ti, mountPath: models}\n"))).messages())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("spec.modelCache.mountPath: Invalid value: \"models\"");
+  }
+
+  @Test
   void maxSurgeIsACountOrAPercentageNamedByItsField() throws Exception {
     for (String ok : List.of("1", "10000", "\"1%\"", "\"25%\"", "\"100%\"")) {
       CrdAdmission.Result r =

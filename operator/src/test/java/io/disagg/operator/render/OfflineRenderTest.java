@@ -7,6 +7,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.ConfigMaps;
+import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
 import io.disagg.operator.model.RevisionNames;
@@ -118,6 +119,12 @@ class OfflineRenderTest {
         // The first revision's pods carry no revision label: its hash comes from the PodMonitor.
         expected.add(io.disagg.operator.model.PodMonitors.workers(cr, plan.names().revision()));
         expected.add(io.disagg.operator.model.PodMonitors.router(cr, plan.names().revision()));
+      }
+      if (ModelCaches.createsClaim(cr)) {
+        expected.add(ModelCaches.claim(cr));
+      }
+      if (ModelCaches.downloads(cr)) {
+        expected.add(ModelCaches.job(cr));
       }
       assertThat(r.objects()).as(file.toString()).isEqualTo(expected);
 

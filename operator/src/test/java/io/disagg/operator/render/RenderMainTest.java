@@ -70,9 +70,11 @@ class RenderMainTest {
     assertThat(files)
         .containsExactly(
             "commands/llama-70b-efa-context.fabric-preflight.sh",
+            "commands/llama-70b-efa-context.model-cache-wait.sh",
             "commands/llama-70b-efa-context.worker.preStop.sh",
             "commands/llama-70b-efa-context.worker.sh",
             "commands/llama-70b-efa-generation.fabric-preflight.sh",
+            "commands/llama-70b-efa-generation.model-cache-wait.sh",
             "commands/llama-70b-efa-generation.worker.preStop.sh",
             "commands/llama-70b-efa-generation.worker.sh",
             "commands/llama-70b-efa-router.router.preStop.sh",
@@ -80,6 +82,8 @@ class RenderMainTest {
             "configmap-llama-70b-efa-config.yaml",
             "configmap-llama-70b-efa-fabric.yaml",
             "deployment-llama-70b-efa-router.yaml",
+            "job-llama-70b-efa-model-27e8972ba9.yaml",
+            "persistentvolumeclaim-llama-70b-efa-model-cache.yaml",
             "poddisruptionbudget-llama-70b-efa-context.yaml",
             "poddisruptionbudget-llama-70b-efa-generation.yaml",
             "podmonitor-llama-70b-efa-router.yaml",

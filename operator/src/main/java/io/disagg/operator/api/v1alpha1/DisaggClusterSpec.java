@@ -100,6 +100,18 @@ public class DisaggClusterSpec {
       "Prometheus Operator PodMonitors of the workers and routers (docs/monitoring.md). Unset: the operator's installation-wide default.")
   private MonitoringSpec monitoring;
 
+  @JsonPropertyDescription(
+      "A PersistentVolumeClaim holding the model's weights, filled by a one-shot download Job before workers start and mounted read-only in every worker as HF_HOME (docs/model-cache.md). Unset: each worker resolves the model itself.")
+  private ModelCacheSpec modelCache;
+
+  public ModelCacheSpec getModelCache() {
+    return modelCache;
+  }
+
+  public void setModelCache(ModelCacheSpec modelCache) {
+    this.modelCache = modelCache;
+  }
+
   public String getModel() {
     return model;
   }

@@ -53,6 +53,18 @@ public class DisaggClusterStatus {
       "PodMonitors (spec.monitoring): applied, or wanted but the Prometheus Operator's CRD is missing. Absent when no PodMonitors are wanted.")
   private MonitoringStatus monitoring;
 
+  @JsonPropertyDescription(
+      "The model cache (spec.modelCache) of the desired model: claim, model identity, state (Pending, Downloading, Complete, Failed, Prepopulated), download Job, message.")
+  private ModelCacheStatus modelCache;
+
+  public ModelCacheStatus getModelCache() {
+    return modelCache;
+  }
+
+  public void setModelCache(ModelCacheStatus modelCache) {
+    this.modelCache = modelCache;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
