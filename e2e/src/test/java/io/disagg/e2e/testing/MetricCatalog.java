@@ -147,6 +147,47 @@ public final class MetricCatalog {
     return b.toString();
   }
 
+  /**
+   * What is wrong with a Prometheus text exposition (e.g. the operator's {@code /q/metrics}) for
+   * these catalog metrics: a metric without any series, or whose series carry other labels than the
+   * ones the catalog says the process writes ({@code le} of histogram buckets aside).
+   *
+   * @return one line per problem; empty when every metric is there as catalogued
+   */
+  public static List<String> problemsOf(String exposition, List<Metric> metrics) {
+    Map<String, Set<Set<String>>> seen = new LinkedHashMap<>();
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+\\S+.*$");
+    java.util.regex.Pattern label = java.util.regex.Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
+    for (String l : exposition.split("\n")) {
+      java.util.regex.Matcher m = line.matcher(l);
+      if (l.startsWith("#") || !m.matches()) {
+        continue;
+      }
+      Set<String> keys = new java.util.TreeSet<>();
+      if (m.group(3) != null) {
+        java.util.regex.Matcher k =
+            label.matcher(m.group(3).replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\""));
+        while (k.find()) {
+          keys.add(k.group(1));
+        }
+      }
+      seen.computeIfAbsent(m.group(1), x -> new java.util.HashSet<>()).add(keys);
+    }
+    List<String> problems = new ArrayList<>();
+    for (Metric m : metrics) {
+      String series = "histogram".equals(m.type()) ? m.name() + "_count" : m.name();
+      Set<Set<String>> keys = seen.get(series);
+      Set<String> expected = new java.util.TreeSet<>(m.ownLabels());
+      if (keys == null) {
+        problems.add(series + ": no series");
+      } else if (!keys.equals(Set.of(expected))) {
+        problems.add(series + ": labels " + keys + ", catalog " + expected);
+      }
+    }
+    return problems;
+  }
+
   private static List<Map<String, String>> combinations(Metric m) {
     List<Map<String, String>> out = new ArrayList<>();
     out.add(new LinkedHashMap<>());
