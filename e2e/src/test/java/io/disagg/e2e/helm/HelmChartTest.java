@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.entry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -89,6 +90,7 @@ class HelmChartTest {
               "monitoring.podMonitors.enabled=true",
               "--set",
               "monitoring.podMonitors.labels.release=kube-prometheus-stack"),
+          List.of("--set", "dashboards.enabled=true", "--set", "alerts.enabled=true"),
           List.of("--set", "rbac.readEtcdSecrets=true"),
           List.of("--set", "replicas=2", "--set", "leaderElection.enabled=true"),
           List.of(
@@ -532,6 +534,8 @@ class HelmChartTest {
         .isEqualTo("/q/metrics");
     assertThat(mon.path("spec").path("endpoints").get(0).path("interval").asText())
         .isEqualTo("15s");
+    // The operator's metrics keep the DisaggCluster's namespace (the dashboard and alerts use it).
+    assertThat(mon.path("spec").path("endpoints").get(0).path("honorLabels").asBoolean()).isTrue();
     Map<String, String> selector =
         Rendered.SERIALIZATION.convertValue(
             mon.path("spec").path("selector").path("matchLabels"), Map.class);
@@ -545,6 +549,33 @@ class HelmChartTest {
                 "--set",
                 "metrics.service.enabled=false"))
         .contains("metrics.serviceMonitor.enabled needs metrics.service.enabled");
+  }
+
+  @Test
+  void dashboardIsAnOptInConfigMapForTheGrafanaSidecar() throws Exception {
+    assertThat(Rendered.template().ofKind("ConfigMap")).isEmpty();
+    Rendered r =
+        Rendered.template(
+            "--set",
+            "dashboards.enabled=true",
+            "--set",
+            "dashboards.annotations.grafana_folder=LLM",
+            "--set",
+            "dashboards.namespace=monitoring");
+    ConfigMap cm = r.only("ConfigMap", ConfigMap.class);
+    assertThat(cm.getMetadata().getNamespace()).isEqualTo("monitoring");
+    assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    assertThat(cm.getMetadata().getAnnotations()).containsEntry("grafana_folder", "LLM");
+    // The same dashboard as the file in the repository (for import by hand).
+    String file =
+        java.nio.file.Files.readString(Helm.chartDir().resolve("dashboards/disagg-cluster.json"));
+    assertThat(cm.getData().get("disagg-cluster.json")).isEqualTo(file.stripTrailing());
+    assertThat(
+            Rendered.template("--set", "dashboards.enabled=true")
+                .only("ConfigMap", ConfigMap.class)
+                .getMetadata()
+                .getNamespace())
+        .isEqualTo(NAMESPACE);
   }
 
   @Test

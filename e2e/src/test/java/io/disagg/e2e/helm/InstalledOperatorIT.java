@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.disagg.e2e.testing.Helm;
 import io.disagg.e2e.testing.HelmTest;
+import io.disagg.e2e.testing.MetricCatalog;
 import io.disagg.e2e.testing.PackagedOperator;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +101,18 @@ class InstalledOperatorIT {
           assertThat(operator.get("/q/metrics"))
               .as("operator metrics for the metrics Service")
               .hasValueSatisfying(r -> assertThat(r.body()).contains("operator_sdk_"));
+          // Every operator metric of the catalog that the dashboard and alerts may use is there
+          // from the first reconciles, with the catalog's labels (docs/metrics-catalog.yaml).
+          String exposition = operator.get("/q/metrics").orElseThrow().body();
+          assertThat(
+                  MetricCatalog.problemsOf(
+                      exposition,
+                      MetricCatalog.load().metrics().stream()
+                          .filter(m -> Set.of("operator", "josdk").contains(m.source()))
+                          .filter(m -> m.appears() == null)
+                          .toList()))
+              .as("operator metrics of docs/metrics-catalog.yaml on /q/metrics:\n%s", exposition)
+              .isEmpty();
           assertThat(PackagedOperator.leaseHolder(ns, "disagg-operator-leader"))
               .isEqualTo("installed-operator-it");
           assertThat(operator.logText())

@@ -61,6 +61,7 @@ import io.disagg.operator.status.ModelCacheState;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.status.TransferPoisoning;
+import io.disagg.operator.telemetry.ClusterTelemetry;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -233,6 +234,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
   private final KubernetesSerialization serialization = new KubernetesSerialization();
   private final AutoscalingMetrics autoscalingMetrics;
+  private final ClusterTelemetry telemetry;
   private final AutoscalingStep autoscaling;
   private final RouterReannouncements reannouncements = new RouterReannouncements();
   private final HealingStep healing = new HealingStep();
@@ -249,7 +251,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    *     source)
    * @param routerMetrics reads the router's counters (the {@code Router} load source)
    * @param prometheus runs PromQL queries (the {@code Prometheus} load source)
-   * @param registry where the operator's autoscaling metrics go
+   * @param registry where the operator's autoscaling and cluster-state metrics go
    */
   @Inject
   public DisaggClusterReconciler(
@@ -265,13 +267,14 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     this.monitoringDefaults = monitoringDefaults;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
+    this.telemetry = new ClusterTelemetry(registry);
     this.autoscaling =
         new AutoscalingStep(clock, metrics, routerMetrics, prometheus, autoscalingMetrics);
   }
 
   /**
    * Called once the DisaggCluster is gone (JOSDK's delete event of the primary resource, through
-   * {@link DeletionListener}): drops the autoscaler's memory and operator metrics of it. No
+   * {@link DeletionListener}): drops the autoscaler's memory and the operator metrics of it. No
    * finalizer is needed: there is nothing outside this process to clean up (the children are
    * garbage-collected through their owner references, the discovery watch is stopped by its own
    * event source), and a delete event missed while the operator was down leaves nothing behind
@@ -282,6 +285,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     reannouncements.forget(cr);
     healing.forget(cr);
     kvTransfer.forget(cr);
+    telemetry.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
   }
 
   @Override
@@ -480,6 +484,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     modelCacheStatus(cr, spec, context, status, now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
+    telemetry.record(cr, status, pods, now);
     if (valid) {
       for (RolloutPlan.Event e : rollout.events()) {
         LOG.infof(
