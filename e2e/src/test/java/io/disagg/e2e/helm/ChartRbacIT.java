@@ -387,7 +387,9 @@ class ChartRbacIT {
   private static boolean allWorkersReady(TestNamespace ns) {
     return ns.client().pods().inNamespace(ns.name()).list().getItems().stream()
         .filter(
-            p -> !"router".equals(p.getMetadata().getLabels().get("app.kubernetes.io/component")))
+            p ->
+                !List.of("router", "model-download")
+                    .contains(p.getMetadata().getLabels().get("app.kubernetes.io/component")))
         .allMatch(
             p ->
                 p.getStatus().getConditions() != null
