@@ -21,8 +21,10 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The model cache ({@code spec.modelCache}, docs/model-cache.md): pure builders of the claim the
@@ -83,9 +85,13 @@ public final class ModelCaches {
   /** Seconds between two looks of the wait init container for the marker. */
   public static final int WAIT_PERIOD_SECONDS = 5;
 
-  /** Default requests of the download container. */
+  /**
+   * Default requests of the download container, in a fixed order (a {@code Map.of} iterates in an
+   * order that differs from one JVM to the next, and so would the rendered YAML).
+   */
   static final Map<String, Quantity> DEFAULT_DOWNLOAD_REQUESTS =
-      Map.of("cpu", new Quantity("500m"), "memory", new Quantity("1Gi"));
+      Collections.unmodifiableMap(
+          new TreeMap<>(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("1Gi"))));
 
   /**
    * The download program, run with {@code python3 -c} in the worker image (TensorRT-LLM depends on
@@ -359,7 +365,9 @@ public final class ModelCaches {
         .withEnv(value(ENV_MARKER, markerPath(cr)))
         .withResources(
             new ResourceRequirementsBuilder()
-                .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi")))
+                .withRequests(
+                    new TreeMap<>(
+                        Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi"))))
                 .withLimits(Map.of("memory", new Quantity("64Mi")))
                 .build())
         .withVolumeMounts(workerMount(cr))

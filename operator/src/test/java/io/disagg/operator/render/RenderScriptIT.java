@@ -70,7 +70,10 @@ class RenderScriptIT {
         (OfflineRender.Rendered)
             new OfflineRender(CrdAdmission.builtIn(), new OfflineRender.Settings(List.of(), null))
                 .render(yaml);
-    assertThat(read(dir)).isEqualTo(new TreeMap<>(RenderOutput.files(here)));
+    Map<String, String> fromScript = read(dir);
+    Map<String, String> inJvm = new TreeMap<>(RenderOutput.files(here));
+    assertThat(fromScript.keySet()).containsExactlyElementsOf(inJvm.keySet());
+    inJvm.forEach((file, text) -> assertThat(fromScript.get(file)).as(file).isEqualTo(text));
     assertThat(Files.readString(dir.resolve("trtllm/fabric.env")))
         .contains("NIXL_PLUGIN_DIR=/opt/nixl/lib/x86_64-linux-gnu/plugins");
   }
