@@ -18,12 +18,15 @@ import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
 import io.disagg.operator.dependent.ModelCacheClaimDependent;
 import io.disagg.operator.dependent.ModelCacheJobDependent;
+import io.disagg.operator.dependent.NetworkPoliciesWanted;
 import io.disagg.operator.dependent.PodMonitorsActivation;
 import io.disagg.operator.dependent.PodMonitorsWanted;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
+import io.disagg.operator.dependent.RouterNetworkPolicyDependent;
 import io.disagg.operator.dependent.RouterPodMonitorDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
 import io.disagg.operator.dependent.WithoutManagedFields;
+import io.disagg.operator.dependent.WorkerNetworkPolicyDependent;
 import io.disagg.operator.dependent.WorkerPodMonitorDependent;
 import io.disagg.operator.discovery.Deregistration;
 import io.disagg.operator.discovery.DiscoveryConfigException;
@@ -55,6 +58,7 @@ import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.spec.MonitoringDefaults;
+import io.disagg.operator.spec.NetworkPolicyDefaults;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.ModelCacheState;
@@ -153,6 +157,14 @@ import org.jboss.logging.Logger;
           activationCondition = PodMonitorsActivation.class,
           reconcilePrecondition = PodMonitorsWanted.class),
       @Dependent(
+          type = WorkerNetworkPolicyDependent.class,
+          name = "workers-networkpolicy",
+          reconcilePrecondition = NetworkPoliciesWanted.class),
+      @Dependent(
+          type = RouterNetworkPolicyDependent.class,
+          name = "router-networkpolicy",
+          reconcilePrecondition = NetworkPoliciesWanted.class),
+      @Dependent(
           type = ModelCacheClaimDependent.class,
           name = "model-cache-claim",
           reconcilePrecondition = ModelCacheClaimDependent.Active.class),
@@ -229,6 +241,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final Clock clock;
   private final DiscoverySettings settings;
   private final MonitoringDefaults monitoringDefaults;
+  private final NetworkPolicyDefaults networkPolicyDefaults;
   private final WorkerMetricsClient metrics;
   private final EtcdConnections connections = new EtcdConnections();
   private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
@@ -247,6 +260,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    * @param clock the time of conditions, drains and autoscaling evaluations
    * @param settings installation-wide discovery settings (default etcd endpoints)
    * @param monitoringDefaults installation-wide defaults of {@code spec.monitoring}
+   * @param networkPolicyDefaults installation-wide NetworkPolicy settings (defaults of {@code
+   *     spec.networkPolicy}, the operator's own pods)
    * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load
    *     source)
    * @param routerMetrics reads the router's counters (the {@code Router} load source)
@@ -258,6 +273,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       Clock clock,
       DiscoverySettings settings,
       MonitoringDefaults monitoringDefaults,
+      NetworkPolicyDefaults networkPolicyDefaults,
       WorkerMetricsClient metrics,
       RouterMetricsClient routerMetrics,
       PrometheusQueryClient prometheus,
@@ -265,6 +281,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     this.clock = clock;
     this.settings = settings;
     this.monitoringDefaults = monitoringDefaults;
+    this.networkPolicyDefaults = networkPolicyDefaults;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
     this.telemetry = new ClusterTelemetry(registry);
@@ -325,7 +342,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     Instant now = clock.instant();
     // Observe.
     EffectiveSpec.Result effective =
-        EffectiveSpec.of(cr, settings.defaultEtcdEndpoints(), monitoringDefaults);
+        EffectiveSpec.of(
+            cr, settings.defaultEtcdEndpoints(), monitoringDefaults, networkPolicyDefaults);
     DisaggCluster spec = effective.spec().cluster();
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
     problems.addAll(SpecValidator.validate(effective.spec()));

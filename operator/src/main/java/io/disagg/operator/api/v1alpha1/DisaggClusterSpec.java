@@ -101,6 +101,10 @@ public class DisaggClusterSpec {
   private MonitoringSpec monitoring;
 
   @JsonPropertyDescription(
+      "Kubernetes NetworkPolicies of the workers and the router (docs/network-policies.md). Unset: on, with the operator's installation-wide defaults.")
+  private NetworkPolicySpec networkPolicy;
+
+  @JsonPropertyDescription(
       "A PersistentVolumeClaim holding the model's weights, filled by a one-shot download Job before workers start and mounted read-only in every worker as HF_HOME (docs/model-cache.md). Unset: each worker resolves the model itself.")
   private ModelCacheSpec modelCache;
 
@@ -267,5 +271,13 @@ public class DisaggClusterSpec {
 
   public void setMonitoring(MonitoringSpec monitoring) {
     this.monitoring = monitoring;
+  }
+
+  public NetworkPolicySpec getNetworkPolicy() {
+    return networkPolicy;
+  }
+
+  public void setNetworkPolicy(NetworkPolicySpec networkPolicy) {
+    this.networkPolicy = networkPolicy;
   }
 }
