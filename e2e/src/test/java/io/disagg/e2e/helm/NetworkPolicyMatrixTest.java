@@ -91,8 +91,8 @@ class NetworkPolicyMatrixTest {
       int routerPort) {}
 
   /** One traffic and the verdict the design says it gets. */
-  record Case(String what, Pod from, Pod to, String protocol, int port, String portName,
-      boolean allowed) {}
+  record Case(
+      String what, Pod from, Pod to, String protocol, int port, String portName, boolean allowed) {}
 
   @BeforeAll
   static void render() throws Exception {
@@ -108,9 +108,10 @@ class NetworkPolicyMatrixTest {
             env.get("DISAGG_NETWORK_POLICY_MONITORING_PEERS"),
             env.get("DISAGG_NETWORK_POLICY_OPERATOR_PEERS"));
     assertThat(settings.operatorPeers()).isNotEmpty();
-    List<NetworkPolicy> chartPolicies = chart.ofKind("NetworkPolicy").stream()
-        .map(o -> SERIALIZATION.convertValue(o, NetworkPolicy.class))
-        .toList();
+    List<NetworkPolicy> chartPolicies =
+        chart.ofKind("NetworkPolicy").stream()
+            .map(o -> SERIALIZATION.convertValue(o, NetworkPolicy.class))
+            .toList();
     assertThat(chartPolicies).hasSize(1);
     etcdPolicy = chartPolicies.get(0);
 
@@ -128,35 +129,51 @@ class NetworkPolicyMatrixTest {
     StatefulSet otherCtx = (StatefulSet) named(other, StatefulSet.class, "other-context");
     Deployment otherRtr = (Deployment) named(other, Deployment.class, "other-router");
     Map<String, String> etcdLabels =
-        chart.only("StatefulSet", StatefulSet.class).getSpec().getTemplate().getMetadata()
+        chart
+            .only("StatefulSet", StatefulSet.class)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
             .getLabels();
     pods =
         new Pods(
             new Pod("ctx", NS, podLabels(ctx), "10.0.0.10"),
             new Pod("gen", NS, podLabels(gen), "10.0.0.11"),
-            new Pod("router", NS, rtr.getSpec().getTemplate().getMetadata().getLabels(),
-                "10.0.0.12"),
+            new Pod(
+                "router", NS, rtr.getSpec().getTemplate().getMetadata().getLabels(), "10.0.0.12"),
             new Pod("other-ctx", NS, podLabels(otherCtx), "10.0.0.20"),
-            new Pod("other-router", NS,
-                otherRtr.getSpec().getTemplate().getMetadata().getLabels(), "10.0.0.21"),
-            new Pod("operator", Rendered.NAMESPACE,
-                operator.getSpec().getTemplate().getMetadata().getLabels(), "10.0.1.2"),
-            new Pod("prometheus", MONITORING_NS,
-                Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"), "10.0.2.2"),
+            new Pod(
+                "other-router",
+                NS,
+                otherRtr.getSpec().getTemplate().getMetadata().getLabels(),
+                "10.0.0.21"),
+            new Pod(
+                "operator",
+                Rendered.NAMESPACE,
+                operator.getSpec().getTemplate().getMetadata().getLabels(),
+                "10.0.1.2"),
+            new Pod(
+                "prometheus",
+                MONITORING_NS,
+                Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"),
+                "10.0.2.2"),
             new Pod("curl", NS, Map.of("app", "curl"), "10.0.0.30"),
             new Pod("curl-elsewhere", ELSEWHERE_NS, Map.of("app", "curl"), "10.0.3.2"),
             new Pod("etcd", Rendered.NAMESPACE, etcdLabels, "10.0.1.3"),
             port(ctx),
             port(gen),
             rtr.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
-                .filter(p -> "http".equals(p.getName())).findFirst().orElseThrow()
+                .filter(p -> "http".equals(p.getName()))
+                .findFirst()
+                .orElseThrow()
                 .getContainerPort());
   }
 
   private static List<HasMetadata> render(String yaml, NetworkPolicyDefaults settings)
       throws OfflineRender.InputException {
     OfflineRender.Outcome out =
-        new OfflineRender(CrdAdmission.builtIn(), new OfflineRender.Settings(List.of(), NS, settings))
+        new OfflineRender(
+                CrdAdmission.builtIn(), new OfflineRender.Settings(List.of(), NS, settings))
             .render(yaml);
     assertThat(out).isInstanceOf(OfflineRender.Rendered.class);
     return ((OfflineRender.Rendered) out).objects();
@@ -185,38 +202,225 @@ class NetworkPolicyMatrixTest {
   private static List<Case> matrix() {
     Pods p = pods;
     List<Case> c = new ArrayList<>();
-    c.add(new Case("router -> context http", p.router(), p.context(), "TCP", p.contextPort(), "http", true));
-    c.add(new Case("router -> generation http", p.router(), p.generation(), "TCP", p.generationPort(), "http", true));
-    c.add(new Case("same-namespace pod -> context http", p.samePod(), p.context(), "TCP", p.contextPort(), "http", false));
-    c.add(new Case("same-namespace pod -> generation KV port", p.samePod(), p.generation(), "TCP", KV_PORT, "", false));
-    c.add(new Case("other-namespace pod -> context http", p.elsewherePod(), p.context(), "TCP", p.contextPort(), "http", false));
-    c.add(new Case("operator -> context http", p.operator(), p.context(), "TCP", p.contextPort(), "http", true));
-    c.add(new Case("operator -> generation http", p.operator(), p.generation(), "TCP", p.generationPort(), "http", true));
-    c.add(new Case("operator -> router http", p.operator(), p.router(), "TCP", p.routerPort(), "http", true));
-    c.add(new Case("operator -> context KV port", p.operator(), p.context(), "TCP", KV_PORT, "", false));
-    c.add(new Case("prometheus -> generation http", p.prometheus(), p.generation(), "TCP", p.generationPort(), "http", true));
-    c.add(new Case("prometheus -> router http", p.prometheus(), p.router(), "TCP", p.routerPort(), "http", true));
-    c.add(new Case("prometheus -> generation KV port", p.prometheus(), p.generation(), "TCP", KV_PORT, "", false));
-    c.add(new Case("context -> generation KV port", p.context(), p.generation(), "TCP", KV_PORT, "", true));
-    c.add(new Case("generation -> context KV port", p.generation(), p.context(), "TCP", KV_PORT + 1, "", true));
-    c.add(new Case("context -> generation UDP", p.context(), p.generation(), "UDP", KV_PORT, "", true));
-    c.add(new Case("context -> context http", p.context(), p.context(), "TCP", p.contextPort(), "http", true));
-    c.add(new Case("other DisaggCluster's worker -> context KV port", p.otherContext(), p.context(), "TCP", KV_PORT, "", false));
-    c.add(new Case("other DisaggCluster's worker -> context http", p.otherContext(), p.context(), "TCP", p.contextPort(), "http", false));
-    c.add(new Case("other DisaggCluster's router -> context http", p.otherRouter(), p.context(), "TCP", p.contextPort(), "http", false));
-    c.add(new Case("router -> context KV port", p.router(), p.context(), "TCP", KV_PORT, "", false));
-    c.add(new Case("same-namespace pod -> router http", p.samePod(), p.router(), "TCP", p.routerPort(), "http", true));
-    c.add(new Case("same-namespace pod -> router other port", p.samePod(), p.router(), "TCP", KV_PORT, "", false));
-    c.add(new Case("other-namespace pod -> router http", p.elsewherePod(), p.router(), "TCP", p.routerPort(), "http", false));
-    c.add(new Case("same-namespace pod -> etcd", p.samePod(), p.etcd(), "TCP", 2379, "client", false));
-    c.add(new Case("other-namespace pod -> etcd", p.elsewherePod(), p.etcd(), "TCP", 2379, "client", false));
+    c.add(
+        new Case(
+            "router -> context http",
+            p.router(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "router -> generation http",
+            p.router(),
+            p.generation(),
+            "TCP",
+            p.generationPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "same-namespace pod -> context http",
+            p.samePod(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            false));
+    c.add(
+        new Case(
+            "same-namespace pod -> generation KV port",
+            p.samePod(),
+            p.generation(),
+            "TCP",
+            KV_PORT,
+            "",
+            false));
+    c.add(
+        new Case(
+            "other-namespace pod -> context http",
+            p.elsewherePod(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            false));
+    c.add(
+        new Case(
+            "operator -> context http",
+            p.operator(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "operator -> generation http",
+            p.operator(),
+            p.generation(),
+            "TCP",
+            p.generationPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "operator -> router http",
+            p.operator(),
+            p.router(),
+            "TCP",
+            p.routerPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "operator -> context KV port", p.operator(), p.context(), "TCP", KV_PORT, "", false));
+    c.add(
+        new Case(
+            "prometheus -> generation http",
+            p.prometheus(),
+            p.generation(),
+            "TCP",
+            p.generationPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "prometheus -> router http",
+            p.prometheus(),
+            p.router(),
+            "TCP",
+            p.routerPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "prometheus -> generation KV port",
+            p.prometheus(),
+            p.generation(),
+            "TCP",
+            KV_PORT,
+            "",
+            false));
+    c.add(
+        new Case(
+            "context -> generation KV port",
+            p.context(),
+            p.generation(),
+            "TCP",
+            KV_PORT,
+            "",
+            true));
+    c.add(
+        new Case(
+            "generation -> context KV port",
+            p.generation(),
+            p.context(),
+            "TCP",
+            KV_PORT + 1,
+            "",
+            true));
+    c.add(
+        new Case(
+            "context -> generation UDP", p.context(), p.generation(), "UDP", KV_PORT, "", true));
+    c.add(
+        new Case(
+            "context -> context http",
+            p.context(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "other DisaggCluster's worker -> context KV port",
+            p.otherContext(),
+            p.context(),
+            "TCP",
+            KV_PORT,
+            "",
+            false));
+    c.add(
+        new Case(
+            "other DisaggCluster's worker -> context http",
+            p.otherContext(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            false));
+    c.add(
+        new Case(
+            "other DisaggCluster's router -> context http",
+            p.otherRouter(),
+            p.context(),
+            "TCP",
+            p.contextPort(),
+            "http",
+            false));
+    c.add(
+        new Case("router -> context KV port", p.router(), p.context(), "TCP", KV_PORT, "", false));
+    c.add(
+        new Case(
+            "same-namespace pod -> router http",
+            p.samePod(),
+            p.router(),
+            "TCP",
+            p.routerPort(),
+            "http",
+            true));
+    c.add(
+        new Case(
+            "same-namespace pod -> router other port",
+            p.samePod(),
+            p.router(),
+            "TCP",
+            KV_PORT,
+            "",
+            false));
+    c.add(
+        new Case(
+            "other-namespace pod -> router http",
+            p.elsewherePod(),
+            p.router(),
+            "TCP",
+            p.routerPort(),
+            "http",
+            false));
+    c.add(
+        new Case(
+            "same-namespace pod -> etcd", p.samePod(), p.etcd(), "TCP", 2379, "client", false));
+    c.add(
+        new Case(
+            "other-namespace pod -> etcd",
+            p.elsewherePod(),
+            p.etcd(),
+            "TCP",
+            2379,
+            "client",
+            false));
     c.add(new Case("context -> etcd", p.context(), p.etcd(), "TCP", 2379, "client", true));
     c.add(new Case("generation -> etcd", p.generation(), p.etcd(), "TCP", 2379, "client", true));
     c.add(new Case("router -> etcd", p.router(), p.etcd(), "TCP", 2379, "client", true));
-    c.add(new Case("other DisaggCluster's worker -> etcd", p.otherContext(), p.etcd(), "TCP", 2379, "client", true));
+    c.add(
+        new Case(
+            "other DisaggCluster's worker -> etcd",
+            p.otherContext(),
+            p.etcd(),
+            "TCP",
+            2379,
+            "client",
+            true));
     c.add(new Case("operator -> etcd", p.operator(), p.etcd(), "TCP", 2379, "client", true));
-    c.add(new Case("prometheus -> etcd client", p.prometheus(), p.etcd(), "TCP", 2379, "client", false));
-    c.add(new Case("prometheus -> etcd metrics", p.prometheus(), p.etcd(), "TCP", 2381, "metrics", true));
+    c.add(
+        new Case(
+            "prometheus -> etcd client", p.prometheus(), p.etcd(), "TCP", 2379, "client", false));
+    c.add(
+        new Case(
+            "prometheus -> etcd metrics", p.prometheus(), p.etcd(), "TCP", 2381, "metrics", true));
     return c;
   }
 
@@ -270,7 +474,8 @@ class NetworkPolicyMatrixTest {
     }
     assertThat(Files.list(policyDir).count()).isEqualTo(policies.size());
     Path traffic = dir.resolve("traffic.json");
-    Files.writeString(traffic, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(traffic(cases)));
+    Files.writeString(
+        traffic, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(traffic(cases)));
     GoTools.Result r =
         GoTools.run(
             "cyclonus",

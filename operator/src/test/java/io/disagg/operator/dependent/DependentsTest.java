@@ -389,7 +389,7 @@ class DependentsTest {
   void workflowListsEveryDependentOnceWithUniqueNames() {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
-    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(14);
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(16);
     assertThat(deps)
         .extracting(Dependent::type)
         .containsExactlyInAnyOrder(
@@ -399,7 +399,16 @@ class DependentsTest {
             ContextPdbDependent.class, GenerationPdbDependent.class,
             RouterDeploymentDependent.class, RouterServiceDependent.class,
             WorkerPodMonitorDependent.class, RouterPodMonitorDependent.class,
+            WorkerNetworkPolicyDependent.class, RouterNetworkPolicyDependent.class,
             ModelCacheClaimDependent.class, ModelCacheJobDependent.class);
+    assertThat(deps)
+        .filteredOn(
+            d ->
+                d.type() == WorkerNetworkPolicyDependent.class
+                    || d.type() == RouterNetworkPolicyDependent.class)
+        .hasSize(2)
+        .allSatisfy(
+            d -> assertThat(d.reconcilePrecondition()).isEqualTo(NetworkPoliciesWanted.class));
     assertThat(deps)
         .filteredOn(d -> PodMonitorDependent.class.isAssignableFrom(d.type()))
         .allSatisfy(

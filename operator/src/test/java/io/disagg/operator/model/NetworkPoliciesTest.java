@@ -34,7 +34,9 @@ class NetworkPoliciesTest {
                   .addToMatchLabels("kubernetes.io/metadata.name", "disagg-system")
                   .build())
           .withPodSelector(
-              new LabelSelectorBuilder().addToMatchLabels("app.kubernetes.io/component", "operator").build())
+              new LabelSelectorBuilder()
+                  .addToMatchLabels("app.kubernetes.io/component", "operator")
+                  .build())
           .build();
 
   private static final NetworkPolicyDefaults DEFAULTS =
@@ -159,8 +161,15 @@ class NetworkPoliciesTest {
     b.getMetadata().setName("other");
     assertThat(workers(spec(a)).getSpec().getPodSelector())
         .isNotEqualTo(workers(spec(b)).getSpec().getPodSelector());
-    assertThat(workers(spec(b)).getSpec().getIngress().get(1).getFrom().get(0).getPodSelector()
-            .getMatchLabels())
+    assertThat(
+            workers(spec(b))
+                .getSpec()
+                .getIngress()
+                .get(1)
+                .getFrom()
+                .get(0)
+                .getPodSelector()
+                .getMatchLabels())
         .containsEntry(Labels.INSTANCE, "other");
   }
 
@@ -200,7 +209,11 @@ class NetworkPoliciesTest {
         .getNetworkPolicy()
         .setRouterFrom(
             List.of(
-                new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr("0.0.0.0/0").endIpBlock().build()));
+                new NetworkPolicyPeerBuilder()
+                    .withNewIpBlock()
+                    .withCidr("0.0.0.0/0")
+                    .endIpBlock()
+                    .build()));
     assertThat(effective(cr, DEFAULTS).problems())
         .noneMatch(p -> p.field().equals(EffectiveSpec.FIELD_ROUTER_FROM));
     cr.getSpec().getNetworkPolicy().setRouterFrom(null);

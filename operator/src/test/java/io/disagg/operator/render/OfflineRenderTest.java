@@ -120,6 +120,10 @@ class OfflineRenderTest {
         expected.add(io.disagg.operator.model.PodMonitors.workers(cr, plan.names().revision()));
         expected.add(io.disagg.operator.model.PodMonitors.router(cr, plan.names().revision()));
       }
+      if (spec.networkPolicies()) {
+        expected.add(io.disagg.operator.model.NetworkPolicies.workers(cr, spec.operatorPeers()));
+        expected.add(io.disagg.operator.model.NetworkPolicies.router(cr, spec.operatorPeers()));
+      }
       if (ModelCaches.createsClaim(cr)) {
         expected.add(ModelCaches.claim(cr));
       }
