@@ -123,6 +123,31 @@ class CrdAdmissionTest {
   }
 
   @Test
+  void networkPolicyPeersAreCheckedByTheCelRules() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(
+            object(
+                cluster(
+                    "  networkPolicy:\n"
+                        + "    routerFrom: [{}]\n"
+                        + "    monitoring: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]\n")));
+    assertThat(r.accepted()).isFalse();
+    assertThat(String.join("\n", r.messages()))
+        .contains("spec.networkPolicy.routerFrom")
+        .contains("each peer needs podSelector, namespaceSelector or ipBlock")
+        .contains("spec.networkPolicy.monitoring")
+        .contains("a peer with ipBlock may not also have podSelector or namespaceSelector");
+    CrdAdmission.Result ok =
+        CRD.admit(
+            object(
+                cluster(
+                    "  networkPolicy:\n"
+                        + "    routerFrom: [{podSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]\n"
+                        + "    monitoring: []\n")));
+    assertThat(ok.messages()).isEmpty();
+  }
+
+  @Test
   void statusIsIgnoredOnCreate() throws Exception {
     CrdAdmission.Result r = CRD.admit(object(cluster("status: {observedGeneration: x}\n")));
     assertThat(r.messages()).isEmpty();
