@@ -14,16 +14,20 @@ import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
+import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.OperatorRunner;
+import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +45,13 @@ class NetworkPolicyIT {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
   private static final String NAME = "tinyllama";
+
+  @BeforeAll
+  static void crd() {
+    try (KubernetesClient c = LocalCluster.newClient()) {
+      Samples.installCrd(c);
+    }
+  }
 
   @Test
   void policiesAreAppliedKeptAndDeletedWhenTurnedOff(TestNamespace ns) {

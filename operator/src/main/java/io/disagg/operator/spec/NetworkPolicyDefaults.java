@@ -45,8 +45,8 @@ public record NetworkPolicyDefaults(
   /**
    * Pods of a Prometheus run by the Prometheus Operator in any namespace: it labels them {@code
    * app.kubernetes.io/name: prometheus} (the {@code podSelectorLabels} of its StatefulSet builder
-   * in prometheus-operator's {@code pkg/prometheus/server}; kube-prometheus-stack included). The default of {@link
-   * #monitoringPeers} without configuration, and the chart's default.
+   * in prometheus-operator's {@code pkg/prometheus/server}; kube-prometheus-stack included). The
+   * default of {@link #monitoringPeers} without configuration, and the chart's default.
    */
   public static final NetworkPolicyPeer PROMETHEUS =
       new NetworkPolicyPeerBuilder()
