@@ -155,6 +155,16 @@ class NetworkPoliciesTest {
   }
 
   @Test
+  void anEmptyEgressListStillRestrictsEgress() {
+    DisaggCluster cr = ModelFixtures.cluster();
+    cr.getSpec().setNetworkPolicy(new NetworkPolicySpec());
+    cr.getSpec().getNetworkPolicy().setEgress(List.of());
+    NetworkPolicy w = workers(spec(cr));
+    assertThat(w.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+    assertThat(w.getSpec().getEgress()).hasSize(1);
+  }
+
+  @Test
   void selectorsStayWithinOneDisaggCluster() {
     DisaggCluster a = ModelFixtures.cluster();
     DisaggCluster b = ModelFixtures.cluster();
