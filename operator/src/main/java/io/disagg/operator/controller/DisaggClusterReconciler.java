@@ -438,6 +438,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             allPods(cr, context),
             () -> clusterNameSharedWith(cr, effective.spec(), clusterNames, context),
             valid,
+            ForeignRegistrationStep.UncachedPods.of(context.getClient(), cr),
             context.getClient(),
             regs -> discovery.deleteIfUnchanged(ResourceID.fromResource(cr), regs),
             now);

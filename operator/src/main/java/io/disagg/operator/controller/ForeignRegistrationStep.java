@@ -81,6 +81,27 @@ final class ForeignRegistrationStep {
     List<Registration> deleteIfUnchanged(List<Registration> registrations);
   }
 
+  /** Lists the DisaggCluster's pods from the API server, not from the cache. */
+  @FunctionalInterface
+  interface UncachedPods {
+    List<Pod> list();
+
+    /**
+     * The pods with the DisaggCluster's labels ({@code app.kubernetes.io/managed-by}, {@code
+     * app.kubernetes.io/instance}) in its namespace, one list request (the chart grants {@code pods
+     * list}).
+     */
+    static UncachedPods of(KubernetesClient k8s, DisaggCluster cr) {
+      return () ->
+          k8s.pods()
+              .inNamespace(cr.getMetadata().getNamespace())
+              .withLabel(Labels.MANAGED_BY, Labels.MANAGER)
+              .withLabel(Labels.INSTANCE, cr.getMetadata().getName())
+              .list()
+              .getItems();
+    }
+  }
+
   /** Another DisaggCluster's claim on {@code cluster_name}s in an etcd. */
   record Claim(String namespace, String name, Set<String> clusterNames, Set<String> endpoints) {}
 
@@ -157,6 +178,8 @@ final class ForeignRegistrationStep {
    * @param sharedWith another DisaggCluster ({@code namespace/name}) using one of the same {@code
    *     cluster_name}s on the same etcd, computed only when something would be removed
    * @param act false while the spec is invalid: nothing is deleted
+   * @param uncached lists the cluster's pods from the API server before a delete
+   * @param k8s where Events go
    * @param etcd deletes keys
    */
   Result run(
@@ -166,6 +189,7 @@ final class ForeignRegistrationStep {
       List<Pod> pods,
       Supplier<Optional<String>> sharedWith,
       boolean act,
+      UncachedPods uncached,
       KubernetesClient k8s,
       Etcd etcd,
       Instant now) {
@@ -211,14 +235,7 @@ final class ForeignRegistrationStep {
     // Confirm with the API server: a pod the cache has not seen yet may own the host.
     Set<String> fresh;
     try {
-      fresh =
-          ips(
-              k8s.pods()
-                  .inNamespace(cr.getMetadata().getNamespace())
-                  .withLabel(Labels.MANAGED_BY, Labels.MANAGER)
-                  .withLabel(Labels.INSTANCE, cr.getMetadata().getName())
-                  .list()
-                  .getItems());
+      fresh = ips(uncached.list());
     } catch (KubernetesClientException e) {
       LOG.warnf(
           "%s/%s: could not list the pods to confirm foreign registrations, will retry: %s",
