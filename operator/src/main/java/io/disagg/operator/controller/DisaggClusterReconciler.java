@@ -252,6 +252,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final RouterReannouncements reannouncements = new RouterReannouncements();
   private final HealingStep healing = new HealingStep();
   private final KvTransferStep kvTransfer = new KvTransferStep(new PerfMetricsClient());
+  private final ForeignRegistrationStep foreign = new ForeignRegistrationStep();
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -302,6 +303,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     reannouncements.forget(cr);
     healing.forget(cr);
     kvTransfer.forget(cr);
+    foreign.forget(cr);
     telemetry.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
   }
 
@@ -446,6 +448,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             context.getClient(),
             keys -> discovery.deregister(ResourceID.fromResource(cr), keys),
             now);
+    ForeignRegistrationStep.Result removed =
+        foreign.run(
+            cr,
+            spec.getSpec().getDiscovery(),
+            seen.snapshots(),
+            allPods(cr, context),
+            () -> clusterNameSharedWith(cr, effective.spec(), clusterNames, context),
+            valid,
+            ForeignRegistrationStep.UncachedPods.of(context.getClient(), cr),
+            context.getClient(),
+            regs -> discovery.deleteIfUnchanged(ResourceID.fromResource(cr), regs),
+            now);
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
     String shown =
@@ -454,7 +468,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             : desired;
     RevisionNames shownNames = names.get(shown);
     List<Pod> shownPods = observed.pods().getOrDefault(shown, List.of());
-    DiscoverySnapshot shownSnapshot = seen.snapshot(shownNames.clusterName());
+    DiscoverySnapshot shownSnapshot = without(seen.snapshot(shownNames.clusterName()), removed);
     DisaggClusterStatus status =
         StatusCalculator.compute(
             spec,
@@ -499,6 +513,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
             cr.getMetadata().getGeneration(),
             now));
+    removed.applyTo(status, cr.getMetadata().getGeneration(), now);
     modelCacheStatus(cr, spec, context, status, now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
@@ -528,6 +543,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
             scaling.requeueAfter(),
             healed.requeueAfter(),
+            removed.requeueAfter(),
             kvNext,
             status.getMonitoring() != null
                     && MonitoringStatus.CRD_MISSING.equals(status.getMonitoring().getPodMonitors())
@@ -912,7 +928,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       if (mine.isEmpty() || snapshot == null) {
         continue;
       }
-      List<Registration> regs = RouterReannouncements.announced(snapshot.registrations());
+      List<Registration> regs =
+          RouterReannouncements.announced(
+              snapshot.registrations(), observed.pods().getOrDefault(e.getKey(), List.of()));
       try {
         int n = regs.isEmpty() ? 0 : discovery.reannounce(id, regs);
         announced.addAll(mine);
@@ -938,6 +956,76 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       }
     }
     reannouncements.record(id, routers, announced);
+  }
+
+  /** {@code snapshot} without the registrations the foreign-registration step deleted now. */
+  private static DiscoverySnapshot without(
+      DiscoverySnapshot snapshot, ForeignRegistrationStep.Result removed) {
+    if (snapshot == null || removed.removedKeys().isEmpty()) {
+      return snapshot;
+    }
+    return new DiscoverySnapshot(
+        snapshot.registrations().stream()
+            .filter(r -> !removed.removedKeys().contains(r.key()))
+            .toList(),
+        snapshot.reachable(),
+        snapshot.lastError(),
+        snapshot.revision(),
+        snapshot.observedAt());
+  }
+
+  /**
+   * The first other DisaggCluster in the operator's cache ({@code namespace/name}) that uses one of
+   * {@code clusterNames} on the same etcd: its effective {@code spec.discovery.clusterName}, or a
+   * {@code cluster_name} its status names (the shown one and every revision's). DisaggClusters in
+   * namespaces the operator does not watch, or of another installation, cannot be seen.
+   */
+  private Optional<String> clusterNameSharedWith(
+      DisaggCluster cr,
+      EffectiveSpec spec,
+      List<String> clusterNames,
+      Context<DisaggCluster> context) {
+    List<ForeignRegistrationStep.Claim> claims = new ArrayList<>();
+    context
+        .getPrimaryCache()
+        .list()
+        .filter(
+            o ->
+                !(o.getMetadata().getNamespace().equals(cr.getMetadata().getNamespace())
+                    && o.getMetadata().getName().equals(cr.getMetadata().getName())))
+        .forEach(
+            o -> {
+              DisaggCluster eff =
+                  EffectiveSpec.of(o, settings.defaultEtcdEndpoints(), monitoringDefaults)
+                      .spec()
+                      .cluster();
+              Set<String> names = new HashSet<>();
+              names.add(eff.getSpec().getDiscovery().getClusterName());
+              if (o.getStatus() != null) {
+                Optional.ofNullable(o.getStatus().getClusterName()).ifPresent(names::add);
+                Optional.ofNullable(o.getStatus().getRevisions())
+                    .ifPresent(
+                        rs ->
+                            rs.stream()
+                                .map(RevisionStatus::getClusterName)
+                                .filter(Objects::nonNull)
+                                .forEach(names::add));
+              }
+              List<String> endpoints = eff.getSpec().getDiscovery().getEtcd().getEndpoints();
+              claims.add(
+                  new ForeignRegistrationStep.Claim(
+                      o.getMetadata().getNamespace(),
+                      o.getMetadata().getName(),
+                      names,
+                      endpoints == null ? Set.of() : Set.copyOf(endpoints)));
+            });
+    List<String> mine = spec.cluster().getSpec().getDiscovery().getEtcd().getEndpoints();
+    return ForeignRegistrationStep.sharing(
+        cr.getMetadata().getNamespace(),
+        cr.getMetadata().getName(),
+        clusterNames,
+        mine == null ? List.of() : mine,
+        claims);
   }
 
   /** The drains recorded in the status. */

@@ -171,6 +171,52 @@ public final class Deregistration {
     return done;
   }
 
+  /**
+   * Deletes each registration's key (never its lease) only if the key is still at the observed
+   * {@code modRevision} (an etcd transaction {@code If(mod_revision(key) == observed)
+   * Then(delete(key))}): a key written again since it was observed (a new value, perhaps a host
+   * that is now ours) stays as it is until it is judged again. Each delete is a watch event, on
+   * which the router removes the endpoint at once ({@code
+   * OpenAIDisaggServer._update_router_by_watch_events} in {@code
+   * tensorrt_llm/serve/openai_disagg_server.py}: {@code remove_server} on DELETE). The lease is
+   * left alone on purpose: anyone can attach a key to any lease id, revoking it could remove a
+   * worker of ours.
+   *
+   * @param timeout time allowed per transaction
+   * @return the registrations whose keys were deleted; the others changed meanwhile, are not worker
+   *     keys, or etcd did not answer in time (each left for the next attempt)
+   */
+  public static List<Registration> deleteIfUnchanged(
+      Client client, Collection<Registration> registrations, Duration timeout) {
+    List<Registration> deleted = new ArrayList<>();
+    for (Registration r : registrations) {
+      if (!Registrations.isWorkerKey(r.key())) {
+        continue;
+      }
+      ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
+      try {
+        boolean ok =
+            client
+                .getKVClient()
+                .txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
+                .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT))
+                .commit()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .isSucceeded();
+        if (ok) {
+          deleted.add(r);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return deleted;
+      } catch (ExecutionException | TimeoutException e) {
+        // left as it is; the next reconcile tries again
+      }
+    }
+    return deleted;
+  }
+
   /** Deleting registration keys failed or timed out; some deletes may have been applied. */
   public static final class DeregistrationException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -53,7 +53,9 @@ import java.util.Objects;
  *       disagg.discovery.default-etcd-endpoints}; none at all is a {@link SpecProblem} on {@code
  *       spec.discovery.etcd.endpoints}. Each one parsed by {@link EtcdEndpoint#parse} and written
  *       back as {@code host:port}.
- *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank.
+ *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank; {@code
+ *       removeForeignRegistrations} {@code true}, {@code foreignGraceSeconds} {@value
+ *       DiscoverySpec#DEFAULT_FOREIGN_GRACE_SECONDS} when unset.
  *   <li>the TensorRT-LLM release ({@link ResolvedRelease#resolve}): {@code spec.trtllmVersion},
  *       else the image tag, else unknown (only what every supported release accepts is rendered).
  *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL}
@@ -209,6 +211,12 @@ public record EffectiveSpec(
       spec.setDiscovery(new DiscoverySpec());
     }
     DiscoverySpec discovery = spec.getDiscovery();
+    if (discovery.getRemoveForeignRegistrations() == null) {
+      discovery.setRemoveForeignRegistrations(Boolean.TRUE);
+    }
+    if (discovery.getForeignGraceSeconds() == null) {
+      discovery.setForeignGraceSeconds(DiscoverySpec.DEFAULT_FOREIGN_GRACE_SECONDS);
+    }
     selfHealing(spec, discovery.getInactiveTimeoutSeconds());
     kvTransferCheck(spec);
     monitoring(spec, monitoring);

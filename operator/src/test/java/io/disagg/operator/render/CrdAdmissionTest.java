@@ -108,7 +108,16 @@ class CrdAdmissionTest {
                 "terminationGracePeriodSeconds", 300L));
     assertThat(spec.get("discovery"))
         .as("defaults inside an object given empty")
-        .isEqualTo(Map.of("heartbeatIntervalSeconds", 5L, "inactiveTimeoutSeconds", 10L));
+        .isEqualTo(
+            Map.of(
+                "heartbeatIntervalSeconds",
+                5L,
+                "inactiveTimeoutSeconds",
+                10L,
+                "removeForeignRegistrations",
+                true,
+                "foreignGraceSeconds",
+                2L));
     assertThat(spec).doesNotContainKey("fabric").as("no default for an absent object");
   }
 
