@@ -439,9 +439,12 @@ public final class SecurityContexts {
 
   /** The volume's source type, as the API names it (e.g. {@code hostPath}, {@code emptyDir}). */
   static String volumeType(Volume v) {
-    Map<String, Object> m = toMap(v);
-    m.remove("name");
-    return m.isEmpty() ? "unknown" : m.keySet().iterator().next();
+    Map<String, Object> m = MAPPER.convertValue(v, new TypeReference<Map<String, Object>>() {});
+    return m.entrySet().stream()
+        .filter(e -> e.getValue() != null && !"name".equals(e.getKey()))
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElse("unknown");
   }
 
   private static <T> List<T> orEmpty(List<T> l) {
