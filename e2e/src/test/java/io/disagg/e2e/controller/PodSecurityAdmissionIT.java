@@ -123,7 +123,8 @@ class PodSecurityAdmissionIT {
     try (Testbed bed = Testbed.start(ns)) {
       DisaggCluster cr = bed.sample("minimal.yaml");
       ns.client().resource(cr).create();
-      DisaggClusters.awaitReady(ns, cr.getMetadata().getName());
+      DisaggCluster ready = DisaggClusters.awaitReady(ns, cr.getMetadata().getName());
+      assertThat(ready.getStatus().getPodSecurityLevel()).isEqualTo("restricted");
       List<Pod> pods = ns.client().pods().inNamespace(ns.name()).list().getItems();
       assertThat(pods).hasSizeGreaterThanOrEqualTo(4); // 2 context, 1 generation, 1 router
       for (Pod p : pods) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.PodSecuritySpec;
+import io.disagg.operator.core.Pool;
+import io.disagg.operator.spec.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -307,6 +309,34 @@ public final class SecurityContexts {
             out.put(k, v);
           }
         });
+    return out;
+  }
+
+  /**
+   * The highest level every pod rendered for {@code spec} meets: the worker pods of both pools
+   * (with their sidecars, init containers and volumes), the router pods and, when the operator
+   * downloads the model, the download Job's pods.
+   */
+  public static Level level(EffectiveSpec spec) {
+    DisaggCluster cr = spec.cluster();
+    RevisionNames names = RevisionNames.legacy(spec, "-");
+    List<PodSpec> pods = new ArrayList<>();
+    for (Pool pool : Pool.values()) {
+      if (cr.getSpec().pool(pool) != null) {
+        pods.add(WorkerStatefulSets.podTemplate(cr, names, pool, "").getSpec());
+      }
+    }
+    pods.add(RouterDeployments.desired(cr, names, 1, "").getSpec().getTemplate().getSpec());
+    if (ModelCaches.downloads(cr)) {
+      pods.add(ModelCaches.job(cr).getSpec().getTemplate().getSpec());
+    }
+    Level out = Level.RESTRICTED;
+    for (PodSpec p : pods) {
+      Level l = level(p);
+      if (l.ordinal() < out.ordinal()) {
+        out = l;
+      }
+    }
     return out;
   }
 

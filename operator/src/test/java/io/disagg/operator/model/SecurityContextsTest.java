@@ -213,6 +213,25 @@ class SecurityContextsTest {
   }
 
   @Test
+  void theClustersLevelIsItsLowestPods() {
+    assertThat(level(cached(ModelFixtures.cluster()))).isEqualTo(Level.RESTRICTED);
+    assertThat(level(ModelFixtures.efaCluster())).isEqualTo(Level.PRIVILEGED);
+    DisaggCluster oneSidecar = ModelFixtures.cluster();
+    oneSidecar.getSpec().getGeneration().setPodTemplate(new PodTemplateOverrides());
+    oneSidecar
+        .getSpec()
+        .getGeneration()
+        .getPodTemplate()
+        .getSidecars()
+        .add(new ContainerBuilder().withName("log").withImage("busybox").build());
+    assertThat(level(oneSidecar)).isEqualTo(Level.BASELINE);
+  }
+
+  private static Level level(DisaggCluster cr) {
+    return SecurityContexts.level(EffectiveSpec.of(cr, List.of("etcd:2379")).spec());
+  }
+
+  @Test
   void levelFollowsThePodSecurityAdmissionChecks() {
     PodSpec restricted = worker(ModelFixtures.cluster(), Pool.CONTEXT);
     assertThat(SecurityContexts.level(restricted)).isEqualTo(Level.RESTRICTED);
