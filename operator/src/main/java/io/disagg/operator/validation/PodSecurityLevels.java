@@ -38,6 +38,18 @@ public final class PodSecurityLevels {
                   + " run as root and meet the Pod Security Standard baseline, not restricted"
                   + " (docs/pod-security.md)"));
     }
+    if (SecurityContexts.runAsUser(cr) != 0) {
+      if (cr.getSpec().getRouter() != null && cr.getSpec().getRouter().getPort() < 1024) {
+        out.add(lowPort("spec.router.port", cr.getSpec().getRouter().getPort()));
+      }
+      for (Pool pool : Pool.values()) {
+        if (!SecurityContexts.efa(cr)
+            && cr.getSpec().pool(pool) != null
+            && cr.getSpec().pool(pool).getPort() < 1024) {
+          out.add(lowPort("spec." + pool.id() + ".port", cr.getSpec().pool(pool).getPort()));
+        }
+      }
+    }
     Level promised = SecurityContexts.workerLevel(cr);
     for (Pool pool : Pool.values()) {
       if (cr.getSpec().pool(pool) == null) {
@@ -73,5 +85,16 @@ public final class PodSecurityLevels {
                   + String.join("; ", why)));
     }
     return out;
+  }
+
+  private static SpecProblem lowPort(String field, int port) {
+    return SpecProblem.warning(
+        field,
+        "("
+            + port
+            + ") is below 1024 while the container runs as a non-root UID (spec.podSecurity.runAsUser):"
+            + " binding it needs a runtime that lets unprivileged processes bind low ports"
+            + " (net.ipv4.ip_unprivileged_port_start), else the server cannot start; use a port"
+            + " of 1024 or more and map the Service port instead");
   }
 }

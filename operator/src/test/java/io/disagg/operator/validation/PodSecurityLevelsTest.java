@@ -46,6 +46,20 @@ class PodSecurityLevelsTest {
   }
 
   @Test
+  void aPortBelow1024ForANonRootProcessIsAWarning() {
+    DisaggCluster cr = Fixtures.minimal("ml", "qwen");
+    cr.getSpec().getRouter().setPort(80);
+    assertThat(SpecValidatorTest.validate(cr))
+        .extracting(SpecProblem::field)
+        .containsExactly("spec.router.port");
+    cr.getSpec().setPodSecurity(new PodSecuritySpec());
+    cr.getSpec().getPodSecurity().setRunAsUser(0L);
+    assertThat(SpecValidatorTest.validate(cr))
+        .extracting(SpecProblem::field)
+        .containsExactly("spec.podSecurity.runAsUser");
+  }
+
+  @Test
   void aPodTemplateThatLowersAPoolIsAWarningNamingTheChecks() {
     DisaggCluster cr = Fixtures.minimal("ml", "qwen");
     PodTemplateOverrides o = new PodTemplateOverrides();
