@@ -70,9 +70,8 @@ class PodSecurityAdmissionIT {
     plain.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC); // + preflight
     withCache(plain);
     Map<String, PodSpec> pods = pods(plain);
-    assertThat(pods.keySet())
-        .containsExactly("context", "generation", "router", "download")
-        .as("the worker pods carry both init containers");
+    assertThat(pods.keySet()).containsExactly("context", "generation", "router", "download");
+    // the worker pods carry both init containers (fabric-preflight, model-cache-wait)
     assertThat(pods.get("context").getInitContainers()).hasSize(2);
     for (var e : pods.entrySet()) {
       assertAdmitted(ns, e.getKey(), e.getValue());
