@@ -46,6 +46,7 @@ import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.RevisionNames;
+import io.disagg.operator.model.SecurityContexts;
 import io.disagg.operator.plan.Plan;
 import io.disagg.operator.release.Feature;
 import io.disagg.operator.rollout.PairingRevision;
@@ -487,6 +488,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 waiting),
             now);
     status.setTrtllm(StatusCalculator.trtllm(effective.spec().release()));
+    status.setPodSecurityLevel(
+        valid
+            ? SecurityContexts.level(effective.spec()).label()
+            : cr.getStatus() == null ? null : cr.getStatus().getPodSecurityLevel());
     status.setMonitoring(
         valid && wanted != null
             ? monitoringStatus(effective.spec(), context)

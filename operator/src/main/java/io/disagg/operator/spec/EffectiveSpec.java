@@ -14,6 +14,7 @@ import io.disagg.operator.api.v1alpha1.ModelDownloadSpec;
 import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.api.v1alpha1.NetworkPolicySpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PodSecuritySpec;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
@@ -69,6 +70,7 @@ import java.util.Objects;
  *   <li>{@code spec.monitoring}: every field set ({@link #monitoring}).
  *   <li>{@code spec.modelCache}: every field set ({@link #modelCache}).
  *   <li>{@code spec.networkPolicy}: every field set but {@code egress} ({@link #networkPolicy}).
+ *   <li>{@code spec.podSecurity}: every field set ({@link #podSecurity}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
@@ -222,6 +224,7 @@ public record EffectiveSpec(
     monitoring(spec, monitoring);
     modelCache(spec);
     networkPolicy(spec, networkPolicy, problems);
+    podSecurity(spec);
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -290,6 +293,23 @@ public record EffectiveSpec(
         options.putIfAbsent("revision", d.getRevision());
         ps.setLlmApiOptions(options);
       }
+    }
+  }
+
+  /**
+   * {@code spec.podSecurity} with every field set: {@code runAsUser} {@value
+   * PodSecuritySpec#DEFAULT_RUN_AS_USER}, {@code readOnlyRootFilesystem} true.
+   */
+  private static void podSecurity(DisaggClusterSpec spec) {
+    if (spec.getPodSecurity() == null) {
+      spec.setPodSecurity(new PodSecuritySpec());
+    }
+    PodSecuritySpec p = spec.getPodSecurity();
+    if (p.getRunAsUser() == null) {
+      p.setRunAsUser(PodSecuritySpec.DEFAULT_RUN_AS_USER);
+    }
+    if (p.getReadOnlyRootFilesystem() == null) {
+      p.setReadOnlyRootFilesystem(Boolean.TRUE);
     }
   }
 

@@ -245,7 +245,9 @@ class SpecValidatorTest {
           .extracting(SpecProblem::field)
           .containsExactly(
               "spec.generation.podTemplate.sidecars[0].resources.limits[memory]",
-              "spec.generation.podTemplate.volumes[0].emptyDir.sizeLimit");
+              "spec.generation.podTemplate.volumes[0].emptyDir.sizeLimit",
+              // the sidecar has no security context: a warning (PodSecurityLevelsTest)
+              "spec.generation.podTemplate");
     }
   }
 

@@ -108,6 +108,18 @@ public class DisaggClusterSpec {
       "A PersistentVolumeClaim holding the model's weights, filled by a one-shot download Job before workers start and mounted read-only in every worker as HF_HOME (docs/model-cache.md). Unset: each worker resolves the model itself.")
   private ModelCacheSpec modelCache;
 
+  @JsonPropertyDescription(
+      "Security defaults of the operator's pods (docs/pod-security.md): without EFA every pod meets the Pod Security Standard restricted (runAsNonRoot with runAsUser, seccomp RuntimeDefault, no privilege escalation, all capabilities dropped, read-only root filesystem); EFA worker pods meet privileged only. Unset: runAsUser 1000, readOnlyRootFilesystem true.")
+  private PodSecuritySpec podSecurity;
+
+  public PodSecuritySpec getPodSecurity() {
+    return podSecurity;
+  }
+
+  public void setPodSecurity(PodSecuritySpec podSecurity) {
+    this.podSecurity = podSecurity;
+  }
+
   public ModelCacheSpec getModelCache() {
     return modelCache;
   }
