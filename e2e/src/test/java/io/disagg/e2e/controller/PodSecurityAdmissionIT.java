@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.disagg.e2e.testing.Testbed;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.api.v1alpha1.KvCacheTransferBackend;
 import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.PodSecuritySpec;
@@ -67,7 +68,9 @@ class PodSecurityAdmissionIT {
   void restrictedAdmitsEveryPodOfTheDefaultsAndRefusesEfaWorkersAndRoot(TestNamespace ns) {
     enforce(ns, Level.RESTRICTED);
     DisaggCluster plain = sample("minimal.yaml", ns);
-    plain.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC); // + preflight
+    // NIXL over LIBFABRIC: the worker pods get the fabric-preflight init container too
+    plain.getSpec().getKvCacheTransfer().setBackend(KvCacheTransferBackend.NIXL);
+    plain.getSpec().getKvCacheTransfer().setNixlBackend(NixlBackend.LIBFABRIC);
     withCache(plain);
     Map<String, PodSpec> pods = pods(plain);
     assertThat(pods.keySet()).containsExactly("context", "generation", "router", "download");
