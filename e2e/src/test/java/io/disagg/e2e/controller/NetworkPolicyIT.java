@@ -15,7 +15,6 @@ import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.LocalCluster;
-import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -139,22 +138,9 @@ class NetworkPolicyIT {
           .isNotEmpty();
 
       // An unchanged cluster writes nothing.
-      OperatorRunner op = bed.operator();
-      await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
-      op.requests().reset();
-      int before = op.reconciles();
-      for (int i = 0; i < 2; i++) {
-        final int n = i;
-        ns.client()
-            .pods()
-            .inNamespace(ns.name())
-            .withName(NAME + "-context-0")
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
-        await().atMost(TIMEOUT).until(() -> op.reconciles() > before + n);
-      }
-      assertThat(op.requests().writes()).as("writes during unchanged reconciles").isEmpty();
+      assertThat(bed.writesDuringUnchangedReconciles(NAME + "-context-0", 2, TIMEOUT))
+          .as("writes during unchanged reconciles")
+          .isEmpty();
 
       // Off: both deleted, the cluster still Ready.
       ns.client()

@@ -6,6 +6,7 @@ import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -148,18 +149,14 @@ public final class Deregistration {
       ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
       try {
         boolean ok =
-            client
-                .getKVClient()
-                .txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
-                .Then(
-                    Op.put(
-                        key,
-                        ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
-                        PutOption.builder().withLeaseId(r.lease()).build()))
-                .commit()
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .isSucceeded();
+            ifUnchanged(
+                client,
+                r,
+                Op.put(
+                    key,
+                    ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
+                    PutOption.builder().withLeaseId(r.lease()).build()),
+                timeout);
         done += ok ? 1 : 0;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -195,15 +192,7 @@ public final class Deregistration {
       }
       ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
       try {
-        boolean ok =
-            client
-                .getKVClient()
-                .txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
-                .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT))
-                .commit()
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .isSucceeded();
+        boolean ok = ifUnchanged(client, r, Op.delete(key, DeleteOption.DEFAULT), timeout);
         if (ok) {
           deleted.add(r);
         }
@@ -215,6 +204,25 @@ public final class Deregistration {
       }
     }
     return deleted;
+  }
+
+  /**
+   * Runs {@code op} in an etcd transaction that applies it only while {@code r}'s key is still at
+   * the observed {@code modRevision}.
+   *
+   * @return whether the key was unchanged, so {@code op} was applied
+   */
+  private static boolean ifUnchanged(Client client, Registration r, Op op, Duration timeout)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
+    return client
+        .getKVClient()
+        .txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
+        .Then(op)
+        .commit()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .isSucceeded();
   }
 
   /** Deleting registration keys failed or timed out; some deletes may have been applied. */
