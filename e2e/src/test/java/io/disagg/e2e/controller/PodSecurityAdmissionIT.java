@@ -20,6 +20,7 @@ import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
@@ -180,7 +181,7 @@ class PodSecurityAdmissionIT {
    * {@code download}.
    */
   private static Map<String, PodSpec> pods(DisaggCluster cr) {
-    EffectiveSpec effective = EffectiveSpec.of(cr, List.of("etcd:2379")).spec();
+    EffectiveSpec effective = EffectiveSpecs.of(cr, List.of("etcd:2379")).spec();
     DisaggCluster e = effective.cluster();
     RevisionNames names = RevisionNames.legacy(effective, "0123456789");
     Map<String, PodSpec> out = new LinkedHashMap<>();

@@ -469,7 +469,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             : desired;
     RevisionNames shownNames = names.get(shown);
     List<Pod> shownPods = observed.pods().getOrDefault(shown, List.of());
-    DiscoverySnapshot shownSnapshot = without(seen.snapshot(shownNames.clusterName()), removed);
+    DiscoverySnapshot shownSnapshot = removed.visible(seen.snapshot(shownNames.clusterName()));
     DisaggClusterStatus status =
         StatusCalculator.compute(
             spec,
@@ -963,22 +963,6 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     reannouncements.record(id, routers, announced);
   }
 
-  /** {@code snapshot} without the registrations the foreign-registration step deleted now. */
-  private static DiscoverySnapshot without(
-      DiscoverySnapshot snapshot, ForeignRegistrationStep.Result removed) {
-    if (snapshot == null || removed.removedKeys().isEmpty()) {
-      return snapshot;
-    }
-    return new DiscoverySnapshot(
-        snapshot.registrations().stream()
-            .filter(r -> !removed.removedKeys().contains(r.key()))
-            .toList(),
-        snapshot.reachable(),
-        snapshot.lastError(),
-        snapshot.revision(),
-        snapshot.observedAt());
-  }
-
   /**
    * The first other DisaggCluster in the operator's cache ({@code namespace/name}) that uses one of
    * {@code clusterNames} on the same etcd: its effective {@code spec.discovery.clusterName}, or a
@@ -990,40 +974,22 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       EffectiveSpec spec,
       List<String> clusterNames,
       Context<DisaggCluster> context) {
-    List<ForeignRegistrationStep.Claim> claims = new ArrayList<>();
-    context
-        .getPrimaryCache()
-        .list()
-        .filter(
-            o ->
-                !(o.getMetadata().getNamespace().equals(cr.getMetadata().getNamespace())
-                    && o.getMetadata().getName().equals(cr.getMetadata().getName())))
-        .forEach(
-            o -> {
-              DisaggCluster eff =
-                  EffectiveSpec.of(o, settings.defaultEtcdEndpoints(), monitoringDefaults)
-                      .spec()
-                      .cluster();
-              Set<String> names = new HashSet<>();
-              names.add(eff.getSpec().getDiscovery().getClusterName());
-              if (o.getStatus() != null) {
-                Optional.ofNullable(o.getStatus().getClusterName()).ifPresent(names::add);
-                Optional.ofNullable(o.getStatus().getRevisions())
-                    .ifPresent(
-                        rs ->
-                            rs.stream()
-                                .map(RevisionStatus::getClusterName)
-                                .filter(Objects::nonNull)
-                                .forEach(names::add));
-              }
-              List<String> endpoints = eff.getSpec().getDiscovery().getEtcd().getEndpoints();
-              claims.add(
-                  new ForeignRegistrationStep.Claim(
-                      o.getMetadata().getNamespace(),
-                      o.getMetadata().getName(),
-                      names,
-                      endpoints == null ? Set.of() : Set.copyOf(endpoints)));
-            });
+    List<ForeignRegistrationStep.Claim> claims =
+        context
+            .getPrimaryCache()
+            .list()
+            .map(
+                o ->
+                    ForeignRegistrationStep.Claim.of(
+                        o,
+                        EffectiveSpec.of(
+                                o,
+                                settings.defaultEtcdEndpoints(),
+                                monitoringDefaults,
+                                networkPolicyDefaults)
+                            .spec()
+                            .cluster()))
+            .toList();
     List<String> mine = spec.cluster().getSpec().getDiscovery().getEtcd().getEndpoints();
     return ForeignRegistrationStep.sharing(
         cr.getMetadata().getNamespace(),

@@ -5,6 +5,7 @@ import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DiscoverySpec;
 import io.disagg.operator.api.v1alpha1.DiscoveryStatus;
 import io.disagg.operator.api.v1alpha1.RemovedRegistration;
+import io.disagg.operator.api.v1alpha1.RevisionStatus;
 import io.disagg.operator.discovery.DiscoverySnapshot;
 import io.disagg.operator.discovery.ForeignRegistrations;
 import io.disagg.operator.discovery.Registration;
@@ -103,7 +104,34 @@ final class ForeignRegistrationStep {
   }
 
   /** Another DisaggCluster's claim on {@code cluster_name}s in an etcd. */
-  record Claim(String namespace, String name, Set<String> clusterNames, Set<String> endpoints) {}
+  record Claim(String namespace, String name, Set<String> clusterNames, Set<String> endpoints) {
+
+    /**
+     * The claim of DisaggCluster {@code o}: its effective {@code spec.discovery.clusterName} and
+     * etcd endpoints (from {@code effective}, {@code o} with the defaults applied), and every
+     * {@code cluster_name} its status names (the shown one and every revision's).
+     */
+    static Claim of(DisaggCluster o, DisaggCluster effective) {
+      Set<String> names = new HashSet<>();
+      names.add(effective.getSpec().getDiscovery().getClusterName());
+      if (o.getStatus() != null) {
+        Optional.ofNullable(o.getStatus().getClusterName()).ifPresent(names::add);
+        Optional.ofNullable(o.getStatus().getRevisions())
+            .ifPresent(
+                rs ->
+                    rs.stream()
+                        .map(RevisionStatus::getClusterName)
+                        .filter(Objects::nonNull)
+                        .forEach(names::add));
+      }
+      List<String> endpoints = effective.getSpec().getDiscovery().getEtcd().getEndpoints();
+      return new Claim(
+          o.getMetadata().getNamespace(),
+          o.getMetadata().getName(),
+          names,
+          endpoints == null ? Set.of() : Set.copyOf(endpoints));
+    }
+  }
 
   /**
    * What the step did.
@@ -126,6 +154,19 @@ final class ForeignRegistrationStep {
      * absent but something was removed before) and, with a shared {@code cluster_name}, replaces a
      * True {@code DiscoveryAvailable} with reason {@code ClusterNameShared}.
      */
+    /** {@code snapshot} without the registrations deleted now (null stays null). */
+    DiscoverySnapshot visible(DiscoverySnapshot snapshot) {
+      if (snapshot == null || removedKeys.isEmpty()) {
+        return snapshot;
+      }
+      return new DiscoverySnapshot(
+          snapshot.registrations().stream().filter(r -> !removedKeys.contains(r.key())).toList(),
+          snapshot.reachable(),
+          snapshot.lastError(),
+          snapshot.revision(),
+          snapshot.observedAt());
+    }
+
     void applyTo(DisaggClusterStatus status, Long generation, Instant now) {
       if (removedForeign != null) {
         DiscoveryStatus d = status.getDiscovery();

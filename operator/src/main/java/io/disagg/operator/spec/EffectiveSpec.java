@@ -120,28 +120,6 @@ public record EffectiveSpec(
    *
    * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
    *     names none
-   */
-  public static Result of(DisaggCluster cr, List<String> defaultEtcdEndpoints) {
-    return of(cr, defaultEtcdEndpoints, MonitoringDefaults.OFF);
-  }
-
-  /**
-   * Builds the effective spec of {@code cr}.
-   *
-   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
-   *     names none
-   * @param monitoring the operator's defaults of {@code spec.monitoring}
-   */
-  public static Result of(
-      DisaggCluster cr, List<String> defaultEtcdEndpoints, MonitoringDefaults monitoring) {
-    return of(cr, defaultEtcdEndpoints, monitoring, NetworkPolicyDefaults.DEFAULT);
-  }
-
-  /**
-   * Builds the effective spec of {@code cr}.
-   *
-   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
-   *     names none
    * @param monitoring the operator's defaults of {@code spec.monitoring}
    * @param networkPolicy the operator's NetworkPolicy settings
    */

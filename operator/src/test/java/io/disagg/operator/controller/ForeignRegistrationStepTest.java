@@ -9,10 +9,10 @@ import io.disagg.operator.api.v1alpha1.DiscoveryStatus;
 import io.disagg.operator.discovery.DiscoverySnapshot;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.discovery.Registrations;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.Reason;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -68,7 +68,7 @@ class ForeignRegistrationStepTest {
   }
 
   private static DiscoverySpec discovery(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of(Fixtures.ETCD_ENDPOINT))
+    return EffectiveSpecs.of(cr, List.of(Fixtures.ETCD_ENDPOINT))
         .spec()
         .cluster()
         .getSpec()

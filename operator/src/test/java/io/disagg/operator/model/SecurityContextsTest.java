@@ -8,7 +8,7 @@ import io.disagg.operator.api.v1alpha1.PodTemplateOverrides;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.SecurityContexts.Level;
 import io.disagg.operator.scaling.Replicas;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class SecurityContextsTest {
 
   private static DisaggCluster effective(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of("etcd:2379")).spec().cluster();
+    return EffectiveSpecs.of(cr, List.of("etcd:2379")).spec().cluster();
   }
 
   private static PodSpec worker(DisaggCluster cr, Pool pool) {
@@ -228,7 +228,7 @@ class SecurityContextsTest {
   }
 
   private static Level level(DisaggCluster cr) {
-    return SecurityContexts.level(EffectiveSpec.of(cr, List.of("etcd:2379")).spec());
+    return SecurityContexts.level(EffectiveSpecs.of(cr, List.of("etcd:2379")).spec());
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.disagg.operator.plan.Plan;
 import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.LocalCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -76,7 +77,7 @@ class OfflineRenderTest {
       // The plan the reconciler makes at creation, from the resource as the API server stores it.
       DisaggCluster stored = SERIALIZATION.unmarshal(yaml, DisaggCluster.class);
       stored.getMetadata().setNamespace("default");
-      EffectiveSpec spec = EffectiveSpec.of(stored, ENDPOINTS).spec();
+      EffectiveSpec spec = EffectiveSpecs.of(stored, ENDPOINTS).spec();
       Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
         replicas.put(pool, Replicas.desired(spec.cluster(), pool));
