@@ -73,18 +73,32 @@ class FabricPreflightIT {
                         "on node " + failing.getSpec().getNodeName(),
                         "0 of 32 EFA devices visible");
               });
-      for (Pod p : workers(ns, name)) {
-        ContainerStatus init = p.getStatus().getInitContainerStatuses().get(0);
-        assertThat(init.getName()).isEqualTo("fabric-preflight");
-        var t =
-            init.getState().getTerminated() != null
-                ? init.getState().getTerminated()
-                : init.getLastState().getTerminated();
-        assertThat(t.getExitCode()).isEqualTo(1);
-        assertThat(t.getMessage())
-            .startsWith("EfaDevicesMissing: node " + p.getSpec().getNodeName() + ": 0 of 32");
-        assertThat(p.getStatus().getPhase()).isEqualTo("Pending");
-      }
+      // every worker's pre-flight has failed once (each pod runs its own, so the others may end
+      // a moment after the one the condition names)
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                for (Pod p : workers(ns, name)) {
+                  assertThat(p.getStatus().getInitContainerStatuses()).isNotEmpty();
+                  ContainerStatus init = p.getStatus().getInitContainerStatuses().get(0);
+                  assertThat(init.getName()).isEqualTo("fabric-preflight");
+                  var t =
+                      init.getState().getTerminated() != null
+                          ? init.getState().getTerminated()
+                          : init.getLastState() == null
+                              ? null
+                              : init.getLastState().getTerminated();
+                  assertThat(t)
+                      .as("pre-flight of " + p.getMetadata().getName() + " ended")
+                      .isNotNull();
+                  assertThat(t.getExitCode()).isEqualTo(1);
+                  assertThat(t.getMessage())
+                      .startsWith(
+                          "EfaDevicesMissing: node " + p.getSpec().getNodeName() + ": 0 of 32");
+                  assertThat(p.getStatus().getPhase()).isEqualTo("Pending");
+                }
+              });
       assertThat(bed.kubelet().allWorkers()).as("no worker process started").isEmpty();
       assertThat(ns.client().v1().events().inNamespace(ns.name()).list().getItems())
           .filteredOn(e -> "Warning".equals(e.getType()))

@@ -86,6 +86,8 @@ class ModelCacheIT {
                     .hasSize(3) // minimal.yaml: 2 context, 1 generation
                     .allSatisfy(
                         p -> {
+                          // statuses appear only once kwok gave the pod its IP
+                          assertThat(p.getStatus().getInitContainerStatuses()).isNotEmpty();
                           ContainerStatus wait = p.getStatus().getInitContainerStatuses().get(0);
                           assertThat(wait.getName()).isEqualTo("model-cache-wait");
                           assertThat(wait.getState().getRunning()).isNotNull();
