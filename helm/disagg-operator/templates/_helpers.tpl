@@ -95,3 +95,13 @@ app.kubernetes.io/component: etcd
 {{- "JOSDK_ALL_NAMESPACES" }}
 {{- end }}
 {{- end }}
+
+{{/*
+DISAGG_NETWORK_POLICY_OPERATOR_PEERS: the operator's pods as a JSON array of NetworkPolicyPeer
+(their namespace by its kubernetes.io/metadata.name label, their selector labels).
+*/}}
+{{- define "disagg-operator.operatorPeers" -}}
+{{- $pods := dict "matchLabels" (include "disagg-operator.selectorLabels" . | fromYaml) }}
+{{- $ns := dict "matchLabels" (dict "kubernetes.io/metadata.name" .Release.Namespace) }}
+{{- list (dict "namespaceSelector" $ns "podSelector" $pods) | toJson }}
+{{- end }}

@@ -51,6 +51,11 @@ Role per watched namespace.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["podmonitors"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# NetworkPolicies <name>-workers and <name>-router (spec.networkPolicy), server-side applied; deleted
+# when a DisaggCluster turns them off.
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # spec.modelCache: the claim the operator creates (server-side applied; never deleted: it holds the
 # downloaded weights and outlives the DisaggCluster unless deleteClaimWithCluster gives it an owner
 # reference), and the download Job of each model identity (never updated nor deleted by the

@@ -690,6 +690,13 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
     String name = pod.getMetadata().getName();
     Container c = pod.getSpec().getContainers().get(0);
+    try {
+      RunAsNonRoot.verify(pod, c);
+    } catch (IllegalStateException e) {
+      downloads.remove(uid); // CreateContainerConfigError: not created, tried again
+      event("WAITING " + name + ": " + e.getMessage());
+      return;
+    }
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     event("DOWNLOAD STARTED " + name);
     try {
@@ -992,6 +999,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private void runPreflight(Pod p) {
       Preflight.Result r;
       try {
+        RunAsNonRoot.verify(p, preflight);
         r =
             Preflight.run(
                 p, preflight, nodeFabric.apply(p.getSpec().getNodeName()), this::configMapData);
@@ -1253,6 +1261,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
 
     private Proc newProcess(Pod p) throws IOException {
+      RunAsNonRoot.verify(p, container); // CreateContainerConfigError: not created, tried again
       String ip = p.getStatus().getPodIP();
       int port = httpPort(container);
       if (role != null) {

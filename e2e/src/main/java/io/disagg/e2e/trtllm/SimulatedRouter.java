@@ -568,7 +568,17 @@ public final class SimulatedRouter implements AutoCloseable {
     submitMembership(() -> addServer(info.role(), info.endpoint()));
   }
 
-  /** Called with the lock held. */
+  /**
+   * A deleted key, called with the lock held: its endpoint leaves the routing list at once, with no
+   * check of who deleted it or why, as upstream: {@code
+   * OpenAIDisaggServer._update_router_by_watch_events} ({@code
+   * tensorrt_llm/serve/openai_disagg_server.py}) calls {@code remove_server} for every DELETE that
+   * {@code DisaggClusterManager._parse_worker_info} ({@code disagg_auto_scaling.py}) resolves, the
+   * newer {@code _on_worker_event} ({@code disagg_coordinator.py}) likewise; a key it never parsed
+   * is unknown there and skipped (logged). So deleting a foreign registration stops routing to it
+   * immediately, and the operator never deletes a key whose host is one of its pods' (removal is by
+   * endpoint).
+   */
   private void applyDelete(String key) {
     WorkerInfo info = workersByKey.remove(key);
     if (info == null) {

@@ -38,7 +38,9 @@ final class Children implements AutoCloseable {
         "Service/" + c + "-router",
         "PodDisruptionBudget/" + c + "-context",
         "PodDisruptionBudget/" + c + "-generation",
-        "Deployment/" + c + "-router");
+        "Deployment/" + c + "-router",
+        "NetworkPolicy/" + c + "-workers",
+        "NetworkPolicy/" + c + "-router");
   }
 
   /** The workloads of DisaggCluster {@code c}, whose readiness the SSA side is measured by. */
@@ -60,6 +62,8 @@ final class Children implements AutoCloseable {
     informers.add(client.apps().deployments().inNamespace(namespace).inform(handler(), 0));
     informers.add(
         client.policy().v1().podDisruptionBudget().inNamespace(namespace).inform(handler(), 0));
+    informers.add(
+        client.network().v1().networkPolicies().inNamespace(namespace).inform(handler(), 0));
     if (disaggClusters) {
       informers.add(
           client.resources(DisaggCluster.class).inNamespace(namespace).inform(handler(), 0));

@@ -659,6 +659,7 @@ final class ControlPlaneBench {
     all.addAll(admin.apps().deployments().inNamespace(from).list().getItems());
     all.addAll(admin.apps().statefulSets().inNamespace(from).list().getItems());
     all.addAll(admin.policy().v1().podDisruptionBudget().inNamespace(from).list().getItems());
+    all.addAll(admin.network().v1().networkPolicies().inNamespace(from).list().getItems());
     ObjectMapper yaml =
         new ObjectMapper(
                 new YAMLFactory()

@@ -14,7 +14,6 @@ import io.disagg.operator.status.Conditions;
 import io.disagg.operator.testing.ClusterTest;
 import io.disagg.operator.testing.DisaggClusters;
 import io.disagg.operator.testing.LocalCluster;
-import io.disagg.operator.testing.OperatorRunner;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Event;
@@ -139,23 +138,9 @@ class PodMonitorIT {
           .isNotEmpty();
 
       // An unchanged cluster writes nothing (PodMonitors included).
-      OperatorRunner op = bed.operator();
-      await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
-      op.requests().reset();
-      int before = op.reconciles();
-      for (int i = 0; i < 2; i++) {
-        final int n = i;
-        // Pod events wake the reconciler without changing anything it owns.
-        ns.client()
-            .pods()
-            .inNamespace(ns.name())
-            .withName(NAME + "-context-0")
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
-        await().atMost(TIMEOUT).until(() -> op.reconciles() > before + n);
-      }
-      assertThat(op.requests().writes()).as("writes during unchanged reconciles").isEmpty();
+      assertThat(bed.writesDuringUnchangedReconciles(NAME + "-context-0", 2, TIMEOUT))
+          .as("writes during unchanged reconciles")
+          .isEmpty();
 
       // (c) Off: both deleted, the status note gone.
       ns.client()

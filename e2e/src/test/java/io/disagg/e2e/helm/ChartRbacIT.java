@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
  * and RoleBindings {@code helm template} renders for a watched namespace and with leader election
  * on, as the chart deploys it, through a DisaggCluster's whole life: created and Ready with
  * PodMonitors (the Prometheus Operator's PodMonitor CRD installed), a worker that serves nobody
- * restarted, scaled up, scaled down through a drain, PodMonitors turned off, deleted.
+ * restarted, scaled up, scaled down through a drain, PodMonitors and NetworkPolicies turned off,
+ * deleted.
  *
  * <ul>
  *   <li>Enough: no request of the operator is refused (403), and every step completes.
@@ -258,8 +259,8 @@ class ChartRbacIT {
    * PodMonitors applied, a worker that lost its etcd lease restarted, a not ready worker's log
    * read, a config change (rolls the context pool), scale generation 1 → 2, drain 2 → 1, an image
    * change (a new pairing revision; the first is retired and deleted), PodMonitors off → deleted,
-   * delete → children gone. Fails at once (instead of at the step's timeout) when a request of the
-   * operator was refused.
+   * NetworkPolicies off → deleted, delete → children gone. Fails at once (instead of at the step's
+   * timeout) when a request of the operator was refused.
    */
   private static void lifecycle(TestNamespace ns, Testbed bed) {
     OperatorRunner op = bed.operator();
@@ -326,6 +327,10 @@ class ChartRbacIT {
     // PodMonitors turned off: deleted.
     DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"monitoring\":{\"podMonitors\":false}}}");
     until(op, () -> podMonitors(ns) == 0);
+    // NetworkPolicies (on by default) turned off: deleted.
+    until(op, () -> networkPolicies(ns) == 2);
+    DisaggClusters.mergePatch(ns, NAME, "{\"spec\":{\"networkPolicy\":{\"enabled\":false}}}");
+    until(op, () -> networkPolicies(ns) == 0);
     DisaggClusters.delete(ns, NAME);
     // Nothing left behind: children (garbage collection) and the workers' registrations in etcd.
     until(
@@ -347,6 +352,17 @@ class ChartRbacIT {
                     .getItems()
                     .isEmpty()
                 && bed.etcd().workerRegistrations(ns.name() + "." + NAME).isEmpty());
+  }
+
+  private static int networkPolicies(TestNamespace ns) {
+    return ns.client()
+        .network()
+        .v1()
+        .networkPolicies()
+        .inNamespace(ns.name())
+        .list()
+        .getItems()
+        .size();
   }
 
   private static int podMonitors(TestNamespace ns) {

@@ -71,6 +71,8 @@ class HelmChartTest {
     m.put("/events", List.of("create"));
     // spec.monitoring's PodMonitors, deleted when turned off
     m.put("monitoring.coreos.com/podmonitors", retired);
+    // spec.networkPolicy's NetworkPolicies, deleted when turned off
+    m.put("networking.k8s.io/networkpolicies", retired);
     if (secrets) {
       m.put("/secrets", List.of("get"));
     }
@@ -84,6 +86,9 @@ class HelmChartTest {
           List.of("--set", "watchNamespaces={team-a,team-b}"),
           List.of("--set", "etcd.enabled=true"),
           List.of("--set", "etcd.enabled=true", "--set", "etcd.persistence.enabled=false"),
+          List.of("--set", "etcd.enabled=true", "--set", "watchNamespaces={team-a,team-b}"),
+          List.of("--set", "etcd.enabled=true", "--set", "networkPolicy.enabled=false"),
+          List.of("--set", "networkPolicy.monitoringPeers=null"),
           List.of("--set", "metrics.serviceMonitor.enabled=true"),
           List.of(
               "--set",
@@ -264,6 +269,85 @@ class HelmChartTest {
                 .labels())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of("release", "kube-prometheus-stack", "team", "ml"));
+  }
+
+  /**
+   * The NetworkPolicy settings reach the operator as {@code NetworkPolicyDefaults.fromConfig}
+   * parses them: the operator's own pods by namespace and selector labels, the monitoring peers as
+   * given. What the policies allow is {@code NetworkPolicyMatrixTest}'s part.
+   */
+  @Test
+  void networkPolicySettingsReachTheOperatorThroughEnv() {
+    Deployment d = Rendered.template().only("Deployment", Deployment.class);
+    Map<String, String> env = values(d.getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertThat(env).containsEntry("DISAGG_NETWORK_POLICY_ENABLED", "true");
+    var settings =
+        io.disagg.operator.spec.NetworkPolicyDefaults.fromConfig(
+            true,
+            env.get("DISAGG_NETWORK_POLICY_MONITORING_PEERS"),
+            env.get("DISAGG_NETWORK_POLICY_OPERATOR_PEERS"));
+    assertThat(settings.monitoringPeers())
+        .containsExactly(io.disagg.operator.spec.NetworkPolicyDefaults.PROMETHEUS);
+    assertThat(settings.operatorPeers()).hasSize(1);
+    var operator = settings.operatorPeers().get(0);
+    assertThat(operator.getNamespaceSelector().getMatchLabels())
+        .containsExactly(entry("kubernetes.io/metadata.name", NAMESPACE));
+    assertThat(operator.getPodSelector().getMatchLabels())
+        .isEqualTo(d.getSpec().getSelector().getMatchLabels());
+    assertThat(Rendered.template().ofKind("NetworkPolicy")).isEmpty();
+
+    Map<String, String> off =
+        values(
+            Rendered.template("--set", "networkPolicy.enabled=false")
+                .only("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0));
+    assertThat(off).containsEntry("DISAGG_NETWORK_POLICY_ENABLED", "false");
+  }
+
+  /**
+   * The bundled etcd's NetworkPolicy: only with etcd and NetworkPolicies on; selects the etcd pod;
+   * its client port's peers are restricted to the watched namespaces when there are some.
+   */
+  @Test
+  void bundledEtcdGetsANetworkPolicy() {
+    assertThat(
+            Rendered.template("--set", "etcd.enabled=true", "--set", "networkPolicy.enabled=false")
+                .ofKind("NetworkPolicy"))
+        .isEmpty();
+    Rendered all = Rendered.template("--set", "etcd.enabled=true");
+    var np =
+        all.only(
+            "NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+    StatefulSet etcd = all.only("StatefulSet", StatefulSet.class);
+    assertThat(np.getMetadata().getName()).isEqualTo(FULLNAME + "-etcd");
+    assertThat(np.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(etcd.getSpec().getSelector().getMatchLabels());
+    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    var client = np.getSpec().getIngress().get(0);
+    assertThat(client.getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(2379));
+    assertThat(client.getFrom()).hasSize(2);
+    assertThat(client.getFrom().get(0).getNamespaceSelector().getMatchLabels()).isEmpty();
+    assertThat(client.getFrom().get(0).getNamespaceSelector().getMatchExpressions()).isEmpty();
+
+    var scoped =
+        Rendered.template("--set", "etcd.enabled=true", "--set", "watchNamespaces={team-a,team-b}")
+            .only(
+                "NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+    var ns = scoped.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector();
+    assertThat(ns.getMatchExpressions())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+              assertThat(e.getOperator()).isEqualTo("In");
+              assertThat(e.getValues()).containsExactly("team-a", "team-b");
+            });
   }
 
   @Test

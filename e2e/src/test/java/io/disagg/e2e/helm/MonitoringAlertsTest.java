@@ -38,7 +38,8 @@ class MonitoringAlertsTest {
           "DisaggClusterDrainTimedOut",
           "DisaggClusterWorkersNotRegistered",
           "DisaggClusterPodsUnschedulable",
-          "DisaggOperatorReconcileErrors");
+          "DisaggOperatorReconcileErrors",
+          "DisaggClusterForeignRegistration");
 
   static final Path UNIT_TESTS =
       LocalCluster.repoRoot().resolve("e2e/src/test/resources/monitoring/alerts-test.yaml");
@@ -80,7 +81,7 @@ class MonitoringAlertsTest {
     Path file = ruleFile(dir, rule);
     GoTools.Result r = GoTools.run("promtool", dir, List.of("check", "rules", file.toString()));
     assertThat(r.exitCode()).as(r.output()).isZero();
-    assertThat(r.output()).contains("SUCCESS: 6 rules found");
+    assertThat(r.output()).contains("SUCCESS: 7 rules found");
   }
 
   @Test
@@ -175,6 +176,34 @@ class MonitoringAlertsTest {
   }
 
   @Test
+  void foreignRegistrationFiresOnUnmatchedOnlyWithAWindow() {
+    JsonNode both = alert(rule(), "DisaggClusterForeignRegistration");
+    assertThat(both.path("expr").asText())
+        .isEqualTo(
+            "increase(disagg_discovery_foreign_registrations_removed_total[30m]) > 0"
+                + " or min_over_time(disagg_discovery_unmatched_registrations[30m]) > 0");
+    JsonNode removedOnly =
+        alert(
+            rule(
+                "--set", "alerts.foreignUnmatchedFor=",
+                "--set", "alerts.foreignRemovedWindow=1h"),
+            "DisaggClusterForeignRegistration");
+    assertThat(removedOnly.path("expr").asText())
+        .isEqualTo("increase(disagg_discovery_foreign_registrations_removed_total[1h]) > 0");
+    assertThat(
+            Rendered.templateError(
+                "--set", "alerts.enabled=true", "--set", "alerts.foreignUnmatchedFor=soon"))
+        .contains("/alerts/foreignUnmatchedFor");
+  }
+
+  static JsonNode alert(ObjectNode rule, String name) {
+    return alerts(rule).stream()
+        .filter(a -> name.equals(a.path("alert").asText()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
   void severitiesLabelsAndDisabledAlertsAreConfigurable() {
     List<JsonNode> a =
         alerts(
@@ -184,7 +213,7 @@ class MonitoringAlertsTest {
                 "--set", "alerts.additionalLabels.team=llm"));
     assertThat(a.stream().map(x -> x.path("alert").asText()))
         .doesNotContain("DisaggClusterStalled")
-        .hasSize(5);
+        .hasSize(6);
     assertThat(a.get(0).path("labels").path("severity").asText()).isEqualTo("page");
     assertThat(a)
         .allSatisfy(x -> assertThat(x.path("labels").path("team").asText()).isEqualTo("llm"));

@@ -109,6 +109,8 @@ class MonitoringDashboardTest {
             "disagg_autoscaling_decisions_total",
             "disagg_pool_draining",
             "disagg_pool_drain_timeouts_total",
+            "disagg_discovery_foreign_registrations_removed_total",
+            "disagg_discovery_unmatched_registrations",
             "operator_sdk_reconciliations_started_total",
             "operator_sdk_reconciliations_failed_total",
             "operator_sdk_reconciliations_queue_size_disaggcluster");

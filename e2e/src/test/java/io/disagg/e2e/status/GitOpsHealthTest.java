@@ -13,12 +13,12 @@ import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.Reason;
 import io.disagg.operator.status.StatusCalculator;
 import io.disagg.operator.status.StatusCalculatorTest;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.util.List;
@@ -39,7 +39,7 @@ class GitOpsHealthTest {
 
   private static Verdict judge(DisaggCluster cr, StatusCalculator.Observed o) {
     DisaggClusterStatus s =
-        StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0);
+        StatusCalculator.compute(EffectiveSpecs.of(cr, List.of()).spec().cluster(), o, T0);
     cr.setStatus(s);
     return GitOpsHealth.of(cr);
   }
@@ -143,7 +143,7 @@ class GitOpsHealthTest {
     DisaggCluster cr = cr(1);
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr, List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr, List.of()).spec().cluster(),
             observed(snapshot(true), List.of(), Map.of(), List.of()),
             T0);
     s.setConditions(
@@ -168,7 +168,7 @@ class GitOpsHealthTest {
   void aSpecChangeNotYetObservedIsInProgressEvenIfTheOldOneServes() {
     DisaggCluster cr = cr(1);
     cr.setStatus(
-        StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), serving(), T0));
+        StatusCalculator.compute(EffectiveSpecs.of(cr, List.of()).spec().cluster(), serving(), T0));
     cr.getMetadata()
         .setGeneration(2L); // the user applied a change; the operator has not reconciled it
     Verdict v = GitOpsHealth.of(cr);
@@ -181,7 +181,7 @@ class GitOpsHealthTest {
   void deletionIsTerminatingForFluxAndProgressingForArgo() {
     DisaggCluster cr = cr(1);
     cr.setStatus(
-        StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), serving(), T0));
+        StatusCalculator.compute(EffectiveSpecs.of(cr, List.of()).spec().cluster(), serving(), T0));
     cr.getMetadata().setDeletionTimestamp("2026-11-22T10:05:00Z");
     Verdict v = GitOpsHealth.of(cr);
     assertThat(v.kstatus()).isEqualTo("Terminating");

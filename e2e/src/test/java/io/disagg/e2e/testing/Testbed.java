@@ -1,5 +1,7 @@
 package io.disagg.e2e.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.disagg.e2e.trtllm.NodeFabric;
 import io.disagg.e2e.trtllm.SimulatedKubelet;
 import io.disagg.e2e.trtllm.SimulatedRouter;
@@ -12,6 +14,8 @@ import io.disagg.operator.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -191,6 +195,31 @@ public final class Testbed implements AutoCloseable {
   }
 
   /** Stops the operator (as a crash or a rollout of the operator would). */
+  /**
+   * Wakes the reconciler {@code nudges} times with events that change nothing it owns (an
+   * annotation on pod {@code podName}), after letting in-flight reconciles settle, and returns the
+   * writes the operator sent to the API server meanwhile: a reconcile of an unchanged cluster sends
+   * none. Waits for each nudge's reconcile (at most {@code timeout} each).
+   */
+  public List<String> writesDuringUnchangedReconciles(
+      String podName, int nudges, Duration timeout) {
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    operator.requests().reset();
+    int before = operator.reconciles();
+    for (int i = 0; i < nudges; i++) {
+      final int n = i;
+      ns.client()
+          .pods()
+          .inNamespace(ns.name())
+          .withName(podName)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"annotations\":{\"test/nudge\":\"" + n + "\"}}}");
+      await().atMost(timeout).until(() -> operator.reconciles() > before + n);
+    }
+    return operator.requests().writes();
+  }
+
   public void stopOperator() {
     if (operator != null) {
       operator.close();

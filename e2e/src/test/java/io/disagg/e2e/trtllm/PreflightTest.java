@@ -10,6 +10,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Samples;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -37,7 +38,7 @@ class PreflightTest {
     assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "/bin/sh is missing");
     DisaggCluster cr = Samples.load("aws-efa-p5.yaml");
     cr.getMetadata().setNamespace("ns");
-    EffectiveSpec eff = EffectiveSpec.of(cr, List.of()).spec();
+    EffectiveSpec eff = EffectiveSpecs.of(cr, List.of()).spec();
     DisaggCluster c = eff.cluster();
     RevisionNames names = RevisionNames.legacy(eff, "0123456789");
     pod =

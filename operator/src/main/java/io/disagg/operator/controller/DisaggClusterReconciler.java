@@ -18,12 +18,15 @@ import io.disagg.operator.dependent.GenerationServiceDependent;
 import io.disagg.operator.dependent.GenerationStatefulSetDependent;
 import io.disagg.operator.dependent.ModelCacheClaimDependent;
 import io.disagg.operator.dependent.ModelCacheJobDependent;
+import io.disagg.operator.dependent.NetworkPoliciesWanted;
 import io.disagg.operator.dependent.PodMonitorsActivation;
 import io.disagg.operator.dependent.PodMonitorsWanted;
 import io.disagg.operator.dependent.RouterDeploymentDependent;
+import io.disagg.operator.dependent.RouterNetworkPolicyDependent;
 import io.disagg.operator.dependent.RouterPodMonitorDependent;
 import io.disagg.operator.dependent.RouterServiceDependent;
 import io.disagg.operator.dependent.WithoutManagedFields;
+import io.disagg.operator.dependent.WorkerNetworkPolicyDependent;
 import io.disagg.operator.dependent.WorkerPodMonitorDependent;
 import io.disagg.operator.discovery.Deregistration;
 import io.disagg.operator.discovery.DiscoveryConfigException;
@@ -43,6 +46,7 @@ import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.RevisionNames;
+import io.disagg.operator.model.SecurityContexts;
 import io.disagg.operator.plan.Plan;
 import io.disagg.operator.release.Feature;
 import io.disagg.operator.rollout.PairingRevision;
@@ -55,6 +59,7 @@ import io.disagg.operator.scaling.AutoscalingMetrics;
 import io.disagg.operator.scaling.DrainPlanner;
 import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.spec.MonitoringDefaults;
+import io.disagg.operator.spec.NetworkPolicyDefaults;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
 import io.disagg.operator.status.ModelCacheState;
@@ -153,6 +158,14 @@ import org.jboss.logging.Logger;
           activationCondition = PodMonitorsActivation.class,
           reconcilePrecondition = PodMonitorsWanted.class),
       @Dependent(
+          type = WorkerNetworkPolicyDependent.class,
+          name = "workers-networkpolicy",
+          reconcilePrecondition = NetworkPoliciesWanted.class),
+      @Dependent(
+          type = RouterNetworkPolicyDependent.class,
+          name = "router-networkpolicy",
+          reconcilePrecondition = NetworkPoliciesWanted.class),
+      @Dependent(
           type = ModelCacheClaimDependent.class,
           name = "model-cache-claim",
           reconcilePrecondition = ModelCacheClaimDependent.Active.class),
@@ -229,6 +242,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final Clock clock;
   private final DiscoverySettings settings;
   private final MonitoringDefaults monitoringDefaults;
+  private final NetworkPolicyDefaults networkPolicyDefaults;
   private final WorkerMetricsClient metrics;
   private final EtcdConnections connections = new EtcdConnections();
   private final DiscoveryEventSource discovery = new DiscoveryEventSource(connections);
@@ -239,6 +253,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
   private final RouterReannouncements reannouncements = new RouterReannouncements();
   private final HealingStep healing = new HealingStep();
   private final KvTransferStep kvTransfer = new KvTransferStep(new PerfMetricsClient());
+  private final ForeignRegistrationStep foreign = new ForeignRegistrationStep();
 
   /**
    * The operator's reconciler; under Quarkus every argument is a CDI bean ({@code
@@ -247,6 +262,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
    * @param clock the time of conditions, drains and autoscaling evaluations
    * @param settings installation-wide discovery settings (default etcd endpoints)
    * @param monitoringDefaults installation-wide defaults of {@code spec.monitoring}
+   * @param networkPolicyDefaults installation-wide NetworkPolicy settings (defaults of {@code
+   *     spec.networkPolicy}, the operator's own pods)
    * @param metrics reads workers' {@code /prometheus/metrics} (drains, the {@code Pods} load
    *     source)
    * @param routerMetrics reads the router's counters (the {@code Router} load source)
@@ -258,6 +275,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       Clock clock,
       DiscoverySettings settings,
       MonitoringDefaults monitoringDefaults,
+      NetworkPolicyDefaults networkPolicyDefaults,
       WorkerMetricsClient metrics,
       RouterMetricsClient routerMetrics,
       PrometheusQueryClient prometheus,
@@ -265,6 +283,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     this.clock = clock;
     this.settings = settings;
     this.monitoringDefaults = monitoringDefaults;
+    this.networkPolicyDefaults = networkPolicyDefaults;
     this.metrics = metrics;
     this.autoscalingMetrics = new AutoscalingMetrics(registry);
     this.telemetry = new ClusterTelemetry(registry);
@@ -285,6 +304,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     reannouncements.forget(cr);
     healing.forget(cr);
     kvTransfer.forget(cr);
+    foreign.forget(cr);
     telemetry.remove(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
   }
 
@@ -325,7 +345,8 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
     Instant now = clock.instant();
     // Observe.
     EffectiveSpec.Result effective =
-        EffectiveSpec.of(cr, settings.defaultEtcdEndpoints(), monitoringDefaults);
+        EffectiveSpec.of(
+            cr, settings.defaultEtcdEndpoints(), monitoringDefaults, networkPolicyDefaults);
     DisaggCluster spec = effective.spec().cluster();
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
     problems.addAll(SpecValidator.validate(effective.spec()));
@@ -428,6 +449,18 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             context.getClient(),
             keys -> discovery.deregister(ResourceID.fromResource(cr), keys),
             now);
+    ForeignRegistrationStep.Result removed =
+        foreign.run(
+            cr,
+            spec.getSpec().getDiscovery(),
+            seen.snapshots(),
+            allPods(cr, context),
+            () -> clusterNameSharedWith(cr, effective.spec(), clusterNames, context),
+            valid,
+            ForeignRegistrationStep.UncachedPods.of(context.getClient(), cr),
+            context.getClient(),
+            regs -> discovery.deleteIfUnchanged(ResourceID.fromResource(cr), regs),
+            now);
 
     // Status, Events, next reconcile. The pools and router reported are the serving revision's.
     String shown =
@@ -436,7 +469,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             : desired;
     RevisionNames shownNames = names.get(shown);
     List<Pod> shownPods = observed.pods().getOrDefault(shown, List.of());
-    DiscoverySnapshot shownSnapshot = seen.snapshot(shownNames.clusterName());
+    DiscoverySnapshot shownSnapshot = removed.visible(seen.snapshot(shownNames.clusterName()));
     DisaggClusterStatus status =
         StatusCalculator.compute(
             spec,
@@ -455,6 +488,10 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
                 waiting),
             now);
     status.setTrtllm(StatusCalculator.trtllm(effective.spec().release()));
+    status.setPodSecurityLevel(
+        valid
+            ? SecurityContexts.level(effective.spec()).label()
+            : cr.getStatus() == null ? null : cr.getStatus().getPodSecurityLevel());
     status.setMonitoring(
         valid && wanted != null
             ? monitoringStatus(effective.spec(), context)
@@ -481,6 +518,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             Boolean.TRUE.equals(spec.getSpec().getFabric().getKvTransferCheck().getEnabled()),
             cr.getMetadata().getGeneration(),
             now));
+    removed.applyTo(status, cr.getMetadata().getGeneration(), now);
     modelCacheStatus(cr, spec, context, status, now);
     rolloutStatus(cr, status, valid, input, rollout, names, olderDrains, now);
     reportTransitions(cr, context, status, problems, shownSnapshot);
@@ -510,6 +548,7 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
             valid && rollout.progressing() != null ? ROLLOUT_POLL : null,
             scaling.requeueAfter(),
             healed.requeueAfter(),
+            removed.requeueAfter(),
             kvNext,
             status.getMonitoring() != null
                     && MonitoringStatus.CRD_MISSING.equals(status.getMonitoring().getPodMonitors())
@@ -894,7 +933,9 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       if (mine.isEmpty() || snapshot == null) {
         continue;
       }
-      List<Registration> regs = RouterReannouncements.announced(snapshot.registrations());
+      List<Registration> regs =
+          RouterReannouncements.announced(
+              snapshot.registrations(), observed.pods().getOrDefault(e.getKey(), List.of()));
       try {
         int n = regs.isEmpty() ? 0 : discovery.reannounce(id, regs);
         announced.addAll(mine);
@@ -920,6 +961,42 @@ public class DisaggClusterReconciler implements Reconciler<DisaggCluster> {
       }
     }
     reannouncements.record(id, routers, announced);
+  }
+
+  /**
+   * The first other DisaggCluster in the operator's cache ({@code namespace/name}) that uses one of
+   * {@code clusterNames} on the same etcd: its effective {@code spec.discovery.clusterName}, or a
+   * {@code cluster_name} its status names (the shown one and every revision's). DisaggClusters in
+   * namespaces the operator does not watch, or of another installation, cannot be seen.
+   */
+  private Optional<String> clusterNameSharedWith(
+      DisaggCluster cr,
+      EffectiveSpec spec,
+      List<String> clusterNames,
+      Context<DisaggCluster> context) {
+    List<ForeignRegistrationStep.Claim> claims =
+        context
+            .getPrimaryCache()
+            .list()
+            .map(
+                o ->
+                    ForeignRegistrationStep.Claim.of(
+                        o,
+                        EffectiveSpec.of(
+                                o,
+                                settings.defaultEtcdEndpoints(),
+                                monitoringDefaults,
+                                networkPolicyDefaults)
+                            .spec()
+                            .cluster()))
+            .toList();
+    List<String> mine = spec.cluster().getSpec().getDiscovery().getEtcd().getEndpoints();
+    return ForeignRegistrationStep.sharing(
+        cr.getMetadata().getNamespace(),
+        cr.getMetadata().getName(),
+        clusterNames,
+        mine == null ? List.of() : mine,
+        claims);
   }
 
   /** The drains recorded in the status. */

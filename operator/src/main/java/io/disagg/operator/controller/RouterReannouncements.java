@@ -1,6 +1,7 @@
 package io.disagg.operator.controller;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
+import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
 import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.RouterDeployments;
@@ -95,8 +96,19 @@ final class RouterReannouncements {
     return null;
   }
 
-  /** The registrations to write again: the well-formed ones. */
-  static List<Registration> announced(List<Registration> registrations) {
-    return registrations.stream().filter(r -> !r.malformed() && r.lease() != 0).toList();
+  /**
+   * The registrations to write again: the well-formed, leased ones of the revision's own worker
+   * pods ({@link PodRegistrations#match}: host and port of one of {@code pods}). A foreign
+   * registration is never written again: the operator deletes those ({@code
+   * ForeignRegistrationStep}) and must not re-create them, nor announce a stranger to a new router.
+   *
+   * @param pods the revision's pods
+   */
+  static List<Registration> announced(List<Registration> registrations, List<Pod> pods) {
+    Set<String> foreign = new HashSet<>();
+    PodRegistrations.match(registrations, pods).foreign().forEach(r -> foreign.add(r.key()));
+    return registrations.stream()
+        .filter(r -> !r.malformed() && r.lease() != 0 && !foreign.contains(r.key()))
+        .toList();
   }
 }

@@ -6,6 +6,7 @@ import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -148,18 +149,14 @@ public final class Deregistration {
       ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
       try {
         boolean ok =
-            client
-                .getKVClient()
-                .txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
-                .Then(
-                    Op.put(
-                        key,
-                        ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
-                        PutOption.builder().withLeaseId(r.lease()).build()))
-                .commit()
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .isSucceeded();
+            ifUnchanged(
+                client,
+                r,
+                Op.put(
+                    key,
+                    ByteSequence.from(r.raw(), StandardCharsets.UTF_8),
+                    PutOption.builder().withLeaseId(r.lease()).build()),
+                timeout);
         done += ok ? 1 : 0;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -169,6 +166,63 @@ public final class Deregistration {
       }
     }
     return done;
+  }
+
+  /**
+   * Deletes each registration's key (never its lease) only if the key is still at the observed
+   * {@code modRevision} (an etcd transaction {@code If(mod_revision(key) == observed)
+   * Then(delete(key))}): a key written again since it was observed (a new value, perhaps a host
+   * that is now ours) stays as it is until it is judged again. Each delete is a watch event, on
+   * which the router removes the endpoint at once ({@code
+   * OpenAIDisaggServer._update_router_by_watch_events} in {@code
+   * tensorrt_llm/serve/openai_disagg_server.py}: {@code remove_server} on DELETE). The lease is
+   * left alone on purpose: anyone can attach a key to any lease id, revoking it could remove a
+   * worker of ours.
+   *
+   * @param timeout time allowed per transaction
+   * @return the registrations whose keys were deleted; the others changed meanwhile, are not worker
+   *     keys, or etcd did not answer in time (each left for the next attempt)
+   */
+  public static List<Registration> deleteIfUnchanged(
+      Client client, Collection<Registration> registrations, Duration timeout) {
+    List<Registration> deleted = new ArrayList<>();
+    for (Registration r : registrations) {
+      if (!Registrations.isWorkerKey(r.key())) {
+        continue;
+      }
+      ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
+      try {
+        boolean ok = ifUnchanged(client, r, Op.delete(key, DeleteOption.DEFAULT), timeout);
+        if (ok) {
+          deleted.add(r);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return deleted;
+      } catch (ExecutionException | TimeoutException e) {
+        // left as it is; the next reconcile tries again
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Runs {@code op} in an etcd transaction that applies it only while {@code r}'s key is still at
+   * the observed {@code modRevision}.
+   *
+   * @return whether the key was unchanged, so {@code op} was applied
+   */
+  private static boolean ifUnchanged(Client client, Registration r, Op op, Duration timeout)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    ByteSequence key = ByteSequence.from(r.key(), StandardCharsets.UTF_8);
+    return client
+        .getKVClient()
+        .txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(r.modRevision())))
+        .Then(op)
+        .commit()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .isSucceeded();
   }
 
   /** Deleting registration keys failed or timed out; some deletes may have been applied. */

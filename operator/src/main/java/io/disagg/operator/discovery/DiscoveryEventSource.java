@@ -197,6 +197,21 @@ public class DiscoveryEventSource extends AbstractEventSource<DiscoverySnapshot,
   }
 
   /**
+   * Deletes registrations whose keys are unchanged since observed, through the etcd client of
+   * {@code id}'s watch (see {@link Deregistration#deleteIfUnchanged}: keys only, leases kept).
+   *
+   * @return the registrations whose keys were deleted
+   * @throws IllegalStateException when {@code id} is not watched
+   */
+  public List<Registration> deleteIfUnchanged(
+      ResourceID id, Collection<Registration> registrations) {
+    try (EtcdConnections.Handle handle = clientOf(id)) {
+      return Deregistration.deleteIfUnchanged(
+          handle.client(), registrations, Deregistration.DEFAULT_TIMEOUT);
+    }
+  }
+
+  /**
    * A handle on the etcd client of {@code id}'s watch; it keeps the client open even if the watch
    * is replaced meanwhile. The caller closes it.
    *

@@ -56,7 +56,8 @@ public final class Registrations {
    * worker_id}, a {@code role} other than 0 or 1 (TensorRT-LLM's {@code ServerRole} has further
    * roles such as 2 = MM_ENCODER, which its router does not count either). This parser is stricter
    * on types than Python: {@code worker_id} and {@code host} must be strings, {@code port} and
-   * {@code role} integers.
+   * {@code role} integers. A malformed value that is a JSON object keeps its {@code host} and
+   * {@code port} when they are of the right type (e.g. beside an unknown key).
    *
    * @param key the etcd key
    * @param value the etcd value (UTF-8)
@@ -75,11 +76,6 @@ public final class Registrations {
     if (n == null || !n.isObject()) {
       return malformed(key, fallbackId, null, 0, lease, modRevision, raw);
     }
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      if (!FIELDS.contains(it.next())) {
-        return malformed(key, fallbackId, null, 0, lease, modRevision, raw);
-      }
-    }
     JsonNode id = n.get("worker_id");
     JsonNode host = n.get("host");
     JsonNode port = n.get("port");
@@ -94,6 +90,13 @@ public final class Registrations {
                 && port.asInt() <= 65535
             ? port.asInt()
             : 0;
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      if (!FIELDS.contains(it.next())) {
+        // host and port kept: a release that adds a field must not make its own workers' keys
+        // look foreign (ForeignRegistrations keeps a malformed value whose host is ours)
+        return malformed(key, fallbackId, hostText, portNumber, lease, modRevision, raw);
+      }
+    }
     boolean ok =
         id != null
             && id.isTextual()

@@ -55,6 +55,14 @@ public final class Labels {
   public static final String ROUTER_MONITOR_CHILDREN =
       MANAGED_SELECTOR + "," + COMPONENT + "=" + PodMonitors.ROUTER_COMPONENT;
 
+  /** See {@link #CONTEXT_CHILDREN}: the workers' NetworkPolicy ({@code <name>-workers}). */
+  public static final String WORKERS_NETWORK_POLICY_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + NetworkPolicies.WORKERS_COMPONENT;
+
+  /** See {@link #CONTEXT_CHILDREN}: the router's NetworkPolicy ({@code <name>-router}). */
+  public static final String ROUTER_NETWORK_POLICY_CHILDREN =
+      MANAGED_SELECTOR + "," + COMPONENT + "=" + NetworkPolicies.ROUTER_COMPONENT;
+
   /**
    * Pod-template annotation holding the hash of the configuration the pods read; a change rolls
    * them.

@@ -227,7 +227,10 @@ public final class ModelCaches {
    * {@code HF_TOKEN} from the token Secret (when given). The pod carries the cluster's common
    * labels (so the operator's pod informer sees it and reads its termination message), component
    * {@value #COMPONENT} and the identity label. The pod runs as the workers' ServiceAccount with
-   * their pull secrets; it needs no GPU.
+   * their pull secrets; it needs no GPU. Security ({@link SecurityContexts#downloadPod}, {@link
+   * SecurityContexts#container}): restricted, with {@code fsGroup} so a non-root UID can write a
+   * new claim; writable {@code /tmp} and {@code HOME} (huggingface_hub's lock files and token
+   * cache).
    */
   public static Job job(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
@@ -268,10 +271,10 @@ public final class ModelCaches {
             .withImagePullPolicy(
                 spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
             .withCommand("python3", "-c", DOWNLOAD_SCRIPT)
-            .withEnv(env)
+            .withEnv(SecurityContexts.withHome(env))
             .withResources(resources)
-            .withVolumeMounts(
-                new VolumeMountBuilder().withName(VOLUME).withMountPath(mountPath(cr)).build())
+            .withVolumeMounts(downloadMounts(cr))
+            .withSecurityContext(SecurityContexts.container(cr))
             .withTerminationMessagePolicy("FallbackToLogsOnError")
             .build();
     return Hashes.withDesiredHash(
@@ -296,12 +299,29 @@ public final class ModelCaches {
                 blank(spec.getServiceAccountName()) ? null : spec.getServiceAccountName())
             .withImagePullSecrets(
                 Merge.copyAll(spec.getImagePullSecrets(), LocalObjectReference.class))
+            .withSecurityContext(SecurityContexts.downloadPod(cr))
             .withContainers(c)
-            .withVolumes(volume(cr, false))
+            .withVolumes(downloadVolumes(cr))
             .endSpec()
             .endTemplate()
             .endSpec()
             .build());
+  }
+
+  /** The download pod's volumes: the cache (read-write), {@code tmp} and {@code home}. */
+  static List<Volume> downloadVolumes(DisaggCluster cr) {
+    List<Volume> out = new ArrayList<>();
+    out.add(volume(cr, false));
+    out.addAll(SecurityContexts.writableVolumes());
+    return out;
+  }
+
+  /** The download container's mounts: the cache at the mount path, {@code /tmp}, {@code HOME}. */
+  static List<VolumeMount> downloadMounts(DisaggCluster cr) {
+    List<VolumeMount> out = new ArrayList<>();
+    out.add(new VolumeMountBuilder().withName(VOLUME).withMountPath(mountPath(cr)).build());
+    out.addAll(SecurityContexts.writableMounts());
+    return out;
   }
 
   /** The cache volume: the claim, read-only in workers. */

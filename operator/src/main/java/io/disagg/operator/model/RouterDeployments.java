@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
@@ -102,13 +104,33 @@ public final class RouterDeployments {
                 router.getNodeSelector() == null ? null : new TreeMap<>(router.getNodeSelector()))
             .withTolerations(Merge.copyAll(router.getTolerations(), Toleration.class))
             .withAffinity(Merge.copy(router.getAffinity(), Affinity.class))
+            .withSecurityContext(SecurityContexts.pod(cr))
             .withContainers(container(cr))
-            .withVolumes(WorkerStatefulSets.configVolume(names, TrtllmConfig.ROUTER_CONFIG_KEY))
+            .withVolumes(volumes(names))
             .endSpec()
             .endTemplate()
             .endSpec()
             .build();
     return Hashes.withDesiredHash(d);
+  }
+
+  /**
+   * Volumes: {@code config} ({@code router.yaml}) and the writable {@code tmp} and {@code home}
+   * ({@link SecurityContexts#writableVolumes}).
+   */
+  static List<Volume> volumes(RevisionNames names) {
+    List<Volume> out = new ArrayList<>();
+    out.add(WorkerStatefulSets.configVolume(names, TrtllmConfig.ROUTER_CONFIG_KEY));
+    out.addAll(SecurityContexts.writableVolumes());
+    return out;
+  }
+
+  /** Mounts: config read-only at {@code /etc/trtllm}, {@code /tmp}, {@code HOME}. */
+  static List<VolumeMount> volumeMounts() {
+    List<VolumeMount> out = new ArrayList<>();
+    out.add(WorkerStatefulSets.configMount());
+    out.addAll(SecurityContexts.writableMounts());
+    return out;
   }
 
   /** Hash of {@code router.yaml} in the config ConfigMap data. */
@@ -125,7 +147,9 @@ public final class RouterDeployments {
    * {@code minimal_instances} workers of both pools are registered: the Service sends no traffic
    * meanwhile. Liveness is a TCP check, not {@code /health}: missing workers must not get the
    * router restarted. A TCP startup probe gives the router {@code serverStartTimeoutSeconds} (plus
-   * one minute) to open its port.
+   * one minute) to open its port. Security: {@link SecurityContexts#container} (the router needs no
+   * capability: its port is above 1023 unless {@code router.port} says otherwise), {@code HOME} a
+   * writable emptyDir unless {@code router.env} sets it.
    */
   public static Container container(DisaggCluster cr) {
     DisaggClusterSpec spec = cr.getSpec();
@@ -136,14 +160,15 @@ public final class RouterDeployments {
         .withImagePullPolicy(
             spec.getImagePullPolicy() == null ? null : spec.getImagePullPolicy().name())
         .withCommand(command(cr))
-        .withEnv(Merge.copyAll(router.getEnv(), EnvVar.class))
+        .withEnv(SecurityContexts.withHome(Merge.copyAll(router.getEnv(), EnvVar.class)))
         .addNewPort()
         .withName(WorkerStatefulSets.PORT_NAME)
         .withContainerPort(router.getPort())
         .withProtocol("TCP")
         .endPort()
         .withResources(Merge.copy(router.getResources(), ResourceRequirements.class))
-        .withVolumeMounts(WorkerStatefulSets.configMount())
+        .withVolumeMounts(volumeMounts())
+        .withSecurityContext(SecurityContexts.container(cr))
         .withStartupProbe(
             tcpProbe(
                 STARTUP_PERIOD_SECONDS,

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -24,7 +23,6 @@ import io.fabric8.kubernetes.api.model.ResourceClaim;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -227,7 +225,7 @@ public final class WorkerStatefulSets {
         .withPriorityClassName(blankToNull(o.getPriorityClassName()))
         .withRuntimeClassName(blankToNull(o.getRuntimeClassName()))
         .withSchedulerName(blankToNull(o.getSchedulerName()))
-        .withSecurityContext(Merge.copy(o.getSecurityContext(), PodSecurityContext.class))
+        .withSecurityContext(SecurityContexts.workerPod(cr, o.getSecurityContext()))
         .withTopologySpreadConstraints(
             Merge.copyAll(o.getTopologySpreadConstraints(), TopologySpreadConstraint.class))
         .withInitContainers(initContainers(cr, names, pool))
@@ -251,7 +249,9 @@ public final class WorkerStatefulSets {
       operator.add(preflightContainer(cr, names, pool));
     }
     if (ModelCaches.downloads(cr)) {
-      operator.add(ModelCaches.waitContainer(cr));
+      Container wait = ModelCaches.waitContainer(cr);
+      wait.setSecurityContext(securityContext(cr, pool));
+      operator.add(wait);
     }
     if (operator.isEmpty()) {
       return Merge.copyAll(user, Container.class);
@@ -315,7 +315,7 @@ public final class WorkerStatefulSets {
         .withResources(
             new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build())
         .withVolumeMounts(configMount())
-        .withSecurityContext(securityContext(cr))
+        .withSecurityContext(securityContext(cr, pool))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
@@ -343,7 +343,7 @@ public final class WorkerStatefulSets {
         .endPort()
         .withResources(resources(cr, pool))
         .withVolumeMounts(volumeMounts(cr, pool))
-        .withSecurityContext(securityContext(cr))
+        .withSecurityContext(securityContext(cr, pool))
         .withStartupProbe(startupProbe(ps.getStartupTimeoutSeconds()))
         .withReadinessProbe(
             httpProbe(
@@ -455,7 +455,9 @@ public final class WorkerStatefulSets {
    * Environment: {@code TRTLLM_MODEL} (spec.model), {@code POD_IP}, {@code POD_NAME}, {@code
    * POD_NAMESPACE} (downward API), with a model cache {@link ModelCaches#workerEnv} ({@code
    * HF_HOME}, {@code HF_HUB_OFFLINE}), then the pool's env (entries with the operator's names are
-   * dropped). Variables given here take precedence over the fabric ConfigMap ({@code envFrom}).
+   * dropped), then {@code HOME} ({@value SecurityContexts#HOME_PATH}, a writable emptyDir) unless
+   * the pool's env sets it. Variables given here take precedence over the fabric ConfigMap ({@code
+   * envFrom}).
    */
   public static List<EnvVar> env(DisaggCluster cr, Pool pool) {
     List<EnvVar> operator =
@@ -468,7 +470,8 @@ public final class WorkerStatefulSets {
     if (ModelCaches.enabled(cr)) {
       operator.addAll(ModelCaches.workerEnv(cr));
     }
-    return Merge.lists(operator, cr.getSpec().pool(pool).getEnv(), EnvVar.class, EnvVar::getName);
+    return SecurityContexts.withHome(
+        Merge.lists(operator, cr.getSpec().pool(pool).getEnv(), EnvVar.class, EnvVar::getName));
   }
 
   /**
@@ -528,23 +531,16 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Container security context: with EFA, capabilities {@code IPC_LOCK} (pinning memory for RDMA)
-   * and {@code SYS_RESOURCE}, and {@code privileged} when {@code efa.privileged}; without EFA none
-   * (null).
+   * Security context of the operator's containers in the pool's pods (worker, {@value
+   * #PREFLIGHT_CONTAINER}, {@value ModelCaches#WAIT_CONTAINER}): {@link
+   * SecurityContexts#workerContainer} with the pool's {@code podTemplate.containerSecurityContext}
+   * over it. Without EFA: no privilege escalation, all capabilities dropped, read-only root; with
+   * EFA: capabilities {@code IPC_LOCK} (pinning memory for RDMA) and {@code SYS_RESOURCE} added,
+   * and {@code privileged} when {@code efa.privileged}.
    */
-  public static SecurityContext securityContext(DisaggCluster cr) {
-    if (!Placement.efaEnabled(cr)) {
-      return null;
-    }
-    SecurityContextBuilder b =
-        new SecurityContextBuilder()
-            .withNewCapabilities()
-            .withAdd("IPC_LOCK", "SYS_RESOURCE")
-            .endCapabilities();
-    if (Placement.efa(cr).isPrivileged()) {
-      b.withPrivileged(true);
-    }
-    return b.build();
+  public static SecurityContext securityContext(DisaggCluster cr, Pool pool) {
+    return SecurityContexts.workerContainer(
+        cr, overrides(cr.getSpec().pool(pool)).getContainerSecurityContext());
   }
 
   /**
@@ -585,7 +581,8 @@ public final class WorkerStatefulSets {
    * Volumes: {@code config} (this pool's YAML and the preStop script {@code deregister.py} from the
    * config ConfigMap, and {@code fabric-preflight.sh} with the pre-flight), {@code dshm}
    * (memory-backed emptyDir for {@code /dev/shm}, size limit {@code shmSize}, default {@value
-   * #DEFAULT_SHM_SIZE}; it counts against the container's memory), with a model cache {@value
+   * #DEFAULT_SHM_SIZE}; it counts against the container's memory), {@code tmp} and {@code home}
+   * (writable emptyDirs, {@link SecurityContexts#writableVolumes}), with a model cache {@value
    * ModelCaches#VOLUME} (its claim, read-only), then the user's volumes whose names differ from
    * these.
    */
@@ -613,6 +610,7 @@ public final class WorkerStatefulSets {
                     .withSizeLimit(shm)
                     .endEmptyDir()
                     .build()));
+    operator.addAll(SecurityContexts.writableVolumes());
     if (ModelCaches.enabled(cr)) {
       operator.add(ModelCaches.volume(cr, true));
     }
@@ -633,7 +631,8 @@ public final class WorkerStatefulSets {
   }
 
   /**
-   * Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, the model cache read-only
+   * Mounts: config at {@value #CONFIG_DIR} read-only, {@value #SHM_PATH}, the writable {@value
+   * SecurityContexts#TMP_PATH} and {@value SecurityContexts#HOME_PATH}, the model cache read-only
    * at its mount path, then user mounts at other paths.
    */
   public static List<VolumeMount> volumeMounts(DisaggCluster cr, Pool pool) {
@@ -642,6 +641,7 @@ public final class WorkerStatefulSets {
             List.of(
                 configMount(),
                 new VolumeMountBuilder().withName(SHM_VOLUME).withMountPath(SHM_PATH).build()));
+    operator.addAll(SecurityContexts.writableMounts());
     if (ModelCaches.enabled(cr)) {
       operator.add(ModelCaches.workerMount(cr));
     }

@@ -10,6 +10,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.model.ConfigMaps;
 import io.disagg.operator.model.ModelCaches;
+import io.disagg.operator.model.NetworkPolicies;
 import io.disagg.operator.model.PodMonitors;
 import io.disagg.operator.model.PoolDisruptionBudgets;
 import io.disagg.operator.model.PoolServices;
@@ -21,6 +22,8 @@ import io.disagg.operator.plan.Plan;
 import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.spec.MonitoringDefaults;
+import io.disagg.operator.spec.NetworkPolicyDefaults;
 import io.disagg.operator.validation.SpecValidator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -74,10 +77,19 @@ public final class OfflineRender {
    *     then the resource's own {@code metadata.namespace}, else {@value #DEFAULT_NAMESPACE}; a
    *     resource naming another namespace than the one given is an {@link InputException}, as
    *     kubectl refuses it
+   * @param networkPolicy the operator's NetworkPolicy settings ({@code disagg.network-policy.*});
+   *     {@link NetworkPolicyDefaults#DEFAULT} without configuration
    */
-  public record Settings(List<String> defaultEtcdEndpoints, String namespace) {
+  public record Settings(
+      List<String> defaultEtcdEndpoints, String namespace, NetworkPolicyDefaults networkPolicy) {
     public Settings {
       defaultEtcdEndpoints = List.copyOf(defaultEtcdEndpoints);
+      Objects.requireNonNull(networkPolicy, "networkPolicy");
+    }
+
+    /** With the operator's NetworkPolicy settings as without configuration. */
+    public Settings(List<String> defaultEtcdEndpoints, String namespace) {
+      this(defaultEtcdEndpoints, namespace, NetworkPolicyDefaults.DEFAULT);
     }
   }
 
@@ -199,7 +211,9 @@ public final class OfflineRender {
 
     // What the operator's informer hands to the reconciler: the stored object.
     DisaggCluster cr = SERIALIZATION.convertValue(admitted.object(), DisaggCluster.class);
-    EffectiveSpec.Result effective = EffectiveSpec.of(cr, settings.defaultEtcdEndpoints());
+    EffectiveSpec.Result effective =
+        EffectiveSpec.of(
+            cr, settings.defaultEtcdEndpoints(), MonitoringDefaults.OFF, settings.networkPolicy());
     List<SpecProblem> problems = new ArrayList<>(effective.problems());
     problems.addAll(SpecValidator.validate(effective.spec()));
     List<SpecProblem> warnings = problems.stream().filter(p -> !p.isError()).toList();
@@ -261,6 +275,10 @@ public final class OfflineRender {
       String legacy = plan.names().legacy() ? plan.names().revision() : null;
       out.add(PodMonitors.workers(cr, legacy));
       out.add(PodMonitors.router(cr, legacy));
+    }
+    if (plan.spec().networkPolicies()) {
+      out.add(NetworkPolicies.workers(cr, plan.spec().operatorPeers()));
+      out.add(NetworkPolicies.router(cr, plan.spec().operatorPeers()));
     }
     if (ModelCaches.createsClaim(cr)) {
       out.add(ModelCaches.claim(cr));

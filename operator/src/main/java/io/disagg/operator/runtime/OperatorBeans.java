@@ -5,6 +5,7 @@ import io.disagg.operator.metrics.PrometheusQueryClient;
 import io.disagg.operator.metrics.RouterMetricsClient;
 import io.disagg.operator.metrics.WorkerMetricsClient;
 import io.disagg.operator.spec.MonitoringDefaults;
+import io.disagg.operator.spec.NetworkPolicyDefaults;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -49,6 +50,26 @@ public class OperatorBeans {
           boolean podMonitors,
       @ConfigProperty(name = MonitoringDefaults.LABELS_PROPERTY) Optional<String> labels) {
     return MonitoringDefaults.fromConfig(podMonitors, labels.orElse(null));
+  }
+
+  /**
+   * {@code disagg.network-policy.enabled} (env {@code DISAGG_NETWORK_POLICY_ENABLED}, default
+   * true), {@code disagg.network-policy.monitoring-peers} and {@code
+   * disagg.network-policy.operator-peers} (env {@code DISAGG_NETWORK_POLICY_MONITORING_PEERS},
+   * {@code DISAGG_NETWORK_POLICY_OPERATOR_PEERS}; JSON arrays of NetworkPolicyPeer): {@link
+   * NetworkPolicyDefaults#fromConfig}.
+   */
+  @Produces
+  @Singleton
+  NetworkPolicyDefaults networkPolicyDefaults(
+      @ConfigProperty(name = NetworkPolicyDefaults.ENABLED_PROPERTY, defaultValue = "true")
+          boolean enabled,
+      @ConfigProperty(name = NetworkPolicyDefaults.MONITORING_PEERS_PROPERTY)
+          Optional<String> monitoringPeers,
+      @ConfigProperty(name = NetworkPolicyDefaults.OPERATOR_PEERS_PROPERTY)
+          Optional<String> operatorPeers) {
+    return NetworkPolicyDefaults.fromConfig(
+        enabled, monitoringPeers.orElse(null), operatorPeers.orElse(null));
   }
 
   @Produces

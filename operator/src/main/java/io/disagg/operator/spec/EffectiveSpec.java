@@ -12,12 +12,15 @@ import io.disagg.operator.api.v1alpha1.ModelBackend;
 import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.api.v1alpha1.ModelDownloadSpec;
 import io.disagg.operator.api.v1alpha1.MonitoringSpec;
+import io.disagg.operator.api.v1alpha1.NetworkPolicySpec;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
+import io.disagg.operator.api.v1alpha1.PodSecuritySpec;
 import io.disagg.operator.api.v1alpha1.PoolRolloutSpec;
 import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.PoolSpec;
 import io.disagg.operator.api.v1alpha1.RolloutSpec;
 import io.disagg.operator.api.v1alpha1.RolloutStrategy;
+import io.disagg.operator.api.v1alpha1.RouterServiceSpec;
 import io.disagg.operator.api.v1alpha1.RouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
@@ -26,7 +29,10 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.release.ResolvedRelease;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +54,9 @@ import java.util.Objects;
  *       disagg.discovery.default-etcd-endpoints}; none at all is a {@link SpecProblem} on {@code
  *       spec.discovery.etcd.endpoints}. Each one parsed by {@link EtcdEndpoint#parse} and written
  *       back as {@code host:port}.
- *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank.
+ *   <li>{@code spec.discovery.clusterName}: {@code <namespace>.<name>} when unset or blank; {@code
+ *       removeForeignRegistrations} {@code true}, {@code foreignGraceSeconds} {@value
+ *       DiscoverySpec#DEFAULT_FOREIGN_GRACE_SECONDS} when unset.
  *   <li>the TensorRT-LLM release ({@link ResolvedRelease#resolve}): {@code spec.trtllmVersion},
  *       else the image tag, else unknown (only what every supported release accepts is rendered).
  *   <li>{@code spec.backend} {@code pytorch}; {@code spec.kvCacheTransfer.backend} {@code NIXL}
@@ -61,14 +69,21 @@ import java.util.Objects;
  *   <li>{@code spec.fabric.kvTransferCheck}: every field set ({@link #kvTransferCheck}).
  *   <li>{@code spec.monitoring}: every field set ({@link #monitoring}).
  *   <li>{@code spec.modelCache}: every field set ({@link #modelCache}).
+ *   <li>{@code spec.networkPolicy}: every field set but {@code egress} ({@link #networkPolicy}).
+ *   <li>{@code spec.podSecurity}: every field set ({@link #podSecurity}).
  * </ul>
  *
  * @param cluster deep copy of the resource with the defaults filled in
  * @param etcdEndpoints the parsed endpoints, in the order given; empty only with a problem
  * @param release the TensorRT-LLM release the files and command lines are rendered for
+ * @param operatorPeers the operator's own pods as NetworkPolicy peers ({@link
+ *     NetworkPolicyDefaults#operatorPeers}); may be empty
  */
 public record EffectiveSpec(
-    DisaggCluster cluster, List<EtcdEndpoint> etcdEndpoints, ResolvedRelease release) {
+    DisaggCluster cluster,
+    List<EtcdEndpoint> etcdEndpoints,
+    ResolvedRelease release,
+    List<NetworkPolicyPeer> operatorPeers) {
 
   /** Field of the etcd endpoints, as problems name it. */
   public static final String FIELD_ENDPOINTS = "spec.discovery.etcd.endpoints";
@@ -85,6 +100,7 @@ public record EffectiveSpec(
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(release, "release");
     etcdEndpoints = List.copyOf(etcdEndpoints);
+    operatorPeers = List.copyOf(operatorPeers);
   }
 
   /**
@@ -104,20 +120,14 @@ public record EffectiveSpec(
    *
    * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
    *     names none
-   */
-  public static Result of(DisaggCluster cr, List<String> defaultEtcdEndpoints) {
-    return of(cr, defaultEtcdEndpoints, MonitoringDefaults.OFF);
-  }
-
-  /**
-   * Builds the effective spec of {@code cr}.
-   *
-   * @param defaultEtcdEndpoints the operator's default endpoints (may be empty), used when the spec
-   *     names none
    * @param monitoring the operator's defaults of {@code spec.monitoring}
+   * @param networkPolicy the operator's NetworkPolicy settings
    */
   public static Result of(
-      DisaggCluster cr, List<String> defaultEtcdEndpoints, MonitoringDefaults monitoring) {
+      DisaggCluster cr,
+      List<String> defaultEtcdEndpoints,
+      MonitoringDefaults monitoring,
+      NetworkPolicyDefaults networkPolicy) {
     DisaggCluster copy = SERIALIZATION.clone(cr);
     if (copy.getSpec() == null) {
       copy.setSpec(new DisaggClusterSpec());
@@ -181,10 +191,18 @@ public record EffectiveSpec(
       spec.setDiscovery(new DiscoverySpec());
     }
     DiscoverySpec discovery = spec.getDiscovery();
+    if (discovery.getRemoveForeignRegistrations() == null) {
+      discovery.setRemoveForeignRegistrations(Boolean.TRUE);
+    }
+    if (discovery.getForeignGraceSeconds() == null) {
+      discovery.setForeignGraceSeconds(DiscoverySpec.DEFAULT_FOREIGN_GRACE_SECONDS);
+    }
     selfHealing(spec, discovery.getInactiveTimeoutSeconds());
     kvTransferCheck(spec);
     monitoring(spec, monitoring);
     modelCache(spec);
+    networkPolicy(spec, networkPolicy, problems);
+    podSecurity(spec);
     if (discovery.getEtcd() == null) {
       discovery.setEtcd(new EtcdSpec());
     }
@@ -199,7 +217,9 @@ public record EffectiveSpec(
     discovery
         .getEtcd()
         .setEndpoints(new ArrayList<>(endpoints.stream().map(EtcdEndpoint::hostPort).toList()));
-    return new Result(new EffectiveSpec(copy, endpoints, release.release()), problems);
+    return new Result(
+        new EffectiveSpec(copy, endpoints, release.release(), networkPolicy.operatorPeers()),
+        problems);
   }
 
   /**
@@ -251,6 +271,23 @@ public record EffectiveSpec(
         options.putIfAbsent("revision", d.getRevision());
         ps.setLlmApiOptions(options);
       }
+    }
+  }
+
+  /**
+   * {@code spec.podSecurity} with every field set: {@code runAsUser} {@value
+   * PodSecuritySpec#DEFAULT_RUN_AS_USER}, {@code readOnlyRootFilesystem} true.
+   */
+  private static void podSecurity(DisaggClusterSpec spec) {
+    if (spec.getPodSecurity() == null) {
+      spec.setPodSecurity(new PodSecuritySpec());
+    }
+    PodSecuritySpec p = spec.getPodSecurity();
+    if (p.getRunAsUser() == null) {
+      p.setRunAsUser(PodSecuritySpec.DEFAULT_RUN_AS_USER);
+    }
+    if (p.getReadOnlyRootFilesystem() == null) {
+      p.setReadOnlyRootFilesystem(Boolean.TRUE);
     }
   }
 
@@ -341,6 +378,64 @@ public record EffectiveSpec(
     m.setLabels(labels);
   }
 
+  /** Field of the router's peers, as problems name it. */
+  public static final String FIELD_ROUTER_FROM = "spec.networkPolicy.routerFrom";
+
+  /**
+   * {@code spec.networkPolicy} with every field set but {@code egress} (unset means egress is not
+   * restricted): {@code enabled} the operator's default when unset, {@code monitoring} the
+   * operator's monitoring peers when unset, {@code routerFrom} every pod of the namespace ({@code
+   * [{podSelector: {}}]}) when unset. A router Service of type {@code LoadBalancer} or {@code
+   * NodePort} with that default {@code routerFrom} is a warning on {@value #FIELD_ROUTER_FROM}:
+   * clients outside the namespace, the load balancer's included, would be blocked.
+   */
+  private static void networkPolicy(
+      DisaggClusterSpec spec, NetworkPolicyDefaults defaults, List<SpecProblem> problems) {
+    if (spec.getNetworkPolicy() == null) {
+      spec.setNetworkPolicy(new NetworkPolicySpec());
+    }
+    NetworkPolicySpec np = spec.getNetworkPolicy();
+    if (np.getEnabled() == null) {
+      np.setEnabled(defaults.enabled());
+    }
+    if (np.getMonitoring() == null) {
+      np.setMonitoring(new ArrayList<>(defaults.monitoringPeers()));
+    }
+    boolean defaultRouterFrom = np.getRouterFrom() == null;
+    if (defaultRouterFrom) {
+      np.setRouterFrom(
+          new ArrayList<>(
+              List.of(
+                  new NetworkPolicyPeerBuilder()
+                      .withPodSelector(new LabelSelectorBuilder().build())
+                      .build())));
+    }
+    RouterServiceSpec.ServiceType type =
+        spec.getRouter() == null || spec.getRouter().getService() == null
+            ? null
+            : spec.getRouter().getService().getType();
+    if (np.getEnabled()
+        && defaultRouterFrom
+        && (type == RouterServiceSpec.ServiceType.LoadBalancer
+            || type == RouterServiceSpec.ServiceType.NodePort)) {
+      problems.add(
+          SpecProblem.warning(
+              FIELD_ROUTER_FROM,
+              "is unset, so the router accepts only pods of its namespace, but"
+                  + " spec.router.service.type is "
+                  + type
+                  + ": clients reaching it through the "
+                  + type
+                  + " are blocked where NetworkPolicy is enforced; list them (e.g. an ipBlock)"
+                  + " in spec.networkPolicy.routerFrom (docs/network-policies.md)"));
+    }
+  }
+
+  /** Whether the effective spec asks for NetworkPolicies ({@code spec.networkPolicy.enabled}). */
+  public boolean networkPolicies() {
+    return Boolean.TRUE.equals(cluster.getSpec().getNetworkPolicy().getEnabled());
+  }
+
   /** Whether the effective spec asks for PodMonitors ({@code spec.monitoring.podMonitors}). */
   public boolean podMonitors() {
     return Boolean.TRUE.equals(cluster.getSpec().getMonitoring().getPodMonitors());
@@ -419,7 +514,7 @@ public record EffectiveSpec(
     }
     DisaggCluster copy = SERIALIZATION.clone(cluster);
     copy.getSpec().getDiscovery().setClusterName(clusterName);
-    return new EffectiveSpec(copy, etcdEndpoints, release);
+    return new EffectiveSpec(copy, etcdEndpoints, release, operatorPeers);
   }
 
   /**

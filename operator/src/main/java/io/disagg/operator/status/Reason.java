@@ -46,6 +46,11 @@ public enum Reason {
   UNMATCHED_REGISTRATIONS("UnmatchedRegistrations"),
   MALFORMED_REGISTRATIONS("MalformedRegistrations"),
   DISCOVERY_CONFIG_INVALID("DiscoveryConfigInvalid"),
+  /**
+   * Another DisaggCluster uses the same {@code cluster_name} on the same etcd: foreign
+   * registrations are not removed (each would remove the other's workers).
+   */
+  CLUSTER_NAME_SHARED("ClusterNameShared"),
   // Stalled and Reconciling (the kstatus summary) when they are False
   NOT_STALLED("NotStalled"),
   STALLED("Stalled"),

@@ -2,6 +2,7 @@ package io.disagg.operator.telemetry;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.DiscoveryStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.api.v1alpha1.PoolStatus;
 import io.disagg.operator.api.v1alpha1.RouterStatus;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,7 +54,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *       status.router};
  *   <li>{@code disagg_cluster_condition{condition,status}}: 1 for the status ({@code True}, {@code
  *       False}, {@code Unknown}) a condition has, 0 for the two others; absent for a condition the
- *       status does not list.
+ *       status does not list;
+ *   <li>{@code disagg_discovery_foreign_registrations_removed_total}: foreign registrations the
+ *       operator deleted from etcd ({@code status.discovery.removedForeign}, docs/
+ *       foreign-registrations.md), counted by how much that field grew in a reconcile, so the
+ *       counter never goes down within the process (a status that was reset, and then counts from 0
+ *       again, adds nothing until it grows);
+ *   <li>{@code disagg_discovery_unmatched_registrations}: registrations under the cluster's prefix
+ *       that match no pod of it and were kept ({@code status.discovery.unmatched}; that list holds
+ *       at most 10, so the gauge too);
+ *   <li>{@code disagg_discovery_malformed_registrations}: keys whose value is not a TensorRT-LLM
+ *       registration ({@code status.discovery.malformed}, at most 10 as well).
  * </ul>
  *
  * A gauge whose status field is unset reads NaN. The meters of a DisaggCluster live until {@link
@@ -71,6 +83,9 @@ public final class ClusterTelemetry {
   public static final String ROUTER_DESIRED = "disagg.router.desired.replicas";
   public static final String ROUTER_READY = "disagg.router.ready.replicas";
   public static final String CONDITION = "disagg.cluster.condition";
+  public static final String FOREIGN_REMOVED = "disagg.discovery.foreign.registrations.removed";
+  public static final String UNMATCHED = "disagg.discovery.unmatched.registrations";
+  public static final String MALFORMED = "disagg.discovery.malformed.registrations";
 
   private static final Set<String> NAMES =
       Set.of(
@@ -84,7 +99,10 @@ public final class ClusterTelemetry {
           DRAIN_TIMEOUTS,
           ROUTER_DESIRED,
           ROUTER_READY,
-          CONDITION);
+          CONDITION,
+          FOREIGN_REMOVED,
+          UNMATCHED,
+          MALFORMED);
 
   private static final List<String> CONDITION_STATUSES = List.of("True", "False", "Unknown");
 
@@ -99,7 +117,8 @@ public final class ClusterTelemetry {
    * Publishes a DisaggCluster's state after a reconcile computed its status.
    *
    * @param cr the DisaggCluster as the reconcile read it: its spec (drain timeouts) and its
-   *     previous status (a drain that ends now was recorded there)
+   *     previous status (a drain that ends now was recorded there, and the foreign registrations
+   *     removed before)
    * @param status the status just computed
    * @param pods the DisaggCluster's pods (every revision; the pool is their {@code
    *     app.kubernetes.io/component} label)
@@ -147,6 +166,40 @@ public final class ClusterTelemetry {
         }
       }
     }
+    DiscoveryStatus discovery = status.getDiscovery();
+    set(UNMATCHED, cluster, discovery == null ? null : size(discovery.getUnmatched()));
+    set(MALFORMED, cluster, discovery == null ? null : size(discovery.getMalformed()));
+    Counter removed =
+        Counter.builder(FOREIGN_REMOVED)
+            .description(
+                "Foreign registrations deleted from etcd (status.discovery.removedForeign)")
+            .tags(cluster)
+            .register(registry);
+    DiscoveryStatus previous = cr.getStatus() == null ? null : cr.getStatus().getDiscovery();
+    int newlyRemoved =
+        newlyRemoved(
+            previous == null ? null : previous.getRemovedForeign(),
+            discovery == null ? null : discovery.getRemovedForeign());
+    if (newlyRemoved > 0) {
+      removed.increment(newlyRemoved);
+    }
+  }
+
+  /**
+   * How many foreign registrations this reconcile removed: how much the cumulative {@code
+   * status.discovery.removedForeign} grew from the status the reconcile read ({@code before}, null
+   * for none: 0) to the one it computed ({@code after}, null: nothing removed). Never negative: a
+   * count that went down (a status that was reset starts again from 0) adds nothing.
+   */
+  static int newlyRemoved(Integer before, Integer after) {
+    if (after == null) {
+      return 0;
+    }
+    return Math.max(0, after - (before == null ? 0 : before));
+  }
+
+  private static Integer size(Collection<?> c) {
+    return c == null ? 0 : c.size();
   }
 
   /**

@@ -118,12 +118,14 @@ public final class SpecValidator {
 
   /**
    * All problems of an effective spec, errors and warnings: the spec's own in spec order, then what
-   * its TensorRT-LLM release does not accept ({@link ReleaseCompatibility}). Reads the defaulted
+   * its TensorRT-LLM release does not accept ({@link ReleaseCompatibility}), then settings below
+   * the documented Pod Security Standard level ({@link PodSecurityLevels}). Reads the defaulted
    * copy only ({@link EffectiveSpec}: sections present, router types and transfer backend set).
    */
   public static List<SpecProblem> validate(EffectiveSpec effective) {
     List<SpecProblem> out = checkSpec(effective.cluster());
     out.addAll(ReleaseCompatibility.problems(effective));
+    out.addAll(PodSecurityLevels.problems(effective));
     return out;
   }
 

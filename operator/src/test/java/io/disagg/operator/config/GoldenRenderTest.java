@@ -11,6 +11,7 @@ import io.disagg.operator.model.RouterDeployments;
 import io.disagg.operator.model.WorkerStatefulSets;
 import io.disagg.operator.release.TrtllmRelease;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.LocalCluster;
 import io.disagg.operator.testing.Samples;
 import io.disagg.operator.validation.SpecValidator;
@@ -90,12 +91,12 @@ class GoldenRenderTest {
     DisaggCluster cr = Samples.load(sample);
     cr.getMetadata().setNamespace("default");
     assertThat(render(cr)).doesNotContain("# not rendered").contains("=== router.yaml");
-    assertThat(EffectiveSpec.of(cr, List.of()).spec().release().release()).isPresent();
+    assertThat(EffectiveSpecs.of(cr, List.of()).spec().release().release()).isPresent();
   }
 
   /** What the operator would apply for {@code cr}, as text, or why it would apply nothing. */
   static String render(DisaggCluster cr) {
-    EffectiveSpec.Result result = EffectiveSpec.of(cr, List.of());
+    EffectiveSpec.Result result = EffectiveSpecs.of(cr, List.of());
     EffectiveSpec effective = result.spec();
     List<SpecProblem> problems = new ArrayList<>(result.problems());
     problems.addAll(SpecValidator.validate(effective));

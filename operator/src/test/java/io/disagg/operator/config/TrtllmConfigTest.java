@@ -12,6 +12,7 @@ import io.disagg.operator.api.v1alpha1.PoolRouterSpec;
 import io.disagg.operator.api.v1alpha1.RouterType;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +36,7 @@ class TrtllmConfigTest {
 
   /** The effective spec of {@code cr} with its release, as the reconciler renders it. */
   static EffectiveSpec effSpec(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of()).spec();
+    return EffectiveSpecs.of(cr, List.of()).spec();
   }
 
   private static final YAMLMapper YAML = new YAMLMapper();

@@ -7,9 +7,9 @@ import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
 import io.disagg.operator.api.v1alpha1.KvTransferCheckSpec;
 import io.disagg.operator.metrics.PerfMetricsClient;
 import io.disagg.operator.model.Labels;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.status.ConditionType;
 import io.disagg.operator.status.Conditions;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -90,7 +90,7 @@ class KvTransferStepTest {
   }
 
   private static DisaggCluster effective(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of(Fixtures.ETCD_ENDPOINT)).spec().cluster();
+    return EffectiveSpecs.of(cr, List.of(Fixtures.ETCD_ENDPOINT)).spec().cluster();
   }
 
   private static Map<Integer, Pod> workers(boolean ready) {

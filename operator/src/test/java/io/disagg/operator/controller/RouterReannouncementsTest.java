@@ -60,4 +60,51 @@ class RouterReannouncementsTest {
     worker.getMetadata().setLabels(Map.of(Labels.COMPONENT, "context"));
     assertThat(r.due(CLUSTER, List.of(terminating, worker))).isEmpty();
   }
+
+  @Test
+  void onlyTheRevisionsOwnWorkersAreAnnouncedNeverAForeignOrMalformedOrUnleasedOne() {
+    Pod worker =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("demo-context-0")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName(io.disagg.operator.model.WorkerStatefulSets.CONTAINER)
+            .addNewPort()
+            .withName(io.disagg.operator.model.WorkerStatefulSets.PORT_NAME)
+            .withContainerPort(8000)
+            .endPort()
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPodIP("127.1.0.5")
+            .endStatus()
+            .build();
+    var ours = registration("a", "127.1.0.5", 8000, 7);
+    var foreign = registration("b", "127.9.0.1", 8000, 7);
+    var otherPort = registration("c", "127.1.0.5", 9000, 7);
+    var unleased = registration("d", "127.1.0.5", 8000, 0);
+    var malformed =
+        io.disagg.operator.discovery.Registrations.parse(
+            "/trtllm-disagg/c/workers/e",
+            "junk".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            7,
+            1);
+    assertThat(
+            RouterReannouncements.announced(
+                List.of(ours, foreign, otherPort, unleased, malformed), List.of(worker)))
+        .containsExactly(ours);
+  }
+
+  private static io.disagg.operator.discovery.Registration registration(
+      String id, String host, int port, long lease) {
+    String value =
+        "{\"worker_id\":\"" + id + "\",\"host\":\"" + host + "\",\"port\":" + port + ",\"role\":0}";
+    return io.disagg.operator.discovery.Registrations.parse(
+        "/trtllm-disagg/c/workers/" + id,
+        value.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        lease,
+        1);
+  }
 }

@@ -14,6 +14,7 @@ import io.disagg.operator.plan.Plan;
 import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -59,7 +60,7 @@ class DependentsTest {
    * above.
    */
   static Plan plan(DisaggCluster cr) {
-    EffectiveSpec spec = EffectiveSpec.of(cr, List.of("etcd:2379")).spec();
+    EffectiveSpec spec = EffectiveSpecs.of(cr, List.of("etcd:2379")).spec();
     Map<String, String> files = fakeConfig(spec.cluster());
     Map<String, String> env = fakeEnv(spec.cluster());
     Map<Pool, String> hashes = new EnumMap<>(Pool.class);
@@ -297,7 +298,7 @@ class DependentsTest {
 
   @Test
   void aPlanRendersTheRevisionsClusterName() {
-    EffectiveSpec spec = EffectiveSpec.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
+    EffectiveSpec spec = EffectiveSpecs.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
     RevisionNames later =
         new RevisionNames("demo", "abcdef0123", "abcde", spec.clusterName() + ".abcdef0123");
     Plan p = Plan.of(spec, later, "{}", Map.of(Pool.CONTEXT, 1, Pool.GENERATION, 1), 0);
@@ -389,7 +390,7 @@ class DependentsTest {
   void workflowListsEveryDependentOnceWithUniqueNames() {
     Workflow w = DisaggClusterReconciler.class.getAnnotation(Workflow.class);
     List<Dependent> deps = Arrays.asList(w.dependents());
-    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(14);
+    assertThat(deps).extracting(Dependent::name).doesNotHaveDuplicates().hasSize(16);
     assertThat(deps)
         .extracting(Dependent::type)
         .containsExactlyInAnyOrder(
@@ -399,7 +400,16 @@ class DependentsTest {
             ContextPdbDependent.class, GenerationPdbDependent.class,
             RouterDeploymentDependent.class, RouterServiceDependent.class,
             WorkerPodMonitorDependent.class, RouterPodMonitorDependent.class,
+            WorkerNetworkPolicyDependent.class, RouterNetworkPolicyDependent.class,
             ModelCacheClaimDependent.class, ModelCacheJobDependent.class);
+    assertThat(deps)
+        .filteredOn(
+            d ->
+                d.type() == WorkerNetworkPolicyDependent.class
+                    || d.type() == RouterNetworkPolicyDependent.class)
+        .hasSize(2)
+        .allSatisfy(
+            d -> assertThat(d.reconcilePrecondition()).isEqualTo(NetworkPoliciesWanted.class));
     assertThat(deps)
         .filteredOn(d -> PodMonitorDependent.class.isAssignableFrom(d.type()))
         .allSatisfy(

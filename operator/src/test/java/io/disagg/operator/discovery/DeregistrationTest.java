@@ -129,6 +129,46 @@ class DeregistrationTest {
   }
 
   @Test
+  void deletesForeignKeysOnlyWhenUnchangedSinceObservedAndNeverTheirLease() throws Exception {
+    String cluster = "ns.foreign";
+    try (TrtllmStyleWorker a =
+            new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.3.3.1", 8000, 30, 5).start();
+        TrtllmStyleWorker b =
+            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.3.3.2", 8000, 30, 5)
+                .start();
+        RegistrationWatch watch =
+            new RegistrationWatch(
+                client, cluster, null, scheduler, RegistrationWatch.Options.DEFAULT)) {
+      watch.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watch.snapshot().registrations().size() == 2);
+      List<Registration> seen = watch.snapshot().registrations();
+      Registration rb =
+          seen.stream().filter(r -> r.key().equals(b.key())).findFirst().orElseThrow();
+      // b's registrant writes its key again after it was observed: a new modRevision
+      client
+          .getKVClient()
+          .put(
+              io.etcd.jetcd.ByteSequence.from(b.key(), java.nio.charset.StandardCharsets.UTF_8),
+              io.etcd.jetcd.ByteSequence.from(rb.raw(), java.nio.charset.StandardCharsets.UTF_8),
+              io.etcd.jetcd.options.PutOption.builder().withLeaseId(rb.lease()).build())
+          .get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+      List<Registration> deleted =
+          Deregistration.deleteIfUnchanged(client, seen, Duration.ofSeconds(5));
+
+      assertThat(deleted).extracting(Registration::key).containsExactly(a.key());
+      assertThat(a.keyExists()).isFalse();
+      assertThat(b.keyExists()).as("changed since observed: kept").isTrue();
+      assertThat(a.leaseTtl()).as("the lease is not revoked").isPositive();
+      assertThat(Deregistration.deleteIfUnchanged(client, seen, Duration.ofSeconds(5)))
+          .as("already gone or changed")
+          .isEmpty();
+    }
+  }
+
+  @Test
   void refusesKeysThatAreNotWorkerRegistrations() throws Exception {
     try (TrtllmStyleWorker w =
         new TrtllmStyleWorker(client, "ns.refuse", Pool.CONTEXT, "10.2.1.1", 8000, 30, 5).start()) {

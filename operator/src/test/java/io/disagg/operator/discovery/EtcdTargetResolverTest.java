@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.EtcdServer;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -46,7 +46,7 @@ class EtcdTargetResolverTest {
    */
   record Resolver(EtcdTargetResolver.SecretReader reader, List<String> defaults) {
     EtcdTarget resolve(DisaggCluster cr) {
-      return new EtcdTargetResolver(reader).resolve(EffectiveSpec.of(cr, defaults).spec());
+      return new EtcdTargetResolver(reader).resolve(EffectiveSpecs.of(cr, defaults).spec());
     }
   }
 

@@ -89,4 +89,17 @@ class RegistrationsTest {
     assertThat(Registrations.isWorkerKey("trtllm/host-1-2")).isFalse();
     assertThat(Registrations.isWorkerKey(null)).isFalse();
   }
+
+  @Test
+  void aValueWithAnUnknownFieldIsMalformedButKeepsItsHostAndPort() {
+    // a variant of disagg_auto_scaling.py writes WorkerInfo(..., status="")
+    Registration r =
+        parse(
+            "{\"worker_id\": \"w\", \"host\": \"10.0.0.7\", \"port\": 8000, \"role\": 1,"
+                + " \"status\": \"\"}");
+    assertThat(r.malformed()).isTrue();
+    assertThat(r.pool()).isNull();
+    assertThat(r.host()).isEqualTo("10.0.0.7");
+    assertThat(r.port()).isEqualTo(8000);
+  }
 }

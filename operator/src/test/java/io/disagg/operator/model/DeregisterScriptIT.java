@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.config.TrtllmConfig;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.EtcdServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -260,7 +260,7 @@ class DeregisterScriptIT {
    */
   private Run runScript(DisaggCluster cr, Pool pool, Map<String, String> env, String grace)
       throws Exception {
-    Map<String, String> data = TrtllmConfig.configMapData(EffectiveSpec.of(cr, List.of()).spec());
+    Map<String, String> data = TrtllmConfig.configMapData(EffectiveSpecs.of(cr, List.of()).spec());
     Path yaml = dir.resolve(TrtllmConfig.workerConfigKey(pool));
     Path script = dir.resolve(TrtllmConfig.DEREGISTER_SCRIPT_KEY);
     Files.writeString(yaml, data.get(TrtllmConfig.workerConfigKey(pool)));

@@ -6,7 +6,7 @@ import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.api.v1alpha1.ModelDownloadSpec;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -42,7 +42,7 @@ class ModelCachesTest {
   }
 
   static DisaggCluster effective(DisaggCluster cr) {
-    return EffectiveSpec.of(cr, List.of("etcd:2379")).spec().cluster();
+    return EffectiveSpecs.of(cr, List.of("etcd:2379")).spec().cluster();
   }
 
   @Test

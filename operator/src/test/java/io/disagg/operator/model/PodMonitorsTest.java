@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.MonitoringSpec;
 import io.disagg.operator.core.Pool;
-import io.disagg.operator.spec.EffectiveSpec;
 import io.disagg.operator.spec.MonitoringDefaults;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -23,7 +23,7 @@ class PodMonitorsTest {
   private static final String LATER = "fedcba9876543210";
 
   private static DisaggCluster effective(DisaggCluster cr, MonitoringDefaults defaults) {
-    return EffectiveSpec.of(cr, List.of("etcd.infra.svc:2379"), defaults).spec().cluster();
+    return EffectiveSpecs.of(cr, List.of("etcd.infra.svc:2379"), defaults).spec().cluster();
   }
 
   private static DisaggCluster effective() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.disagg.operator.testing.Samples;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ class RevisionNamesTest {
   }
 
   private static EffectiveSpec spec(String name) {
-    return EffectiveSpec.of(Fixtures.minimal("team-a", name), List.of()).spec();
+    return EffectiveSpecs.of(Fixtures.minimal("team-a", name), List.of()).spec();
   }
 
   private static final String REV = "0123456789";
@@ -79,7 +80,7 @@ class RevisionNamesTest {
     DisaggCluster own = Fixtures.minimal("team-a", "demo");
     own.getSpec().getDiscovery().setClusterName("shared-prefix");
     RevisionNames custom =
-        RevisionNames.forNew(EffectiveSpec.of(own, List.of()).spec(), REV, List.of(first));
+        RevisionNames.forNew(EffectiveSpecs.of(own, List.of()).spec(), REV, List.of(first));
     assertThat(custom.clusterName()).isEqualTo("shared-prefix." + REV);
   }
 

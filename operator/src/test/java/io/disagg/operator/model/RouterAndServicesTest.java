@@ -119,7 +119,9 @@ class RouterAndServicesTest {
     assertThat(pod.getNodeSelector()).containsEntry("pool", "cpu");
     assertThat(pod.getTolerations()).hasSize(1);
     assertThat(pod.getVolumes())
-        .singleElement()
+        .extracting(v -> v.getName())
+        .containsExactly("config", "tmp", "home");
+    assertThat(pod.getVolumes().get(0))
         .satisfies(
             v -> {
               assertThat(v.getConfigMap().getName()).isEqualTo("demo-config");
@@ -136,9 +138,11 @@ class RouterAndServicesTest {
               assertThat(p.getContainerPort()).isEqualTo(9000);
             });
     assertThat(c.getResources().getRequests()).containsEntry("cpu", new Quantity("2"));
-    assertThat(c.getEnv()).extracting(e -> e.getName()).containsExactly("X");
+    assertThat(c.getEnv()).extracting(e -> e.getName()).containsExactly("X", "HOME");
     assertThat(c.getVolumeMounts())
-        .singleElement()
+        .extracting(m -> m.getMountPath())
+        .containsExactly("/etc/trtllm", "/tmp", "/home/trtllm");
+    assertThat(c.getVolumeMounts().get(0))
         .satisfies(
             m -> {
               assertThat(m.getMountPath()).isEqualTo("/etc/trtllm");

@@ -185,7 +185,8 @@ class WorkerStatefulSetsTest {
     Container c = worker(cr, Pool.CONTEXT);
     assertThat(c.getEnv())
         .extracting(EnvVar::getName)
-        .containsExactly("TRTLLM_MODEL", "POD_IP", "POD_NAME", "POD_NAMESPACE", "UCX_NET_DEVICES");
+        .containsExactly(
+            "TRTLLM_MODEL", "POD_IP", "POD_NAME", "POD_NAMESPACE", "UCX_NET_DEVICES", "HOME");
     assertThat(c.getEnv().get(1).getValue()).isNull();
     assertThat(c.getEnv().get(2).getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.name");
@@ -272,7 +273,8 @@ class WorkerStatefulSetsTest {
 
   @Test
   void capabilitiesOnlyWithEfaAndPrivilegedOnlyWhenAsked() {
-    assertThat(worker(cluster(), Pool.CONTEXT).getSecurityContext()).isNull();
+    assertThat(worker(cluster(), Pool.CONTEXT).getSecurityContext().getCapabilities().getAdd())
+        .isEmpty();
 
     var sc = worker(efaCluster(), Pool.CONTEXT).getSecurityContext();
     assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("IPC_LOCK", "SYS_RESOURCE");
@@ -284,7 +286,9 @@ class WorkerStatefulSetsTest {
 
     DisaggCluster noEfa = cluster();
     noEfa.getSpec().getFabric().getEfa().setPrivileged(true);
-    assertThat(worker(noEfa, Pool.CONTEXT).getSecurityContext()).isNull();
+    assertThat(worker(noEfa, Pool.CONTEXT).getSecurityContext().getPrivileged()).isNull();
+    assertThat(worker(noEfa, Pool.CONTEXT).getSecurityContext().getCapabilities().getAdd())
+        .isEmpty();
   }
 
   // --- probes ---------------------------------------------------------------------------------
@@ -451,7 +455,7 @@ class WorkerStatefulSetsTest {
         .containsEntry("node.kubernetes.io/instance-type", "p5.48xlarge");
     assertThat(pod.getVolumes())
         .extracting(Volume::getName)
-        .containsExactly("config", "dshm", "model-cache");
+        .containsExactly("config", "dshm", "tmp", "home", "model-cache");
     assertThat(volume(pod, "config").getConfigMap()).isNotNull();
     assertThat(pod.getContainers())
         .extracting(Container::getName)
@@ -460,7 +464,7 @@ class WorkerStatefulSetsTest {
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("download");
     assertThat(pod.getContainers().get(0).getVolumeMounts())
         .extracting(VolumeMount::getMountPath)
-        .containsExactly("/etc/trtllm", "/dev/shm", "/models");
+        .containsExactly("/etc/trtllm", "/dev/shm", "/tmp", "/home/trtllm", "/models");
     assertThat(mount(pod.getContainers().get(0), "/etc/trtllm").getName()).isEqualTo("config");
   }
 

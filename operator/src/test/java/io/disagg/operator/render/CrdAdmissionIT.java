@@ -124,6 +124,14 @@ class CrdAdmissionIT {
             generation: {}
             rollout: {strategy: Rolling, context: {maxSurge: 1.5}}
           """,
+          // CEL: NetworkPolicy peers (empty peer; ipBlock with a selector)
+          """
+            context: {}
+            generation: {}
+            networkPolicy:
+              routerFrom: [{}]
+              monitoring: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]
+          """,
           // unknown fields
           """
             foo: 1

@@ -108,7 +108,16 @@ class CrdAdmissionTest {
                 "terminationGracePeriodSeconds", 300L));
     assertThat(spec.get("discovery"))
         .as("defaults inside an object given empty")
-        .isEqualTo(Map.of("heartbeatIntervalSeconds", 5L, "inactiveTimeoutSeconds", 10L));
+        .isEqualTo(
+            Map.of(
+                "heartbeatIntervalSeconds",
+                5L,
+                "inactiveTimeoutSeconds",
+                10L,
+                "removeForeignRegistrations",
+                true,
+                "foreignGraceSeconds",
+                2L));
     assertThat(spec).doesNotContainKey("fabric").as("no default for an absent object");
   }
 
@@ -120,6 +129,31 @@ class CrdAdmissionTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) r.object().get("spec");
     assertThat(spec).containsEntry("backend", "pytorch").doesNotContainKeys("logLevel", "fabric");
+  }
+
+  @Test
+  void networkPolicyPeersAreCheckedByTheCelRules() throws Exception {
+    CrdAdmission.Result r =
+        CRD.admit(
+            object(
+                cluster(
+                    "  networkPolicy:\n"
+                        + "    routerFrom: [{}]\n"
+                        + "    monitoring: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]\n")));
+    assertThat(r.accepted()).isFalse();
+    assertThat(String.join("\n", r.messages()))
+        .contains("spec.networkPolicy.routerFrom")
+        .contains("each peer needs podSelector, namespaceSelector or ipBlock")
+        .contains("spec.networkPolicy.monitoring")
+        .contains("a peer with ipBlock may not also have podSelector or namespaceSelector");
+    CrdAdmission.Result ok =
+        CRD.admit(
+            object(
+                cluster(
+                    "  networkPolicy:\n"
+                        + "    routerFrom: [{podSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]\n"
+                        + "    monitoring: []\n")));
+    assertThat(ok.messages()).isEmpty();
   }
 
   @Test

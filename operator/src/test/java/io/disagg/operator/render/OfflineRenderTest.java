@@ -18,6 +18,7 @@ import io.disagg.operator.plan.Plan;
 import io.disagg.operator.rollout.PairingRevision;
 import io.disagg.operator.scaling.Replicas;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.LocalCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -76,7 +77,7 @@ class OfflineRenderTest {
       // The plan the reconciler makes at creation, from the resource as the API server stores it.
       DisaggCluster stored = SERIALIZATION.unmarshal(yaml, DisaggCluster.class);
       stored.getMetadata().setNamespace("default");
-      EffectiveSpec spec = EffectiveSpec.of(stored, ENDPOINTS).spec();
+      EffectiveSpec spec = EffectiveSpecs.of(stored, ENDPOINTS).spec();
       Map<Pool, Integer> replicas = new EnumMap<>(Pool.class);
       for (Pool pool : Pool.values()) {
         replicas.put(pool, Replicas.desired(spec.cluster(), pool));
@@ -119,6 +120,10 @@ class OfflineRenderTest {
         // The first revision's pods carry no revision label: its hash comes from the PodMonitor.
         expected.add(io.disagg.operator.model.PodMonitors.workers(cr, plan.names().revision()));
         expected.add(io.disagg.operator.model.PodMonitors.router(cr, plan.names().revision()));
+      }
+      if (spec.networkPolicies()) {
+        expected.add(io.disagg.operator.model.NetworkPolicies.workers(cr, spec.operatorPeers()));
+        expected.add(io.disagg.operator.model.NetworkPolicies.router(cr, spec.operatorPeers()));
       }
       if (ModelCaches.createsClaim(cr)) {
         expected.add(ModelCaches.claim(cr));

@@ -83,6 +83,8 @@ class RenderMainTest {
             "configmap-llama-70b-efa-fabric.yaml",
             "deployment-llama-70b-efa-router.yaml",
             "job-llama-70b-efa-model-27e8972ba9.yaml",
+            "networkpolicy-llama-70b-efa-router.yaml",
+            "networkpolicy-llama-70b-efa-workers.yaml",
             "persistentvolumeclaim-llama-70b-efa-model-cache.yaml",
             "poddisruptionbudget-llama-70b-efa-context.yaml",
             "poddisruptionbudget-llama-70b-efa-generation.yaml",
@@ -112,17 +114,17 @@ class RenderMainTest {
     Run r = run(sample("minimal.yaml"));
     assertThat(r.code()).as(r.err()).isEqualTo(RenderMain.OK);
     List<Map<String, Object>> docs = documents(r.out());
-    // 10 objects, 5 TensorRT-LLM files, 6 commands (each container and each preStop hook)
-    assertThat(docs).hasSize(10 + 5 + 6);
-    assertThat(docs.subList(0, 10))
+    // 12 objects, 5 TensorRT-LLM files, 6 commands (each container and each preStop hook)
+    assertThat(docs).hasSize(12 + 5 + 6);
+    assertThat(docs.subList(0, 12))
         .allSatisfy(d -> assertThat(d).containsKeys("apiVersion", "kind"));
-    assertThat(docs.subList(10, 21))
+    assertThat(docs.subList(12, 23))
         .allSatisfy(d -> assertThat(d).containsOnlyKeys("path", "content"));
     assertThat(r.out()).contains("# Source: statefulset-tinyllama-context.yaml\n");
 
     Run objects = run(sample("minimal.yaml"), "--objects-only");
     assertThat(documents(objects.out()))
-        .hasSize(10)
+        .hasSize(12)
         .allSatisfy(d -> assertThat(d).containsKeys("apiVersion", "kind", "metadata"));
     assertThat(r.out()).startsWith(objects.out());
   }

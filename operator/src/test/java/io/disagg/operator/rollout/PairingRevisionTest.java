@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.NixlBackend;
 import io.disagg.operator.api.v1alpha1.RouterType;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -24,7 +24,7 @@ class PairingRevisionTest {
   }
 
   private static PairingRevision revision(DisaggCluster cr) {
-    return PairingRevision.of(EffectiveSpec.of(cr, List.of("etcd:2379")).spec());
+    return PairingRevision.of(EffectiveSpecs.of(cr, List.of("etcd:2379")).spec());
   }
 
   private static PairingRevision after(Consumer<DisaggCluster> change) {

@@ -11,6 +11,7 @@ import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.ModelFixtures;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class RecordedDrainsTest {
 
   static final EffectiveSpec SPEC =
-      EffectiveSpec.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
+      EffectiveSpecs.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
   static final RevisionNames FIRST = RevisionNames.legacy(SPEC, "aaaaaaaaaa");
   static final RevisionNames LATER = RevisionNames.of(SPEC, "bbbbbbbbbb", "bbbbb");
 

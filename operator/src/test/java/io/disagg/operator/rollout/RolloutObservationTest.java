@@ -8,6 +8,7 @@ import io.disagg.operator.model.Labels;
 import io.disagg.operator.model.ModelFixtures;
 import io.disagg.operator.model.RevisionNames;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class RolloutObservationTest {
 
   static final EffectiveSpec SPEC =
-      EffectiveSpec.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
+      EffectiveSpecs.of(ModelFixtures.cluster(), List.of("etcd:2379")).spec();
   static final String OLD = "aaaaaaaaaa";
   static final String NEW = "bbbbbbbbbb";
   static final int PORT = 8000;

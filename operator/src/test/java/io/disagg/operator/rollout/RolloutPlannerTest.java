@@ -18,6 +18,7 @@ import io.disagg.operator.rollout.RolloutPlanner.ObservedRevision;
 import io.disagg.operator.rollout.RolloutPlanner.ObservedRouter;
 import io.disagg.operator.rollout.RolloutPlanner.PoolGoal;
 import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.ArrayList;
@@ -523,7 +524,7 @@ class RolloutPlannerTest {
     var cr = Fixtures.minimal("team-a", "demo");
     cr.getSpec().getContext().setMinimalInstances(2);
     cr.getSpec().getContext().setReplicas(2);
-    EffectiveSpec spec = EffectiveSpec.of(cr, List.of()).spec();
+    EffectiveSpec spec = EffectiveSpecs.of(cr, List.of()).spec();
     String desired = PairingRevision.of(spec).hash();
     Input in = Input.of(spec, desired, counts(4, 2), A, List.of(serving(A)));
     assertThat(in.desired()).isEqualTo(desired);

@@ -15,6 +15,7 @@ import io.disagg.operator.api.v1alpha1.RolloutStrategy;
 import io.disagg.operator.api.v1alpha1.SelfHealingSpec;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.core.SpecProblem;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -40,7 +41,7 @@ class EffectiveSpecTest {
     String before = new KubernetesSerialization().asJson(cr);
 
     EffectiveSpec.Result r =
-        EffectiveSpec.of(cr, List.of("etcd.shared.svc:2379", "etcd://etcd2.shared.svc:2379"));
+        EffectiveSpecs.of(cr, List.of("etcd.shared.svc:2379", "etcd://etcd2.shared.svc:2379"));
 
     assertThat(new KubernetesSerialization().asJson(cr))
         .as("the primary is never mutated")
@@ -59,7 +60,7 @@ class EffectiveSpecTest {
   @Test
   void rolloutDefaultsFillWhatIsUnsetAndKeepWhatIsSet() {
     DisaggCluster cr = cr("etcd:2379");
-    DisaggCluster unset = EffectiveSpec.of(cr, List.of()).spec().cluster();
+    DisaggCluster unset = EffectiveSpecs.of(cr, List.of()).spec().cluster();
     assertThat(cr.getSpec().getRollout()).as("the primary is never mutated").isNull();
     RolloutSpec r = unset.getSpec().getRollout();
     assertThat(r.getStrategy()).isEqualTo(RolloutStrategy.RevisionSurge);
@@ -74,7 +75,7 @@ class EffectiveSpecTest {
     given.setGeneration(new PoolRolloutSpec());
     given.getGeneration().setMaxSurge(new IntOrString(2));
     cr.getSpec().setRollout(given);
-    RolloutSpec set = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getRollout();
+    RolloutSpec set = EffectiveSpecs.of(cr, List.of()).spec().cluster().getSpec().getRollout();
     assertThat(set.getStrategy()).isEqualTo(RolloutStrategy.Recreate);
     assertThat(set.getGeneration().getMaxSurge()).isEqualTo(new IntOrString(2));
     assertThat(set.getContext().getMaxSurge()).isEqualTo(new IntOrString("100%"));
@@ -83,7 +84,8 @@ class EffectiveSpecTest {
   @Test
   void selfHealingDefaultsFollowTheLeaseTtlWithAFloorOf60Seconds() {
     DisaggCluster cr = cr("etcd:2379");
-    SelfHealingSpec h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    SelfHealingSpec h =
+        EffectiveSpecs.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
     assertThat(cr.getSpec().getSelfHealing()).as("the primary is never mutated").isNull();
     assertThat(h.getRestartUnregisteredWorkers()).isTrue();
     assertThat(h.getUnregisteredTimeoutSeconds()).as("3 x 10 s is below the floor").isEqualTo(60);
@@ -92,12 +94,12 @@ class EffectiveSpecTest {
     cr.getSpec().getDiscovery().setInactiveTimeoutSeconds(40);
     cr.getSpec().setSelfHealing(new SelfHealingSpec());
     cr.getSpec().getSelfHealing().setRestartUnregisteredWorkers(false);
-    h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    h = EffectiveSpecs.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
     assertThat(h.getUnregisteredTimeoutSeconds()).isEqualTo(120);
     assertThat(h.getRestartUnregisteredWorkers()).isFalse();
 
     cr.getSpec().getSelfHealing().setUnregisteredTimeoutSeconds(15);
-    h = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
+    h = EffectiveSpecs.of(cr, List.of()).spec().cluster().getSpec().getSelfHealing();
     assertThat(h.getUnregisteredTimeoutSeconds()).isEqualTo(15);
   }
 
@@ -105,7 +107,12 @@ class EffectiveSpecTest {
   void kvTransferCheckIsOnWithEfaOrAnExplicitFloor() {
     DisaggCluster cr = cr("etcd:2379");
     KvTransferCheckSpec k =
-        EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+        EffectiveSpecs.of(cr, List.of())
+            .spec()
+            .cluster()
+            .getSpec()
+            .getFabric()
+            .getKvTransferCheck();
     assertThat(k.getEnabled()).isFalse();
     assertThat(k.getMinBandwidth()).isNull();
     assertThat(k.getWindowSeconds()).isEqualTo(300);
@@ -113,27 +120,45 @@ class EffectiveSpecTest {
     assertThat(k.getIntervalSeconds()).isEqualTo(30);
 
     cr.getSpec().getFabric().getEfa().setEnabled(true);
-    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    k =
+        EffectiveSpecs.of(cr, List.of())
+            .spec()
+            .cluster()
+            .getSpec()
+            .getFabric()
+            .getKvTransferCheck();
     assertThat(k.getEnabled()).isTrue();
     assertThat(k.getMinBandwidth()).isEqualTo(new Quantity("1Gi"));
 
     cr.getSpec().getFabric().getEfa().setEnabled(false);
     cr.getSpec().getFabric().setKvTransferCheck(new KvTransferCheckSpec());
     cr.getSpec().getFabric().getKvTransferCheck().setMinBandwidth(new Quantity("200Mi"));
-    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    k =
+        EffectiveSpecs.of(cr, List.of())
+            .spec()
+            .cluster()
+            .getSpec()
+            .getFabric()
+            .getKvTransferCheck();
     assertThat(k.getEnabled()).as("an explicit floor applies without EFA").isTrue();
     assertThat(k.getMinBandwidth()).isEqualTo(new Quantity("200Mi"));
 
     cr.getSpec().getFabric().getEfa().setEnabled(true);
     cr.getSpec().getFabric().getKvTransferCheck().setEnabled(false);
-    k = EffectiveSpec.of(cr, List.of()).spec().cluster().getSpec().getFabric().getKvTransferCheck();
+    k =
+        EffectiveSpecs.of(cr, List.of())
+            .spec()
+            .cluster()
+            .getSpec()
+            .getFabric()
+            .getKvTransferCheck();
     assertThat(k.getEnabled()).as("switched off with EFA").isFalse();
   }
 
   @Test
   void theSpecsEndpointsWinOverTheOperatorDefault() {
     EffectiveSpec.Result r =
-        EffectiveSpec.of(
+        EffectiveSpecs.of(
             cr("etcd://ETCD-A.infra:2379/", " ", "etcd-a.infra:2379"), List.of("default:2379"));
     assertThat(r.spec().etcdEndpoints())
         .extracting(e -> e.hostPort())
@@ -147,7 +172,7 @@ class EffectiveSpecTest {
 
   @Test
   void noEndpointAndNoOperatorDefaultIsASpecErrorNamingTheField() {
-    EffectiveSpec.Result r = EffectiveSpec.of(cr(), List.of());
+    EffectiveSpec.Result r = EffectiveSpecs.of(cr(), List.of());
     assertThat(r.problems())
         .singleElement()
         .satisfies(
@@ -161,7 +186,7 @@ class EffectiveSpecTest {
 
   @Test
   void aBadOperatorDefaultNamesTheProperty() {
-    EffectiveSpec.Result r = EffectiveSpec.of(cr(), List.of("host:99999"));
+    EffectiveSpec.Result r = EffectiveSpecs.of(cr(), List.of("host:99999"));
     assertThat(r.problems())
         .singleElement()
         .satisfies(
@@ -175,7 +200,7 @@ class EffectiveSpecTest {
 
   @Test
   void tlsEndpointsAreRefusedBecauseTensorRtLlmConnectsWithoutTls() {
-    EffectiveSpec.Result r = EffectiveSpec.of(cr("https://etcd:2379"), List.of());
+    EffectiveSpec.Result r = EffectiveSpecs.of(cr("https://etcd:2379"), List.of());
     assertThat(r.problems())
         .extracting(SpecProblem::field)
         .contains("spec.discovery.etcd.endpoints[0]");
@@ -185,14 +210,14 @@ class EffectiveSpecTest {
   @Test
   void monitoringDefaultsComeFromTheOperatorAndTheSpecOverridesThem() {
     DisaggCluster cr = cr("etcd:2379");
-    EffectiveSpec off = EffectiveSpec.of(cr, List.of()).spec();
+    EffectiveSpec off = EffectiveSpecs.of(cr, List.of()).spec();
     assertThat(off.podMonitors()).as("off unless asked").isFalse();
     assertThat(off.cluster().getSpec().getMonitoring().getInterval()).isEqualTo("30s");
     assertThat(off.cluster().getSpec().getMonitoring().getLabels()).isEmpty();
 
     MonitoringDefaults on =
         new MonitoringDefaults(true, java.util.Map.of("release", "prom", "team", "infra"));
-    EffectiveSpec byDefault = EffectiveSpec.of(cr, List.of(), on).spec();
+    EffectiveSpec byDefault = EffectiveSpecs.of(cr, List.of(), on).spec();
     assertThat(byDefault.podMonitors()).as("the operator-wide default").isTrue();
     assertThat(byDefault.cluster().getSpec().getMonitoring().getLabels())
         .containsEntry("release", "prom")
@@ -203,7 +228,7 @@ class EffectiveSpecTest {
     cr.getSpec().getMonitoring().setPodMonitors(false);
     cr.getSpec().getMonitoring().setInterval("15s");
     cr.getSpec().getMonitoring().setLabels(java.util.Map.of("team", "ml"));
-    EffectiveSpec own = EffectiveSpec.of(cr, List.of(), on).spec();
+    EffectiveSpec own = EffectiveSpecs.of(cr, List.of(), on).spec();
     assertThat(own.podMonitors()).as("the spec wins over the default").isFalse();
     assertThat(own.cluster().getSpec().getMonitoring().getInterval()).isEqualTo("15s");
     assertThat(own.cluster().getSpec().getMonitoring().getLabels())
@@ -211,7 +236,7 @@ class EffectiveSpecTest {
         .containsEntry("team", "ml");
 
     cr.getSpec().getMonitoring().setPodMonitors(true);
-    assertThat(EffectiveSpec.of(cr, List.of()).spec().podMonitors()).isTrue();
+    assertThat(EffectiveSpecs.of(cr, List.of()).spec().podMonitors()).isTrue();
   }
 
   @Test

@@ -8,7 +8,7 @@ import static io.disagg.operator.status.StatusCalculatorTest.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -126,7 +126,7 @@ class FabricPreflightTest {
             terminated(1, "EfaDevicesMissing: node gpu-node-3: 0 of 32 EFA devices visible"));
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(snapshot(true), List.of(failed), Map.of(), List.of()),
             T0);
     Condition d = condition(s, ConditionType.DEGRADED);

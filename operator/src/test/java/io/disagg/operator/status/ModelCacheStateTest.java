@@ -7,7 +7,7 @@ import io.disagg.operator.api.v1alpha1.ModelCacheSpec;
 import io.disagg.operator.api.v1alpha1.ModelCacheStatus;
 import io.disagg.operator.model.ModelCaches;
 import io.disagg.operator.model.ModelFixtures;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -33,7 +33,7 @@ class ModelCacheStateTest {
     DisaggCluster cr = ModelFixtures.cluster();
     cr.getSpec().setModelCache(new ModelCacheSpec());
     cr.getSpec().getModelCache().setClaimName("weights");
-    return EffectiveSpec.of(cr, List.of("etcd:2379")).spec().cluster();
+    return EffectiveSpecs.of(cr, List.of("etcd:2379")).spec().cluster();
   }
 
   static Job job(String condition, String reason, String message) {

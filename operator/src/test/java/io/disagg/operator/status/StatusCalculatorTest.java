@@ -10,7 +10,7 @@ import io.disagg.operator.core.SpecProblem;
 import io.disagg.operator.discovery.DiscoverySnapshot;
 import io.disagg.operator.discovery.PodRegistrations;
 import io.disagg.operator.discovery.Registration;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -119,7 +119,7 @@ public class StatusCalculatorTest {
   void readyNeedsMinimalInstancesRegisteredInBothPools() {
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 snapshot(true, reg(Pool.CONTEXT, "127.1.0.1")), List.of(), Map.of(), List.of()),
             T0);
@@ -130,7 +130,7 @@ public class StatusCalculatorTest {
 
     DisaggClusterStatus ready =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"), reg(Pool.GENERATION, "127.1.0.2")),
                 List.of(),
@@ -145,7 +145,7 @@ public class StatusCalculatorTest {
   void aWatchWhoseFirstListIsUnderWayIsStartingNotUnreachable() {
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(DiscoverySnapshot.initial(T0), List.of(), Map.of(), List.of()),
             T0);
     assertThat(condition(s, ConditionType.DISCOVERY_AVAILABLE).getReason())
@@ -154,7 +154,7 @@ public class StatusCalculatorTest {
     // Listed, the watch after the list not established yet, nothing failed: still starting.
     DisaggClusterStatus listed =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 new DiscoverySnapshot(List.of(reg(Pool.CONTEXT, "127.1.0.1")), false, null, 7, T0),
                 List.of(),
@@ -167,7 +167,7 @@ public class StatusCalculatorTest {
     DiscoverySnapshot failed = new DiscoverySnapshot(List.of(), false, "connection refused", 0, T0);
     DisaggClusterStatus f =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(failed, List.of(), Map.of(), List.of()),
             T0);
     assertThat(condition(f, ConditionType.DISCOVERY_AVAILABLE).getReason())
@@ -178,7 +178,7 @@ public class StatusCalculatorTest {
   void unreachableEtcdIsNotReadyAndSaysSoWithAStableMessage() {
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 snapshot(false, reg(Pool.CONTEXT, "127.1.0.1"), reg(Pool.GENERATION, "127.1.0.2")),
                 List.of(),
@@ -215,7 +215,7 @@ public class StatusCalculatorTest {
             .build();
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"), reg(Pool.GENERATION, "127.1.9.9")),
                 List.of(mine),
@@ -234,7 +234,7 @@ public class StatusCalculatorTest {
     drain.setToReplicas(1);
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 snapshot(true, reg(Pool.CONTEXT, "127.1.0.1"), reg(Pool.GENERATION, "127.1.0.2")),
                 List.of(),
@@ -266,7 +266,7 @@ public class StatusCalculatorTest {
             .build();
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(snapshot(true), List.of(pending), Map.of(), List.of()),
             T0);
     Condition d = condition(s, ConditionType.DEGRADED);
@@ -279,7 +279,7 @@ public class StatusCalculatorTest {
   void specErrorsDegradeAndStopProgress() {
     DisaggClusterStatus s =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr(), List.of()).spec().cluster(),
+            EffectiveSpecs.of(cr(), List.of()).spec().cluster(),
             observed(
                 null,
                 List.of(),
@@ -307,10 +307,11 @@ public class StatusCalculatorTest {
             List.of(),
             Map.of(),
             List.of());
-    cr.setStatus(StatusCalculator.compute(EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0));
+    cr.setStatus(
+        StatusCalculator.compute(EffectiveSpecs.of(cr, List.of()).spec().cluster(), o, T0));
     DisaggClusterStatus later =
         StatusCalculator.compute(
-            EffectiveSpec.of(cr, List.of()).spec().cluster(), o, T0.plusSeconds(3600));
+            EffectiveSpecs.of(cr, List.of()).spec().cluster(), o, T0.plusSeconds(3600));
     assertThat(later.getConditions())
         .usingRecursiveFieldByFieldElementComparator()
         .isEqualTo(cr.getStatus().getConditions());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.DisaggClusterStatus;
+import io.disagg.operator.api.v1alpha1.DiscoveryStatus;
 import io.disagg.operator.api.v1alpha1.DrainStatus;
 import io.disagg.operator.core.Pool;
 import io.disagg.operator.model.Labels;
@@ -19,6 +20,7 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class ClusterTelemetryTest {
@@ -161,6 +163,68 @@ class ClusterTelemetryTest {
         .isTrue();
   }
 
+  static DisaggClusterStatus withDiscovery(Integer removedForeign, int unmatched, int malformed) {
+    DisaggClusterStatus s = status();
+    DiscoveryStatus d = new DiscoveryStatus();
+    d.setRemovedForeign(removedForeign);
+    d.setUnmatched(IntStream.range(0, unmatched).mapToObj(i -> "10.9.9." + i + ":8000").toList());
+    d.setMalformed(IntStream.range(0, malformed).mapToObj(i -> "/k/" + i).toList());
+    s.setDiscovery(d);
+    return s;
+  }
+
+  static double removedForeign(SimpleMeterRegistry r, String name) {
+    return r.find(ClusterTelemetry.FOREIGN_REMOVED).tags("name", name).counter().count();
+  }
+
+  @Test
+  void countsForeignRegistrationsByHowMuchTheStatusCountGrew() {
+    SimpleMeterRegistry r = new SimpleMeterRegistry();
+    ClusterTelemetry t = new ClusterTelemetry(r);
+
+    // No discovery status yet: the counter exists at 0, the gauges read NaN.
+    t.record(cluster("ns", "a", null), status(), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isZero();
+    assertThat(gauge(r, ClusterTelemetry.UNMATCHED, "name", "a")).isNaN();
+    assertThat(gauge(r, ClusterTelemetry.MALFORMED, "name", "a")).isNaN();
+
+    // First removals: the field appears with 2.
+    t.record(cluster("ns", "a", status()), withDiscovery(2, 1, 3), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isEqualTo(2);
+    assertThat(gauge(r, ClusterTelemetry.UNMATCHED, "name", "a")).isEqualTo(1);
+    assertThat(gauge(r, ClusterTelemetry.MALFORMED, "name", "a")).isEqualTo(3);
+
+    // Unchanged: nothing added (an operator restart reads 2 before and after too).
+    t.record(cluster("ns", "a", withDiscovery(2, 0, 0)), withDiscovery(2, 0, 0), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isEqualTo(2);
+    assertThat(gauge(r, ClusterTelemetry.UNMATCHED, "name", "a")).isZero();
+
+    // Grew by 3.
+    t.record(cluster("ns", "a", withDiscovery(2, 0, 0)), withDiscovery(5, 0, 0), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isEqualTo(5);
+
+    // The status was reset to a lower count: the counter does not go down, nor count it.
+    t.record(cluster("ns", "a", withDiscovery(5, 0, 0)), withDiscovery(1, 0, 0), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isEqualTo(5);
+    // ... and counts from there on.
+    t.record(cluster("ns", "a", withDiscovery(1, 0, 0)), withDiscovery(2, 0, 0), List.of(), T0);
+    assertThat(removedForeign(r, "a")).isEqualTo(6);
+
+    // Another cluster has its own series.
+    t.record(cluster("ns", "b", null), status(), List.of(), T0);
+    assertThat(removedForeign(r, "b")).isZero();
+  }
+
+  @Test
+  void newlyRemovedIsTheGrowthNeverNegative() {
+    assertThat(ClusterTelemetry.newlyRemoved(null, null)).isZero();
+    assertThat(ClusterTelemetry.newlyRemoved(null, 4)).isEqualTo(4);
+    assertThat(ClusterTelemetry.newlyRemoved(4, null)).isZero();
+    assertThat(ClusterTelemetry.newlyRemoved(4, 4)).isZero();
+    assertThat(ClusterTelemetry.newlyRemoved(4, 7)).isEqualTo(3);
+    assertThat(ClusterTelemetry.newlyRemoved(7, 2)).isZero();
+  }
+
   @Test
   void removeDropsEveryMeterOfTheClusterAndOnlyThose() {
     SimpleMeterRegistry r = new SimpleMeterRegistry();
@@ -185,8 +249,10 @@ class ClusterTelemetryTest {
     PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DisaggClusterStatus draining = status();
     draining.getContext().setDrain(drain(T0));
+    draining.setDiscovery(withDiscovery(3, 0, 0).getDiscovery());
     new ClusterTelemetry(r)
-        .record(cluster("ns", "a", draining), status(), List.of(), T0.plusSeconds(301));
+        .record(
+            cluster("ns", "a", draining), withDiscovery(5, 1, 3), List.of(), T0.plusSeconds(301));
     String text = r.scrape();
     assertThat(text)
         .contains(
@@ -200,6 +266,9 @@ class ClusterTelemetryTest {
             "disagg_pool_drain_timeouts_total{name=\"a\",namespace=\"ns\",pool=\"context\",} 1.0",
             "disagg_router_desired_replicas{",
             "disagg_router_ready_replicas{",
-            "disagg_cluster_condition{condition=\"Ready\",name=\"a\",namespace=\"ns\",status=\"False\",} 1.0");
+            "disagg_cluster_condition{condition=\"Ready\",name=\"a\",namespace=\"ns\",status=\"False\",} 1.0",
+            "disagg_discovery_foreign_registrations_removed_total{name=\"a\",namespace=\"ns\",} 2.0",
+            "disagg_discovery_unmatched_registrations{name=\"a\",namespace=\"ns\",} 1.0",
+            "disagg_discovery_malformed_registrations{name=\"a\",namespace=\"ns\",} 3.0");
   }
 }

@@ -71,6 +71,7 @@ public final class OperatorRunner implements AutoCloseable {
             Clock.systemUTC(),
             new DiscoverySettings(List.of()),
             io.disagg.operator.spec.MonitoringDefaults.OFF,
+            io.disagg.operator.spec.NetworkPolicyDefaults.DEFAULT,
             new WorkerMetricsClient(),
             new RouterMetricsClient(),
             new PrometheusQueryClient(),

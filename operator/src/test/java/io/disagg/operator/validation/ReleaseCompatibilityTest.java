@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.disagg.operator.api.v1alpha1.DisaggCluster;
 import io.disagg.operator.api.v1alpha1.LogLevel;
 import io.disagg.operator.core.SpecProblem;
-import io.disagg.operator.spec.EffectiveSpec;
+import io.disagg.operator.testing.EffectiveSpecs;
 import io.disagg.operator.testing.Fixtures;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +22,7 @@ class ReleaseCompatibilityTest {
   }
 
   static List<SpecProblem> problems(DisaggCluster cr) {
-    return ReleaseCompatibility.problems(EffectiveSpec.of(cr, List.of()).spec());
+    return ReleaseCompatibility.problems(EffectiveSpecs.of(cr, List.of()).spec());
   }
 
   @Test

@@ -101,8 +101,24 @@ public class DisaggClusterSpec {
   private MonitoringSpec monitoring;
 
   @JsonPropertyDescription(
+      "Kubernetes NetworkPolicies of the workers and the router (docs/network-policies.md). Unset: on, with the operator's installation-wide defaults.")
+  private NetworkPolicySpec networkPolicy;
+
+  @JsonPropertyDescription(
       "A PersistentVolumeClaim holding the model's weights, filled by a one-shot download Job before workers start and mounted read-only in every worker as HF_HOME (docs/model-cache.md). Unset: each worker resolves the model itself.")
   private ModelCacheSpec modelCache;
+
+  @JsonPropertyDescription(
+      "Security defaults of the operator's pods (docs/pod-security.md): without EFA every pod meets the Pod Security Standard restricted (runAsNonRoot with runAsUser, seccomp RuntimeDefault, no privilege escalation, all capabilities dropped, read-only root filesystem); EFA worker pods meet privileged only. Unset: runAsUser 1000, readOnlyRootFilesystem true.")
+  private PodSecuritySpec podSecurity;
+
+  public PodSecuritySpec getPodSecurity() {
+    return podSecurity;
+  }
+
+  public void setPodSecurity(PodSecuritySpec podSecurity) {
+    this.podSecurity = podSecurity;
+  }
 
   public ModelCacheSpec getModelCache() {
     return modelCache;
@@ -267,5 +283,13 @@ public class DisaggClusterSpec {
 
   public void setMonitoring(MonitoringSpec monitoring) {
     this.monitoring = monitoring;
+  }
+
+  public NetworkPolicySpec getNetworkPolicy() {
+    return networkPolicy;
+  }
+
+  public void setNetworkPolicy(NetworkPolicySpec networkPolicy) {
+    this.networkPolicy = networkPolicy;
   }
 }

@@ -29,6 +29,10 @@ public class DisaggClusterStatus {
       "The TensorRT-LLM release the files and command lines are rendered for, and where the operator learned it.")
   private TrtllmStatus trtllm;
 
+  @JsonPropertyDescription(
+      "The highest Pod Security Standard level (restricted, baseline, privileged) that every pod the operator renders for the current spec meets: worker pods of both pools with their sidecars and init containers, router pods, the model download Job's pods (docs/pod-security.md). A namespace may enforce this level.")
+  private String podSecurityLevel;
+
   @JsonPropertyDescription("The context (prefill) pool.")
   private PoolStatus context = new PoolStatus();
 
@@ -87,6 +91,14 @@ public class DisaggClusterStatus {
 
   public void setTrtllm(TrtllmStatus trtllm) {
     this.trtllm = trtllm;
+  }
+
+  public String getPodSecurityLevel() {
+    return podSecurityLevel;
+  }
+
+  public void setPodSecurityLevel(String podSecurityLevel) {
+    this.podSecurityLevel = podSecurityLevel;
   }
 
   public String getClusterName() {

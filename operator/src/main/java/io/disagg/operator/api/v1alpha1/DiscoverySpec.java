@@ -42,6 +42,21 @@ public class DiscoverySpec {
       "disagg_cluster.inactive_timeout_sec, in seconds: lease TTL after which a silent worker is dropped. Must exceed heartbeatIntervalSeconds.")
   private int inactiveTimeoutSeconds = 10;
 
+  /** Default of {@link #foreignGraceSeconds}, in seconds. */
+  public static final int DEFAULT_FOREIGN_GRACE_SECONDS = 2;
+
+  @Default("true")
+  @JsonPropertyDescription(
+      "Delete registrations under this cluster's etcd prefix whose host is not the IP of one of this DisaggCluster's pods (they would receive user prompts from the router): key only, never the lease, with a Warning Event ForeignRegistrationRemoved, counted in status.discovery.removedForeign. Malformed values too, unless their host is one of this DisaggCluster's pods. false: such registrations are only reported (status.discovery.unmatched, condition DiscoveryAvailable), for workers registered by hand.")
+  private Boolean removeForeignRegistrations = Boolean.TRUE;
+
+  @Default("2")
+  @Min(0)
+  @Max(300)
+  @JsonPropertyDescription(
+      "Seconds a host must have been seen as foreign before its registrations are deleted (and the operator's pod cache is re-read from the API server first), so a new pod the cache has not seen yet is not mistaken for a foreign one. The router routes to a registration as soon as it is written, so requests sent in this time (plus one reconcile) can reach a foreign endpoint; keep it small.")
+  private Integer foreignGraceSeconds = DEFAULT_FOREIGN_GRACE_SECONDS;
+
   public EtcdSpec getEtcd() {
     return etcd;
   }
@@ -64,6 +79,22 @@ public class DiscoverySpec {
 
   public void setHeartbeatIntervalSeconds(int heartbeatIntervalSeconds) {
     this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
+  }
+
+  public Boolean getRemoveForeignRegistrations() {
+    return removeForeignRegistrations;
+  }
+
+  public void setRemoveForeignRegistrations(Boolean removeForeignRegistrations) {
+    this.removeForeignRegistrations = removeForeignRegistrations;
+  }
+
+  public Integer getForeignGraceSeconds() {
+    return foreignGraceSeconds;
+  }
+
+  public void setForeignGraceSeconds(Integer foreignGraceSeconds) {
+    this.foreignGraceSeconds = foreignGraceSeconds;
   }
 
   public int getInactiveTimeoutSeconds() {

@@ -21,6 +21,13 @@ public class DiscoveryStatus {
   @JsonPropertyDescription("Keys whose value is not a TensorRT-LLM registration, at most 10.")
   private List<String> malformed = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Foreign registrations the operator deleted from etcd (spec.discovery.removeForeignRegistrations), cumulative since this status field first appeared; a registrant that writes its key again is counted again.")
+  private Integer removedForeign;
+
+  @JsonPropertyDescription("The last foreign registration deleted.")
+  private RemovedRegistration lastRemoved;
+
   public Boolean getReachable() {
     return reachable;
   }
@@ -43,6 +50,22 @@ public class DiscoveryStatus {
 
   public void setUnmatched(List<String> unmatched) {
     this.unmatched = unmatched;
+  }
+
+  public Integer getRemovedForeign() {
+    return removedForeign;
+  }
+
+  public void setRemovedForeign(Integer removedForeign) {
+    this.removedForeign = removedForeign;
+  }
+
+  public RemovedRegistration getLastRemoved() {
+    return lastRemoved;
+  }
+
+  public void setLastRemoved(RemovedRegistration lastRemoved) {
+    this.lastRemoved = lastRemoved;
   }
 
   public List<String> getMalformed() {

@@ -3,6 +3,7 @@ package io.disagg.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -32,8 +33,13 @@ public class PodTemplateOverrides {
   @JsonPropertyDescription("schedulerName of the pods (e.g. a gang scheduler).")
   private String schedulerName;
 
-  @JsonPropertyDescription("Pod security context.")
+  @JsonPropertyDescription(
+      "Pod security context; each field set here replaces the operator's default of that field (docs/pod-security.md: runAsNonRoot, runAsUser, seccompProfile). runAsUser 0 without runAsNonRoot drops the default runAsNonRoot. Settings below the documented level are reported as spec warnings.")
   private PodSecurityContext securityContext;
+
+  @JsonPropertyDescription(
+      "Security context of the operator's containers of the pool (worker, fabric-preflight, model-cache-wait); each field set here replaces the operator's default of that field (allowPrivilegeEscalation, capabilities, readOnlyRootFilesystem, privileged). Sidecars and init containers of this podTemplate keep their own.")
+  private SecurityContext containerSecurityContext;
 
   @JsonPropertyDescription("Topology spread constraints.")
   private List<TopologySpreadConstraint> topologySpreadConstraints = new ArrayList<>();
@@ -96,6 +102,14 @@ public class PodTemplateOverrides {
 
   public void setSecurityContext(PodSecurityContext securityContext) {
     this.securityContext = securityContext;
+  }
+
+  public SecurityContext getContainerSecurityContext() {
+    return containerSecurityContext;
+  }
+
+  public void setContainerSecurityContext(SecurityContext containerSecurityContext) {
+    this.containerSecurityContext = containerSecurityContext;
   }
 
   public List<TopologySpreadConstraint> getTopologySpreadConstraints() {
