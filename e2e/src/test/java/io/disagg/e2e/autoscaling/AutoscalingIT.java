@@ -31,8 +31,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -485,9 +487,18 @@ class AutoscalingIT {
                     PoolAutoscalingStatus s = d.getStatus().getGeneration().getAutoscaling();
                     assertThat(s.getDesiredReplicas()).isEqualTo(3);
                     assertThat(d.getStatus().getGeneration().getRegisteredInstances()).isEqualTo(3);
-                    assertThat(router.routedCounts(WorkerRole.GENERATION))
+                    // The endpoints of the generation workers running now: a worker replaced
+                    // meanwhile (e.g. restarted by self-healing) leaves its old endpoint in the
+                    // router's counts, so those are not expected to be exactly three.
+                    Set<String> running =
+                        bed.kubelet().workers().values().stream()
+                            .filter(w -> w.role() == WorkerRole.GENERATION)
+                            .map(SimulatedWorker::endpoint)
+                            .collect(Collectors.toSet());
+                    assertThat(running).as("generation workers running").hasSize(3);
+                    assertThat(router.routedCounts(WorkerRole.GENERATION).keySet())
                         .as("the new instances serve")
-                        .hasSize(3);
+                        .containsAll(running);
                   });
           assertThat(get(ns).getStatus().getGeneration().getAutoscaling().getLastScaleReason())
               .as("decided from the router's counters")

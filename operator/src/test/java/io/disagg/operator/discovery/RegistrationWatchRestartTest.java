@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,8 +79,8 @@ class RegistrationWatchRestartTest {
         etcd.restart();
         await().atMost(Duration.ofSeconds(20)).until(() -> watch.snapshot().reachable());
         try (TrtllmStyleWorker second =
-            new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.1.0.2", 8000, 30, 5)
-                .start()) {
+            registered(
+                new TrtllmStyleWorker(client, cluster, Pool.GENERATION, "10.1.0.2", 8000, 30, 5))) {
           await()
               .atMost(Duration.ofSeconds(10))
               .until(
@@ -131,7 +132,8 @@ class RegistrationWatchRestartTest {
       System.out.printf(
           "watch back %d ms after etcd%n", Duration.ofNanos(System.nanoTime() - back).toMillis());
       try (TrtllmStyleWorker w =
-          new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.2.1", 8000, 30, 5).start()) {
+          registered(
+              new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.2.1", 8000, 30, 5))) {
         await()
             .atMost(Duration.ofSeconds(5))
             .until(
@@ -158,14 +160,7 @@ class RegistrationWatchRestartTest {
     etcd.restart();
     try (TrtllmStyleWorker w =
         new TrtllmStyleWorker(client, cluster, Pool.CONTEXT, "10.1.1.1", 8000, 30, 5)) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                w.registerOnce();
-                return true;
-              });
+      registered(w);
       await()
           .atMost(Duration.ofSeconds(30))
           .until(
@@ -174,5 +169,28 @@ class RegistrationWatchRestartTest {
                       && watch.snapshot().registrations().stream()
                           .anyMatch(r -> r.key().equals(w.key())));
     }
+  }
+
+  /**
+   * Registers {@code w} as {@code register_worker} does after a failure: retried until it succeeds.
+   * The worker's own jetcd client (not the one under test) may still wait out gRPC's reconnect
+   * back-off after etcd returns, so a first lease grant can time out. A put that committed although
+   * its answer timed out leaves the key in place, which counts as registered.
+   */
+  private TrtllmStyleWorker registered(TrtllmStyleWorker w) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () ->
+                w.registerOnce()
+                    || client
+                            .getKVClient()
+                            .get(TrtllmStyleWorker.bytes(w.key()))
+                            .get(5, TimeUnit.SECONDS)
+                            .getCount()
+                        > 0);
+    w.startHeartbeat();
+    return w;
   }
 }
