@@ -127,6 +127,18 @@ public final class SimulatedKubelet implements AutoCloseable {
   public static final String CONTAINER = "worker";
   public static final String ROUTER_CONTAINER = "router";
 
+  /**
+   * Pod condition set on every pod whose containers this kubelet runs (a qualified name, as the API
+   * server requires of a condition type it does not know). kwok's {@code pod-delete} stage in
+   * {@code e2e/cluster/kwokctl.yaml} skips such a terminating pod: this kubelet deletes it once its
+   * containers have stopped, as a kubelet does, and only at the end of its grace period ({@code
+   * metadata.deletionTimestamp}) does kwok's {@code pod-delete-at-grace-end} stage remove it
+   * instead. Without the condition kwok deletes a terminating pod at once, so the StatefulSet
+   * controller created the successor of the same name, and kwok gave the freed IP to another pod,
+   * while the old process still drained on that address.
+   */
+  public static final String KUBELET_CONDITION = "sim.disagg.io/SimulatedKubelet";
+
   /** The operator's fabric pre-flight init container, the one init container run here. */
   public static final String PREFLIGHT_CONTAINER = "fabric-preflight";
 
@@ -193,6 +205,12 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final ExecutorService statusPatches;
   private final ThreadPoolExecutor terminations;
   private final Map<String, PodRuntime> current = new ConcurrentHashMap<>();
+
+  /**
+   * Pods (uid to name) that carry {@link #KUBELET_CONDITION} and that this kubelet has not deleted.
+   */
+  private final Map<String, String> adopted = new ConcurrentHashMap<>();
+
   private final Map<String, List<SimulatedWorker>> history = new LinkedHashMap<>();
   private final Map<String, List<SimulatedRouter>> routerHistory = new LinkedHashMap<>();
   private final Deque<String> events = new ArrayDeque<>();
@@ -548,6 +566,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
     routers.forEach(SimulatedRouter::close);
     terminations.shutdownNow();
+    releaseAdopted();
     etcd.close();
     if (volumeDir != null) {
       try (var files = java.nio.file.Files.walk(volumeDir)) {
@@ -566,6 +585,72 @@ public final class SimulatedKubelet implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(Level.FINE, "container logs not deleted: " + logDir, e);
     }
+  }
+
+  /**
+   * At {@link #close()}, with every process stopped: a terminating pod of this kubelet is deleted
+   * (its containers have stopped); any other gets {@link #KUBELET_CONDITION} False, so kwok deletes
+   * it at once when it is deleted later (e.g. with the test's namespace) rather than at the end of
+   * its grace period, as nobody would delete it before.
+   */
+  private void releaseAdopted() {
+    for (Map.Entry<String, String> e : Map.copyOf(adopted).entrySet()) {
+      String uid = e.getKey();
+      String name = e.getValue();
+      try {
+        Pod p = client.pods().inNamespace(namespace).withName(name).get();
+        if (p == null || !uid.equals(p.getMetadata().getUid())) {
+          continue;
+        }
+        if (p.getMetadata().getDeletionTimestamp() != null) {
+          deleteStopped(name, uid);
+        } else {
+          client
+              .pods()
+              .inNamespace(namespace)
+              .withName(name)
+              .subresource("status")
+              .patch(
+                  PatchContext.of(PatchType.STRATEGIC_MERGE),
+                  "{\"status\":{\"conditions\":[{\"type\":\""
+                      + KUBELET_CONDITION
+                      + "\",\"status\":\"False\",\"reason\":\"KubeletStopped\"}]}}");
+        }
+      } catch (KubernetesClientException ex) {
+        LOG.log(Level.FINE, "pod " + name + " not released", ex);
+      }
+    }
+    adopted.clear();
+  }
+
+  /**
+   * What the kubelet's status manager does once a terminating pod's containers have all stopped
+   * ({@code pkg/kubelet/status/status_manager.go}: {@code syncPod}, when {@code canBeDeleted}, a
+   * delete with {@code NewDeleteOptions(0)} and {@code NewUIDPreconditions(pod.UID)}): the API
+   * server removes the pod now. Only then does the StatefulSet controller create the successor of
+   * the same name, and kwok give the pod's IP to another pod. A pod already gone, or another pod
+   * now of that name (the UID precondition fails with 409), is left alone.
+   */
+  private void deleteStopped(String name, String uid) {
+    String options =
+        "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
+            + "\"preconditions\":{\"uid\":\""
+            + uid
+            + "\"}}";
+    try {
+      client.raw(
+          client.getMasterUrl().toString().replaceAll("/+$", "")
+              + "/api/v1/namespaces/"
+              + namespace
+              + "/pods/"
+              + name,
+          "DELETE",
+          SimHttp.JSON.readTree(options));
+      event("DELETED " + name + " (containers stopped)");
+    } catch (KubernetesClientException | IOException e) {
+      LOG.log(Level.FINE, "pod " + name + " not deleted", e);
+    }
+    adopted.remove(uid);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -633,6 +718,9 @@ public final class SimulatedKubelet implements AutoCloseable {
         current.remove(name);
         cur.terminate(deleted ? "pod deleted" : "pod terminating");
       }
+      if (deleted) {
+        adopted.remove(uid);
+      }
       return;
     }
     if (cur != null) {
@@ -663,6 +751,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
     PodRuntime rt = new PodRuntime(pod, role, c);
     current.put(name, rt);
+    adopted.put(uid, name);
     event(
         (rt.preflight == null ? "CONTAINER STARTED " : "POD STARTED, INIT FIRST ")
             + name
@@ -1457,6 +1546,7 @@ public final class SimulatedKubelet implements AutoCloseable {
                 }
                 rp.router().shutdown(Duration.ofSeconds(Math.max(1, gracePeriodSeconds() - sleep)));
                 event("STOPPED " + name + " router (" + why + ")");
+                deleteStopped(name, uid);
               });
         } catch (RejectedExecutionException e) {
           rp.router().close();
@@ -1465,11 +1555,13 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
       if (!(p instanceof WorkerProc wp)) {
         event("GONE " + name + " (" + why + "), no process");
+        afterStop(null);
         return;
       }
       SimulatedWorker w = wp.worker();
       if (w.state() != SimulatedWorker.State.SERVING) {
         event("GONE " + name + " (" + why + "), worker already " + w.state());
+        afterStop(w);
         return;
       }
       event("TERMINATING " + name + " (" + why + ")");
@@ -1492,9 +1584,32 @@ public final class SimulatedKubelet implements AutoCloseable {
               } catch (RuntimeException e) {
                 event("STOP " + name + " failed: " + e);
               }
+              deleteStopped(name, uid);
             });
       } catch (RejectedExecutionException e) {
         w.close();
+      }
+    }
+
+    /**
+     * Deletes the pod once {@code w} (a worker already draining, stopped or killed; or none) has
+     * stopped, bounded by the pod's grace period; off the pod event thread.
+     */
+    private void afterStop(SimulatedWorker w) {
+      try {
+        terminations.execute(
+            () -> {
+              if (w != null) {
+                try {
+                  w.shutdownAsync().get(gracePeriodSeconds(), TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  w.kill();
+                }
+              }
+              deleteStopped(name, uid);
+            });
+      } catch (RejectedExecutionException e) {
+        // closed: releaseAdopted deletes it
       }
     }
 
@@ -1594,6 +1709,11 @@ public final class SimulatedKubelet implements AutoCloseable {
           c.putNull("message");
         }
       }
+      ObjectNode k = conditions.addObject();
+      k.put("type", KUBELET_CONDITION);
+      k.put("status", "True");
+      k.put("lastTransitionTime", transitionTime(KUBELET_CONDITION, true, now));
+      k.put("reason", "ContainersRunHere");
       if (preflight != null || cacheWait != null) {
         status.put("phase", initDone ? "Running" : "Pending");
         ObjectNode c = conditions.addObject();

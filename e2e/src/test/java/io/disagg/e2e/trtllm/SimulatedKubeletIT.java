@@ -204,7 +204,7 @@ class SimulatedKubeletIT {
           assertThat(sum.succeeded()).as(sum.toString()).isEqualTo(10);
 
           // delete the context pod while a request is in flight on it
-          ctx.setServiceTimeMillis(2000);
+          ctx.setServiceTimeMillis(3000);
           AtomicLong servedWhenDeregistered = new AtomicLong(-1);
           Watch.Watcher watch =
               etcd.getWatchClient()
@@ -238,6 +238,14 @@ class SimulatedKubeletIT {
                 .atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> router.servers(WorkerRole.CONTEXT).isEmpty());
+            // The pod stays, terminating, while its worker drains: the kubelet deletes it once
+            // the container has stopped (kwok's stage only at the grace period's end).
+            Pod terminating =
+                ns.client().pods().inNamespace(ns.name()).withName("sim-context-0").get();
+            int inFlightThen = ctx.inFlight();
+            assertThat(terminating).as("the pod while its request is in flight").isNotNull();
+            assertThat(terminating.getMetadata().getDeletionTimestamp()).isNotNull();
+            assertThat(inFlightThen).as("the request was still in flight").isEqualTo(1);
             HttpResponse<String> r = inFlight.get(15, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             await()
@@ -252,12 +260,42 @@ class SimulatedKubeletIT {
           } finally {
             watch.close();
           }
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      ns.client().pods().inNamespace(ns.name()).withName("sim-context-0").get()
+                          == null);
+          assertThat(kubelet.events())
+              .anySatisfy(
+                  e -> assertThat(e).contains("DELETED sim-context-0 (containers stopped)"));
           assertThat(kubelet.worker("sim-context-0")).isEmpty();
           assertThat(kubelet.history("sim-context-0")).containsExactly(ctx);
           assertThat(kubelet.events())
               .anySatisfy(e -> assertThat(e).contains("PRESTOP sim-context-0"));
         }
       }
+      // close() left the remaining pods to kwok: deleted now, they go at once
+      for (String pod : List.of("sim-generation-0", "sim-router-0")) {
+        assertThat(
+                ns.client()
+                    .pods()
+                    .inNamespace(ns.name())
+                    .withName(pod)
+                    .get()
+                    .getStatus()
+                    .getConditions())
+            .as(pod)
+            .anySatisfy(
+                c -> {
+                  assertThat(c.getType()).isEqualTo(SimulatedKubelet.KUBELET_CONDITION);
+                  assertThat(c.getStatus()).isEqualTo("False");
+                });
+        ns.client().pods().inNamespace(ns.name()).withName(pod).delete();
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> ns.client().pods().inNamespace(ns.name()).list().getItems().isEmpty());
       // close() stopped the remaining worker and deleted its key
       assertThat(
               etcd.getKVClient()
