@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -145,6 +146,11 @@ public final class SimulatedRouter implements AutoCloseable {
   private Watch.Watcher watcher;
   private long watchGeneration;
   private volatile boolean closed;
+
+  /** Requests being answered, which a graceful {@link #shutdown} lets finish. */
+  private final AtomicInteger exchanges = new AtomicInteger();
+
+  private final Object exchangesDone = new Object();
 
   private SimulatedRouter(Builder b) throws IOException {
     this.settings = b.settings;
@@ -411,8 +417,31 @@ public final class SimulatedRouter implements AutoCloseable {
    */
   public void shutdown(Duration grace) {
     closed = true;
-    // HttpServer.stop: closes the listener, waits for exchanges in progress up to the delay.
-    server.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, grace.toSeconds())));
+    // HttpServer.stop closes the listener at once, then waits for exchanges in progress up to its
+    // delay; but on Java 17 it waits the whole delay when none is in progress (JDK-8304065, fixed
+    // in 21). So it runs on a thread of its own, the wait for exchanges is done here, and close()
+    // (stop(0)) ends both.
+    Thread stopper =
+        new Thread(
+            () -> server.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, grace.toSeconds()))),
+            "sim-router-stop-" + port());
+    stopper.setDaemon(true);
+    stopper.start();
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (exchangesDone) {
+      while (exchanges.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          exchangesDone.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
     close();
   }
 
@@ -692,6 +721,7 @@ public final class SimulatedRouter implements AutoCloseable {
   // HTTP
 
   private void route(HttpExchange ex) throws IOException {
+    exchanges.incrementAndGet();
     try {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
@@ -720,6 +750,12 @@ public final class SimulatedRouter implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "router request failed", e);
       ex.close();
+    } finally {
+      if (exchanges.decrementAndGet() == 0) {
+        synchronized (exchangesDone) {
+          exchangesDone.notifyAll();
+        }
+      }
     }
   }
 

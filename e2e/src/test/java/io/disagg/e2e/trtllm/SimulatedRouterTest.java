@@ -558,4 +558,38 @@ class SimulatedRouterTest {
                     .start())
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  /**
+   * SIGTERM as uvicorn handles it ({@code uvicorn/server.py} {@code Server.shutdown}): the listener
+   * closes, a request in progress finishes, idle keep-alive connections are closed, and the process
+   * exits then, not at the end of the grace period.
+   */
+  @Test
+  void shutdownLetsTheRequestInProgressFinishAndReturnsWhenItHas() throws Exception {
+    DisaggClusterSettings s =
+        DisaggClusterSettings.of(SimAddresses.uniqueClusterName("shutdown"), 1, 5);
+    SimulatedRouter router = router(SimulatedRouter.builder(s));
+    worker(WorkerRole.CONTEXT, s, 0);
+    worker(WorkerRole.GENERATION, s, 1500);
+    awaitReady(router);
+    assertThat(get(router, "/health").statusCode()).isEqualTo(200); // leaves an idle connection
+    CompletableFuture<HttpResponse<String>> inProgress = complete(router);
+    await().atMost(AT_ONCE).until(() -> router.inFlight(WorkerRole.GENERATION) == 1);
+
+    long t0 = System.nanoTime();
+    router.shutdown(Duration.ofSeconds(60));
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+    assertThat(inProgress.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(took).as("returned once the request finished").isLessThan(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> get(router, "/health")).isInstanceOf(java.io.IOException.class);
+
+    // With nothing in progress it exits at once (HttpServer.stop alone waits its whole delay then
+    // on Java 17).
+    SimulatedRouter idle = router(SimulatedRouter.builder(s));
+    get(idle, "/health");
+    long t1 = System.nanoTime();
+    idle.shutdown(Duration.ofSeconds(60));
+    assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(5));
+  }
 }
